@@ -1,0 +1,34 @@
+# Two commands on a fresh machine (Python >= 3.11 and a C++ compiler):
+#   make run    -- builds .venv, installs brainlearn, runs the default comparison
+#   make test   -- builds .venv, installs brainlearn with its dev extra, runs the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.brainlearn-installed
+
+.PHONY: run test figures bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/brainlearn run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+figures: $(STAMP)
+	$(BIN)/brainlearn figures
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_mlp.py
+	$(BIN)/python benchmarks/bench_snn.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks experiments
+
+clean:
+	rm -rf $(VENV) .brainlearn_cache build

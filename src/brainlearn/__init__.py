@@ -1,0 +1,42 @@
+"""brainlearn: spiking networks with local plastic synapses against backprop, on the same tasks.
+
+Public API
+----------
+- :func:`make_task`, :func:`load_task`, :func:`list_tasks` -- the binary task suite.
+- :class:`MLPClassifier` -- a backprop MLP with Numba-jitted kernels.
+- :class:`SpikingClassifier` -- a Brian2 spiking network with plastic synapses.
+- :func:`make_model`, :func:`list_models` -- named configurations used by the runner.
+
+Heavy modules (Brian2, the Numba kernels) are imported on first use.
+"""
+
+from __future__ import annotations
+
+from .registry import list_models, make_model, model_spec
+from .tasks import TaskSplit, list_tasks, load_task, make_task
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLPClassifier",
+    "SpikingClassifier",
+    "TaskSplit",
+    "list_models",
+    "list_tasks",
+    "load_task",
+    "make_model",
+    "make_task",
+    "model_spec",
+]
+
+
+def __getattr__(name: str):
+    if name == "MLPClassifier":
+        from .mlp.model import MLPClassifier
+
+        return MLPClassifier
+    if name == "SpikingClassifier":
+        from .snn.model import SpikingClassifier
+
+        return SpikingClassifier
+    raise AttributeError(f"module 'brainlearn' has no attribute {name!r}")

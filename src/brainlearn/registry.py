@@ -1,0 +1,109 @@
+"""Named model configurations: the runner and research code ask for models by name.
+
+Each entry names an estimator class (imported lazily, so asking for an MLP
+never imports Brian2) and the hyperparameters that define the configuration.
+``make_model(name, **overrides)`` builds a fresh, unfitted estimator.
+
+Examples
+--------
+>>> from brainlearn import make_model, list_models
+>>> "mlp-seed" in list_models()
+True
+>>> make_model("mlp-seed", epochs=5).epochs
+5
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["ModelSpec", "list_models", "make_model", "model_spec"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One named configuration of an estimator."""
+
+    name: str
+    family: str  # "mlp" (backprop) or "snn" (spiking, local plastic synapses)
+    estimator: str  # "module:Class"
+    params: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    description: str = ""
+
+    def estimator_class(self) -> type:
+        module, _, cls = self.estimator.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+
+def _spec(name, family, estimator, description, **params) -> ModelSpec:
+    return ModelSpec(name, family, estimator, MappingProxyType(dict(params)), description)
+
+
+_MLP = "brainlearn.mlp.model:MLPClassifier"
+
+_REGISTRY: dict[str, ModelSpec] = {
+    s.name: s
+    for s in [
+        # --- backprop (Numba) -------------------------------------------------
+        _spec(
+            "mlp-seed",
+            "mlp",
+            _MLP,
+            "The classic Keras example: 2-5-1, relu hidden, sigmoid output, Adam (lr 1e-3), "
+            "binary cross-entropy, 100 epochs, batch 32.",
+            hidden_layer_sizes=(5,),
+            activation="relu",
+            optimizer="adam",
+            learning_rate=1e-3,
+            epochs=100,
+            batch_size=32,
+        ),
+        # mlp-wide is defined by the MLP module's owner below (see _MLP_WIDE)
+    ]
+}
+
+
+def _register(spec: ModelSpec) -> None:
+    if spec.name in _REGISTRY:
+        raise ValueError(f"model {spec.name!r} is registered twice")
+    _REGISTRY[spec.name] = spec
+
+
+def list_models(family: str | None = None) -> list[str]:
+    """Names of the registered models, optionally of one family ("mlp" or "snn")."""
+    return [n for n, s in _REGISTRY.items() if family is None or s.family == family]
+
+
+def model_spec(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` registered under ``name``."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown model {name!r}; valid models: {', '.join(list_models())}"
+        ) from None
+
+
+def make_model(name: str, **overrides: Any):
+    """A fresh estimator of the named configuration, with ``overrides`` applied.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model name, or an override that is not a hyperparameter
+        of the estimator (the message names the key).
+    """
+    spec = model_spec(name)
+    cls = spec.estimator_class()
+    valid = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    for key in overrides:
+        if key not in valid:
+            raise ValueError(
+                f"unknown parameter {key!r} for model {name!r} ({cls.__name__}); "
+                f"valid parameters: {', '.join(valid)}"
+            )
+    return cls(**{**spec.params, **overrides})

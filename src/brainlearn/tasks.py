@@ -1,0 +1,259 @@
+"""The binary task suite.
+
+Every task returns ``X`` (float64, shape ``(n, d)``) and ``y`` (int64 labels 0/1,
+shape ``(n,)``); the same seed gives the same data.
+
+Synthetic tasks (two features, inside or about inside ``[0, 1]^2``)
+---------------------------------------------------------------------
+``seed-random``
+    The seed example's task: ``X ~ U[0,1]^2``, ``y = round(U[0,1])``. Labels are
+    independent of ``X``: no model can beat chance on held-out data. It is the
+    control that catches leakage.
+``linear``
+    ``y = [x1 + x2 > 1]`` with ``X ~ U[0,1]^2``.
+``xor``
+    ``y = [(x1 > 0.5) xor (x2 > 0.5)]`` with ``X ~ U[0,1]^2``.
+``circle``
+    ``y = [(x1 - 0.5)^2 + (x2 - 0.5)^2 < 1/(2 pi)]`` with ``X ~ U[0,1]^2``; the disc
+    has area 1/2, so the classes are balanced.
+``moons``
+    Two interleaved half-moons: label 0 (outer) at ``(cos t, sin t)``, label 1
+    (inner) at ``(1 - cos t, 0.5 - sin t)``, ``t ~ U[0, pi]``, Gaussian noise of
+    sd 0.1 on both coordinates, half the points each (the first ``n // 2`` label
+    0), then mapped into about ``[0,1]^2`` by ``x' = (x + 1.2) / 3.4``,
+    ``y' = (y + 0.8) / 2.1``. Rows are shuffled.
+``spiral``
+    Two interleaved Archimedean spirals around ``(0.5, 0.5)``: for class ``k``,
+    ``t ~ U[0, 1]``, radius ``r = 0.05 + 0.40 t``, angle ``theta = 3 pi t + k pi``
+    (one and a half turns each), point ``(0.5 + r cos theta, 0.5 + r sin theta)``
+    plus Gaussian noise of sd 0.02 on both coordinates; half the points each,
+    rows shuffled. Arms are about 0.13 apart, so a model must draw a boundary that
+    winds three times: the hard task.
+
+The real task
+-------------
+``breast-cancer``
+    The Wisconsin diagnostic breast cancer data (569 samples x 30 features,
+    0 = malignant, 1 = benign), read from scikit-learn's bundled files (no
+    network). Features are min-max scaled to ``[0, 1]`` with statistics of the
+    training part only: use :func:`load_task` for evaluation. ``make_task`` on it
+    returns ``n`` rows (a stratified subsample, or all 569 when ``n >= 569``)
+    scaled with the statistics of those same rows.
+
+Examples
+--------
+>>> from brainlearn import make_task, load_task
+>>> X, y = make_task("xor", 200, seed=0)
+>>> X.shape, y.shape, sorted(set(y.tolist()))
+((200, 2), (200,), [0, 1])
+>>> split = load_task("breast-cancer", n_train=1000, n_test=1000, seed=0)
+>>> split.X_train.shape, split.X_test.shape
+((398, 30), (171, 30))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["TaskSplit", "list_tasks", "load_task", "make_task", "REAL_TASKS", "SYNTHETIC_TASKS"]
+
+SYNTHETIC_TASKS = ("seed-random", "linear", "xor", "circle", "moons", "spiral")
+REAL_TASKS = ("breast-cancer",)
+
+#: fraction of the real data set that is held out for testing in :func:`load_task`
+REAL_TEST_FRACTION = 0.3
+
+
+def list_tasks() -> list[str]:
+    """Names of every task, synthetic first."""
+    return [*SYNTHETIC_TASKS, *REAL_TASKS]
+
+
+def _check_name(name: str) -> None:
+    if name not in list_tasks():
+        raise ValueError(f"unknown task {name!r}; valid tasks: {', '.join(list_tasks())}")
+
+
+def _check_n(n, what: str = "n") -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise ValueError(f"{what} must be an integer, got {n!r}")
+    if n < 1:
+        raise ValueError(f"{what} must be >= 1, got {n}")
+    return int(n)
+
+
+def _uniform_square(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.random((n, 2))
+
+
+def _two_halves(n: int) -> np.ndarray:
+    y = np.zeros(n, dtype=np.int64)
+    y[n // 2 :] = 1
+    return y
+
+
+def _synthetic(name: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    if name == "seed-random":
+        X = _uniform_square(rng, n)
+        y = np.round(rng.random(n)).astype(np.int64)
+        return X, y
+    if name == "linear":
+        X = _uniform_square(rng, n)
+        return X, (X[:, 0] + X[:, 1] > 1.0).astype(np.int64)
+    if name == "xor":
+        X = _uniform_square(rng, n)
+        return X, ((X[:, 0] > 0.5) ^ (X[:, 1] > 0.5)).astype(np.int64)
+    if name == "circle":
+        X = _uniform_square(rng, n)
+        r2 = (X[:, 0] - 0.5) ** 2 + (X[:, 1] - 0.5) ** 2
+        return X, (r2 < 1.0 / (2.0 * np.pi)).astype(np.int64)
+    if name == "moons":
+        y = _two_halves(n)
+        t = rng.uniform(0.0, np.pi, n)
+        x0 = np.where(y == 0, np.cos(t), 1.0 - np.cos(t))
+        x1 = np.where(y == 0, np.sin(t), 0.5 - np.sin(t))
+        X = np.column_stack([x0, x1]) + rng.normal(0.0, 0.1, (n, 2))
+        X[:, 0] = (X[:, 0] + 1.2) / 3.4
+        X[:, 1] = (X[:, 1] + 0.8) / 2.1
+        order = rng.permutation(n)
+        return X[order], y[order]
+    if name == "spiral":
+        y = _two_halves(n)
+        t = rng.random(n)
+        r = 0.05 + 0.40 * t
+        theta = 3.0 * np.pi * t + np.pi * y
+        X = np.column_stack([0.5 + r * np.cos(theta), 0.5 + r * np.sin(theta)])
+        X += rng.normal(0.0, 0.02, (n, 2))
+        order = rng.permutation(n)
+        return X[order], y[order]
+    raise AssertionError(name)  # pragma: no cover - guarded by _check_name
+
+
+def _breast_cancer_raw() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        from sklearn.datasets import load_breast_cancer
+    except ImportError as exc:  # pragma: no cover - scikit-learn is a dependency
+        raise ImportError(
+            "the 'breast-cancer' task reads scikit-learn's bundled data: pip install scikit-learn"
+        ) from exc
+    data = load_breast_cancer()
+    return np.asarray(data.data, dtype=np.float64), np.asarray(data.target, dtype=np.int64)
+
+
+def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of a stratified random subsample of size ``n`` (sorted class by class)."""
+    if n >= len(y):
+        return rng.permutation(len(y))
+    classes = np.unique(y)
+    picked = []
+    remaining = n
+    for i, c in enumerate(classes):
+        idx = np.flatnonzero(y == c)
+        k = remaining if i == len(classes) - 1 else int(round(n * len(idx) / len(y)))
+        k = min(max(k, 1 if n >= len(classes) else 0), len(idx), remaining)
+        picked.append(rng.choice(idx, size=k, replace=False))
+        remaining -= k
+    out = np.concatenate(picked)
+    return out[rng.permutation(len(out))]
+
+
+def minmax_fit(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column minima and ranges of ``X`` (a zero range becomes 1)."""
+    lo = X.min(axis=0)
+    span = X.max(axis=0) - lo
+    span = np.where(span > 0, span, 1.0)
+    return lo, span
+
+
+def make_task(name: str, n: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` samples of the named task.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_tasks`.
+    n : int
+        Number of samples (for ``breast-cancer`` at most 569 are returned).
+    seed : int or None
+        Seed of a ``numpy.random.default_rng``; the same seed gives the same data.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n, d)
+    y : ndarray of int64, shape (n,), values in {0, 1}
+    """
+    _check_name(name)
+    n = _check_n(n)
+    rng = np.random.default_rng(seed)
+    if name in SYNTHETIC_TASKS:
+        return _synthetic(name, n, rng)
+    X, y = _breast_cancer_raw()
+    idx = _stratified_take(y, n, rng)
+    X, y = X[idx], y[idx]
+    lo, span = minmax_fit(X)
+    return (X - lo) / span, y
+
+
+@dataclass(frozen=True)
+class TaskSplit:
+    """A train/test split of one task; see :func:`load_task`."""
+
+    name: str
+    seed: int
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def n_train(self) -> int:
+        return len(self.y_train)
+
+    @property
+    def n_test(self) -> int:
+        return len(self.y_test)
+
+
+def load_task(name: str, n_train: int = 1000, n_test: int = 1000, seed: int = 0) -> TaskSplit:
+    """Train and test data of a task, with no test point leaking into training.
+
+    Synthetic tasks draw the training and the test set from two independent
+    streams of the same seed (``default_rng([seed, 0])`` and
+    ``default_rng([seed, 1])``), so the test set does not depend on
+    ``n_train`` (a data-scarcity curve is measured on one test set).
+
+    ``breast-cancer`` holds out a stratified 30 % of the 569 samples as the test
+    set of split ``seed`` (``n_test`` is capped at those 171 rows); the training set is a
+    stratified subsample of ``min(n_train, 398)`` of the other 70 %. The min-max
+    scaling is fitted on the training rows only and applied to both parts (test
+    values may fall slightly outside ``[0, 1]``).
+    """
+    _check_name(name)
+    n_train = _check_n(n_train, "n_train")
+    n_test = _check_n(n_test, "n_test")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+    seed = int(seed)
+    if name in SYNTHETIC_TASKS:
+        X_tr, y_tr = _synthetic(name, n_train, np.random.default_rng([seed, 0]))
+        X_te, y_te = _synthetic(name, n_test, np.random.default_rng([seed, 1]))
+        return TaskSplit(name, seed, X_tr, y_tr, X_te, y_te)
+    X, y = _breast_cancer_raw()
+    rng = np.random.default_rng([seed, 2])
+    test_idx = _stratified_take(y, int(round(REAL_TEST_FRACTION * len(y))), rng)
+    mask = np.ones(len(y), dtype=bool)
+    mask[test_idx] = False
+    pool = np.flatnonzero(mask)
+    train_idx = pool[_stratified_take(y[pool], n_train, rng)]
+    test_idx = test_idx[:n_test]
+    lo, span = minmax_fit(X[train_idx])
+    return TaskSplit(
+        name,
+        seed,
+        (X[train_idx] - lo) / span,
+        y[train_idx],
+        (X[test_idx] - lo) / span,
+        y[test_idx],
+    )
