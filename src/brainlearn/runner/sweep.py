@@ -1,0 +1,352 @@
+"""Run the missing runs of a set of specs: in this process, in local processes, or on Dask.
+
+The parent process plans the runs, skips those already recorded, hands the rest
+to an executor and writes each record atomically as soon as it comes back, so a
+sweep killed at any moment (even ``kill -9``) loses at most the runs in flight.
+Runs are handed out seed-major, at most as many at a time as there are workers,
+so that an optional time budget can stop the sweep between runs; a later sweep
+resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import math
+import multiprocessing
+import os
+import re
+import sys
+import time
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .execute import CACHE_ENV, execute_run, use_cache_dir
+from .spec import RunConfig
+from .storage import (
+    clean_temporaries,
+    failed_dir,
+    record_is_complete,
+    recorded_ids,
+    runs_dir,
+    write_json_atomic,
+)
+
+__all__ = ["SweepReport", "default_cache_root", "run_sweep"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    planned: int = 0
+    skipped: int = 0  # already recorded
+    done: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # recorded with analysis errors
+    failed: dict[str, str] = field(default_factory=dict)  # run id -> error
+    not_started: int = 0  # stopped by the time budget
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.incomplete
+
+
+def default_cache_root(out: str | Path) -> Path:
+    """Root of the per-worker Brian2 build directories: $BRAINLEARN_CACHE or DIR/.brainlearn_cache."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path(out) / ".brainlearn_cache"
+
+
+# ------------------------------------------------------------------- executors
+
+
+def _init_local_worker(slots, cache_root: str) -> None:
+    slot = slots.get()
+    use_cache_dir(Path(cache_root) / f"worker-{slot}")
+
+
+class _Inline:
+    """Runs in this process, one at a time."""
+
+    def __init__(self, cache_root: Path):
+        self.capacity = 1
+        self._old = os.environ.get(CACHE_ENV)
+        use_cache_dir(cache_root / "worker-0")
+
+    def submit(self, cfg: dict) -> cf.Future:
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(execute_run(cfg))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller like a pool would
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            fut.set_exception(exc)
+        return fut
+
+    def wait(self, futures):
+        return set(futures)
+
+    def close(self, cancel: bool = False) -> None:
+        if self._old is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = self._old
+
+
+class _Local:
+    """A pool of ``jobs`` fresh (spawned) processes, each with its own cache directory."""
+
+    def __init__(self, jobs: int, cache_root: Path):
+        ctx = multiprocessing.get_context("spawn")
+        slots = ctx.Queue()
+        for i in range(jobs):
+            slots.put(i)
+        self.capacity = jobs
+        self.pool = cf.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=ctx, initializer=_init_local_worker,
+            initargs=(slots, str(cache_root)),
+        )
+
+    def submit(self, cfg: dict):
+        return self.pool.submit(execute_run, cfg)
+
+    def wait(self, futures):
+        done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+        return done
+
+    def close(self, cancel: bool = False) -> None:
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+_ORIGINAL_CACHE: list[str | None] = []
+
+
+def _dask_run(cfg: dict) -> dict:
+    """Task function on a Dask worker: a cache directory per worker, then the run."""
+    from distributed import get_worker
+
+    if not _ORIGINAL_CACHE:
+        _ORIGINAL_CACHE.append(os.environ.get(CACHE_ENV))
+    root = _ORIGINAL_CACHE[0] or str(Path.home() / ".cache" / "brainlearn")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(get_worker().name)).strip("_") or "worker"
+    use_cache_dir(Path(root) / f"dask-{name}")
+    return execute_run(cfg)
+
+
+class _Dask:
+    def __init__(self, address: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise RuntimeError(
+                "--scheduler needs the dask distributed package: "
+                "pip install 'brainlearn[dask]' (or: pip install distributed)"
+            ) from None
+        try:
+            self.client = Client(address, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise RuntimeError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+        n = sum(self.client.nthreads().values())
+        self.capacity = max(1, 2 * n)
+
+    def submit(self, cfg: dict):
+        return self.client.submit(_dask_run, cfg, pure=False, key=f"brainlearn-run-{cfg['run_id']}")
+
+    def wait(self, futures):
+        from distributed import wait
+
+        return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+    def close(self, cancel: bool = False) -> None:
+        self.client.close()
+
+
+# ------------------------------------------------------------------ projection
+
+
+class _Projection:
+    """Estimated seconds of the runs still to do, from the durations of finished ones."""
+
+    def __init__(self, parallel: int):
+        self.parallel = parallel
+        self.by_key: dict[tuple, list[float]] = defaultdict(list)
+        self.by_label: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.all: list[float] = []
+
+    def add(self, cfg: RunConfig, seconds: float) -> None:
+        self.by_key[(cfg.label, cfg.task, cfg.n_train)].append(seconds)
+        self.by_label[cfg.label].append((cfg.n_train, seconds))
+        self.all.append(seconds)
+
+    def estimate(self, cfg: RunConfig) -> float | None:
+        same = self.by_key.get((cfg.label, cfg.task, cfg.n_train))
+        if same:
+            return sum(same) / len(same)
+        lab = self.by_label.get(cfg.label)
+        if lab:  # scale by training-set size (cost grows about linearly with it)
+            return sum(s * max(cfg.n_train, 1) / max(n, 1) for n, s in lab) / len(lab)
+        if self.all:
+            return sum(self.all) / len(self.all)
+        return None
+
+    def remaining(self, cfgs) -> float | None:
+        if not self.all:
+            return None
+        return sum(self.estimate(c) or 0.0 for c in cfgs) / self.parallel
+
+
+def _fmt_s(s: float | None) -> str:
+    if s is None or not math.isfinite(s):
+        return "?"
+    s = int(round(s))
+    return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+# ------------------------------------------------------------------------ sweep
+
+
+def run_sweep(
+    runs: list[RunConfig],
+    out: str | Path,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    budget_s: float | None = None,
+    progress: bool | None = None,
+    stream=None,
+) -> SweepReport:
+    """Do every run of ``runs`` that is not yet recorded under ``out``.
+
+    Parameters
+    ----------
+    jobs : int
+        Local worker processes (1: in this process).
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:port``); overrides ``jobs``.
+    budget_s : float, optional
+        Stop handing out new runs once the elapsed time plus the projected
+        time of the next run would exceed this many seconds.
+    progress : bool, optional
+        Show a tqdm bar (default: only when ``stream`` is a terminal).
+    """
+    stream = stream if stream is not None else sys.stderr
+    out = Path(out)
+    runs_dir(out).mkdir(parents=True, exist_ok=True)
+    clean_temporaries(out)
+    report = SweepReport(planned=len(runs))
+    have = recorded_ids(out)
+    todo = [r for r in runs if r.run_id not in have]
+    report.skipped = len(runs) - len(todo)
+    tty = bool(getattr(stream, "isatty", lambda: False)())
+    show_bar = tty if progress is None else progress
+
+    def say(msg: str) -> None:
+        if bar is not None:
+            bar.write(msg, file=stream)
+        else:
+            print(msg, file=stream, flush=True)
+
+    bar = None
+    print(
+        f"brainlearn: {len(runs)} runs planned, {report.skipped} already recorded, "
+        f"{len(todo)} to do"
+        + (f" on Dask at {scheduler}" if scheduler else f" with {jobs} process(es)")
+        + (f", time budget {_fmt_s(budget_s)}" if budget_s else ""),
+        file=stream, flush=True,
+    )
+    if not todo:
+        return report
+
+    cache_root = default_cache_root(out)
+    if scheduler:
+        executor: Any = _Dask(scheduler)
+    elif jobs > 1:
+        executor = _Local(jobs, cache_root)
+    else:
+        executor = _Inline(cache_root)
+    parallel = 1 if isinstance(executor, _Inline) else (
+        jobs if isinstance(executor, _Local) else max(1, executor.capacity // 2))
+    projection = _Projection(parallel)
+
+    if show_bar:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), unit="run", file=stream, dynamic_ncols=True,
+                   desc="runs", smoothing=0.1)
+
+    start = time.monotonic()
+    pending = list(todo)
+    in_flight: dict[Any, RunConfig] = {}
+    finished = 0
+    milestones = {math.ceil(len(todo) * q) for q in (0.25, 0.5, 0.75)} - {0, len(todo)}
+    stopped_by_budget = False
+    cancel = False
+    try:
+        while pending or in_flight:
+            while pending and len(in_flight) < executor.capacity and not stopped_by_budget:
+                cfg = pending[0]
+                if budget_s is not None:
+                    elapsed = time.monotonic() - start
+                    nxt = projection.estimate(cfg) or 0.0
+                    if elapsed + nxt > budget_s:
+                        stopped_by_budget = True
+                        break
+                pending.pop(0)
+                in_flight[executor.submit(cfg.to_dict())] = cfg
+            if not in_flight:
+                break
+            for fut in executor.wait(list(in_flight)):
+                cfg = in_flight.pop(fut)
+                finished += 1
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # the run raised: keep the traceback, go on
+                    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+                    report.failed[cfg.run_id] = f"{type(exc).__name__}: {exc}"
+                    write_json_atomic(failed_dir(out) / f"{cfg.run_id}.json",
+                                      {"run_id": cfg.run_id, "config": cfg.to_dict(),
+                                       "error": report.failed[cfg.run_id], "traceback": tb})
+                    say(f"FAILED {cfg.task} {cfg.label} seed {cfg.seed} n_train {cfg.n_train}"
+                        f" ({cfg.run_id}): {report.failed[cfg.run_id]}")
+                    if "BrokenProcessPool" in type(exc).__name__:
+                        raise
+                else:
+                    write_json_atomic(runs_dir(out) / f"{cfg.run_id}.json", rec)
+                    stale = failed_dir(out) / f"{cfg.run_id}.json"
+                    if stale.exists():
+                        stale.unlink()
+                    projection.add(cfg, float(rec.get("timings", {}).get("total_s", 0.0)))
+                    if record_is_complete(rec):
+                        report.done.append(cfg.run_id)
+                    else:
+                        report.incomplete.append(cfg.run_id)
+                        bad = ", ".join(k for k in rec["errors"] if not k.endswith(".traceback"))
+                        say(f"INCOMPLETE {cfg.task} {cfg.label} seed {cfg.seed}: "
+                            f"analyses failed: {bad} (the run is redone next time)")
+                rest = projection.remaining(pending + list(in_flight.values()))
+                if bar is not None:
+                    bar.set_postfix_str(f"{cfg.task}/{cfg.label} projected left {_fmt_s(rest)}",
+                                        refresh=False)
+                    bar.update(1)
+                elif finished in milestones:
+                    say(f"brainlearn: {finished}/{len(todo)} runs in "
+                        f"{_fmt_s(time.monotonic() - start)}, projected remaining {_fmt_s(rest)}")
+    except BaseException:
+        cancel = True
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        executor.close(cancel=cancel or stopped_by_budget)
+        report.elapsed_s = time.monotonic() - start
+
+    report.not_started = len(pending)
+    if stopped_by_budget:
+        rest = projection.remaining(pending)
+        print(f"brainlearn: time budget reached; {len(pending)} runs not started "
+              f"(projected {_fmt_s(rest)} more). Run the same command again to continue.",
+              file=stream, flush=True)
+    return report

@@ -1,0 +1,177 @@
+"""A small, real estimator with the brainlearn estimator contract, for the runner's tests.
+
+``PrototypeCentroidClassifier`` maps an input through Gaussian bumps around
+``n_prototypes`` training points drawn at random (its "hidden units") and learns one
+centroid per class in that hidden space, online, over ``epochs`` passes; it predicts
+the class of the nearest centroid (``predict_proba`` is a softmax of negative squared
+distances). It is quick, deterministic given ``random_state``, and learns XOR-like
+tasks, so the runner's figures get genuine curves. With ``spiking=True`` it also
+offers the spiking extras of the contract (spike records, weight histories), built
+from the same numbers, so the SNN figures can be tested without Brian2.
+
+Importing this module registers two models (``test-centroid``, family mlp, and
+``test-spiking``, family snn) in brainlearn's registry; specs list it as a plugin
+so worker processes import it too. For fault-injection the environment variables
+``BRAINLEARN_TEST_FAIL_SEED`` (fit raises for that seed) and
+``BRAINLEARN_TEST_SLEEP_S`` (fit sleeps that long) are read at fit time.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from types import MappingProxyType
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from brainlearn.registry import _REGISTRY, ModelSpec
+
+WIDTH = 0.15
+
+
+class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
+    def __init__(self, n_prototypes=12, epochs=3, learning_rate=0.2, temperature=0.05,
+                 spiking=False, random_state=None):
+        self.n_prototypes = n_prototypes
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.temperature = temperature
+        self.spiking = spiking
+        self.random_state = random_state
+
+    # -- internals
+    def _hidden(self, X, prototypes=None, mask=None):
+        P = self.prototypes_ if prototypes is None else prototypes
+        d2 = ((X[:, None, :] - P[None, :, :]) ** 2).sum(-1)
+        h = np.exp(-d2 / (2 * WIDTH**2 * X.shape[1]))
+        m = self.unit_mask_ if mask is None else mask
+        return h * m
+
+    def _proba(self, X, centroids):
+        h = self._hidden(np.asarray(X, dtype=float))
+        d2 = ((h[:, None, :] - centroids.T[None, :, :]) ** 2).sum(-1)
+        z = -d2 / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    # -- contract
+    def fit(self, X, y, eval_set=None):
+        fail = os.environ.get("BRAINLEARN_TEST_FAIL_SEED")
+        if fail is not None and int(fail) == self.random_state:
+            raise RuntimeError(f"injected failure for seed {fail}")
+        time.sleep(float(os.environ.get("BRAINLEARN_TEST_SLEEP_S", "0")))
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) != 2:
+            raise ValueError("need two classes")
+        self.n_features_in_ = X.shape[1]
+        rng = np.random.default_rng(self.random_state)
+        k = min(self.n_prototypes, len(X))
+        self.prototypes_ = X[rng.choice(len(X), size=k, replace=False)]
+        self.unit_mask_ = np.ones(k)
+        yi = np.searchsorted(self.classes_, y)
+        C = rng.uniform(0.0, 0.1, size=(k, 2))  # hidden -> class weights
+        self.initial_weights_ = {"afferent->interneuron": self.prototypes_.copy(),
+                                 "interneuron->efferent": C.copy()}
+        H = self._hidden(X)
+        self.history_ = {"samples_seen": [], "train_accuracy": []}
+        if eval_set is not None:
+            self.history_["eval_accuracy"] = []
+        self.weight_history_ = []
+        seen = 0
+        for _ in range(self.epochs):
+            for i in rng.permutation(len(X)):
+                c = yi[i]
+                C[:, c] += self.learning_rate * (H[i] - C[:, c])
+            seen += len(X)
+            self.history_["samples_seen"].append(seen)
+            self.history_["train_accuracy"].append(
+                float(np.mean(self.classes_[self._proba(X, C).argmax(1)] == y)))
+            if eval_set is not None:
+                Xe, ye = eval_set
+                self.history_["eval_accuracy"].append(
+                    float(np.mean(self.classes_[self._proba(Xe, C).argmax(1)] == np.asarray(ye))))
+            self.weight_history_.append({"afferent->interneuron": self.prototypes_.ravel().copy(),
+                                         "interneuron->efferent": C.ravel().copy()})
+        self.centroids_ = C
+        self.weights_ = {"afferent->interneuron": self.prototypes_.copy(),
+                         "interneuron->efferent": C.copy()}
+        self.presentation_ms_ = 50.0
+        self.dt_ms = 0.5
+        if not self.spiking:
+            del self.weight_history_, self.initial_weights_, self.weights_
+        return self
+
+    def predict_proba(self, X):
+        return self._proba(X, self.centroids_)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(1)]
+
+    def hidden_response(self, X):
+        return self._hidden(np.asarray(X, dtype=float))
+
+    def ops_per_sample(self, X):
+        k, d = self.prototypes_.shape
+        if not self.spiking:
+            return {"macs": float(k * d + 2 * k)}
+        h = self.hidden_response(X)
+        spikes = (h > 0.3).sum(1)
+        return {"synaptic_events": float(np.mean(spikes * 2 + d * 5)),
+                "spikes": float(np.mean(spikes + 1))}
+
+    def ablated(self, fraction, kind, random_state=None):
+        rng = np.random.default_rng(random_state)
+        new = copy.deepcopy(self)
+        if kind == "synapses":
+            new.centroids_ = new.centroids_ * (rng.random(new.centroids_.shape) >= fraction)
+        elif kind == "neurons":
+            k = len(new.unit_mask_)
+            new.unit_mask_ = new.unit_mask_.copy()
+            new.unit_mask_[rng.permutation(k)[: int(round(fraction * k))]] = 0.0
+        else:
+            raise ValueError(f"unknown kind {kind!r}")
+        return new
+
+    def record_spikes(self, X, trained=True):
+        if not self.spiking:
+            raise AttributeError("record_spikes needs spiking=True")
+        X = np.asarray(X, dtype=float)
+        C = self.centroids_ if trained else self.initial_weights_["interneuron->efferent"]
+        out = {p: {"i": [], "t_ms": []} for p in ("afferent", "interneuron", "efferent")}
+        n_aff = 5 * X.shape[1]
+        for s, x in enumerate(X):
+            t0 = s * self.presentation_ms_
+            for f, v in enumerate(x):
+                centre = int(np.clip(round(v * 4), 0, 4))
+                for rep in range(3):
+                    out["afferent"]["i"].append(f * 5 + centre)
+                    out["afferent"]["t_ms"].append(t0 + 5 + 10 * rep)
+            h = self._hidden(x[None, :])[0]
+            for u in np.flatnonzero(h > 0.3):
+                out["interneuron"]["i"].append(int(u))
+                out["interneuron"]["t_ms"].append(t0 + 10 + 20 * (1 - h[u]))
+            c = int(self._proba(x[None, :], C).argmax(1)[0])
+            out["efferent"]["i"].append(c)
+            out["efferent"]["t_ms"].append(t0 + 30)
+        sizes = {"afferent": n_aff, "interneuron": len(self.prototypes_), "efferent": 2}
+        return {p: {"i": np.asarray(d["i"], dtype=np.int64), "t_ms": np.asarray(d["t_ms"]),
+                    "n": sizes[p]} for p, d in out.items()}
+
+
+_EST = f"{__name__}:PrototypeCentroidClassifier"
+
+SPECS = [
+    ModelSpec("test-centroid", "mlp", _EST, MappingProxyType({"n_prototypes": 12}),
+              "test-only prototype/centroid classifier"),
+    ModelSpec("test-spiking", "snn", _EST,
+              MappingProxyType({"n_prototypes": 10, "spiking": True}),
+              "test-only prototype/centroid classifier with fake-but-consistent spikes"),
+]
+
+for _s in SPECS:
+    _REGISTRY.setdefault(_s.name, _s)
