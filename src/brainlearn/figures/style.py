@@ -33,6 +33,8 @@ _RC = {
     "legend.frameon": False,
     "legend.fontsize": 8,
     "savefig.bbox": "tight",
+    # stable SVG ids, so a figure rebuilt from the same results is the same file
+    "svg.hashsalt": "brainlearn",
 }
 
 
@@ -46,12 +48,39 @@ def model_color(name: str, family: str | None = None) -> str:
     return MODEL_COLORS.get(name) or FAMILY_COLORS.get(family or "", "#555555")
 
 
+#: line style per model family: backprop solid, spiking dashed
+FAMILY_LINESTYLES = {"mlp": "-", "snn": "--"}
+#: colours of the three spiking populations in rasters
+POPULATION_COLORS = {"afferent": "#7f7f7f", "interneuron": "#9467bd", "efferent": "#d62728"}
+#: diverging colour map for P(y = 1) over the input square
+PROBA_CMAP = "RdBu_r"
+#: class colours of data points
+CLASS_COLORS = ("#2166ac", "#b2182b")
+
+
+def family_linestyle(family: str | None) -> str:
+    return FAMILY_LINESTYLES.get(family or "", "-")
+
+
+def add_caption(fig, text: str, width: int = 130) -> None:
+    """Write a caption under the figure (wrapped), kept by ``savefig(bbox_inches='tight')``."""
+    import textwrap
+
+    fig.canvas.draw()
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, everything drawn so far
+    y = bbox.y0 / fig.get_size_inches()[1] - 0.02
+    x = max(bbox.x0 / fig.get_size_inches()[0], 0.0)
+    fig.text(x, y, "\n".join(textwrap.wrap(text, width)), ha="left", va="top",
+             fontsize=7, color="#333333")
+
+
 def save_figure(fig, out_dir: str | Path, name: str) -> list[Path]:
     """Write ``name.png`` and ``name.svg`` into ``out_dir``; returns the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"{name}.png", out / f"{name}.svg"]
-    for p in paths:
-        fig.savefig(p)
+    apply_style()
+    fig.savefig(paths[0], metadata={"Software": None})
+    fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return paths

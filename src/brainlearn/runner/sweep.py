@@ -97,6 +97,11 @@ class _Inline:
             os.environ[CACHE_ENV] = self._old
 
 
+#: thread pools of numerical libraries, pinned to one thread per worker process so that
+#: N workers on N cores do not oversubscribe them (unless the user set them)
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 class _Local:
     """A pool of ``jobs`` fresh (spawned) processes, each with its own cache directory."""
 
@@ -106,6 +111,11 @@ class _Local:
         for i in range(jobs):
             slots.put(i)
         self.capacity = jobs
+        # spawned children inherit os.environ when they start (on demand): keep the
+        # limits in the environment for the pool's lifetime
+        self._saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+        for v in _THREAD_VARS:
+            os.environ.setdefault(v, "1")
         self.pool = cf.ProcessPoolExecutor(
             max_workers=jobs, mp_context=ctx, initializer=_init_local_worker,
             initargs=(slots, str(cache_root)),
@@ -120,6 +130,11 @@ class _Local:
 
     def close(self, cancel: bool = False) -> None:
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        for v, old in self._saved.items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old
 
 
 _ORIGINAL_CACHE: list[str | None] = []

@@ -1,0 +1,329 @@
+"""The ``brainlearn`` command line: run experiments, rebuild figures, list what exists.
+
+::
+
+    brainlearn run [SPEC ...] [--out DIR] [--jobs N] [--scheduler ADDRESS] [--budget MIN]
+    brainlearn figures [DIR] [--all] [--readme README.md]
+    brainlearn list
+
+Exit codes: 0 success; 1 some runs failed or are incomplete (they are redone by the
+next ``run``); 2 a usage or specification error (the message names the file and the
+key); 130 interrupted (finished runs are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main"]
+
+log = logging.getLogger("brainlearn")
+
+DEFAULT_SPEC = "default"
+
+
+class UsageError(Exception):
+    """A problem with the command line or its inputs: exit code 2, no traceback."""
+
+
+# ------------------------------------------------------------------ locations
+
+
+def repo_root(start: Path | None = None) -> Path | None:
+    """The brainlearn checkout containing ``start`` (default: cwd), if any."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "experiments").is_dir() and (d / "pyproject.toml").is_file():
+            return d
+    return None
+
+
+def _package_repo_root() -> Path | None:
+    """The checkout the package itself lives in (an editable or source install)."""
+    pkg = Path(__file__).resolve().parent
+    cand = pkg.parent.parent  # src/brainlearn -> repository root
+    if (cand / "experiments").is_dir() and (cand / "pyproject.toml").is_file():
+        return cand
+    return None
+
+
+def experiment_dirs() -> list[Path]:
+    """Where experiment names are looked up, in order: ./experiments of the checkout
+    around the working directory, the checkout the package was installed from, and
+    the specs shipped inside the package (``brainlearn/experiments``)."""
+    dirs = []
+    for root in (repo_root(), _package_repo_root()):
+        if root is not None:
+            dirs.append(root / "experiments")
+    shipped = Path(__file__).resolve().parent / "experiments"
+    dirs.append(shipped)
+    out = []
+    for d in dirs:
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def find_spec(name_or_path: str) -> Path:
+    """A spec given as a path, or as a name (``default``) looked up in :func:`experiment_dirs`."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    if p.suffix == ".toml" or os.sep in name_or_path:
+        raise UsageError(f"spec file not found: {name_or_path}")
+    searched = []
+    for d in experiment_dirs():
+        cand = d / f"{name_or_path}.toml"
+        searched.append(str(cand))
+        if cand.is_file():
+            return cand
+    raise UsageError(
+        f"no experiment named {name_or_path!r}; looked for: {', '.join(searched)}. "
+        "Give a path to a .toml spec, or run from the brainlearn checkout."
+    )
+
+
+def default_out() -> Path:
+    """Results go under the repository root when run inside a checkout, else under cwd."""
+    return repo_root() or Path.cwd()
+
+
+def _list_specs() -> list[tuple[str, Path, str]]:
+    import tomllib
+
+    seen, out = set(), []
+    for d in experiment_dirs():
+        if not d.is_dir():
+            continue
+        for p in sorted(d.glob("*.toml")):
+            if p.stem in seen:
+                continue
+            seen.add(p.stem)
+            try:
+                data = tomllib.loads(p.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                out.append((p.stem, p, f"(unreadable: {exc})"))
+                continue
+            exp = data.get("experiment", {}) if isinstance(data, dict) else {}
+            desc = exp.get("description", "") if isinstance(exp, dict) else ""
+            if "sweep" not in data:
+                desc = "(not a runner spec) " + str(desc)
+            out.append((p.stem, p, str(desc)))
+    return out
+
+
+# ------------------------------------------------------------------ commands
+
+
+def _cmd_run(args) -> int:
+    from .runner.report import write_reports
+    from .runner.spec import SpecError, load_spec, resolve_runs
+    from .runner.storage import write_manifest
+    from .runner.sweep import run_sweep
+
+    names = args.specs or [DEFAULT_SPEC]
+    paths = [find_spec(n) for n in names]
+    try:
+        specs = [load_spec(p) for p in paths]
+        runs = resolve_runs(specs)
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out) if args.out else default_out()
+    out.mkdir(parents=True, exist_ok=True)
+    write_manifest(out, [str(p) for p in paths], [r.run_id for r in runs])
+    try:
+        report = run_sweep(
+            runs, out, jobs=args.jobs, scheduler=args.scheduler,
+            budget_s=None if args.budget is None else 60.0 * args.budget,
+        )
+    except RuntimeError as exc:
+        if args.scheduler and ("Dask" in str(exc) or "distributed" in str(exc)):
+            raise UsageError(str(exc)) from None
+        raise
+    write_reports(out)
+    if not args.no_figures:
+        _figures(out, use_all=False)
+    bad = len(report.failed) + len(report.incomplete)
+    print(
+        f"brainlearn: {len(report.done)} runs done, {report.skipped} already recorded, "
+        f"{len(report.failed)} failed, {len(report.incomplete)} incomplete, "
+        f"{report.not_started} not started, in {report.elapsed_s:.0f}s; "
+        f"results in {out / 'results'}",
+        file=sys.stderr,
+    )
+    if bad:
+        print(f"brainlearn: tracebacks in {out / 'results' / 'failed'} and in the records' "
+              "'errors'; run the same command again to redo those runs", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _figures(out: Path, use_all: bool) -> dict:
+    from .figures.build import build_figures
+
+    t0 = time.perf_counter()
+    result = build_figures(out, use_all=use_all)
+    drawn = [k for k, v in result.items() if "paths" in v]
+    for name, v in result.items():
+        if "skipped" in v:
+            print(f"brainlearn: figure {name} skipped: {v['skipped']}", file=sys.stderr)
+    print(f"brainlearn: {len(drawn)} figures written to {out / 'figures'} "
+          f"in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    return result
+
+
+def _cmd_figures(args) -> int:
+    from .runner.report import update_readme_from_results, write_reports
+    from .runner.storage import load_records, runs_dir
+
+    out = Path(args.dir) if args.dir else default_out()
+    if not runs_dir(out).is_dir() or not load_records(out):
+        raise UsageError(f"no saved runs under {runs_dir(out)}; run `brainlearn run` first")
+    write_reports(out, use_all=args.all)
+    _figures(out, use_all=args.all)
+    if args.readme:
+        try:
+            changed = update_readme_from_results(args.readme, out)
+        except (OSError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
+        print(f"brainlearn: {args.readme} {'updated' if changed else 'already up to date'}",
+              file=sys.stderr)
+    return 0
+
+
+def _cmd_list(args) -> int:
+    from .registry import list_models, model_spec
+    from .tasks import list_tasks
+
+    print("tasks:")
+    for t in list_tasks():
+        print(f"  {t}")
+    print("models:")
+    for m in list_models():
+        s = model_spec(m)
+        print(f"  {m:<14} {s.family:<4} {s.description}")
+    print("experiments:")
+    specs = _list_specs()
+    if not specs:
+        print("  (none found; looked in " + ", ".join(map(str, experiment_dirs())) + ")")
+    for name, path, desc in specs:
+        print(f"  {name:<14} {path}")
+        if desc:
+            print(f"  {'':<14} {desc.strip()}")
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {v}")
+    return v
+
+
+def _default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(
+        prog="brainlearn",
+        description="Spiking networks with local plastic synapses against backprop, on the "
+                    "same binary tasks: run declarative experiments, rebuild figures, list "
+                    "tasks, models and experiments.",
+    )
+    p.add_argument("--version", action="version", version=f"brainlearn {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more (per-figure notes)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    r = sub.add_parser(
+        "run", help="run experiments (default: the default comparison) and rebuild figures",
+        description="Run every not-yet-recorded run of the given experiment specs, then write "
+                    "results/summary.csv, stats.csv, summary.md and every figure. Runs already "
+                    "recorded under DIR are skipped; a killed sweep resumes where it stopped.",
+    )
+    r.add_argument("specs", nargs="*", metavar="SPEC",
+                   help="spec files, or names of experiments/*.toml (default: "
+                        f"{DEFAULT_SPEC!r})")
+    r.add_argument("--out", metavar="DIR",
+                   help="output directory for results/ and figures/ (default: the repository "
+                        "root when inside a checkout, else the current directory)")
+    r.add_argument("--jobs", "-j", type=_positive_int, default=_default_jobs(), metavar="N",
+                   help="local worker processes (default: the number of CPUs, here "
+                        f"{_default_jobs()}); 1 runs in this process")
+    r.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask distributed cluster, e.g. tcp://host:8786 "
+                        "(needs: pip install 'brainlearn[dask]'); overrides --jobs")
+    r.add_argument("--budget", type=_positive_float, metavar="MIN",
+                   help="stop starting new runs when the next would end after MIN minutes; "
+                        "run again to continue")
+    r.add_argument("--no-figures", action="store_true",
+                   help="write the tables but do not rebuild the figures")
+    r.set_defaults(func=_cmd_run)
+
+    f = sub.add_parser(
+        "figures", help="rebuild every figure and table from saved results (no model runs)",
+        description="Rebuild results/summary.csv, stats.csv, summary.md and every figure in "
+                    "DIR/figures from the saved run records only.",
+    )
+    f.add_argument("dir", nargs="?", metavar="DIR",
+                   help="the directory holding results/ (default: the repository root when "
+                        "inside a checkout, else the current directory)")
+    f.add_argument("--all", action="store_true",
+                   help="use every saved run, not only those of the last `brainlearn run`")
+    f.add_argument("--readme", metavar="PATH",
+                   help="also replace the results table between <!-- results:start --> and "
+                        "<!-- results:end --> in this README")
+    f.set_defaults(func=_cmd_figures)
+
+    ls = sub.add_parser("list", help="list tasks, models and experiments",
+                        description="List the tasks, the registered models and the experiment "
+                                    "specs that `brainlearn run NAME` finds.")
+    ls.set_defaults(func=_cmd_list)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="brainlearn: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"brainlearn: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("brainlearn: interrupted; finished runs are saved, run again to resume",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Helpers shared by the figure functions: selecting and grouping saved run records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tasks import list_tasks
+
+PREFERRED_MODELS = ["mlp-seed", "mlp-wide", "snn-stdp", "snn-hebbian", "snn-rstdp"]
+#: the task shown when a figure shows one task only, in order of preference
+SHOWCASE_TASKS = ["xor", "circle", "moons", "spiral", "linear", "seed-random", "breast-cancer"]
+
+
+class SkipFigure(Exception):
+    """The saved results hold no data for this figure (it is skipped with a note)."""
+
+
+Record = dict[str, Any]
+
+
+def headline_sizes(records: Iterable[Record]) -> dict[str, int]:
+    """Per task, the largest requested n_train (the comparison's size)."""
+    best: dict[str, int] = {}
+    for r in records:
+        best[r["task"]] = max(best.get(r["task"], 0), int(r["n_train"]))
+    return best
+
+
+def at_headline(records: list[Record]) -> list[Record]:
+    head = headline_sizes(records)
+    return [r for r in records if int(r["n_train"]) == head[r["task"]]]
+
+
+def order_tasks(names: Iterable[str]) -> list[str]:
+    ref = list_tasks()
+    names = list(dict.fromkeys(names))
+    return sorted(names, key=lambda n: (ref.index(n) if n in ref else len(ref), n))
+
+
+def order_models(records: Iterable[Record]) -> list[str]:
+    fam = {r["model"]: r.get("family", "") for r in records}
+    return sorted(fam, key=lambda m: (0 if fam[m] == "mlp" else 1,
+                                      PREFERRED_MODELS.index(m) if m in PREFERRED_MODELS else 99,
+                                      m))
+
+
+def families(records: Iterable[Record]) -> dict[str, str]:
+    return {r["model"]: r.get("family", "") for r in records}
+
+
+def payload(r: Record, name: str) -> dict | None:
+    """The analysis payload ``name`` of a record, or None if absent or skipped."""
+    p = (r.get("analyses") or {}).get(name)
+    if not isinstance(p, dict) or "skipped" in p:
+        return None
+    return p
+
+
+def with_payload(records: Iterable[Record], name: str) -> list[Record]:
+    return [r for r in records if payload(r, name) is not None]
+
+
+def one_per_cell(records: Iterable[Record]) -> dict[tuple[str, str], Record]:
+    """(task, model) -> the record with the lowest seed (at the largest n_train)."""
+    out: dict[tuple[str, str], Record] = {}
+    for r in sorted(records, key=lambda r: (-int(r["n_train"]), int(r["seed"]))):
+        out.setdefault((r["task"], r["model"]), r)
+    return out
+
+
+def showcase_task(tasks: Iterable[str]) -> str:
+    tasks = list(tasks)
+    for t in SHOWCASE_TASKS:
+        if t in tasks:
+            return t
+    return sorted(tasks)[0]
+
+
+def group(records: Iterable[Record], *keys: str) -> dict[tuple, list[Record]]:
+    out: dict[tuple, list[Record]] = defaultdict(list)
+    for r in records:
+        out[tuple(r[k] for k in keys)].append(r)
+    return out
+
+
+def mean_curve(curves: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray,
+                                                                     np.ndarray]:
+    """Mean and sd of several (x, y) curves on the x grid of the shortest one."""
+    curves = [(np.asarray(x, float), np.asarray(y, float)) for x, y in curves if len(x)]
+    if not curves:
+        return np.array([]), np.array([]), np.array([])
+    x0 = min(curves, key=lambda c: len(c[0]))[0]
+    ys = np.array([np.interp(x0, x, y) for x, y in curves])
+    return x0, ys.mean(0), ys.std(0)

@@ -1,0 +1,120 @@
+"""decision_boundaries and receptive_fields: what the models compute over the input square."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ._data import (
+    SkipFigure,
+    families,
+    one_per_cell,
+    order_models,
+    order_tasks,
+    payload,
+    showcase_task,
+    with_payload,
+)
+from .style import CLASS_COLORS, PROBA_CMAP, add_caption, apply_style, save_figure
+
+
+def decision_boundaries(records, out_dir):
+    """Grid tasks x models: P(y=1) over [0,1]^2, the 0.5 contour, and test points."""
+    recs = with_payload(records, "decision_boundaries")
+    if not recs:
+        raise SkipFigure("no run recorded a decision-boundary grid (2-D tasks only)")
+    apply_style()
+    cells = one_per_cell(recs)
+    tasks = order_tasks(t for t, _ in cells)
+    models = order_models(recs)
+    fam = families(recs)
+    fig, axes = plt.subplots(len(tasks), len(models), figsize=(1.9 * len(models) + 0.6,
+                                                                1.9 * len(tasks)),
+                             squeeze=False, sharex=True, sharey=True)
+    im = None
+    for i, t in enumerate(tasks):
+        for j, m in enumerate(models):
+            ax = axes[i][j]
+            ax.grid(False)
+            ax.set_aspect("equal")
+            r = cells.get((t, m))
+            if r is None:
+                ax.set_axis_off()
+                continue
+            p = payload(r, "decision_boundaries")
+            axis = np.asarray(p["axis"])
+            proba = np.asarray(p["proba"])
+            im = ax.imshow(proba, origin="lower", extent=(0, 1, 0, 1), cmap=PROBA_CMAP,
+                           vmin=0, vmax=1, interpolation="bilinear")
+            if proba.min() < 0.5 < proba.max():
+                ax.contour(axis, axis, proba, levels=[0.5], colors="k", linewidths=0.8)
+            X = np.asarray(p["X"])
+            y = np.asarray(p["y"])
+            for c in (0, 1):
+                sel = y == c
+                ax.scatter(X[sel, 0], X[sel, 1], s=3, color=CLASS_COLORS[c],
+                           edgecolors="white", linewidths=0.2)
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1)
+            ax.text(0.02, 0.02, f"{r['metrics']['test_accuracy']:.2f}", transform=ax.transAxes,
+                    fontsize=7, bbox={"fc": "white", "alpha": 0.7, "lw": 0, "pad": 1})
+            if i == 0:
+                ax.set_title(f"{m}\n({fam[m]})", fontsize=8)
+            if j == 0:
+                ax.set_ylabel(t)
+            ax.set_xticks([0, 1])
+            ax.set_yticks([0, 1])
+    if im is not None:
+        fig.colorbar(im, ax=axes, shrink=0.5, label="P(y = 1)")
+    caption = (
+        "Decision boundaries over the input square [0,1]^2: colour = predicted P(y = 1), "
+        "black line = the 0.5 boundary, dots = held-out test points coloured by their true "
+        "class; the number is the test accuracy. One seed (the lowest) per cell."
+    )
+    add_caption(fig, caption, width=int(25 * len(models)) + 20)
+    return save_figure(fig, out_dir, "decision_boundaries"), caption
+
+
+def receptive_fields(records, out_dir, units: int = 8):
+    """Hidden-unit responses over the input square, one row per model, on one task."""
+    recs = with_payload(records, "receptive_fields")
+    if not recs:
+        raise SkipFigure("no run recorded hidden responses (2-D tasks only)")
+    apply_style()
+    task = showcase_task({r["task"] for r in recs})
+    recs = [r for r in recs if r["task"] == task]
+    cells = one_per_cell(recs)
+    models = order_models(recs)
+    fam = families(recs)
+    fig, axes = plt.subplots(len(models), units, figsize=(1.25 * units + 1.2, 1.35 * len(models)),
+                             squeeze=False)
+    for i, m in enumerate(models):
+        p = payload(cells[(task, m)], "receptive_fields")
+        resp = np.asarray(p["responses"], dtype=float)  # unit, x2, x1
+        # show the most selective units first: largest spread of the response
+        spread = resp.reshape(len(resp), -1).std(1)
+        order = np.argsort(-spread, kind="stable")[:units]
+        for j in range(units):
+            ax = axes[i][j]
+            ax.grid(False)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j >= len(order):
+                ax.set_axis_off()
+                continue
+            u = order[j]
+            field = resp[u]
+            ax.imshow(field, origin="lower", extent=(0, 1, 0, 1), cmap="magma",
+                      vmin=0, vmax=max(field.max(), 1e-12), interpolation="bilinear")
+            ax.set_title(f"unit {u}", fontsize=6, pad=2)
+            if j == 0:
+                kind = "hidden unit activation" if fam[m] == "mlp" else "interneuron spikes"
+                ax.set_ylabel(f"{m}\n{kind}", fontsize=7)
+    caption = (
+        f"Receptive fields on the {task} task: the response of each hidden unit over the input "
+        "square [0,1]^2 (MLP: first-layer activation; spiking network: interneuron spike count "
+        "per presentation), brightest = strongest; the units with the most varied response are "
+        f"shown, up to {units} per model, each scaled to its own maximum. One seed."
+    )
+    add_caption(fig, caption, width=int(18 * units) + 20)
+    return save_figure(fig, out_dir, "receptive_fields"), caption
