@@ -1,9 +1,11 @@
-"""Shared fixtures: the test-only estimator registered for the duration of a test."""
+"""Shared fixtures: the test-only estimator registered for the duration of a test, and tiny specs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,24 +14,109 @@ TESTS = Path(__file__).resolve().parent
 SRC = TESTS.parent / "src"
 TEST_PLUGIN = "_brainlearn_testmodels"
 
+ALL_ANALYSES = ('["decision_boundaries", "learning_curves", "spike_raster", "receptive_fields", '
+                '"compute_cost", "robustness", "weight_evolution"]')
 
-@pytest.fixture
-def test_models(monkeypatch):
-    """Register ``test-centroid`` (mlp) and ``test-spiking`` (snn) for one test.
+#: a tiny spec over the test-only models: 2 tasks x 2 models x 2 seeds + a small scarcity sweep
+TINY_SPEC = textwrap.dedent(f"""
+    [experiment]
+    name = "tiny"
+    description = "test spec"
+    plugins = ["{TEST_PLUGIN}"]
 
-    Worker processes (spawned pools, Dask workers, CLI subprocesses) import the
-    plugin module named in the spec, so PYTHONPATH is extended to find it.
-    """
+    [options]
+    boundary_grid = 11
+    receptive_grid = 7
+    noise_sd = [0.0, 0.2]
+    ablation_fractions = [0.0, 0.5]
+
+    [[models]]
+    name = "test-centroid"
+
+    [[models]]
+    name = "test-spiking"
+    label = "spiky"
+    params = {{ epochs = 4 }}
+
+    [[sweep]]
+    name = "main"
+    tasks = ["xor", "breast-cancer"]
+    seeds = 2
+    n_train = 60
+    n_test = 50
+    analyses = {ALL_ANALYSES}
+
+    [[sweep]]
+    name = "scarcity"
+    tasks = ["xor"]
+    seeds = 2
+    n_train = [10, 30, 60]
+    n_test = 50
+    analyses = ["data_scarcity"]
+""")
+
+
+def subprocess_env(**extra) -> dict[str, str]:
+    """Environment for a child Python that imports this worktree's brainlearn and the plugin."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(SRC), str(TESTS), os.environ.get("PYTHONPATH", "")] if p)
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+@contextlib.contextmanager
+def registered_test_models():
+    """Register ``test-centroid`` (mlp) and ``test-spiking`` (snn); remove them afterwards."""
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
     import _brainlearn_testmodels as tm
 
     from brainlearn.registry import _REGISTRY
 
+    old_pp = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = subprocess_env()["PYTHONPATH"]  # spawned workers import the plugin
     for s in tm.SPECS:
         _REGISTRY[s.name] = s
-    path = os.pathsep.join([str(SRC), str(TESTS), os.environ.get("PYTHONPATH", "")])
-    monkeypatch.setenv("PYTHONPATH", path.rstrip(os.pathsep))
-    if str(TESTS) not in sys.path:
-        monkeypatch.syspath_prepend(str(TESTS))
-    yield tm
-    for s in tm.SPECS:
-        _REGISTRY.pop(s.name, None)
+    try:
+        yield tm
+    finally:
+        for s in tm.SPECS:
+            _REGISTRY.pop(s.name, None)
+        if old_pp is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old_pp
+
+
+@pytest.fixture
+def test_models():
+    with registered_test_models() as tm:
+        yield tm
+
+
+@pytest.fixture
+def tiny_spec(tmp_path) -> Path:
+    p = tmp_path / "tiny.toml"
+    p.write_text(TINY_SPEC)
+    return p
+
+
+@pytest.fixture(scope="session")
+def fixture_results(tmp_path_factory) -> Path:
+    """A results directory made by really running the tiny spec with the test models."""
+    from brainlearn.runner.report import write_reports
+    from brainlearn.runner.spec import load_spec, resolve_runs
+    from brainlearn.runner.storage import write_manifest
+    from brainlearn.runner.sweep import run_sweep
+
+    out = tmp_path_factory.mktemp("fixture_results")
+    spec_path = out / "tiny.toml"
+    spec_path.write_text(TINY_SPEC)
+    with registered_test_models():
+        runs = resolve_runs([load_spec(spec_path)])
+        write_manifest(out, [str(spec_path)], [r.run_id for r in runs])
+        report = run_sweep(runs, out, jobs=1)
+        assert report.ok, report
+        write_reports(out)
+    return out

@@ -152,6 +152,10 @@ def _dask_run(cfg: dict) -> dict:
     return execute_run(cfg)
 
 
+#: how long to try reaching a Dask scheduler before giving up
+DASK_CONNECT_TIMEOUT = "20s"
+
+
 class _Dask:
     def __init__(self, address: str):
         try:
@@ -162,7 +166,7 @@ class _Dask:
                 "pip install 'brainlearn[dask]' (or: pip install distributed)"
             ) from None
         try:
-            self.client = Client(address, timeout="20s")
+            self.client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             raise RuntimeError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
         n = sum(self.client.nthreads().values())
@@ -212,6 +216,10 @@ class _Projection:
         if not self.all:
             return None
         return sum(self.estimate(c) or 0.0 for c in cfgs) / self.parallel
+
+
+#: without a terminal (no progress bar), a status line at most this often
+STATUS_EVERY_S = 60.0
 
 
 def _fmt_s(s: float | None) -> str:
@@ -296,7 +304,7 @@ def run_sweep(
     pending = list(todo)
     in_flight: dict[Any, RunConfig] = {}
     finished = 0
-    milestones = {math.ceil(len(todo) * q) for q in (0.25, 0.5, 0.75)} - {0, len(todo)}
+    last_note = start
     stopped_by_budget = False
     cancel = False
     try:
@@ -346,9 +354,10 @@ def run_sweep(
                     bar.set_postfix_str(f"{cfg.task}/{cfg.label} projected left {_fmt_s(rest)}",
                                         refresh=False)
                     bar.update(1)
-                elif finished in milestones:
+                elif time.monotonic() - last_note >= STATUS_EVERY_S and finished < len(todo):
+                    last_note = time.monotonic()
                     say(f"brainlearn: {finished}/{len(todo)} runs in "
-                        f"{_fmt_s(time.monotonic() - start)}, projected remaining {_fmt_s(rest)}")
+                        f"{_fmt_s(last_note - start)}, projected remaining {_fmt_s(rest)}")
     except BaseException:
         cancel = True
         raise
