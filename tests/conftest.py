@@ -1,4 +1,4 @@
-"""Shared fixtures: the test-only estimator registered for the duration of a test, and tiny specs."""
+"""Shared fixtures: the test-only estimator, registered for the duration of a test; tiny specs."""
 
 from __future__ import annotations
 
@@ -71,7 +71,6 @@ def registered_test_models():
     if str(TESTS) not in sys.path:
         sys.path.insert(0, str(TESTS))
     import _brainlearn_testmodels as tm
-
     from brainlearn.registry import _REGISTRY
 
     old_pp = os.environ.get("PYTHONPATH")

@@ -6,7 +6,6 @@ import textwrap
 import tomllib
 
 import pytest
-from conftest import TEST_PLUGIN, TINY_SPEC
 
 from brainlearn.runner.spec import (
     ANALYSES,
@@ -14,9 +13,9 @@ from brainlearn.runner.spec import (
     SpecError,
     canonical,
     load_spec,
-    parse_spec,
     resolve_runs,
 )
+from conftest import TEST_PLUGIN, TINY_SPEC
 
 HEAD = f"""
 [experiment]

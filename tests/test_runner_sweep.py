@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import pytest
-from conftest import subprocess_env
 
 from brainlearn.runner.execute import execute_run
 from brainlearn.runner.spec import load_spec, resolve_runs
@@ -26,6 +25,7 @@ from brainlearn.runner.storage import (
     write_summary_csv,
 )
 from brainlearn.runner.sweep import run_sweep
+from conftest import subprocess_env
 
 #: parts of a record that legitimately differ between two runs of one configuration
 VOLATILE = {"timings", "environment", "created", "worker"}

@@ -149,7 +149,8 @@ def _receptive_fields(est, split, cfg: RunConfig) -> dict:
     axis, pts = _grid(g)
     h = np.asarray(est.hidden_response(pts), dtype=np.float64)
     if h.ndim != 2 or h.shape[0] != len(pts):
-        raise ValueError(f"hidden_response returned shape {h.shape}, expected ({len(pts)}, n_hidden)")
+        raise ValueError(
+            f"hidden_response returned shape {h.shape}, expected ({len(pts)}, n_hidden)")
     n_hidden = h.shape[1]
     keep = min(n_hidden, int(cfg.options["receptive_units"]))
     h = h[:, :keep].T.reshape(keep, g, g)  # unit, x2 row, x1 column

@@ -283,7 +283,8 @@ class _Ctx:
 
     def str_list(self, v: Any, key: str) -> tuple[str, ...]:
         if not isinstance(v, list) or not v:
-            raise self.fail(f"{key} must be a non-empty array of strings, got {_type_name(v)} {v!r}")
+            raise self.fail(
+                f"{key} must be a non-empty array of strings, got {_type_name(v)} {v!r}")
         return tuple(self.string(x, f"{key}[{i}]") for i, x in enumerate(v))
 
     def int_list(self, v: Any, key: str, minimum: int | None = None) -> tuple[int, ...]:

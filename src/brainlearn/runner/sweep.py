@@ -56,7 +56,8 @@ class SweepReport:
 
 
 def default_cache_root(out: str | Path) -> Path:
-    """Root of the per-worker Brian2 build directories: $BRAINLEARN_CACHE or DIR/.brainlearn_cache."""
+    """Root of the per-worker Brian2 build directories: $BRAINLEARN_CACHE, else
+    DIR/.brainlearn_cache."""
     env = os.environ.get(CACHE_ENV)
     return Path(env) if env else Path(out) / ".brainlearn_cache"
 
@@ -168,7 +169,8 @@ class _Dask:
         try:
             self.client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
-            raise RuntimeError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+            raise RuntimeError(
+                f"cannot connect to the Dask scheduler at {address}: {exc}") from None
         n = sum(self.client.nthreads().values())
         self.capacity = max(1, 2 * n)
 

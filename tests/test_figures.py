@@ -1,0 +1,105 @@
+"""Figures are rebuilt from saved results only; absent data skip a figure instead of failing."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from brainlearn.cli import main
+from brainlearn.figures.build import FIGURES, build_figures
+from brainlearn.runner.energy import ENERGY_PJ, ENERGY_SOURCES
+from brainlearn.runner.storage import load_records
+
+EXPECTED = {"accuracy_by_task", "decision_boundaries", "learning_curves", "spike_raster",
+            "receptive_fields", "data_scarcity", "compute_cost", "robustness",
+            "weight_evolution"}
+
+
+def test_the_figure_set_is_the_one_the_issue_names():
+    assert set(FIGURES) == EXPECTED
+
+
+@pytest.fixture(scope="module")
+def built(fixture_results):
+    return build_figures(fixture_results)
+
+
+def test_every_figure_is_written_as_png_and_svg(fixture_results, built):
+    result = built
+    assert {k for k, v in result.items() if "paths" in v} == EXPECTED, result
+    for name in EXPECTED:
+        png = fixture_results / "figures" / f"{name}.png"
+        svg = fixture_results / "figures" / f"{name}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+        assert b"<svg" in svg.read_bytes()[:2000] and svg.stat().st_size > 5000
+    captions = (fixture_results / "figures" / "captions.md").read_text()
+    assert all(f"## {name}" in captions for name in EXPECTED)
+
+
+def test_compute_cost_states_the_energies_and_their_sources(built):
+    assert ENERGY_PJ == {"mac": 4.6, "synaptic_event": 23.6}
+    assert "Horowitz" in ENERGY_SOURCES["mac"] and "ISSCC 2014" in ENERGY_SOURCES["mac"]
+    assert "Davies" in ENERGY_SOURCES["synaptic_event"]
+    cap = built["compute_cost"]["caption"]
+    assert "4.6 pJ" in cap and "23.6 pJ" in cap and "Horowitz" in cap and "Davies" in cap
+
+
+def test_rebuilding_gives_the_same_svg(fixture_results, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        shutil.copytree(fixture_results / "results", d / "results")
+        build_figures(d, names=["spike_raster", "decision_boundaries"])
+    for name in ("spike_raster", "decision_boundaries"):
+        assert (a / "figures" / f"{name}.svg").read_bytes() == \
+            (b / "figures" / f"{name}.svg").read_bytes()
+
+
+def test_figures_command_runs_no_model(fixture_results, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "copy"
+    shutil.copytree(fixture_results / "results", out / "results")
+
+    def refuse(*a, **k):
+        raise AssertionError("a model was run")
+
+    monkeypatch.setattr("brainlearn.runner.execute._execute", refuse)
+    monkeypatch.setattr("brainlearn.registry.make_model", refuse)
+    assert main(["figures", str(out)]) == 0
+    for name in EXPECTED:
+        assert (out / "figures" / f"{name}.png").stat().st_size > 0
+    for name in ("summary.csv", "stats.csv", "summary.md"):
+        assert (out / "results" / name).stat().st_size > 0
+    assert "9 figures written" in capsys.readouterr().err
+
+
+def test_absent_data_skips_a_figure_with_a_note(fixture_results, tmp_path, caplog):
+    mlp_only = [r for r in load_records(fixture_results) if r["family"] == "mlp"]
+    assert mlp_only
+    with caplog.at_level("INFO", logger="brainlearn.figures.build"):
+        result = build_figures(tmp_path, records=mlp_only,
+                               names=["spike_raster", "weight_evolution", "data_scarcity"])
+    assert "spiking" in result["spike_raster"]["skipped"]
+    assert "skipped" in result["weight_evolution"]
+    assert "paths" in result["data_scarcity"]
+    assert "figure spike_raster skipped" in caplog.text
+    assert not (tmp_path / "figures" / "spike_raster.png").exists()
+
+    nothing = build_figures(tmp_path / "empty", records=[])
+    assert all("skipped" in v for v in nothing.values())
+
+
+def test_figures_without_results_is_a_usage_error(tmp_path, capsys):
+    assert main(["figures", str(tmp_path)]) == 2
+    assert "no saved runs" in capsys.readouterr().err
+
+
+def test_readme_block_is_generated_from_summary_csv(fixture_results, tmp_path):
+    from brainlearn.runner.report import update_readme_from_results
+    from brainlearn.runner.stats import README_END, README_START
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"x\n{README_START}\n{README_END}\n")
+    assert update_readme_from_results(readme, fixture_results)
+    text = readme.read_text()
+    assert "| task | test-centroid (mlp) | spiky (snn) |" in text
+    assert "| xor |" in text and "| breast-cancer |" in text

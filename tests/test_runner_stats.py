@@ -1,0 +1,116 @@
+"""Statistics: t-based confidence intervals, the paired comparison, the generated tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from brainlearn.runner.stats import (
+    README_END,
+    README_START,
+    cell_stats,
+    describe,
+    paired_comparisons,
+    summary_markdown,
+    t_quantile,
+    update_readme,
+    write_stats,
+)
+
+
+def test_t_quantiles_match_the_tables():
+    # Student's t, two-sided 95 %: df 1, 2, 4, 9, 29
+    for df, t in [(1, 12.706), (2, 4.303), (4, 2.776), (9, 2.262), (29, 2.045)]:
+        assert t_quantile(df) == pytest.approx(t, abs=1e-3)
+
+
+def test_describe_is_the_t_interval():
+    v = [0.9, 0.8, 0.85]
+    d = describe(v)
+    sd = np.std(v, ddof=1)
+    hw = 4.302653 * sd / math.sqrt(3)
+    assert d["n"] == 3 and d["mean"] == pytest.approx(0.85) and d["sd"] == pytest.approx(sd)
+    assert d["ci_low"] == pytest.approx(0.85 - hw, abs=1e-6)
+    assert d["ci_high"] == pytest.approx(0.85 + hw, abs=1e-6)
+    one = describe([0.7])
+    assert one["mean"] == 0.7 and math.isnan(one["ci_low"]) and math.isnan(one["sd"])
+    assert describe([])["n"] == 0
+
+
+def _rows(acc: dict[tuple[str, str, str], list[float]], n_train=1000):
+    rows = []
+    for (task, model, fam), values in acc.items():
+        for seed, a in enumerate(values):
+            rows.append({"task": task, "model": model, "family": fam, "seed": seed,
+                         "n_train": n_train, "test_accuracy": a, "train_accuracy": a})
+    return rows
+
+
+def test_paired_comparison_uses_the_best_of_each_family_on_common_seeds():
+    rows = _rows({
+        ("xor", "mlp-a", "mlp"): [0.80, 0.82, 0.81],
+        ("xor", "mlp-b", "mlp"): [0.95, 0.96, 0.97],
+        ("xor", "snn-a", "snn"): [0.70, 0.71, 0.69],
+        ("xor", "snn-b", "snn"): [0.90, 0.92, 0.91],
+        ("linear", "mlp-a", "mlp"): [0.99, 0.98, 0.97],
+        ("linear", "snn-a", "snn"): [0.98, 0.99, 0.97],
+    })
+    comps = {c["task"]: c for c in paired_comparisons(rows)}
+    x = comps["xor"]
+    assert (x["snn_model"], x["mlp_model"]) == ("snn-b", "mlp-b")
+    diffs = np.array([0.90 - 0.95, 0.92 - 0.96, 0.91 - 0.97])
+    assert x["diff_mean"] == pytest.approx(diffs.mean())
+    hw = t_quantile(2) * diffs.std(ddof=1) / math.sqrt(3)
+    assert x["ci_high"] == pytest.approx(diffs.mean() + hw)
+    from scipy.stats import ttest_rel
+
+    assert x["p_value"] == pytest.approx(ttest_rel([0.90, 0.92, 0.91], [0.95, 0.96, 0.97]).pvalue)
+    assert x["significant"] and x["ci_high"] < 0
+    lin = comps["linear"]
+    assert not lin["significant"] and lin["ci_low"] < 0 < lin["ci_high"]
+
+
+def test_paired_comparison_needs_both_families_and_common_seeds():
+    rows = _rows({("xor", "mlp-a", "mlp"): [0.8, 0.9]})
+    assert paired_comparisons(rows) == []
+    rows += [{"task": "xor", "model": "snn-a", "family": "snn", "seed": 7, "n_train": 1000,
+              "test_accuracy": 0.5, "train_accuracy": 0.5}]
+    assert paired_comparisons(rows) == []  # no seed in common
+
+
+def test_cells_group_by_task_model_and_size():
+    rows = _rows({("xor", "m", "mlp"): [0.5, 0.6]}, n_train=10) + \
+        _rows({("xor", "m", "mlp"): [0.9, 0.8]}, n_train=100)
+    cells = cell_stats(rows)
+    assert [(c["n_train"], round(c["mean"], 3)) for c in cells] == [(10, 0.55), (100, 0.85)]
+
+
+def test_summary_markdown_reports_headline_cells_and_significance(tmp_path):
+    rows = _rows({
+        ("xor", "mlp-b", "mlp"): [0.95, 0.96, 0.97],
+        ("xor", "snn-b", "snn"): [0.90, 0.92, 0.91],
+    }) + _rows({("xor", "snn-b", "snn"): [0.5, 0.6, 0.55]}, n_train=10)
+    md = summary_markdown(rows)
+    assert "| xor | **0.960 ± 0.025** | 0.910 ± 0.025 |" in md
+    assert "| xor | snn-b (0.910) | mlp-b (0.960) | 3 | -0.050 |" in md
+    assert "| yes |" in md
+    assert "t₀.₉₇₅" in md  # the interval is stated
+    path = write_stats(rows, tmp_path / "stats.csv")
+    text = path.read_text()
+    assert text.splitlines()[0].startswith("kind,task,n_train,model")
+    assert "paired,xor,1000,snn-b - mlp-b" in text
+
+
+def test_update_readme_replaces_only_the_marked_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# T\n\nintro\n{README_START}\nold numbers\n{README_END}\n\nafter\n")
+    assert update_readme(readme, "| a | b |\n")
+    text = readme.read_text()
+    assert text == f"# T\n\nintro\n{README_START}\n| a | b |\n{README_END}\n\nafter\n"
+    assert not update_readme(readme, "| a | b |\n")  # idempotent
+    bare = tmp_path / "BARE.md"
+    bare.write_text("no markers\n")
+    with pytest.raises(ValueError, match="markers"):
+        update_readme(bare, "x")
