@@ -73,6 +73,12 @@ ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-7
 #: training status codes returned by :func:`train_epochs`
 OK, DIVERGED = 0, 1
 
+#: an epoch whose mean training loss exceeds this many nats per sample counts as diverged
+#: (chance level is ln 2 = 0.69): the logits are then in the thousands with the wrong sign.
+#: A step size far too large usually ends there, with finite but useless weights (a
+#: saturating tanh/sigmoid layer keeps the loss finite), not at NaN.
+DIVERGENCE_LOSS = 1e3
+
 #: LLVM fast-math flags of the minibatch loops: reassociation lets the sums over a
 #: minibatch vectorise; "nnan"/"ninf" are deliberately left out so that NaN and inf
 #: still propagate and the divergence checks stay valid.
@@ -166,7 +172,7 @@ def _forward_batch(theta, sizes, w_off, b_off, n_off, act, B, Z, A):
                     ao[c] = zr[c]
             elif act == RELU:
                 for c in range(B):
-                    ao[c] = zr[c] if zr[c] > 0.0 else 0.0
+                    ao[c] = 0.0 if zr[c] < 0.0 else zr[c]  # NaN stays NaN
             elif act == TANH:
                 for c in range(B):
                     ao[c] = math.tanh(zr[c])
@@ -373,6 +379,7 @@ def train_epochs(
     loss_out,
     acc_out,
     eval_out,
+    max_loss,
 ):
     """Train ``theta`` in place for ``perms.shape[0]`` epochs of minibatch gradient descent.
 
@@ -403,12 +410,15 @@ def train_epochs(
         Filled per epoch: the mean training loss and training accuracy over the
         epoch's minibatches, each measured before that minibatch's update (as
         Keras reports them), and the accuracy on ``X_eval`` at the end of the epoch.
+    max_loss : float
+        Divergence threshold of the epoch's mean loss (:data:`DIVERGENCE_LOSS`).
 
     Returns
     -------
     status : int
         :data:`OK`, or :data:`DIVERGED` if a minibatch loss or a parameter became
-        NaN or infinite (training stops there).
+        NaN or infinite, or the epoch's mean loss exceeded ``max_loss`` (training
+        stops there).
     epochs_done : int
         Epochs completed (the diverging epoch is not counted).
     step : int
@@ -447,6 +457,8 @@ def train_epochs(
         for k in range(n_params):
             if not math.isfinite(theta[k]):
                 return DIVERGED, e, step
+        if total_loss / n > max_loss:
+            return DIVERGED, e, step
         loss_out[e] = total_loss / n
         acc_out[e] = hits / n
         if X_eval.shape[0] > 0:

@@ -148,9 +148,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if _is_int(h):
             h = (h,)
         if isinstance(h, str) or not hasattr(h, "__iter__"):
-            raise ValueError(
-                f"hidden_layer_sizes must be a tuple of positive integers, got {h!r}"
-            )
+            raise ValueError(f"hidden_layer_sizes must be a tuple of positive integers, got {h!r}")
         h = tuple(h)
         if len(h) == 0:
             raise ValueError("hidden_layer_sizes must name at least one hidden layer, got ()")
@@ -262,9 +260,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             For a bad hyperparameter or bad input (NaN/inf, wrong shape, empty
             ``X``, not exactly two classes); the message names the problem.
         FloatingPointError
-            If the training loss or a weight becomes NaN or infinite (the
-            learning rate is too large); the message gives the epoch. The
-            estimator is then left unfitted.
+            If training diverges (the learning rate is too large): the loss or
+            a weight becomes NaN or infinite, or an epoch's mean loss exceeds
+            ``DIVERGENCE_LOSS`` = 1000 nats per sample (chance level is ln 2).
+            The message gives the epoch; the estimator is left unfitted.
         """
         for attr in ("coefs_", "intercepts_", "history_", "classes_", "n_updates_"):
             self.__dict__.pop(attr, None)
@@ -346,12 +345,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 loss[done : done + k],
                 acc[done : done + k],
                 ev[done : done + k],
+                K.DIVERGENCE_LOSS,
             )
             if status != K.OK:
                 del self.classes_
                 raise FloatingPointError(
-                    f"training diverged: the loss or a weight became NaN/inf in epoch "
-                    f"{done + finished + 1} of {epochs} (learning_rate={self.learning_rate!r}, "
+                    f"training diverged in epoch {done + finished + 1} of {epochs}: the loss "
+                    f"or a weight became NaN/inf, or the mean loss exceeded "
+                    f"{K.DIVERGENCE_LOSS:g} (learning_rate={self.learning_rate!r}, "
                     f"optimizer={self.optimizer!r}); lower the learning rate"
                 )
             done += k
