@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _kernels as K
@@ -278,9 +278,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             )
         if len(classes) > 2:
             shown = classes[:6].tolist()
+            # the first sentence is the one scikit-learn's estimator checks expect
             raise ValueError(
-                f"MLPClassifier is a binary classifier, but y has {len(classes)} classes "
-                f"({shown}{', ...' if len(classes) > 6 else ''}); it needs exactly two"
+                "Only binary classification is supported. The type of the target is "
+                f"{type_of_target(y)}: MLPClassifier is a binary classifier, but y has "
+                f"{len(classes)} classes ({shown}{', ...' if len(classes) > 6 else ''})"
             )
         self.classes_ = classes
         y01 = self._encode(y, "y")
