@@ -48,6 +48,17 @@ def test_same_random_state_gives_bit_identical_weights(linear):
     assert not np.array_equal(a.coefs_[0], c.coefs_[0])
 
 
+def test_training_in_chunks_of_epochs_gives_the_same_model(linear, monkeypatch):
+    # long fits draw their shuffles and train a few epochs per kernel call to bound memory;
+    # the chunking must not change the result
+    whole = fast(epochs=10).fit(linear.X_train, linear.y_train)
+    monkeypatch.setattr("brainlearn.mlp.model._PERM_BUDGET", 3 * 400)  # 3 epochs per call
+    chunked = fast(epochs=10).fit(linear.X_train, linear.y_train)
+    for a, b in zip(whole.coefs_, chunked.coefs_, strict=True):
+        assert np.array_equal(a, b)
+    assert whole.history_ == chunked.history_
+
+
 def test_glorot_uniform_init_and_zero_bias(linear):
     # epochs=1 at a tiny learning rate leaves the initial weights almost untouched
     m = MLPClassifier(hidden_layer_sizes=(50, 40), epochs=1, learning_rate=1e-12, random_state=0)
