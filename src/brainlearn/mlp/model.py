@@ -30,6 +30,15 @@ __all__ = ["MLPClassifier"]
 _PERM_BUDGET = 4_000_000
 
 
+def _plain(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous, writeable, aligned float64 array (copied only if needed).
+
+    The kernels then see one array type, so Numba compiles (and caches) one
+    specialisation instead of one per memory layout (F-order, read-only memmap, ...).
+    """
+    return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
+
+
 def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
@@ -285,12 +294,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 f"{len(classes)} classes ({shown}{', ...' if len(classes) > 6 else ''})"
             )
         self.classes_ = classes
+        X = _plain(X)
         y01 = self._encode(y, "y")
 
         if eval_set is not None:
             if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
                 raise ValueError("eval_set must be a pair (X_val, y_val)")
-            X_eval = validate_data(self, eval_set[0], dtype=np.float64, reset=False)
+            X_eval = _plain(validate_data(self, eval_set[0], dtype=np.float64, reset=False))
             y_eval = np.asarray(eval_set[1])
             if y_eval.ndim != 1 or len(y_eval) != len(X_eval):
                 raise ValueError(
@@ -374,7 +384,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _validated(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float64, reset=False)
+        return _plain(validate_data(self, X, dtype=np.float64, reset=False))
 
     def _logits(self, X) -> np.ndarray:
         theta = self._pack(self.coefs_, self.intercepts_)
