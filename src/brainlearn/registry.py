@@ -62,7 +62,23 @@ _REGISTRY: dict[str, ModelSpec] = {
             epochs=100,
             batch_size=32,
         ),
-        # mlp-wide is defined by the MLP module's owner below (see _MLP_WIDE)
+        _spec(
+            "mlp-wide",
+            "mlp",
+            _MLP,
+            "A strong backprop baseline: 2-32-32-1 (relu hidden, sigmoid output), Adam "
+            "(lr 5e-3, Keras defaults otherwise), binary cross-entropy, 300 epochs, batch 32. "
+            "Chosen as the smallest of the configurations tried (2x32 and 2x64 units, lr "
+            "3e-3..1e-2, 150-300 epochs, relu/tanh) whose mean test accuracy over 5 seeds "
+            "(n_train = n_test = 1000) clears 0.97 on linear, xor, circle and moons with "
+            "margin; a fit of 1000 samples takes well under 0.5 s.",
+            hidden_layer_sizes=(32, 32),
+            activation="relu",
+            optimizer="adam",
+            learning_rate=5e-3,
+            epochs=300,
+            batch_size=32,
+        ),
     ]
 }
 
