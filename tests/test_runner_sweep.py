@@ -127,7 +127,7 @@ def test_same_config_gives_the_same_numbers(tmp_path, runs):
 
 def test_local_processes_give_the_same_numbers_and_separate_caches(tmp_path, runs):
     run_sweep(runs, tmp_path / "one", jobs=1)
-    report = run_sweep(runs, tmp_path / "two", jobs=2)
+    report = run_sweep(runs, tmp_path / "two", jobs=2, worker_cache="separate")
     assert report.ok
     assert by_id(tmp_path / "one") == by_id(tmp_path / "two")
     workers = {(r["worker"]["pid"], r["worker"]["cache_dir"]) for r in
@@ -137,6 +137,11 @@ def test_local_processes_give_the_same_numbers_and_separate_caches(tmp_path, run
     assert len(caches) == len(pids)  # one Brian2 build/cache directory per worker process
     assert all(c.startswith(str(tmp_path / "two" / ".brainlearn_cache" / "worker-"))
                for c in caches)
+    # shared (the default): one directory, the same numbers
+    run_sweep(runs, tmp_path / "three", jobs=2)
+    assert by_id(tmp_path / "three") == by_id(tmp_path / "one")
+    assert {r["worker"]["cache_dir"] for r in load_records(tmp_path / "three")} == {
+        str(tmp_path / "three" / ".brainlearn_cache")}
 
 
 def test_records_are_written_atomically_and_debris_is_ignored(tmp_path, runs):

@@ -140,6 +140,7 @@ def _cmd_run(args) -> int:
         report = run_sweep(
             runs, out, jobs=args.jobs, scheduler=args.scheduler,
             budget_s=None if args.budget is None else 60.0 * args.budget,
+            worker_cache=args.worker_cache,
         )
     except RuntimeError as exc:
         if args.scheduler and ("Dask" in str(exc) or "distributed" in str(exc)):
@@ -283,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--budget", type=_positive_float, metavar="MIN",
                    help="stop starting new runs when the next would end after MIN minutes; "
                         "run again to continue")
+    r.add_argument("--worker-cache", choices=["shared", "separate"], default="shared",
+                   help="BRAINLEARN_CACHE of local workers (compiled Brian2 programs): one "
+                        "directory for all, builds serialised by a file lock (default), or one "
+                        "per worker (worker-<n>, every worker compiles its own). The root is "
+                        "$BRAINLEARN_CACHE, else DIR/.brainlearn_cache")
     r.add_argument("--no-figures", action="store_true",
                    help="write the tables but do not rebuild the figures")
     r.set_defaults(func=_cmd_run)

@@ -65,6 +65,7 @@ def learning_curves(records, out_dir):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
+    fig.tight_layout(h_pad=1.2)
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0),
                ncol=min(len(labels), 5))
     caption = (

@@ -288,7 +288,9 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
     pred_test = np.asarray(est.predict(split.X_test))
     predict_s = time.perf_counter() - t0
     test_accuracy = float(np.mean(pred_test == split.y_test))
+    t0 = time.perf_counter()
     train_accuracy = float(np.mean(np.asarray(est.predict(split.X_train)) == split.y_train))
+    train_predict_s = time.perf_counter() - t0
 
     record: dict[str, Any] = {
         "schema": SCHEMA,
@@ -311,7 +313,10 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
         "errors": {},
     }
 
+    analysis_s: dict[str, float] = {}
+
     def attempt(name, fn):
+        t_a = time.perf_counter()
         try:
             record["analyses"][name] = fn()
         except Exception as exc:  # kept in the record; the run is redone on the next sweep
@@ -319,7 +324,9 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
                 traceback.format_exception_only(type(exc), exc)).strip()
             record["errors"][name + ".traceback"] = traceback.format_exc(limit=6)
             log.info("run %s (%s %s seed %d): analysis %s failed: %s", cfg.run_id,
-                        cfg.task, cfg.label, cfg.seed, name, record["errors"][name])
+                     cfg.task, cfg.label, cfg.seed, name, record["errors"][name])
+        finally:
+            analysis_s[name] = time.perf_counter() - t_a
 
     if "compute_cost" in cfg.analyses:
         k = min(int(cfg.options["ops_samples"]), len(split.y_test))
@@ -350,9 +357,11 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
     record["timings"] = {
         "fit_s": fit_s,
         "predict_s": predict_s,
+        "train_predict_s": train_predict_s,
         "fit_per_sample_s": fit_s / n_tr,
         "predict_per_sample_s": predict_s / n_te,
         "total_s": total_s,
+        "analyses_s": analysis_s,
     }
     record["environment"] = environment()
     record["created"] = datetime.now(UTC).isoformat(timespec="seconds")

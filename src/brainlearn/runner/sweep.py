@@ -55,6 +55,10 @@ class SweepReport:
         return not self.failed and not self.incomplete
 
 
+#: how local workers share BRAINLEARN_CACHE (see run_sweep)
+WORKER_CACHE_MODES = ("shared", "separate")
+
+
 def default_cache_root(out: str | Path) -> Path:
     """Root of the per-worker Brian2 build directories: $BRAINLEARN_CACHE, else
     DIR/.brainlearn_cache."""
@@ -65,18 +69,24 @@ def default_cache_root(out: str | Path) -> Path:
 # ------------------------------------------------------------------- executors
 
 
-def _init_local_worker(slots, cache_root: str) -> None:
+def _worker_cache(cache_root: Path, slot: int, mode: str) -> Path:
+    if mode not in WORKER_CACHE_MODES:
+        raise ValueError(f"worker_cache must be one of {WORKER_CACHE_MODES}, got {mode!r}")
+    return cache_root if mode == "shared" else cache_root / f"worker-{slot}"
+
+
+def _init_local_worker(slots, cache_root: str, mode: str) -> None:
     slot = slots.get()
-    use_cache_dir(Path(cache_root) / f"worker-{slot}")
+    use_cache_dir(_worker_cache(Path(cache_root), slot, mode))
 
 
 class _Inline:
     """Runs in this process, one at a time."""
 
-    def __init__(self, cache_root: Path):
+    def __init__(self, cache_root: Path, mode: str):
         self.capacity = 1
         self._old = os.environ.get(CACHE_ENV)
-        use_cache_dir(cache_root / "worker-0")
+        use_cache_dir(_worker_cache(cache_root, 0, mode))
 
     def submit(self, cfg: dict) -> cf.Future:
         fut: cf.Future = cf.Future()
@@ -106,7 +116,7 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 class _Local:
     """A pool of ``jobs`` fresh (spawned) processes, each with its own cache directory."""
 
-    def __init__(self, jobs: int, cache_root: Path):
+    def __init__(self, jobs: int, cache_root: Path, mode: str):
         ctx = multiprocessing.get_context("spawn")
         slots = ctx.Queue()
         for i in range(jobs):
@@ -119,7 +129,7 @@ class _Local:
             os.environ.setdefault(v, "1")
         self.pool = cf.ProcessPoolExecutor(
             max_workers=jobs, mp_context=ctx, initializer=_init_local_worker,
-            initargs=(slots, str(cache_root)),
+            initargs=(slots, str(cache_root), mode),
         )
 
     def submit(self, cfg: dict):
@@ -242,6 +252,7 @@ def run_sweep(
     budget_s: float | None = None,
     progress: bool | None = None,
     stream=None,
+    worker_cache: str = "shared",
 ) -> SweepReport:
     """Do every run of ``runs`` that is not yet recorded under ``out``.
 
@@ -256,6 +267,13 @@ def run_sweep(
         time of the next run would exceed this many seconds.
     progress : bool, optional
         Show a tqdm bar (default: only when ``stream`` is a terminal).
+    worker_cache : {"shared", "separate"}
+        Local workers' ``BRAINLEARN_CACHE``: one directory for all (the spiking model
+        serialises its builds with a file lock and publishes them by atomic rename, and
+        gives every run its own results directory, so workers never collide and each
+        program is compiled once), or one directory per worker (``worker-<slot>``: no
+        sharing at all, every worker compiles its own programs). Dask workers always get
+        their own directory (hosts may share a network home where locks are unreliable).
     """
     stream = stream if stream is not None else sys.stderr
     out = Path(out)
@@ -289,9 +307,9 @@ def run_sweep(
     if scheduler:
         executor: Any = _Dask(scheduler)
     elif jobs > 1:
-        executor = _Local(jobs, cache_root)
+        executor = _Local(jobs, cache_root, worker_cache)
     else:
-        executor = _Inline(cache_root)
+        executor = _Inline(cache_root, worker_cache)
     parallel = 1 if isinstance(executor, _Inline) else (
         jobs if isinstance(executor, _Local) else max(1, executor.capacity // 2))
     projection = _Projection(parallel)
