@@ -103,3 +103,17 @@ def test_readme_block_is_generated_from_summary_csv(fixture_results, tmp_path):
     text = readme.read_text()
     assert "| task | test-centroid (mlp) | spiky (snn) |" in text
     assert "| xor |" in text and "| breast-cancer |" in text
+
+
+def test_seed_replication_figure_is_rebuilt_when_its_results_exist(tmp_path):
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "results" / "seed_replication.json"
+    if not src.is_file():
+        pytest.skip("results/seed_replication.json is not in this checkout")
+    assert "skipped" in build_figures(tmp_path, records=[],
+                                      names=["seed_replication"])["seed_replication"]
+    (tmp_path / "results").mkdir()
+    shutil.copy(src, tmp_path / "results" / "seed_replication.json")
+    res = build_figures(tmp_path, records=[], names=["seed_replication"])
+    assert (tmp_path / "figures" / "seed_replication.png").stat().st_size > 0, res
