@@ -68,7 +68,7 @@ def test_a_sweep_records_every_run_with_its_payloads(tmp_path, runs):
             assert len(rec["history"]["eval_accuracy"]) == len(rec["history"]["samples_seen"])
             assert rec["ops_per_sample"]
             rob = a["robustness"]
-            assert len(rob["noise_accuracy"]) == 2
+            assert len(rob["noise_accuracy"]) == 2 and rob["samples"] == 50
             assert rob["removed_accuracy"]["synapses"][0] == rec["metrics"]["test_accuracy"]
             if cfg.family == "snn":
                 assert {"before", "after"} <= set(a["spike_raster"])

@@ -48,11 +48,13 @@ def robustness(records, out_dir):
                 ax.set_xlabel(xlabel)
         axes[i][0].set_ylabel(f"{t}\ntest accuracy")
     axes[0][-1].legend(loc="lower left", fontsize=7)
+    sizes = sorted({payload(r, "robustness").get("samples") for r in recs} - {None})
+    on = (f" (on the first {', '.join(map(str, sizes))} test samples)" if sizes else "")
     caption = (
-        "Robustness after training: test accuracy with Gaussian noise of the given sd added to "
-        "the test inputs (clipped to the input range), and with a random fraction of the learned "
-        "synapses set to zero or of the hidden neurons removed (all their weights zeroed), via "
-        "each model's ablated(); mean ± sd over seeds."
+        f"Robustness after training{on}: test accuracy with Gaussian noise of the given sd "
+        "added to the test inputs (clipped to the input range), and with a random fraction "
+        "of the learned synapses set to zero or of the hidden neurons removed (all their "
+        "weights zeroed), via each model's ablated(); mean ± sd over seeds."
     )
     add_caption(fig, caption)
     return save_figure(fig, out_dir, "robustness"), caption

@@ -206,8 +206,10 @@ def _weight_evolution(est, cfg: RunConfig) -> dict:
     return out
 
 
-def _robustness(est, split, cfg: RunConfig, test_accuracy: float) -> dict:
-    X, y = split.X_test, split.y_test
+def _robustness(est, split, cfg: RunConfig, pred_test) -> dict:
+    k = int(cfg.options["robustness_samples"]) or len(split.y_test)
+    X, y = split.X_test[:k], split.y_test[:k]
+    test_accuracy = float(np.mean(pred_test[:k] == y))  # the undisturbed model on this subset
     lo, hi = min(0.0, float(X.min())), max(1.0, float(X.max()))
     rng = np.random.default_rng([cfg.seed, 7])
     noise = []
@@ -228,6 +230,7 @@ def _robustness(est, split, cfg: RunConfig, test_accuracy: float) -> dict:
             accs.append(float(np.mean(lesioned.predict(X) == y)))
         removed[kind] = accs
     return {
+        "samples": int(len(y)),
         "noise_sd": list(cfg.options["noise_sd"]),
         "noise_accuracy": noise,
         "noise_clip": [lo, hi],
@@ -350,7 +353,7 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
     if "weight_evolution" in cfg.analyses:
         attempt("weight_evolution", lambda: _weight_evolution(est, cfg))
     if "robustness" in cfg.analyses:
-        attempt("robustness", lambda: _robustness(est, split, cfg, test_accuracy))
+        attempt("robustness", lambda: _robustness(est, split, cfg, pred_test))
 
     total_s = time.perf_counter() - t_start
     n_tr, n_te = max(split.n_train, 1), max(split.n_test, 1)

@@ -100,6 +100,8 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "ops_samples": 200,
     # learning_curves: test samples used as the eval_set during training (0 = all)
     "curve_eval_samples": 0,
+    # robustness: test samples used for the noise and ablation measurements (0 = all)
+    "robustness_samples": 0,
     # robustness: standard deviations of the Gaussian noise added to the test inputs
     "noise_sd": [0.0, 0.05, 0.1, 0.2, 0.3],
     # robustness: fractions of synapses / hidden neurons removed after training
@@ -321,7 +323,8 @@ def _check_option(ctx: _Ctx, key: str, value: Any) -> Any:
         if key == "ablation_fractions" and any(x >= 1 for x in out):
             raise ctx.fail(f"{where} values must be < 1, got {value!r}")
         return out
-    return ctx.integer(value, where, minimum=0 if key == "curve_eval_samples" else 1)
+    zero_ok = key in ("curve_eval_samples", "robustness_samples")
+    return ctx.integer(value, where, minimum=0 if zero_ok else 1)
 
 
 def parse_spec(data: Mapping[str, Any], path: str | Path = "<spec>") -> ExperimentSpec:
