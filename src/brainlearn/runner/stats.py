@@ -196,6 +196,15 @@ def _headline(rows: list[dict]) -> dict[str, int]:
     return best
 
 
+def _sizes_phrase(head: dict[str, int], tasks: list[str]) -> str:
+    sizes = {head[t] for t in tasks}
+    text = (f"n_train = {sizes.pop()}" if len(sizes) == 1
+            else "n_train = " + ", ".join(f"{t} {head[t]}" for t in tasks))
+    if "breast-cancer" in tasks and head["breast-cancer"] > 398:
+        text += " (breast-cancer: all 398 rows of its training part)"
+    return text + "."
+
+
 def _order(names: Iterable[str], preferred: Iterable[str]) -> list[str]:
     pref = list(preferred)
     names = list(dict.fromkeys(names))
@@ -221,9 +230,8 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
         "",
         "Mean ± half-width of the 95 % confidence interval over seeds "
         "(Student's t: mean ± t₀.₉₇₅,ₙ₋₁·sd/√n; "
-        f"n = {', '.join(map(str, n_seeds))} seeds); "
-        "n_train = " + ", ".join(f"{t} {head[t]}" for t in tasks) + " (requested; "
-        "breast-cancer has at most 398 training rows).",
+        f"n = {', '.join(map(str, n_seeds))} seeds); " +
+        _sizes_phrase(head, tasks),
         "",
         "| task | " + " | ".join(f"{m} ({family[m]})" for m in models) + " |",
         "|---|" + "---|" * len(models),
