@@ -118,3 +118,17 @@ def test_default_spec_is_found_from_the_checkout_and_from_elsewhere(tmp_path, mo
     monkeypatch.chdir(tmp_path)  # outside any checkout: found next to the installed package
     assert find_spec("default").resolve() == here.resolve()
     assert find_spec("full").name == "full.toml"
+
+
+def test_dry_run_plans_without_running(tiny_spec, tmp_path, test_models, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(tiny_spec), "--out", str(out), "--dry-run", "-j", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "test-centroid" in text and "spiky" in text and "unknown" in text
+    assert not (out / "results").exists()
+    assert main(["run", str(tiny_spec), "--out", str(out), "-j", "1", "--no-figures"]) == 0
+    capsys.readouterr()
+    assert main(["run", str(tiny_spec), "--out", str(out), "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    row = next(line for line in text.splitlines() if line.startswith("test-centroid"))
+    assert row.split() == ["test-centroid", "8", "8", "0", "0s"] and "unknown" not in text

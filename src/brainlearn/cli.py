@@ -134,6 +134,11 @@ def _cmd_run(args) -> int:
     except SpecError as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out) if args.out else default_out()
+    if args.dry_run:
+        from .runner.sweep import plan
+
+        print(plan(runs, out, jobs=args.jobs))
+        return 0
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(out, [str(p) for p in paths], [r.run_id for r in runs])
     try:
@@ -289,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "directory for all, builds serialised by a file lock (default), or one "
                         "per worker (worker-<n>, every worker compiles its own). The root is "
                         "$BRAINLEARN_CACHE, else DIR/.brainlearn_cache")
+    r.add_argument("--dry-run", action="store_true",
+                   help="print the planned runs per model, how many are recorded, and the "
+                        "projected time of the rest (from recorded timings); run nothing")
     r.add_argument("--no-figures", action="store_true",
                    help="write the tables but do not rebuild the figures")
     r.set_defaults(func=_cmd_run)

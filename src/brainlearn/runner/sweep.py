@@ -35,7 +35,7 @@ from .storage import (
     write_json_atomic,
 )
 
-__all__ = ["SweepReport", "default_cache_root", "run_sweep"]
+__all__ = ["SweepReport", "default_cache_root", "plan", "run_sweep"]
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +239,48 @@ def _fmt_s(s: float | None) -> str:
         return "?"
     s = int(round(s))
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+# ------------------------------------------------------------------------ plan
+
+
+def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1) -> str:
+    """A table of the planned runs per model: how many, how many recorded, and the time
+    the missing ones are projected to take (from the timings of recorded runs)."""
+    from .storage import load_records
+
+    have = recorded_ids(out)
+    projection = _Projection(max(jobs, 1))
+    timed = 0
+    for rec in load_records(out):
+        cfg = RunConfig.from_dict(rec["config"])
+        t = rec.get("timings", {}).get("total_s")
+        if t is not None:
+            projection.add(cfg, float(t))
+            timed += 1
+    rows = defaultdict(lambda: [0, 0, 0.0, 0])  # runs, recorded, projected s, unknown
+    for r in runs:
+        row = rows[r.label]
+        row[0] += 1
+        if r.run_id in have:
+            row[1] += 1
+            continue
+        est = projection.estimate(r) if projection.by_label.get(r.label) else None
+        if est is None:
+            row[3] += 1
+        else:
+            row[2] += est
+    lines = [f"{'model':<16}{'runs':>6}{'recorded':>10}{'to do':>7}{'projected':>12}"]
+    for label, (n, rec, secs, unknown) in rows.items():
+        proj = _fmt_s(secs) + (f" + {unknown} unknown" if unknown else "")
+        lines.append(f"{label:<16}{n:>6}{rec:>10}{n - rec:>7}{proj:>12}")
+    total = sum(v[2] for v in rows.values()) / max(jobs, 1)
+    unknown = sum(v[3] for v in rows.values())
+    lines.append(
+        f"projected wall time with {jobs} worker(s): {_fmt_s(total)}"
+        + (f" plus {unknown} runs of models without recorded timings" if unknown else "")
+        + f" (from {timed} recorded runs; one-time builds included in their timings)")
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------ sweep
