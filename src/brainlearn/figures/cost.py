@@ -69,8 +69,9 @@ def compute_cost(records, out_dir):
                     ha="center")
     caption = (
         "Compute cost per sample at the comparison size: bar = median over tasks and seeds, "
-        "dots = single runs (log scales). Wall time on this machine after the one-time builds "
-        "(Numba JIT / Brian2 compilation excluded when cached). Operations counted during "
+        "dots = single runs (log scales). Wall time on this machine; the one-time compilation "
+        "(Numba JIT, Brian2 C++ build) lands in the first run of a program and shows as an "
+        "outlying dot, not in the median. Operations counted during "
         "inference: multiply-accumulates for the MLP, synaptic events (spikes x fan-out) for "
         f"the spiking network. {energy_caption()}"
     )
