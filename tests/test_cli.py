@@ -132,3 +132,15 @@ def test_dry_run_plans_without_running(tiny_spec, tmp_path, test_models, capsys)
     text = capsys.readouterr().out
     row = next(line for line in text.splitlines() if line.startswith("test-centroid"))
     assert row.split() == ["test-centroid", "8", "8", "0", "0s"] and "unknown" not in text
+
+
+def test_a_second_sweep_into_the_same_directory_is_refused(tiny_spec, tmp_path, test_models,
+                                                           capsys):
+    from brainlearn.runner.storage import sweep_lock
+
+    out = tmp_path / "out"
+    with sweep_lock(out):  # as if another `brainlearn run` were writing there
+        assert main(["run", str(tiny_spec), "--out", str(out), "-j", "1"]) == 2
+    assert "another brainlearn run" in capsys.readouterr().err
+    assert not list((out / "results").glob("runs/*.json"))
+    assert main(["run", str(tiny_spec), "--out", str(out), "-j", "1", "--no-figures"]) == 0

@@ -123,7 +123,7 @@ def _list_specs() -> list[tuple[str, Path, str]]:
 def _cmd_run(args) -> int:
     from .runner.report import write_reports
     from .runner.spec import SpecError, load_spec, resolve_runs
-    from .runner.storage import write_manifest
+    from .runner.storage import ResultsBusy, sweep_lock, write_manifest
     from .runner.sweep import run_sweep
 
     names = args.specs or [DEFAULT_SPEC]
@@ -140,20 +140,23 @@ def _cmd_run(args) -> int:
         print(plan(runs, out, jobs=args.jobs))
         return 0
     out.mkdir(parents=True, exist_ok=True)
-    write_manifest(out, [str(p) for p in paths], [r.run_id for r in runs])
     try:
-        report = run_sweep(
-            runs, out, jobs=args.jobs, scheduler=args.scheduler,
-            budget_s=None if args.budget is None else 60.0 * args.budget,
-            worker_cache=args.worker_cache,
-        )
+        with sweep_lock(out):
+            write_manifest(out, [str(p) for p in paths], [r.run_id for r in runs])
+            report = run_sweep(
+                runs, out, jobs=args.jobs, scheduler=args.scheduler,
+                budget_s=None if args.budget is None else 60.0 * args.budget,
+                worker_cache=args.worker_cache,
+            )
+            write_reports(out)
+            if not args.no_figures:
+                _figures(out, use_all=False)
+    except ResultsBusy as exc:
+        raise UsageError(str(exc)) from None
     except RuntimeError as exc:
         if args.scheduler and ("Dask" in str(exc) or "distributed" in str(exc)):
             raise UsageError(str(exc)) from None
         raise
-    write_reports(out)
-    if not args.no_figures:
-        _figures(out, use_all=False)
     bad = len(report.failed) + len(report.incomplete)
     print(
         f"brainlearn: {len(report.done)} runs done, {report.skipped} already recorded, "

@@ -17,6 +17,7 @@ temporary files are ignored and cleaned up.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -54,6 +55,34 @@ def runs_dir(out: str | Path) -> Path:
 
 def failed_dir(out: str | Path) -> Path:
     return results_dir(out) / "failed"
+
+
+class ResultsBusy(RuntimeError):
+    """Another process is running a sweep into the same results directory."""
+
+
+@contextlib.contextmanager
+def sweep_lock(out: str | Path):
+    """Hold ``results/.sweep.lock`` for the duration of a sweep (advisory, non-blocking).
+
+    Two sweeps into one directory would do the same runs twice; the second one is
+    refused instead. The lock dies with its process, so a killed sweep leaves none.
+    """
+    import fcntl
+
+    path = results_dir(out) / ".sweep.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ResultsBusy(
+                f"another brainlearn run is writing into {results_dir(out)}; wait for it "
+                "or use another --out") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def write_json_atomic(path: str | Path, obj: Any) -> Path:
