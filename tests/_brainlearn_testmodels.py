@@ -13,7 +13,8 @@ Importing this module registers two models (``test-centroid``, family mlp, and
 ``test-spiking``, family snn) in brainlearn's registry; specs list it as a plugin
 so worker processes import it too. For fault-injection the environment variables
 ``BRAINLEARN_TEST_FAIL_SEED`` (fit raises for that seed) and
-``BRAINLEARN_TEST_SLEEP_S`` (fit sleeps that long) are read at fit time.
+``BRAINLEARN_TEST_SLEEP_S`` (fit sleeps that long) and ``BRAINLEARN_TEST_DIE_SEED`` (the
+process exits at once, as on a crash) are read at fit time.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         fail = os.environ.get("BRAINLEARN_TEST_FAIL_SEED")
         if fail is not None and int(fail) == self.random_state:
             raise RuntimeError(f"injected failure for seed {fail}")
+        die = os.environ.get("BRAINLEARN_TEST_DIE_SEED")
+        if die is not None and int(die) == self.random_state:
+            os._exit(9)  # the process vanishes, as on a segfault
         time.sleep(float(os.environ.get("BRAINLEARN_TEST_SLEEP_S", "0")))
         X = np.asarray(X, dtype=float)
         y = np.asarray(y)

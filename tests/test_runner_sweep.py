@@ -262,3 +262,19 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, runs, monkeypatch):
     monkeypatch.setattr("brainlearn.runner.sweep.DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(RuntimeError, match="cannot connect to the Dask scheduler"):
         run_sweep(runs[:1], tmp_path, scheduler="tcp://127.0.0.1:1")
+
+
+def test_a_dying_worker_process_fails_its_run_and_the_sweep_goes_on(tmp_path, runs,
+                                                                     monkeypatch):
+    """A worker killed mid-run (segfault, out of memory) breaks the pool: the runs it held
+    are reported failed, a new pool does the rest, the rerun completes the sweep."""
+    some = runs[6:9]  # seed-major: two runs of seed 0, then one of seed 1
+    assert [r.seed for r in some] == [0, 0, 1]
+    monkeypatch.setenv("BRAINLEARN_TEST_DIE_SEED", "1")
+    report = run_sweep(some, tmp_path, jobs=2)
+    dying = {r.run_id for r in some if r.seed == 1}
+    assert dying <= set(report.failed)
+    assert recorded_ids(tmp_path) == {r.run_id for r in some} - set(report.failed)
+    monkeypatch.delenv("BRAINLEARN_TEST_DIE_SEED")
+    report = run_sweep(some, tmp_path, jobs=2)
+    assert report.ok and recorded_ids(tmp_path) == {r.run_id for r in some}

@@ -383,6 +383,7 @@ def run_sweep(
                 in_flight[executor.submit(cfg.to_dict())] = cfg
             if not in_flight:
                 break
+            broken = False
             for fut in executor.wait(list(in_flight)):
                 cfg = in_flight.pop(fut)
                 finished += 1
@@ -396,8 +397,8 @@ def run_sweep(
                                        "error": report.failed[cfg.run_id], "traceback": tb})
                     say(f"FAILED {cfg.task} {cfg.label} seed {cfg.seed} n_train {cfg.n_train}"
                         f" ({cfg.run_id}): {report.failed[cfg.run_id]}")
-                    if "BrokenProcessPool" in type(exc).__name__:
-                        raise
+                    if isinstance(exc, cf.process.BrokenProcessPool):
+                        broken = True
                 else:
                     write_json_atomic(runs_dir(out) / f"{cfg.run_id}.json", rec)
                     stale = failed_dir(out) / f"{cfg.run_id}.json"
@@ -420,6 +421,17 @@ def run_sweep(
                     last_note = time.monotonic()
                     say(f"brainlearn: {finished}/{len(todo)} runs in "
                         f"{_fmt_s(last_note - start)}, projected remaining {_fmt_s(rest)}")
+            if broken:  # a worker process died (crash, out of memory): new pool, go on
+                for cfg in in_flight.values():
+                    report.failed[cfg.run_id] = "its worker process died"
+                    if bar is not None:
+                        bar.update(1)
+                finished += len(in_flight)
+                in_flight.clear()
+                say("brainlearn: a worker process died; starting a new pool (the runs it "
+                    "held are redone next time)")
+                executor.close(cancel=True)
+                executor = _Local(jobs, cache_root, worker_cache)
     except BaseException:
         cancel = True
         raise
