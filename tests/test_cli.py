@@ -144,3 +144,20 @@ def test_a_second_sweep_into_the_same_directory_is_refused(tiny_spec, tmp_path, 
     assert "another brainlearn run" in capsys.readouterr().err
     assert not list((out / "results").glob("runs/*.json"))
     assert main(["run", str(tiny_spec), "--out", str(out), "-j", "1", "--no-figures"]) == 0
+
+
+def test_run_and_figures_update_the_readme_block(tiny_spec, tmp_path, test_models, capsys):
+    from brainlearn.runner.stats import README_END, README_START
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{README_START}\nstale\n{README_END}\nend\n")
+    out = tmp_path / "out"
+    assert main(["run", str(tiny_spec), "--out", str(out), "-j", "1", "--no-figures",
+                 "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert "stale" not in text and "| xor |" in text and text.endswith(f"{README_END}\nend\n")
+    assert f"{readme} updated" in capsys.readouterr().err
+    bare = tmp_path / "BARE.md"
+    bare.write_text("no markers")
+    assert main(["figures", str(out), "--readme", str(bare)]) == 2
+    assert "markers" in capsys.readouterr().err

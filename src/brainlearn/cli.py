@@ -151,6 +151,8 @@ def _cmd_run(args) -> int:
             write_reports(out)
             if not args.no_figures:
                 _figures(out, use_all=False)
+            if args.readme:
+                _readme(args.readme, out)
     except ResultsBusy as exc:
         raise UsageError(str(exc)) from None
     except RuntimeError as exc:
@@ -187,7 +189,7 @@ def _figures(out: Path, use_all: bool) -> dict:
 
 
 def _cmd_figures(args) -> int:
-    from .runner.report import update_readme_from_results, write_reports
+    from .runner.report import write_reports
     from .runner.storage import load_records, runs_dir
 
     out = Path(args.dir) if args.dir else default_out()
@@ -196,13 +198,19 @@ def _cmd_figures(args) -> int:
     write_reports(out, use_all=args.all)
     _figures(out, use_all=args.all)
     if args.readme:
-        try:
-            changed = update_readme_from_results(args.readme, out)
-        except (OSError, ValueError) as exc:
-            raise UsageError(str(exc)) from None
-        print(f"brainlearn: {args.readme} {'updated' if changed else 'already up to date'}",
-              file=sys.stderr)
+        _readme(args.readme, out)
     return 0
+
+
+def _readme(readme: str, out: Path) -> None:
+    from .runner.report import update_readme_from_results
+
+    try:
+        changed = update_readme_from_results(readme, out)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    print(f"brainlearn: {readme} {'updated' if changed else 'already up to date'}",
+          file=sys.stderr)
 
 
 def _cmd_list(args) -> int:
@@ -300,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dry-run", action="store_true",
                    help="print the planned runs per model, how many are recorded, and the "
                         "projected time of the rest (from recorded timings); run nothing")
+    r.add_argument("--readme", metavar="PATH",
+                   help="at the end, replace the results table between <!-- results:start --> "
+                        "and <!-- results:end --> in this README")
     r.add_argument("--no-figures", action="store_true",
                    help="write the tables but do not rebuild the figures")
     r.set_defaults(func=_cmd_run)
