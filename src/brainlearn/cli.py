@@ -126,6 +126,7 @@ def _cmd_run(args) -> int:
     from .runner.storage import ResultsBusy, sweep_lock, write_manifest
     from .runner.sweep import run_sweep
 
+    _check_readme(args.readme)
     names = args.specs or [DEFAULT_SPEC]
     paths = [find_spec(n) for n in names]
     try:
@@ -192,6 +193,7 @@ def _cmd_figures(args) -> int:
     from .runner.report import write_reports
     from .runner.storage import load_records, runs_dir
 
+    _check_readme(args.readme)
     out = Path(args.dir) if args.dir else default_out()
     if not runs_dir(out).is_dir() or not load_records(out):
         raise UsageError(f"no saved runs under {runs_dir(out)}; run `brainlearn run` first")
@@ -200,6 +202,21 @@ def _cmd_figures(args) -> int:
     if args.readme:
         _readme(args.readme, out)
     return 0
+
+
+def _check_readme(readme: str | None) -> None:
+    """Fail before any work if the README to update has no results markers."""
+    if not readme:
+        return
+    from .runner.stats import README_END, README_START
+
+    try:
+        text = Path(readme).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--readme {readme}: {exc.strerror}") from None
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise UsageError(f"{readme}: markers {README_START} ... {README_END} not found")
 
 
 def _readme(readme: str, out: Path) -> None:
