@@ -270,10 +270,10 @@ def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1) -> str:
             row[3] += 1
         else:
             row[2] += est
-    lines = [f"{'model':<16}{'runs':>6}{'recorded':>10}{'to do':>7}{'projected':>12}"]
+    lines = [f"{'model':<16}{'runs':>6}{'recorded':>10}{'to do':>7}  projected"]
     for label, (n, rec, secs, unknown) in rows.items():
         proj = _fmt_s(secs) + (f" + {unknown} unknown" if unknown else "")
-        lines.append(f"{label:<16}{n:>6}{rec:>10}{n - rec:>7}{proj:>12}")
+        lines.append(f"{label:<16}{n:>6}{rec:>10}{n - rec:>7}  {proj}")
     total = sum(v[2] for v in rows.values()) / max(jobs, 1)
     unknown = sum(v[3] for v in rows.values())
     lines.append(
