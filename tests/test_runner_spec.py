@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import textwrap
 import tomllib
 
@@ -166,10 +167,18 @@ def test_run_identity_is_a_hash_of_the_resolved_configuration(tmp_path, test_mod
         HEAD + MODELS + SWEEP.replace("n_test = 20", "n_test = 21"),
         HEAD + MODELS + SWEEP.replace('"xor"', '"moons"'),
         HEAD + MODELS + SWEEP + 'analyses = ["compute_cost"]\n',
-        HEAD + "[options]\nboundary_grid = 5\n" + MODELS + SWEEP,
     ]
     ids = {cfg.run_id} | {_runs(tmp_path, v)[0].run_id for v in variants}
     assert len(ids) == len(variants) + 1
+
+
+def test_only_the_options_of_a_runs_analyses_are_part_of_its_identity(tmp_path, test_models):
+    boundary = SWEEP + 'analyses = ["decision_boundaries"]\n'
+    base = _runs(tmp_path, HEAD + MODELS + boundary)[0].run_id
+    finer = _runs(tmp_path, HEAD + "[options]\nboundary_grid = 5\n" + MODELS + boundary)
+    other = _runs(tmp_path, HEAD + "[options]\nnoise_sd = [0.0, 0.5]\n" + MODELS + boundary)
+    assert finer[0].run_id != base  # the grid of its own analysis changes the numbers
+    assert other[0].run_id == base  # robustness settings do not touch this run
 
 
 def test_data_version_is_part_of_the_identity(tmp_path, test_models):
@@ -246,11 +255,11 @@ def test_shipped_specs_resolve_against_the_registry():
     root = Path(__file__).resolve().parent.parent / "experiments"
     missing = {"mlp-seed", "mlp-wide", "snn-stdp", "snn-hebbian", "snn-rstdp"} - set(
         list_models())
-    try:
-        import brainlearn.mlp.model  # noqa: F401
-        import brainlearn.snn.model  # noqa: F401
-    except ImportError as exc:
-        missing.add(str(exc))
+    for module in ("brainlearn.mlp.model", "brainlearn.snn.model"):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            missing.add(str(exc))
     if missing:
         pytest.skip(f"models not on this branch yet: {sorted(missing)}")
     for name in ("default", "full"):

@@ -36,7 +36,8 @@ Run identity
 Each run's id is a SHA-256 hash (first 16 hex digits) of its fully resolved
 configuration: task, registry model name, estimator class, every
 hyperparameter after overrides (the estimator's ``get_params()``), seed,
-n_train, n_test, the sorted analyses, the analysis options and the data version.
+n_train, n_test, the sorted analyses, the options of those analyses and the data
+version.
 The label is presentation and not part of the identity.
 """
 
@@ -111,6 +112,24 @@ DEFAULT_OPTIONS: dict[str, Any] = {
 }
 
 
+#: the analysis each option belongs to: only the options of a run's analyses are part of
+#: its identity, so tuning one analysis does not invalidate runs that do not use it
+OPTION_ANALYSIS = {
+    "boundary_grid": "decision_boundaries",
+    "boundary_points": "decision_boundaries",
+    "receptive_grid": "receptive_fields",
+    "receptive_units": "receptive_fields",
+    "raster_samples": "spike_raster",
+    "ops_samples": "compute_cost",
+    "curve_eval_samples": "learning_curves",
+    "robustness_samples": "robustness",
+    "noise_sd": "robustness",
+    "ablation_fractions": "robustness",
+    "weight_bins": "weight_evolution",
+}
+assert set(OPTION_ANALYSIS) == set(DEFAULT_OPTIONS)
+
+
 class SpecError(ValueError):
     """A specification file is invalid; the message names the file and the key."""
 
@@ -179,7 +198,8 @@ class RunConfig:
             "n_train": self.n_train,
             "n_test": self.n_test,
             "analyses": sorted(self.analyses),
-            "options": canonical(dict(self.options)),
+            "options": canonical({k: v for k, v in self.options.items()
+                                  if OPTION_ANALYSIS.get(k) in self.analyses}),
             "data_version": self.data_version,
         }
 
@@ -571,6 +591,8 @@ def resolve_runs(specs: list[ExperimentSpec]) -> list[RunConfig]:
                                     slot["plugins"].append(p)
     runs = []
     for slot in sorted(merged.values(), key=lambda s: s["order"]):
+        slot["options"] = {k: v for k, v in slot["options"].items()
+                           if OPTION_ANALYSIS.get(k) in slot["analyses"]}
         runs.append(RunConfig(
             task=slot["task"], model=slot["model"], label=slot["label"],
             family=slot["family"], estimator=slot["estimator"], params=slot["params"],
