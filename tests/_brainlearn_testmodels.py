@@ -11,10 +11,10 @@ from the same numbers, so the SNN figures can be tested without Brian2.
 
 Importing this module registers two models (``test-centroid``, family mlp, and
 ``test-spiking``, family snn) in brainlearn's registry; specs list it as a plugin
-so worker processes import it too. For fault-injection the environment variables
-``BRAINLEARN_TEST_FAIL_SEED`` (fit raises for that seed) and
-``BRAINLEARN_TEST_SLEEP_S`` (fit sleeps that long) and ``BRAINLEARN_TEST_DIE_SEED`` (the
-process exits at once, as on a crash) are read at fit time.
+so worker processes import it too. For fault injection, fit reads the environment:
+``BRAINLEARN_TEST_FAIL_SEED`` (fit raises for that seed), ``BRAINLEARN_TEST_SLEEP_S``
+(fit sleeps that long; ``"seed:seconds"`` for one seed only) and
+``BRAINLEARN_TEST_DIE_SEED`` (the process exits at once, as on a crash).
 """
 
 from __future__ import annotations
@@ -66,7 +66,10 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         die = os.environ.get("BRAINLEARN_TEST_DIE_SEED")
         if die is not None and int(die) == self.random_state:
             os._exit(9)  # the process vanishes, as on a segfault
-        time.sleep(float(os.environ.get("BRAINLEARN_TEST_SLEEP_S", "0")))
+        sleep = os.environ.get("BRAINLEARN_TEST_SLEEP_S", "0")  # "seconds" or "seed:seconds"
+        seed, _, secs = sleep.rpartition(":")
+        if not seed or int(seed) == self.random_state:
+            time.sleep(float(secs))
         X = np.asarray(X, dtype=float)
         y = np.asarray(y)
         self.classes_ = np.unique(y)

@@ -278,3 +278,31 @@ def test_a_dying_worker_process_fails_its_run_and_the_sweep_goes_on(tmp_path, ru
     monkeypatch.delenv("BRAINLEARN_TEST_DIE_SEED")
     report = run_sweep(some, tmp_path, jobs=2)
     assert report.ok and recorded_ids(tmp_path) == {r.run_id for r in some}
+
+
+def test_sigterm_stops_the_workers_and_keeps_finished_runs(tmp_path, tiny_spec, test_models):
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "brainlearn", "run", str(tiny_spec), "--out", str(out),
+           "--jobs", "2", "--no-figures"]
+    # seed 0 runs are quick, seed 1 runs would take a minute: stop while they are in flight
+    proc = subprocess.Popen(cmd, env=subprocess_env(BRAINLEARN_TEST_SLEEP_S="1:60"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    n_seed0 = 8
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if runs_dir(out).is_dir() and len(list(runs_dir(out).glob("*.json"))) >= n_seed0:
+            break
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers have taken seed-1 runs
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert children
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive  # the workers were stopped, not left to finish their minute
+    assert len(list(runs_dir(out).glob("*.json"))) == n_seed0
+    for p in runs_dir(out).glob("*.json"):
+        assert json.loads(p.read_text())["run_id"] == p.stem

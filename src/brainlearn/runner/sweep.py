@@ -140,7 +140,16 @@ class _Local:
         return done
 
     def close(self, cancel: bool = False) -> None:
-        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if cancel:  # interrupted or out of budget: stop the runs in flight too
+            workers = list(getattr(self.pool, "_processes", {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers:
+                if proc.is_alive():
+                    proc.terminate()
+            for proc in workers:
+                proc.join(timeout=10)
+        else:
+            self.pool.shutdown(wait=True)
         for v, old in self._saved.items():
             if old is None:
                 os.environ.pop(v, None)
