@@ -306,3 +306,14 @@ def test_sigterm_stops_the_workers_and_keeps_finished_runs(tmp_path, tiny_spec, 
     assert len(list(runs_dir(out).glob("*.json"))) == n_seed0
     for p in runs_dir(out).glob("*.json"):
         assert json.loads(p.read_text())["run_id"] == p.stem
+
+
+def test_raster_samples_show_both_classes(tmp_path, runs):
+    from brainlearn.runner.execute import _alternating_classes
+
+    np.testing.assert_array_equal(_alternating_classes(np.array([0, 0, 0, 1, 0, 1]), 3),
+                                  [0, 3, 1])
+    spiky = [r for r in runs if r.label == "spiky" and "spike_raster" in r.analyses][:1]
+    run_sweep(spiky, tmp_path, jobs=1)
+    raster = load_records(tmp_path)[0]["analyses"]["spike_raster"]
+    assert sorted(set(raster["y"])) == [0, 1] and raster["samples"] == 3

@@ -108,7 +108,7 @@ def receptive_fields(records, out_dir, units: int = 8):
                       vmin=0, vmax=max(field.max(), 1e-12), interpolation="bilinear")
             ax.set_title(f"unit {u}", fontsize=6, pad=2)
             if j == 0:
-                kind = "hidden unit activation" if fam[m] == "mlp" else "interneuron spikes"
+                kind = "activation" if fam[m] == "mlp" else "spike count"
                 ax.set_ylabel(f"{m}\n{kind}", fontsize=7)
     caption = (
         f"Receptive fields on the {task} task: the response of each hidden unit over the input "

@@ -58,11 +58,11 @@ def spike_raster(records, out_dir):
         axes[i][0].annotate(m, xy=(-0.32, 0.5), xycoords="axes fraction", rotation=90,
                             va="center", ha="center", fontsize=9)
     caption = (
-        f"Spike rasters on the {task} task for the first {p['samples']} test samples, presented "
-        "one after another as in predict (dotted lines separate the presentations; y = true "
-        "class): afferent (input encoding), interneuron (hidden, with inhibition) and efferent "
-        "(one group per class) neurons, with the initial weights (left) and after training "
-        "(right). One seed."
+        f"Spike rasters on the {task} task for {p['samples']} test samples (the first of each "
+        "class in turn), presented one after another as in predict (dotted lines separate the "
+        "presentations; y = true class): afferent (input encoding), interneuron (hidden, with "
+        "inhibition) and efferent (one group per class) neurons, with the initial weights "
+        "(left) and after training (right). One seed."
     )
     add_caption(fig, caption)
     return save_figure(fig, out_dir, "spike_raster"), caption

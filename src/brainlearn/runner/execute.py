@@ -157,12 +157,25 @@ def _receptive_fields(est, split, cfg: RunConfig) -> dict:
     return {"axis": _arr(axis), "n_hidden": int(n_hidden), "responses": _arr(h, 4)}
 
 
+def _alternating_classes(y: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the first ``k`` test samples taken class by class in turn (0, 1, 0, ...),
+    so a raster of a few samples shows both answers."""
+    pools = [list(np.flatnonzero(y == c)) for c in np.unique(y)]
+    idx: list[int] = []
+    while len(idx) < k and any(pools):
+        for pool in pools:
+            if pool and len(idx) < k:
+                idx.append(int(pool.pop(0)))
+    return np.asarray(idx, dtype=np.int64)
+
+
 def _spike_raster(est, split, cfg: RunConfig) -> dict:
     if cfg.family != "snn" or not hasattr(est, "record_spikes"):
         return {"skipped": "the model has no spikes (record_spikes)"}
     k = min(int(cfg.options["raster_samples"]), len(split.y_test))
-    Xs = split.X_test[:k]
-    out = {"samples": k, "y": _arr(split.y_test[:k]),
+    idx = _alternating_classes(split.y_test, k)
+    Xs = split.X_test[idx]
+    out = {"samples": len(idx), "indices": _arr(idx), "y": _arr(split.y_test[idx]),
            "presentation_ms": float(getattr(est, "presentation_ms_", float("nan"))),
            "dt_ms": float(getattr(est, "dt_ms", getattr(est, "dt_ms_", float("nan"))))}
     for when, trained in (("before", False), ("after", True)):
