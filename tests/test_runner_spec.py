@@ -269,3 +269,16 @@ def test_shipped_specs_resolve_against_the_registry():
 
 def test_tiny_spec_text_is_the_one_used_by_the_fixture():
     assert "test-spiking" in TINY_SPEC
+
+
+def test_every_option_belongs_to_an_analysis_or_to_every_run():
+    from brainlearn.runner.spec import OPTION_ANALYSIS
+
+    assert set(OPTION_ANALYSIS) == set(DEFAULT_OPTIONS)
+    assert set(OPTION_ANALYSIS.values()) - {None} <= set(ANALYSES)
+
+
+def test_training_accuracy_subset_is_part_of_every_runs_identity(tmp_path, test_models):
+    base = _runs(tmp_path, HEAD + MODELS + SWEEP)[0]
+    sub = _runs(tmp_path, HEAD + "[options]\ntrain_eval_samples = 5\n" + MODELS + SWEEP)[0]
+    assert sub.run_id != base.run_id and sub.options == {"train_eval_samples": 5}

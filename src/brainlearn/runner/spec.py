@@ -99,6 +99,8 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "raster_samples": 3,
     # compute_cost: test samples over which operations per sample are counted
     "ops_samples": 200,
+    # training accuracy: measured on the first this many training samples (0 = all)
+    "train_eval_samples": 0,
     # learning_curves: test samples used as the eval_set during training (0 = all)
     "curve_eval_samples": 0,
     # robustness: test samples used for the noise and ablation measurements (0 = all)
@@ -114,7 +116,8 @@ DEFAULT_OPTIONS: dict[str, Any] = {
 
 #: the analysis each option belongs to: only the options of a run's analyses are part of
 #: its identity, so tuning one analysis does not invalidate runs that do not use it
-OPTION_ANALYSIS = {
+OPTION_ANALYSIS: dict[str, str | None] = {
+    "train_eval_samples": None,  # every run (None: part of every run's identity)
     "boundary_grid": "decision_boundaries",
     "boundary_points": "decision_boundaries",
     "receptive_grid": "receptive_fields",
@@ -127,7 +130,11 @@ OPTION_ANALYSIS = {
     "ablation_fractions": "robustness",
     "weight_bins": "weight_evolution",
 }
-assert set(OPTION_ANALYSIS) == set(DEFAULT_OPTIONS)
+
+
+def _option_applies(key: str, analyses) -> bool:
+    owner = OPTION_ANALYSIS.get(key)
+    return owner is None or owner in analyses
 
 
 class SpecError(ValueError):
@@ -199,7 +206,7 @@ class RunConfig:
             "n_test": self.n_test,
             "analyses": sorted(self.analyses),
             "options": canonical({k: v for k, v in self.options.items()
-                                  if OPTION_ANALYSIS.get(k) in self.analyses}),
+                                  if _option_applies(k, self.analyses)}),
             "data_version": self.data_version,
         }
 
@@ -343,7 +350,7 @@ def _check_option(ctx: _Ctx, key: str, value: Any) -> Any:
         if key == "ablation_fractions" and any(x >= 1 for x in out):
             raise ctx.fail(f"{where} values must be < 1, got {value!r}")
         return out
-    zero_ok = key in ("curve_eval_samples", "robustness_samples")
+    zero_ok = key in ("curve_eval_samples", "robustness_samples", "train_eval_samples")
     return ctx.integer(value, where, minimum=0 if zero_ok else 1)
 
 
@@ -592,7 +599,7 @@ def resolve_runs(specs: list[ExperimentSpec]) -> list[RunConfig]:
     runs = []
     for slot in sorted(merged.values(), key=lambda s: s["order"]):
         slot["options"] = {k: v for k, v in slot["options"].items()
-                           if OPTION_ANALYSIS.get(k) in slot["analyses"]}
+                           if _option_applies(k, slot["analyses"])}
         runs.append(RunConfig(
             task=slot["task"], model=slot["model"], label=slot["label"],
             family=slot["family"], estimator=slot["estimator"], params=slot["params"],
