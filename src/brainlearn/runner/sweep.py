@@ -16,6 +16,7 @@ import math
 import multiprocessing
 import os
 import re
+import statistics
 import sys
 import time
 import traceback
@@ -209,7 +210,8 @@ class _Dask:
 
 
 class _Projection:
-    """Estimated seconds of the runs still to do, from the durations of finished ones."""
+    """Estimated seconds of the runs still to do, from the durations of finished ones
+    (a run of the same model, task and size; else of the same model, scaled by size)."""
 
     def __init__(self, parallel: int):
         self.parallel = parallel
@@ -223,14 +225,15 @@ class _Projection:
         self.all.append(seconds)
 
     def estimate(self, cfg: RunConfig) -> float | None:
+        """Median durations (robust to the first run of a program, which compiles it)."""
         same = self.by_key.get((cfg.label, cfg.task, cfg.n_train))
         if same:
-            return sum(same) / len(same)
+            return statistics.median(same)
         lab = self.by_label.get(cfg.label)
         if lab:  # scale by training-set size (cost grows about linearly with it)
-            return sum(s * max(cfg.n_train, 1) / max(n, 1) for n, s in lab) / len(lab)
+            return statistics.median(s * max(cfg.n_train, 1) / max(n, 1) for n, s in lab)
         if self.all:
-            return sum(self.all) / len(self.all)
+            return statistics.median(self.all)
         return None
 
     def remaining(self, cfgs) -> float | None:
