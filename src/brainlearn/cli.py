@@ -3,8 +3,14 @@
 ::
 
     brainlearn run [SPEC ...] [--out DIR] [--jobs N] [--scheduler ADDRESS] [--budget MIN]
+                   [--dry-run] [--worker-cache shared|separate] [--readme README.md]
+                   [--no-figures]
     brainlearn figures [DIR] [--all] [--readme README.md]
     brainlearn list
+
+``run`` with no SPEC runs ``experiments/default.toml``; a SPEC is a path or the name of
+a spec in ``experiments/``. Results go to ``DIR/results`` and figures to
+``DIR/figures`` (DIR defaults to the repository root when run inside a checkout).
 
 Exit codes: 0 success; 1 some runs failed or are incomplete (they are redone by the
 next ``run``); 2 a usage or specification error (the message names the file and the
