@@ -124,3 +124,16 @@ def test_seed_replication_figure_is_rebuilt_when_its_results_exist(tmp_path):
     shutil.copy(src, tmp_path / "results" / "seed_replication.json")
     res = build_figures(tmp_path, records=[], names=["seed_replication"])
     assert (tmp_path / "figures" / "seed_replication.png").stat().st_size > 0, res
+
+
+def test_figures_before_any_run_draws_the_seed_replication_only(tmp_path, capsys):
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "results" / "seed_replication.json"
+    if not src.is_file():
+        pytest.skip("results/seed_replication.json is not in this checkout")
+    (tmp_path / "results").mkdir()
+    shutil.copy(src, tmp_path / "results" / "seed_replication.json")
+    assert main(["figures", str(tmp_path)]) == 0
+    assert (tmp_path / "figures" / "seed_replication.png").stat().st_size > 0
+    assert "run `brainlearn run` first" in capsys.readouterr().err

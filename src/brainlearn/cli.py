@@ -203,6 +203,14 @@ def _cmd_figures(args) -> int:
     _check_readme(args.readme)
     out = Path(args.dir) if args.dir else default_out()
     if not runs_dir(out).is_dir() or not load_records(out):
+        if (out / "results" / "seed_replication.json").is_file():
+            from .figures.build import build_figures
+
+            build_figures(out, records=[], names=["seed_replication"])
+            print(f"brainlearn: seed_replication figure written; no saved runs under "
+                  f"{runs_dir(out)} for the other figures: run `brainlearn run` first",
+                  file=sys.stderr)
+            return 0
         raise UsageError(f"no saved runs under {runs_dir(out)}; run `brainlearn run` first")
     write_reports(out, use_all=args.all)
     _figures(out, use_all=args.all)
