@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 import time
 from types import MappingProxyType
 
@@ -169,6 +170,11 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         return {p: {"i": np.asarray(d["i"], dtype=np.int64), "t_ms": np.asarray(d["t_ms"]),
                     "n": sizes[p]} for p, d in out.items()}
 
+
+# Like brian2, whose import installs a SIGINT handler: Python allows that only in the main
+# thread, and Dask workers run tasks in other threads (the runner must import such
+# modules on the workers' main thread first).
+signal.signal(signal.SIGINT, signal.getsignal(signal.SIGINT))
 
 _EST = f"{__name__}:PrototypeCentroidClassifier"
 

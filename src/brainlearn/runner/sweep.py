@@ -193,6 +193,18 @@ class _Dask:
                 f"cannot connect to the Dask scheduler at {address}: {exc}") from None
         n = sum(self.client.nthreads().values())
         self.capacity = max(1, 2 * n)
+        self._prepared: set[str] = set()
+
+    def prepare(self, runs: list[RunConfig]) -> None:
+        """Import the runs' plugins and estimator modules on each worker's main thread."""
+        from ._dask import PreImport
+
+        modules = {p for r in runs for p in r.plugins}
+        modules |= {r.estimator.partition(":")[0] for r in runs}
+        if modules <= self._prepared:
+            return
+        self._prepared |= modules
+        self.client.register_plugin(PreImport(sorted(self._prepared)))
 
     def submit(self, cfg: dict):
         return self.client.submit(_dask_run, cfg, pure=False, key=f"brainlearn-run-{cfg['run_id']}")
@@ -360,6 +372,7 @@ def run_sweep(
     cache_root = default_cache_root(out)
     if scheduler:
         executor: Any = _Dask(scheduler)
+        executor.prepare(todo)
     elif jobs > 1:
         executor = _Local(jobs, cache_root, worker_cache)
     else:
