@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/brainlearn run
+	$(BIN)/brainlearn run --readme README.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 figures: $(STAMP)
-	$(BIN)/brainlearn figures
+	$(BIN)/brainlearn figures --readme README.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp.py
