@@ -307,19 +307,19 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(readme: str | Path, markdown: str) -> bool:
-    """Replace the text between ``<!-- results:start -->`` and ``<!-- results:end -->`` in
+def update_readme(readme: str | Path, markdown: str, block: str = "results") -> bool:
+    """Replace the text between ``<!-- {block}:start -->`` and ``<!-- {block}:end -->`` in
     ``readme`` with ``markdown``; returns whether the file changed.
 
     Raises ValueError if the markers are missing or out of order.
     """
+    start, end = f"<!-- {block}:start -->", f"<!-- {block}:end -->"
     path = Path(readme)
     text = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"{path}: markers {README_START} ... {README_END} not found")
-    block = f"{README_START}\n{markdown.rstrip()}\n{README_END}"
-    new = pattern.sub(lambda _: block, text, count=1)
+        raise ValueError(f"{path}: markers {start} ... {end} not found")
+    new = pattern.sub(lambda _: f"{start}\n{markdown.rstrip()}\n{end}", text, count=1)
     if new == text:
         return False
     path.write_text(new, encoding="utf-8")
