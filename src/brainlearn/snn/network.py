@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from .plasticity import PlasticityRule, make_rule
+from .plasticity import PlasticityRule, make_rule, shared_declarations
 from .populations import NetworkParams
 
 __all__ = [
@@ -105,12 +105,23 @@ class NetworkSpec:
             supervised=d["supervised"],
         )
 
+    def structure(self) -> dict[str, Any]:
+        """What is compiled in: shapes, time step, presentation length, the rules' code."""
+        return {
+            "n_features": self.n_features,
+            "chunk": self.chunk,
+            "net": {k: getattr(self.net, k) for k in STRUCTURAL},
+            "hidden_rule": self.hidden_rule.name,
+            "readout_rule": self.readout_rule.name,
+            "supervised": self.supervised,
+        }
+
     def key(self) -> str:
         """Hash of everything compiled in, plus Brian2's version and this code's source."""
         import brian2
 
         h = hashlib.sha256()
-        h.update(json.dumps(self.describe(), sort_keys=True).encode())
+        h.update(json.dumps(self.structure(), sort_keys=True).encode())
         h.update(brian2.__version__.encode())
         h.update(sys.version.encode())
         here = Path(__file__).parent
@@ -120,6 +131,53 @@ class NetworkSpec:
 
 
 # ------------------------------------------------------------------------------ network
+STRUCTURAL = ("dt_ms", "presentation_ms", "n_per_feature", "n_hidden", "n_per_class")
+
+
+def runtime_parameters(spec: NetworkSpec) -> dict[str, dict[str, Any]]:
+    """Every constant that is *not* compiled in: object name -> {variable: value}.
+
+    They are shared variables of the groups and synapses, set on the command line of the
+    compiled program, so other values (a parameter sweep) reuse the same build.
+    """
+    from brian2 import ms, mV
+
+    p = spec.net
+
+    def lif(**extra):
+        return {
+            "tau_m": p.tau_m_ms * ms,
+            "tau_e": p.tau_e_ms * ms,
+            "tau_i": p.tau_i_ms * ms,
+            "v_th": p.v_th_mv * mV,
+            "v_reset": p.v_reset_mv * mV,
+            "t_ref": p.refractory_ms * ms,
+            **extra,
+        }
+
+    return {
+        "interneuron": lif(
+            tau_theta=p.tau_theta_ms * ms,
+            theta_plus=p.theta_plus_mv * mV,
+            theta_max=p.theta_max_mv * mV,
+        ),
+        "inhibitory": lif(),
+        "efferent": lif(
+            teacher=p.teacher_mv * mV,
+            suppress=p.suppress_mv * mV,
+            sigma=p.noise_mv * mV,
+            **spec.readout_rule.post_parameters(),
+        ),
+        "afferent_interneuron": {
+            **spec.hidden_rule.parameters(),
+            "w_unit": p.w_in_mv / spec.n_features * mV,
+        },
+        "interneuron_efferent": {**spec.readout_rule.parameters(), "w_unit": p.w_out_mv * mV},
+        "interneuron_inhibitory": {"w_ei": p.w_ei_mv * mV},
+        "inhibitory_interneuron": {"w_ie": p.w_ie_mv * mV},
+    }
+
+
 def build_network(
     spec: NetworkSpec,
     inputs: dict[str, np.ndarray] | None = None,
@@ -148,7 +206,7 @@ def build_network(
         Name -> Brian2 object (groups, synapses, timed arrays, monitors).
     """
     import brian2 as b2
-    from brian2 import Hz, TimedArray, ms, mV
+    from brian2 import Hz, TimedArray, ms, mV, volt
 
     p = spec.net
     K = spec.chunk
@@ -172,28 +230,15 @@ def build_network(
     )
     teach_ta = TimedArray(np.asarray(inputs.get("teach", zeros), float), dt=T, name="teach_ta")
 
-    base_ns = {
-        "tau_m": p.tau_m_ms * ms,
-        "tau_e": p.tau_e_ms * ms,
-        "tau_i": p.tau_i_ms * ms,
-        "tau_theta": p.tau_theta_ms * ms,
-        "v_th": p.v_th_mv * mV,
-        "v_reset": p.v_reset_mv * mV,
-        "theta_plus": p.theta_plus_mv * mV,
-        "theta_max": p.theta_max_mv * mV,
-        "half_T": 0.5 * T,
-        "teacher": p.teacher_mv * mV,
-        "suppress": p.suppress_mv * mV,
-        "sigma": p.noise_mv * mV,
+    P = runtime_parameters(spec)
+    timed = {
         "rates_ta": rates_ta,
         "label_ta": label_ta,
         "learn_hidden_ta": learn_h_ta,
         "learn_readout_ta": learn_r_ta,
         "teach_ta": teach_ta,
+        "half_T": 0.5 * T,
     }
-
-    def ns(**extra):
-        return {**base_ns, **extra}
 
     # --- populations -------------------------------------------------------------------
     afferent = b2.NeuronGroup(
@@ -205,7 +250,7 @@ def build_network(
         threshold="rand() < rates_ta(t, i) * dt",
         reset="count += 1",
         name="afferent",
-        namespace=ns(),
+        namespace=dict(timed),
         dt=dt,
     )
     lif = """
@@ -220,68 +265,71 @@ def build_network(
         lif.format(extra="", noise="")
         + """
         dtheta/dt = -learn * theta / tau_theta : volt
-        """,
+        """
+        + shared_declarations(P["interneuron"]),
         threshold="v > v_th + theta",
         reset="""
         v = v_reset
         count += 1
         theta = clip(theta + learn * theta_plus, 0 * mV, theta_max)
         """,
-        refractory=p.refractory_ms * ms,
+        refractory="t_ref",
         method="exact",
         name="interneuron",
-        namespace=ns(),
+        namespace=dict(timed),
         dt=dt,
     )
     inhibitory = b2.NeuronGroup(
         n_hid,
-        lif.format(extra="", noise=""),
+        lif.format(extra="", noise="") + shared_declarations(P["inhibitory"]),
         threshold="v > v_th",
         reset="v = v_reset; count += 1",
-        refractory=p.refractory_ms * ms,
+        refractory="t_ref",
         method="exact",
         name="inhibitory",
-        namespace=ns(),
+        namespace=dict(timed),
         dt=dt,
     )
     readout = spec.readout_rule
-    eff_eqs = lif.format(
-        extra="+ I_teach", noise="+ sigma * sqrt(2 / tau_m) * xi"
-    ) + """
+    eff_eqs = (
+        lif.format(extra="+ I_teach", noise="+ sigma * sqrt(2 / tau_m) * xi")
+        + """
         I_teach = teach * (int(cls == label) * teacher - int(cls != label) * suppress) : volt
         cls : 1 (constant)
         label : 1
         teach : 1
         n_same : 1
         n_other : 1
-        """ + readout.post_eqs
+        """
+        + readout.post_eqs
+        + shared_declarations(P["efferent"])
+    )
     efferent = b2.NeuronGroup(
         n_eff,
         eff_eqs,
         threshold="v > v_th",
         reset="v = v_reset; count += 1",
-        refractory=p.refractory_ms * ms,
+        refractory="t_ref",
         method="euler",
         name="efferent",
-        namespace=ns(**readout.namespace()),
+        namespace=dict(timed),
         dt=dt,
     )
-    efferent.cls = np.repeat([0.0, 1.0], p.n_per_class)
+    efferent.cls = np.repeat([0.0, 1.0], spec.net.n_per_class)
 
     # --- synapses --------------------------------------------------------------------
     def all_to_all(n_pre, n_post):
         return np.repeat(np.arange(n_pre), n_post), np.tile(np.arange(n_post), n_pre)
 
     hid_rule = spec.hidden_rule
-    w_in = p.w_in_mv / spec.n_features
     s_in = b2.Synapses(
         afferent,
         interneuron,
-        model=hid_rule.synapse_eqs,
+        model=hid_rule.synapse_eqs + shared_declarations(P["afferent_interneuron"]),
         on_pre="ge_post += w * w_unit\n" + hid_rule.on_pre,
         on_post=hid_rule.on_post or None,
         name="afferent_interneuron",
-        namespace={**hid_rule.namespace(), "w_unit": w_in * mV},
+        namespace={},
         dt=dt,
     )
     pre, post = all_to_all(n_aff, n_hid)
@@ -289,29 +337,31 @@ def build_network(
     s_ei = b2.Synapses(
         interneuron,
         inhibitory,
+        model=shared_declarations(P["interneuron_inhibitory"]),
         on_pre="ge_post += w_ei",
         name="interneuron_inhibitory",
-        namespace={"w_ei": p.w_ei_mv * mV},
+        namespace={},
         dt=dt,
     )
     s_ei.connect(j="i")
     s_ie = b2.Synapses(
         inhibitory,
         interneuron,
+        model=shared_declarations(P["inhibitory_interneuron"]),
         on_pre="gi_post += w_ie",
         name="inhibitory_interneuron",
-        namespace={"w_ie": p.w_ie_mv * mV},
+        namespace={},
         dt=dt,
     )
     s_ie.connect(condition="i != j")
     s_out = b2.Synapses(
         interneuron,
         efferent,
-        model=readout.synapse_eqs,
+        model=readout.synapse_eqs + shared_declarations(P["interneuron_efferent"]),
         on_pre="ge_post += w * w_unit\n" + readout.on_pre,
         on_post=readout.on_post or None,
         name="interneuron_efferent",
-        namespace={**readout.namespace(), "w_unit": p.w_out_mv * mV},
+        namespace={},
         dt=dt,
     )
     pre, post = all_to_all(n_hid, n_eff)
@@ -319,6 +369,9 @@ def build_network(
 
     objects = [afferent, interneuron, inhibitory, efferent, s_in, s_ei, s_ie, s_out]
     handles: dict[str, Any] = {o.name: o for o in objects}
+    for obj_name, values in P.items():
+        for name, value in values.items():
+            setattr(handles[obj_name], name, value)
 
     if readout.needs_reward:
         tally = b2.Synapses(
@@ -343,7 +396,7 @@ def build_network(
     if "interneuron_efferent.w" in state:
         s_out.w = state["interneuron_efferent.w"]
     if "interneuron.theta" in state:
-        interneuron.theta = state["interneuron.theta"] * mV
+        interneuron.theta = state["interneuron.theta"] * volt
     if "efferent.Rbar" in state and readout.needs_reward:
         efferent.Rbar = state["efferent.Rbar"]
 
@@ -569,6 +622,9 @@ class StandaloneEngine:
                 f = res / f"in_{name}.dat"
                 arr.tofile(f)
                 args.append(f"{name}={f}")
+            for obj_name, values in runtime_parameters(spec).items():
+                for name, value in values.items():
+                    args.append(f"{obj_name}.{name}={float(np.asarray(value))!r}")
             args.append(f"control.seed={int(seed) % (2**31)}")
             proc = subprocess.run(args, cwd=self.build_dir, capture_output=True, text=True)
             if proc.returncode != 0:
@@ -612,7 +668,7 @@ class RuntimeEngine:
 
     def run(self, inputs, state, seed: int, *, spike_monitors: bool = False):
         import brian2 as b2
-        from brian2 import mV, ms
+        from brian2 import ms, volt
 
         b2.seed(int(seed) % (2**31))
         net, h = build_network(self.spec, inputs, state, spike_monitors=spike_monitors)
@@ -620,7 +676,7 @@ class RuntimeEngine:
         out = {
             "afferent_interneuron.w": np.asarray(h["afferent_interneuron"].w[:], float),
             "interneuron_efferent.w": np.asarray(h["interneuron_efferent"].w[:], float),
-            "interneuron.theta": np.asarray(h["interneuron"].theta[:] / mV, float),
+            "interneuron.theta": np.asarray(h["interneuron"].theta[:] / volt, float),
         }
         if self.spec.readout_rule.needs_reward:
             out["efferent.Rbar"] = np.asarray(h["efferent"].Rbar[:], float)
@@ -634,7 +690,6 @@ class RuntimeEngine:
         return res
 
 
-_ENGINE_CACHE: dict[tuple[str, str], Any] = {}
 _NO_COMPILER: list[str] = []
 
 
@@ -644,9 +699,6 @@ def get_engine(spec: NetworkSpec, backend: str = "auto"):
         raise ValueError(f"backend must be 'auto', 'standalone' or 'runtime', got {backend!r}")
     if backend == "runtime":
         return RuntimeEngine(spec)
-    key = (spec.key(), str(cache_root()))
-    if key in _ENGINE_CACHE:
-        return _ENGINE_CACHE[key]
     if backend == "auto" and _NO_COMPILER:
         return RuntimeEngine(spec)
     try:
@@ -662,7 +714,6 @@ def get_engine(spec: NetworkSpec, backend: str = "auto"):
             stacklevel=2,
         )
         return RuntimeEngine(spec)
-    _ENGINE_CACHE[key] = eng
     return eng
 
 

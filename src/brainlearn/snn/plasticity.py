@@ -11,7 +11,10 @@ A rule knows nothing about the network around it. It gives
   presentation;
 - ``post_eqs`` / ``post_end_code`` / ``post_after_code`` -- what the rule needs from its
   postsynaptic group (the reward of :class:`RewardSTDP`);
-- ``namespace()`` -- its constants, with Brian2 units.
+- ``parameters()`` / ``post_parameters()`` -- its constants, with Brian2 units; they are
+  declared as shared variables (see :attr:`PlasticityRule.model` and
+  :meth:`PlasticityRule.apply`), so a compiled network takes new values without
+  recompiling.
 
 Conventions the network provides to every rule: the shared variable ``learn`` of the
 postsynaptic group (``learn_post``; 0 switches plasticity off, e.g. during prediction),
@@ -69,8 +72,24 @@ class PlasticityRule:
     post_end_code: str = ""
     post_after_code: str = ""
 
-    def namespace(self) -> dict[str, Any]:
+    def parameters(self) -> dict[str, Any]:
+        """Constants of the synapse code, name -> value with Brian2 units."""
         raise NotImplementedError
+
+    def post_parameters(self) -> dict[str, Any]:
+        """Constants of the postsynaptic-group code (``post_*_code``)."""
+        return {}
+
+    @property
+    def model(self) -> str:
+        """The full ``Synapses`` model: :attr:`synapse_eqs` plus one shared parameter
+        declaration per constant (so the values can change without recompiling)."""
+        return self.synapse_eqs + shared_declarations(self.parameters())
+
+    def apply(self, synapses) -> None:
+        """Set the rule's constants on a ``Synapses`` object built with :attr:`model`."""
+        for name, value in self.parameters().items():
+            setattr(synapses, name, value)
 
     @property
     def w_max(self) -> float:
@@ -99,8 +118,8 @@ class STDPParams:
 
     tau_pre_ms: float = 20.0
     tau_post_ms: float = 20.0
-    eta_pre: float = 0.0005
-    eta_post: float = 0.01
+    eta_dep: float = 0.0005
+    eta_pot: float = 0.01
     x_tar: float = 0.4
     mu: float = 1.0
     w_max: float = 1.0
@@ -137,15 +156,15 @@ class STDP(PlasticityRule):
     params_class = STDPParams
     synapse_eqs = """
         w : 1
-        dapre/dt = -apre / tau_pre : 1 (event-driven)
-        dapost/dt = -apost / tau_post : 1 (event-driven)
+        dapre/dt = -apre / taupre : 1 (event-driven)
+        dapost/dt = -apost / taupost : 1 (event-driven)
         """
     on_pre = """
         apre += 1
-        w = clip(w - learn_post * eta_pre * apost, 0, w_max)
+        w = clip(w - learn_post * eta_dep * apost, 0, w_max)
         """
     on_post = """
-        w = clip(w + learn_post * eta_post * (apre - x_tar) * (w_max - w)**mu, 0, w_max)
+        w = clip(w + learn_post * eta_pot * (apre - x_tar) * (w_max - w)**mu, 0, w_max)
         apost += 1
         """
     reset_code = """
@@ -153,15 +172,15 @@ class STDP(PlasticityRule):
         apost = 0
         """
 
-    def namespace(self) -> dict[str, Any]:
+    def parameters(self) -> dict[str, Any]:
         from brian2 import ms
 
         p = self.params
         return {
-            "tau_pre": p.tau_pre_ms * ms,
-            "tau_post": p.tau_post_ms * ms,
-            "eta_pre": p.eta_pre,
-            "eta_post": p.eta_post,
+            "taupre": p.tau_pre_ms * ms,
+            "taupost": p.tau_post_ms * ms,
+            "eta_dep": p.eta_dep,
+            "eta_pot": p.eta_pot,
             "x_tar": p.x_tar,
             "mu": p.mu,
             "w_max": p.w_max,
@@ -208,7 +227,7 @@ class OjaHebbian(PlasticityRule):
         w = clip(w + learn_post * eta * (count_post / y_ref) * (count_pre / x_ref - (count_post / y_ref) * w), 0, w_max)
         """
 
-    def namespace(self) -> dict[str, Any]:
+    def parameters(self) -> dict[str, Any]:
         p = self.params
         return {"eta": p.eta, "x_ref": p.x_ref, "y_ref": p.y_ref, "w_max": p.w_max}
 
@@ -276,8 +295,8 @@ class RewardSTDP(PlasticityRule):
     synapse_eqs = """
         w : 1
         de/dt = -e / tau_e : 1 (event-driven)
-        dapre/dt = -apre / tau_pre : 1 (event-driven)
-        dapost/dt = -apost / tau_post : 1 (event-driven)
+        dapre/dt = -apre / taupre : 1 (event-driven)
+        dapost/dt = -apost / taupost : 1 (event-driven)
         """
     on_pre = """
         apre += 1
@@ -315,21 +334,44 @@ class RewardSTDP(PlasticityRule):
         Rbar = Rbar + learn * rewarded * (R - Rbar) / baseline_presentations
         """
 
-    def namespace(self) -> dict[str, Any]:
+    def parameters(self) -> dict[str, Any]:
         from brian2 import ms
 
         p = self.params
         return {
-            "tau_pre": p.tau_pre_ms * ms,
-            "tau_post": p.tau_post_ms * ms,
+            "taupre": p.tau_pre_ms * ms,
+            "taupost": p.tau_post_ms * ms,
             "tau_e": p.tau_e_ms * ms,
             "a_plus": p.a_plus,
             "a_minus": p.a_minus,
             "eta": p.eta,
-            "baseline_presentations": p.baseline_presentations,
-            "reward_eps": p.reward_eps,
             "w_max": p.w_max,
         }
+
+    def post_parameters(self) -> dict[str, Any]:
+        p = self.params
+        return {
+            "baseline_presentations": p.baseline_presentations,
+            "reward_eps": p.reward_eps,
+        }
+
+
+def _unit_name(value) -> str:
+    from brian2 import Quantity, hertz, second, volt
+    from brian2.units.fundamentalunits import DIMENSIONLESS
+
+    dim = value.dim if isinstance(value, Quantity) else DIMENSIONLESS
+    for unit, name in ((second, "second"), (volt, "volt"), (hertz, "hertz")):
+        if dim == unit.dim:
+            return name
+    if dim == DIMENSIONLESS:
+        return "1"
+    raise ValueError(f"no unit name for {value!r}")
+
+
+def shared_declarations(params: dict[str, Any]) -> str:
+    """Brian2 equation lines declaring each parameter as a shared variable."""
+    return "".join(f"\n{name} : {_unit_name(v)} (shared)" for name, v in params.items())
 
 
 RULES: dict[str, type[PlasticityRule]] = {r.name: r for r in (STDP, OjaHebbian, RewardSTDP)}
