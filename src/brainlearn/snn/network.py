@@ -156,6 +156,7 @@ def runtime_parameters(spec: NetworkSpec) -> dict[str, dict[str, Any]]:
         }
 
     return {
+        "afferent": {"poisson_on": 1.0 if p.poisson_input else 0.0},
         "interneuron": lif(
             tau_theta=p.tau_theta_ms * ms,
             theta_plus=p.theta_plus_mv * mV,
@@ -244,11 +245,14 @@ def build_network(
     afferent = b2.NeuronGroup(
         n_aff,
         """
+        dphase/dt = rates_ta(t, i) : 1
         count : 1
         learn : 1
-        """,
-        threshold="rand() < rates_ta(t, i) * dt",
-        reset="count += 1",
+        """
+        + shared_declarations(P["afferent"]),
+        threshold="poisson_on * int(rand() < rates_ta(t, i) * dt) + (1 - poisson_on) * int(phase > 1) > 0",
+        reset="count += 1\nphase = phase - int(phase > 1)",
+        method="euler",
         name="afferent",
         namespace=dict(timed),
         dt=dt,
@@ -414,7 +418,7 @@ def build_network(
     boundary(efferent, readout.post_after_code, 2)
     boundary(s_in, hid_rule.reset_code, 3)
     boundary(s_out, readout.reset_code, 3)
-    boundary(afferent, "count = 0\nlearn = learn_hidden_ta(t + half_T)", 3)
+    boundary(afferent, "count = 0\nphase = rand()\nlearn = learn_hidden_ta(t + half_T)", 3)
     reset_lif = "v = 0*mV\nge = 0*mV\ngi = 0*mV\ncount = 0\n"
     boundary(interneuron, reset_lif + "learn = learn_hidden_ta(t + half_T)", 3)
     boundary(inhibitory, reset_lif + "learn = 0", 3)
@@ -554,7 +558,10 @@ def _python_env() -> dict[str, str]:
 
 
 class BuildError(RuntimeError):
-    pass
+    """The C++ compiler failed (or is missing): the runtime fallback applies."""
+
+
+_EXIT_NO_COMPILER = 3
 
 
 def ensure_built(spec: NetworkSpec) -> Path:
@@ -583,9 +590,8 @@ def ensure_built(spec: NetworkSpec) -> Path:
         )
         if proc.returncode != 0 or not (tmp / "brainlearn_map.json").exists():
             shutil.rmtree(tmp, ignore_errors=True)
-            raise BuildError(
-                "C++ standalone build failed:\n" + (proc.stderr or "")[-3000:]
-            )
+            err = BuildError if proc.returncode == _EXIT_NO_COMPILER else RuntimeError
+            raise err("C++ standalone build failed:\n" + (proc.stderr or "")[-3000:])
         if final.exists():  # a stale, incomplete directory
             shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
@@ -720,7 +726,16 @@ def get_engine(spec: NetworkSpec, backend: str = "auto"):
 def _main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[0] == "build":
         spec = NetworkSpec.from_description(json.loads(Path(argv[1]).read_text()))
-        _build_in_this_process(spec, Path(argv[2]))
+        try:
+            _build_in_this_process(spec, Path(argv[2]))
+        except Exception as exc:
+            # a failing compiler (or none) is the case for the runtime fallback; any other
+            # error is a bug and must surface
+            text = f"{type(exc).__name__}: {exc}"
+            if "compilation failed" in text.lower() or isinstance(exc, FileNotFoundError):
+                print(text, file=sys.stderr)
+                return _EXIT_NO_COMPILER
+            raise
         return 0
     print("usage: python -m brainlearn.snn.network build SPEC.json OUT_DIR", file=sys.stderr)
     return 2

@@ -126,10 +126,10 @@ class STDPParams:
 
 
 class STDP(PlasticityRule):
-    r"""Pair-based STDP with traces, in the Diehl & Cook (2015) form.
+    r"""Pair-based STDP with traces and soft (weight-dependent) bounds.
 
     Each synapse keeps a presynaptic trace :math:`x_{pre}` and a postsynaptic trace
-    :math:`x_{post}` (all-to-all pairing, Song, Miller & Abbott 2000; Morrison et al. 2008):
+    :math:`x_{post}` (all-to-all pairing; Song, Miller & Abbott 2000; Morrison et al. 2008):
 
     .. math::
 
@@ -137,19 +137,30 @@ class STDP(PlasticityRule):
         \tau_{post} \frac{dx_{post}}{dt} = -x_{post}
 
     On a presynaptic spike: :math:`x_{pre} \mathrel{+}= 1`,
-    :math:`w \leftarrow w - \eta_{pre}\, x_{post}` (post-before-pre depression).
-    On a postsynaptic spike: :math:`w \leftarrow w + \eta_{post}\,(x_{pre} - x_{tar})
-    (w_{max} - w)^{\mu}`, then :math:`x_{post} \mathrel{+}= 1` (pre-before-post
-    potentiation; the offset :math:`x_{tar}` depresses synapses whose presynaptic neuron
-    was silent, which makes the weight vector track the inputs that make the neuron fire,
-    Diehl & Cook 2015, eq. 3). Weights are clipped to :math:`[0, w_{max}]`; all changes are
-    multiplied by the postsynaptic group's ``learn`` flag. Traces are reset at the start of
-    each presentation (the rest period between presentations, without simulating it).
+    :math:`w \leftarrow w - \eta_{dep}\, x_{post}` (post-before-pre depression).
+    On a postsynaptic spike (pre-before-post potentiation, then :math:`x_{post}
+    \mathrel{+}= 1`):
+
+    .. math::
+
+        \Delta w = \eta_{pot} \left[ x_{pre}\, (w_{max} - w)^{\mu} - x_{tar}\, w \right]
+
+    This is the postsynaptically triggered rule of Diehl & Cook (2015, eq. 3, with the
+    target trace :math:`x_{tar}` that depresses synapses whose input was silent) with
+    multiplicative, weight-dependent bounds (van Rossum, Bi & Turrigiano 2000; Gutig et al.
+    2003). For :math:`\mu = 1` a synapse settles where
+    :math:`w^* = w_{max}\, \bar x_{pre} / (\bar x_{pre} + x_{tar})`, with
+    :math:`\bar x_{pre}` the mean presynaptic trace at the neuron's spikes: each weight
+    vector becomes a soft prototype of the inputs that make its neuron fire, and stays
+    bounded without a separate normalisation step. Weights are also clipped to
+    :math:`[0, w_{max}]`; all changes are multiplied by the postsynaptic group's ``learn``
+    flag. Traces are reset at the start of each presentation (standing in for a rest).
 
     References
     ----------
-    Song, Miller & Abbott (2000) Nat Neurosci 3:919. Diehl & Cook (2015) Front Comput
-    Neurosci 9:99.
+    Song, Miller & Abbott (2000) Nat Neurosci 3:919. van Rossum, Bi & Turrigiano (2000)
+    J Neurosci 20:8812. Gutig, Aharonov, Rotter & Sompolinsky (2003) J Neurosci 23:3697.
+    Diehl & Cook (2015) Front Comput Neurosci 9:99.
     """
 
     name = "stdp"
@@ -164,7 +175,7 @@ class STDP(PlasticityRule):
         w = clip(w - learn_post * eta_dep * apost, 0, w_max)
         """
     on_post = """
-        w = clip(w + learn_post * eta_pot * (apre - x_tar) * (w_max - w)**mu, 0, w_max)
+        w = clip(w + learn_post * eta_pot * (apre * (w_max - w)**mu - x_tar * w), 0, w_max)
         apost += 1
         """
     reset_code = """

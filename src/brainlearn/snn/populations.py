@@ -6,7 +6,9 @@ relative to rest, in mV):
 ``afferent``
     Poisson neurons: afferent ``i`` fires in a time step with probability
     ``rates(t, i) * dt``, the rates given by the receptive-field encoder per presentation
-    (a 2-D ``TimedArray``).
+    (a 2-D ``TimedArray``). With ``poisson_input=False`` they fire regularly instead, at the
+    same rates, from a random phase drawn at the start of each presentation (a phase
+    variable integrates the rate and a spike is emitted each time it passes 1).
 ``interneuron``
     Excitatory LIF neurons with an adaptive threshold (homeostasis, Diehl & Cook 2015):
 
@@ -51,6 +53,7 @@ class NetworkParams:
     rate_max_hz: float = 200.0
     rate_min_hz: float = 0.0
     sigma_scale: float = 1.0
+    poisson_input: bool = True  # False: regular spike trains with a random phase
     # populations
     n_hidden: int = 100
     n_per_class: int = 10
