@@ -66,6 +66,54 @@ _REGISTRY: dict[str, ModelSpec] = {
     ]
 }
 
+# --- spiking (Brian2) ---------------------------------------------------------------
+# Shared defaults of the three spiking models; see brainlearn.snn.model.SpikingClassifier.
+_SNN = "brainlearn.snn.model:SpikingClassifier"
+_SNN_NET = {}
+_SNN_HIDDEN = {}
+
+for _s in [
+    _spec(
+        "snn-stdp",
+        "snn",
+        _SNN,
+        "Spiking network: Gaussian receptive-field afferents, 100 adaptive-threshold LIF "
+        "interneurons in winner-take-all competition learning prototypes with STDP, "
+        "teacher-driven STDP readout onto one efferent group per class.",
+        hidden_rule="stdp",
+        readout_rule="stdp",
+        network_params=dict(_SNN_NET),
+        hidden_rule_params=dict(_SNN_HIDDEN),
+        readout_rule_params={},
+    ),
+    _spec(
+        "snn-hebbian",
+        "snn",
+        _SNN,
+        "As snn-stdp, but the teacher-driven readout learns with a bounded (Oja) Hebbian rule "
+        "on the spike counts of each presentation.",
+        hidden_rule="stdp",
+        readout_rule="hebbian",
+        network_params=dict(_SNN_NET),
+        hidden_rule_params=dict(_SNN_HIDDEN),
+        readout_rule_params={},
+    ),
+    _spec(
+        "snn-rstdp",
+        "snn",
+        _SNN,
+        "As snn-stdp, but the readout has no teacher: reward-modulated STDP with eligibility "
+        "traces and a reward baseline, the reward computed inside the network from the "
+        "efferent spikes against the label.",
+        hidden_rule="stdp",
+        readout_rule="rstdp",
+        network_params=dict(_SNN_NET),
+        hidden_rule_params=dict(_SNN_HIDDEN),
+        readout_rule_params={},
+    ),
+]:
+    _REGISTRY[_s.name] = _s
+
 
 def _register(spec: ModelSpec) -> None:
     if spec.name in _REGISTRY:

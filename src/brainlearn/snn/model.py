@@ -320,7 +320,12 @@ class SpikingClassifier:
         p = spec.net
         hw = spec.hidden_rule.w_max
         ow = spec.readout_rule.w_max
-        w_in = rng.uniform(p.w_init_low, p.w_init_high, (spec.n_afferent, p.n_hidden)) * hw
+        if p.init_from_data:
+            picks = rng.choice(len(X), size=p.n_hidden, replace=len(X) < p.n_hidden)
+            pattern = self._encoder().rates(X[picks]).T / p.rate_max_hz
+            w_in = (p.w_init_low + (p.w_init_high - p.w_init_low) * pattern) * hw
+        else:
+            w_in = rng.uniform(p.w_init_low, p.w_init_high, (spec.n_afferent, p.n_hidden)) * hw
         w_out = rng.uniform(p.w_out_init_low, p.w_out_init_high, (p.n_hidden, spec.n_efferent)) * ow
         self.initial_weights_ = {
             "afferent->interneuron": w_in.copy(),
@@ -391,6 +396,7 @@ class SpikingClassifier:
 
     def predict(self, X) -> np.ndarray:
         """The class whose efferent neurons spike most (ties: graded readout, then first)."""
+        self._check_fitted()
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def score(self, X, y) -> float:

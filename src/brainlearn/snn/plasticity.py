@@ -305,23 +305,23 @@ class RewardSTDP(PlasticityRule):
     needs_reward = True
     synapse_eqs = """
         w : 1
-        de/dt = -e / tau_e : 1 (event-driven)
+        delig/dt = -elig / tau_elig : 1 (event-driven)
         dapre/dt = -apre / taupre : 1 (event-driven)
         dapost/dt = -apost / taupost : 1 (event-driven)
         """
     on_pre = """
         apre += 1
-        e += -a_minus * apost
+        elig += -a_minus * apost
         """
     on_post = """
-        e += a_plus * apre
+        elig += a_plus * apre
         apost += 1
         """
     end_code = """
-        w = clip(w + learn_post * rewarded_post * eta * (R_post - Rbar_post) * e * exp(-(t - lastupdate) / tau_e), 0, w_max)
+        w = clip(w + learn_post * rewarded_post * eta * (R_post - Rbar_post) * elig * exp(-(t - lastupdate) / tau_elig), 0, w_max)
         """
     reset_code = """
-        e = 0
+        elig = 0
         apre = 0
         apost = 0
         """
@@ -352,7 +352,7 @@ class RewardSTDP(PlasticityRule):
         return {
             "taupre": p.tau_pre_ms * ms,
             "taupost": p.tau_post_ms * ms,
-            "tau_e": p.tau_e_ms * ms,
+            "tau_elig": p.tau_e_ms * ms,
             "a_plus": p.a_plus,
             "a_minus": p.a_minus,
             "eta": p.eta,

@@ -77,7 +77,13 @@ class NetworkParams:
     teacher_mv: float = 30.0
     suppress_mv: float = 30.0
     noise_mv: float = 2.0
-    # initial weights: uniform in [w_init_low, w_init_high] * w_max
+    # initial weights of afferent -> interneuron: with init_from_data, interneuron j starts
+    # from the receptive-field pattern of a randomly drawn training sample x_j,
+    # w = w_max * (w_init_low + (w_init_high - w_init_low) * rates(x_j) / rate_max), like
+    # the data-point initialisation of k-means (no labels used); otherwise uniform in
+    # [w_init_low, w_init_high] * w_max. Readout weights: uniform in
+    # [w_out_init_low, w_out_init_high] * w_max.
+    init_from_data: bool = True
     w_init_low: float = 0.1
     w_init_high: float = 0.4
     w_out_init_low: float = 0.0
