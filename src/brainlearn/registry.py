@@ -69,22 +69,25 @@ _REGISTRY: dict[str, ModelSpec] = {
 # --- spiking (Brian2) ---------------------------------------------------------------
 # Shared defaults of the three spiking models; see brainlearn.snn.model.SpikingClassifier.
 _SNN = "brainlearn.snn.model:SpikingClassifier"
-_SNN_NET = {}
-_SNN_HIDDEN = {}
+_SNN_NET: dict = {}  # NetworkParams defaults (brainlearn.snn.populations)
+_SNN_HIDDEN: dict = {}  # STDP defaults (brainlearn.snn.plasticity.STDPParams)
+# supervised STDP readout: the heterosynaptic target x_tar is small because an interneuron is
+# active in only a few per cent of the presentations (see STDP's fixed point)
+_SNN_STDP_READOUT = {"x_tar": 0.005, "eta_dep": 0.001, "eta_pot": 0.05}
 
 for _s in [
     _spec(
         "snn-stdp",
         "snn",
         _SNN,
-        "Spiking network: Gaussian receptive-field afferents, 100 adaptive-threshold LIF "
+        "Spiking network: Gaussian receptive-field afferents, 200 adaptive-threshold LIF "
         "interneurons in winner-take-all competition learning prototypes with STDP, "
         "teacher-driven STDP readout onto one efferent group per class.",
         hidden_rule="stdp",
         readout_rule="stdp",
         network_params=dict(_SNN_NET),
         hidden_rule_params=dict(_SNN_HIDDEN),
-        readout_rule_params={},
+        readout_rule_params=dict(_SNN_STDP_READOUT),
     ),
     _spec(
         "snn-hebbian",

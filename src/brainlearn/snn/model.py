@@ -123,7 +123,7 @@ class SpikingClassifier:
         self,
         hidden_rule: str = "stdp",
         readout_rule: str = "stdp",
-        n_hidden: int = 100,
+        n_hidden: int = 200,
         n_per_feature: int = 16,
         n_per_class: int = 10,
         epochs: int = 1,

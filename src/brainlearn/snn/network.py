@@ -125,7 +125,7 @@ class NetworkSpec:
         h.update(brian2.__version__.encode())
         h.update(sys.version.encode())
         here = Path(__file__).parent
-        for name in ("network.py", "plasticity.py", "populations.py"):
+        for name in ("network.py", "plasticity.py"):
             h.update((here / name).read_bytes())
         return h.hexdigest()[:20]
 
@@ -171,7 +171,7 @@ def runtime_parameters(spec: NetworkSpec) -> dict[str, dict[str, Any]]:
         ),
         "afferent_interneuron": {
             **spec.hidden_rule.parameters(),
-            "w_unit": p.w_in_mv / spec.n_features * mV,
+            "w_unit": p.w_in_mv / (spec.n_features * p.sigma_scale) * mV,
         },
         "interneuron_efferent": {**spec.readout_rule.parameters(), "w_unit": p.w_out_mv * mV},
         "interneuron_inhibitory": {"w_ei": p.w_ei_mv * mV},

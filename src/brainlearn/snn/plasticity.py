@@ -119,8 +119,8 @@ class STDPParams:
     tau_pre_ms: float = 20.0
     tau_post_ms: float = 20.0
     eta_dep: float = 0.0005
-    eta_pot: float = 0.01
-    x_tar: float = 0.4
+    eta_pot: float = 0.03
+    x_tar: float = 0.5
     mu: float = 1.0
     w_max: float = 1.0
 

@@ -52,10 +52,10 @@ class NetworkParams:
     n_per_feature: int = 16
     rate_max_hz: float = 200.0
     rate_min_hz: float = 0.0
-    sigma_scale: float = 1.0
-    poisson_input: bool = True  # False: regular spike trains with a random phase
+    sigma_scale: float = 0.7
+    poisson_input: bool = False  # False: regular spike trains with a random phase
     # populations
-    n_hidden: int = 100
+    n_hidden: int = 200
     n_per_class: int = 10
     # LIF
     tau_m_ms: float = 20.0
@@ -69,10 +69,10 @@ class NetworkParams:
     tau_theta_ms: float = 20000.0
     theta_max_mv: float = 40.0
     # synaptic scales: a weight w in [0, w_max] adds w * scale to g_e of the target
-    w_in_mv: float = 60.0  # afferent -> interneuron, divided by the number of features
-    w_ei_mv: float = 60.0  # interneuron -> its inhibitory partner
-    w_ie_mv: float = 30.0  # inhibitory -> other interneurons
-    w_out_mv: float = 40.0  # interneuron -> efferent
+    w_in_mv: float = 20.0  # afferent -> interneuron, / (n_features * sigma_scale)
+    w_ei_mv: float = 200.0  # interneuron -> its inhibitory partner
+    w_ie_mv: float = 60.0  # inhibitory -> other interneurons
+    w_out_mv: float = 80.0  # interneuron -> efferent
     # efferent
     teacher_mv: float = 30.0
     suppress_mv: float = 30.0
@@ -84,7 +84,7 @@ class NetworkParams:
     # [w_init_low, w_init_high] * w_max. Readout weights: uniform in
     # [w_out_init_low, w_out_init_high] * w_max.
     init_from_data: bool = True
-    w_init_low: float = 0.1
-    w_init_high: float = 0.4
+    w_init_low: float = 0.0
+    w_init_high: float = 0.8
     w_out_init_low: float = 0.0
     w_out_init_high: float = 0.1
