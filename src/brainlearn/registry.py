@@ -97,9 +97,11 @@ for _s in [
         "on the spike counts of each presentation.",
         hidden_rule="stdp",
         readout_rule="hebbian",
-        network_params=dict(_SNN_NET),
+        # Oja's fixed point gives smaller weights than STDP's: a larger synaptic scale keeps
+        # the efferent neurons spiking at test time
+        network_params={**_SNN_NET, "w_out_mv": 200.0},
         hidden_rule_params=dict(_SNN_HIDDEN),
-        readout_rule_params={},
+        readout_rule_params={"x_ref": 0.05, "y_ref": 5.0, "eta": 0.02},
     ),
     _spec(
         "snn-rstdp",
@@ -107,12 +109,22 @@ for _s in [
         _SNN,
         "As snn-stdp, but the readout has no teacher: reward-modulated STDP with eligibility "
         "traces and a reward baseline, the reward computed inside the network from the "
-        "efferent spikes against the label.",
+        "efferent spikes against the label; mutual inhibition between the efferent groups; "
+        "2 epochs.",
         hidden_rule="stdp",
         readout_rule="rstdp",
-        network_params=dict(_SNN_NET),
+        epochs=2,
+        # the readout must spike before it can be rewarded (larger initial weights, noise),
+        # and the two efferent groups inhibit each other, so the reward credits one group
+        network_params={
+            **_SNN_NET,
+            "w_out_init_low": 0.2,
+            "w_out_init_high": 0.6,
+            "noise_mv": 3.0,
+            "w_lat_mv": 100.0,
+        },
         hidden_rule_params=dict(_SNN_HIDDEN),
-        readout_rule_params={},
+        readout_rule_params={"eta": 0.3},
     ),
 ]:
     _REGISTRY[_s.name] = _s

@@ -416,7 +416,8 @@ class SpikingClassifier:
 
         A synaptic event is one spike arriving at one synapse (spike x out-degree):
         afferent -> interneuron (n_hidden), interneuron -> inhibitory (1) and -> efferent
-        (2 n_per_class), inhibitory -> interneuron (n_hidden - 1). The efferent reward
+        (2 n_per_class), inhibitory -> interneuron (n_hidden - 1), efferent -> efferent of the
+        other class (n_per_class, when that mutual inhibition is on). The efferent reward
         tally of R-STDP is learning machinery and is not counted. ``spikes`` counts the
         spikes of all four populations.
         """
@@ -428,7 +429,7 @@ class SpikingClassifier:
             "afferent": p.n_hidden,
             "interneuron": 1 + self.spec_.n_efferent,
             "inhibitory": p.n_hidden - 1,
-            "efferent": 0,
+            "efferent": p.n_per_class if p.w_lat_mv > 0 else 0,
         }
         events = sum(c[f"counts_{k}"].sum(1) * f for k, f in fan.items())
         spikes = sum(c[f"counts_{k}"].sum(1) for k in fan)

@@ -176,6 +176,7 @@ def runtime_parameters(spec: NetworkSpec) -> dict[str, dict[str, Any]]:
         "interneuron_efferent": {**spec.readout_rule.parameters(), "w_unit": p.w_out_mv * mV},
         "interneuron_inhibitory": {"w_ei": p.w_ei_mv * mV},
         "inhibitory_interneuron": {"w_ie": p.w_ie_mv * mV},
+        "efferent_efferent": {"w_lat": p.w_lat_mv * mV},
     }
 
 
@@ -371,7 +372,21 @@ def build_network(
     pre, post = all_to_all(n_hid, n_eff)
     s_out.connect(i=pre, j=post)
 
-    objects = [afferent, interneuron, inhibitory, efferent, s_in, s_ei, s_ie, s_out]
+    # mutual inhibition between the efferent groups of the two classes (w_lat = 0: none)
+    s_lat = b2.Synapses(
+        efferent,
+        efferent,
+        model=shared_declarations(P["efferent_efferent"]),
+        on_pre="gi_post += w_lat",
+        name="efferent_efferent",
+        namespace={},
+        dt=dt,
+    )
+    cls_of = np.repeat(np.arange(2), spec.net.n_per_class)
+    pre, post = np.nonzero(cls_of[:, None] != cls_of[None, :])
+    s_lat.connect(i=pre, j=post)
+
+    objects = [afferent, interneuron, inhibitory, efferent, s_in, s_ei, s_ie, s_out, s_lat]
     handles: dict[str, Any] = {o.name: o for o in objects}
     for obj_name, values in P.items():
         for name, value in values.items():

@@ -27,7 +27,8 @@ relative to rest, in mV):
 ``efferent``
     ``n_per_class`` LIF neurons per class. During supervised training a teacher current
     (``teacher_mv``) drives the labelled class and suppresses the other; there is none
-    during prediction, and none at all with a reward-modulated readout.
+    during prediction, and none at all with a reward-modulated readout. The two groups can
+    inhibit each other (``w_lat_mv`` > 0), a winner-take-all at the output.
 
 All groups count their spikes in ``count`` (reset at the start of each presentation) and
 have a ``learn`` flag; the membrane and synaptic variables are reset at the start of each
@@ -73,6 +74,7 @@ class NetworkParams:
     w_ei_mv: float = 200.0  # interneuron -> its inhibitory partner
     w_ie_mv: float = 60.0  # inhibitory -> other interneurons
     w_out_mv: float = 80.0  # interneuron -> efferent
+    w_lat_mv: float = 0.0  # efferent -> efferent of the other class (mutual inhibition)
     # efferent
     teacher_mv: float = 30.0
     suppress_mv: float = 30.0
