@@ -99,6 +99,10 @@ class SpikingClassifier:
         Efferent neurons per class.
     epochs : int
         Passes over the training data.
+    min_presentations : int
+        Train for at least this many presentations: the number of epochs actually run is
+        ``max(epochs, ceil(min_presentations / n_samples))`` (``n_epochs_``), so small data
+        sets (breast-cancer, data-scarcity curves) still get a learning budget.
     hidden_epochs : int or None
         Epochs during which the interneuron layer learns (the readout learns in every
         epoch); ``None`` means all.
@@ -127,6 +131,7 @@ class SpikingClassifier:
         n_per_feature: int = 16,
         n_per_class: int = 10,
         epochs: int = 1,
+        min_presentations: int = 1000,
         hidden_epochs: int | None = None,
         chunk_size: int = 250,
         hidden_rule_params: dict | None = None,
@@ -141,6 +146,7 @@ class SpikingClassifier:
         self.n_per_feature = n_per_feature
         self.n_per_class = n_per_class
         self.epochs = epochs
+        self.min_presentations = min_presentations
         self.hidden_epochs = hidden_epochs
         self.chunk_size = chunk_size
         self.hidden_rule_params = hidden_rule_params
@@ -175,6 +181,9 @@ class SpikingClassifier:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        mp = self.min_presentations
+        if isinstance(mp, bool) or not isinstance(mp, numbers.Integral) or mp < 0:
+            raise ValueError(f"min_presentations must be an integer >= 0, got {mp!r}")
         if self.n_per_feature < 2:
             raise ValueError(f"n_per_feature must be >= 2, got {self.n_per_feature}")
         if self.hidden_epochs is not None and (
@@ -338,14 +347,16 @@ class SpikingClassifier:
 
         engine = get_engine(spec, self.backend)
         self.backend_ = engine.name
-        hidden_epochs = self.epochs if self.hidden_epochs is None else self.hidden_epochs
+        n_epochs = max(int(self.epochs), -(-int(self.min_presentations) // len(X)))
+        self.n_epochs_ = n_epochs
+        hidden_epochs = n_epochs if self.hidden_epochs is None else self.hidden_epochs
         history: dict[str, list] = {"samples_seen": [], "train_accuracy": []}
         if eval_set is not None:
             history["eval_accuracy"] = []
         self.weight_history_ = []
         seen = 0
         K = spec.chunk
-        for epoch in range(self.epochs):
+        for epoch in range(n_epochs):
             order = rng.permutation(len(X))
             lh = 1.0 if epoch < hidden_epochs else 0.0
             for start in range(0, len(X), K):
