@@ -26,6 +26,7 @@ TINY = dict(
     n_per_feature=4,
     n_per_class=2,
     chunk_size=16,
+    min_presentations=0,
     network_params={"presentation_ms": 20.0},
 )
 
@@ -118,6 +119,7 @@ def test_fit_predict_shapes_and_history(fitted):
     assert set(model.predict(X)) <= set(model.classes_)
     h = model.history_
     assert h["samples_seen"] == [16, 24]
+    assert model.n_epochs_ == 1
     assert len(h["train_accuracy"]) == 2
     assert len(model.weight_history_) == 2
     assert model.weights_["afferent->interneuron"].shape == (8, 6)
@@ -188,6 +190,13 @@ def test_fitted_model_pickles(fitted):
     model, X, _ = fitted
     clone = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(clone.predict_proba(X), model.predict_proba(X))
+
+
+def test_min_presentations_sets_the_number_of_epochs():
+    X, y = _data(10)
+    m = SpikingClassifier(backend="runtime", random_state=0, **{**TINY, "min_presentations": 25})
+    m.fit(X, y)
+    assert m.n_epochs_ == 3 and m.history_["samples_seen"][-1] == 30
 
 
 def test_registry_models_are_spiking_classifiers():
