@@ -166,15 +166,15 @@ def _naive(n_samples: int) -> dict:
     cls = np.repeat([0, 1], p.n_per_class)
     T = p.presentation_ms * ms
 
-    def present(x, label, learn):
+    def present(x, label, plastic):
         afferent.rates = enc.rates(x[None, :])[0] * Hz
         for g in (hid, inh, eff):
             g.v = 0 * mV
             g.ge = 0 * mV
             g.gi = 0 * mV
-        hid.learn = learn
-        eff.learn = learn
-        if learn and spec.supervised:
+        hid.learn = plastic
+        eff.learn = plastic
+        if plastic and spec.supervised:
             eff.I_teach = np.where(cls == label, p.teacher_mv, -p.suppress_mv) * mV
         else:
             eff.I_teach = 0 * mV
@@ -197,7 +197,7 @@ def _naive(n_samples: int) -> dict:
     predict_s = time.perf_counter() - t
     return {
         "naive_samples": n_samples,
-        "naive_codegen_target": b2.prefs.codegen.target,
+        "naive_codegen_target": type(hid.state_updater.codeobj).__name__,
         "naive_train_per_sample_s": train_s / n_samples,
         "naive_predict_per_sample_s": predict_s / n_samples,
         "naive_per_sample_s": (train_s + predict_s) / (2 * n_samples),
