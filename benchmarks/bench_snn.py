@@ -128,32 +128,54 @@ def _naive(n_samples: int) -> dict:
         """
     hid = b2.NeuronGroup(
         p.n_hidden,
-        lif + "dtheta/dt = -learn * theta / tau_theta : volt" + shared_declarations(P["interneuron"]),
+        lif
+        + "dtheta/dt = -learn * theta / tau_theta : volt"
+        + shared_declarations(P["interneuron"]),
         threshold="v > v_th + theta",
         reset="v = v_reset; theta = clip(theta + learn * theta_plus, 0*mV, theta_max)",
         refractory="t_ref",
         method="exact",
     )
-    inh = b2.NeuronGroup(p.n_hidden, lif + shared_declarations(P["inhibitory"]),
-                         threshold="v > v_th", reset="v = v_reset", refractory="t_ref",
-                         method="exact")
-    eff = b2.NeuronGroup(spec.n_efferent, lif + shared_declarations(P["efferent"]),
-                         threshold="v > v_th", reset="v = v_reset", refractory="t_ref",
-                         method="exact")
+    inh = b2.NeuronGroup(
+        p.n_hidden,
+        lif + shared_declarations(P["inhibitory"]),
+        threshold="v > v_th",
+        reset="v = v_reset",
+        refractory="t_ref",
+        method="exact",
+    )
+    eff = b2.NeuronGroup(
+        spec.n_efferent,
+        lif + shared_declarations(P["efferent"]),
+        threshold="v > v_th",
+        reset="v = v_reset",
+        refractory="t_ref",
+        method="exact",
+    )
     for g, name in ((hid, "interneuron"), (inh, "inhibitory"), (eff, "efferent")):
         for k, v in P[name].items():
             if k in g.variables:
                 setattr(g, k, v)
     r_in, r_out = spec.hidden_rule, spec.readout_rule
-    s_in = b2.Synapses(afferent, hid, r_in.synapse_eqs + shared_declarations(P["afferent_interneuron"]),
-                       on_pre="ge_post += w * w_unit\n" + r_in.on_pre, on_post=r_in.on_post)
+    s_in = b2.Synapses(
+        afferent,
+        hid,
+        r_in.synapse_eqs + shared_declarations(P["afferent_interneuron"]),
+        on_pre="ge_post += w * w_unit\n" + r_in.on_pre,
+        on_post=r_in.on_post,
+    )
     s_in.connect()
-    s_ei = b2.Synapses(hid, inh, on_pre="ge_post += %g*mV" % p.w_ei_mv)
+    s_ei = b2.Synapses(hid, inh, on_pre=f"ge_post += {p.w_ei_mv}*mV")
     s_ei.connect(j="i")
-    s_ie = b2.Synapses(inh, hid, on_pre="gi_post += %g*mV" % p.w_ie_mv)
+    s_ie = b2.Synapses(inh, hid, on_pre=f"gi_post += {p.w_ie_mv}*mV")
     s_ie.connect(condition="i != j")
-    s_out = b2.Synapses(hid, eff, r_out.synapse_eqs + shared_declarations(P["interneuron_efferent"]),
-                        on_pre="ge_post += w * w_unit\n" + r_out.on_pre, on_post=r_out.on_post)
+    s_out = b2.Synapses(
+        hid,
+        eff,
+        r_out.synapse_eqs + shared_declarations(P["interneuron_efferent"]),
+        on_pre="ge_post += w * w_unit\n" + r_out.on_pre,
+        on_post=r_out.on_post,
+    )
     s_out.connect()
     for s, name in ((s_in, "afferent_interneuron"), (s_out, "interneuron_efferent")):
         for k, v in P[name].items():
@@ -186,7 +208,8 @@ def _naive(n_samples: int) -> dict:
 
     present(split.X_train[0], split.y_train[0], 1.0)  # code generation / compilation
     t = time.perf_counter()
-    for x, y in zip(split.X_train[1 : n_samples + 1], split.y_train[1 : n_samples + 1]):
+    train = zip(split.X_train[1 : n_samples + 1], split.y_train[1 : n_samples + 1], strict=True)
+    for x, y in train:
         present(x, y, 1.0)
     train_s = time.perf_counter() - t
     t = time.perf_counter()
@@ -211,8 +234,11 @@ def main() -> None:
         res.update(_fresh_process(cache))
     res.update(_naive(NAIVE_SAMPLES))
     res["speedup"] = res["naive_per_sample_s"] / res["per_sample_s"]
-    res["machine"] = {"python": sys.version.split()[0], "platform": platform.platform(),
-                      "cpus": os.cpu_count()}
+    res["machine"] = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
     import brian2
 
     res["brian2"] = brian2.__version__

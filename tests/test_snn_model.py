@@ -152,7 +152,9 @@ def test_same_random_state_gives_same_spikes(fitted):
     m3 = SpikingClassifier(backend="runtime", random_state=12, **TINY).fit(X2, y2)
     for k in m1.weights_:
         np.testing.assert_array_equal(m1.weights_[k], m2.weights_[k])
-    assert not np.array_equal(m1.weights_["afferent->interneuron"], m3.weights_["afferent->interneuron"])
+    assert not np.array_equal(
+        m1.weights_["afferent->interneuron"], m3.weights_["afferent->interneuron"]
+    )
 
 
 def test_record_spikes_structure(fitted):
@@ -199,6 +201,22 @@ def test_min_presentations_sets_the_number_of_epochs():
     assert m.n_epochs_ == 3 and m.history_["samples_seen"][-1] == 30
 
 
+def test_falls_back_to_runtime_with_a_warning_when_no_compiler_works(monkeypatch):
+    from brainlearn.snn import network
+
+    def no_compiler(spec):
+        raise network.BuildError("no C++ compiler (simulated)")
+
+    monkeypatch.setattr(network, "ensure_built", no_compiler)
+    monkeypatch.setattr(network, "_NO_COMPILER", [])
+    X, y = _data(16)
+    with pytest.warns(RuntimeWarning, match="runtime mode"):
+        m = SpikingClassifier(random_state=0, **TINY).fit(X, y)
+    assert m.backend_ == "runtime"
+    with pytest.raises(network.BuildError):
+        SpikingClassifier(backend="standalone", random_state=0, **TINY).fit(X, y)
+
+
 def test_registry_models_are_spiking_classifiers():
     for name in ("snn-stdp", "snn-hebbian", "snn-rstdp"):
         m = make_model(name)
@@ -222,11 +240,12 @@ def test_standalone_build_is_reused_by_a_fresh_process(tmp_path, monkeypatch):
         f"""
         import pickle, sys, time, numpy as np
         from brainlearn.snn.model import SpikingClassifier
-        m = pickle.loads(open({str(tmp_path / 'model.pkl')!r}, 'rb').read())
-        X = np.load({str(tmp_path / 'X.npy')!r})
-        np.save({str(tmp_path / 'p.npy')!r}, m.predict_proba(X))
+        m = pickle.loads(open({str(tmp_path / "model.pkl")!r}, 'rb').read())
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "p.npy")!r}, m.predict_proba(X))
         t = time.perf_counter()
-        SpikingClassifier(backend="standalone", random_state=2, **{TINY!r}).fit(X, (X[:, 1] > 0.5).astype(int))
+        y2 = (X[:, 1] > 0.5).astype(int)
+        SpikingClassifier(backend="standalone", random_state=2, **{TINY!r}).fit(X, y2)
         print(time.perf_counter() - t)
         """
     )

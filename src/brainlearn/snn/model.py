@@ -50,9 +50,7 @@ def _check_X(X, n_features: int | None = None) -> np.ndarray:
     if not np.all(np.isfinite(X)):
         raise ValueError("X contains NaN or infinity")
     if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but the model was fitted with {n_features}"
-        )
+        raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with {n_features}")
     return X
 
 
@@ -76,7 +74,9 @@ def _seed_int(random_state) -> int:
         return int(random_state.integers(2**31))
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         return int(random_state)
-    raise ValueError(f"random_state must be None, an int or a numpy Generator, got {random_state!r}")
+    raise ValueError(
+        f"random_state must be None, an int or a numpy Generator, got {random_state!r}"
+    )
 
 
 class SpikingClassifier:
@@ -191,10 +191,14 @@ class SpikingClassifier:
             or not isinstance(self.hidden_epochs, numbers.Integral)
             or self.hidden_epochs < 0
         ):
-            raise ValueError(f"hidden_epochs must be None or an integer >= 0, got {self.hidden_epochs!r}")
+            raise ValueError(
+                f"hidden_epochs must be None or an integer >= 0, got {self.hidden_epochs!r}"
+            )
         for key in ("n_hidden", "n_per_feature", "n_per_class"):
             if self.network_params and key in self.network_params:
-                raise ValueError(f"set {key!r} as an argument of SpikingClassifier, not in network_params")
+                raise ValueError(
+                    f"set {key!r} as an argument of SpikingClassifier, not in network_params"
+                )
 
     def _make_spec(self, n_features: int) -> NetworkSpec:
         net = make_params(NetworkParams, self.network_params, what="network_params")
@@ -270,7 +274,9 @@ class SpikingClassifier:
             "interneuron_efferent": (spec.net.n_hidden, spec.n_efferent),
         }
         return {
-            name.replace("_", "->"): np.asarray(state[f"{name}.w"], float).reshape(shapes[name]).copy()
+            name.replace("_", "->"): np.asarray(state[f"{name}.w"], float)
+            .reshape(shapes[name])
+            .copy()
             for name in PLASTIC
         }
 
@@ -295,8 +301,16 @@ class SpikingClassifier:
         n = len(X)
         kw = {"spike_monitors": True} if spike_monitors else {}
         counts, _ = self._run(
-            engine, spec, X, np.full(n, -1.0), 0.0, 0.0, 0.0,
-            self._state_from(weights), self.predict_seed_, **kw,
+            engine,
+            spec,
+            X,
+            np.full(n, -1.0),
+            0.0,
+            0.0,
+            0.0,
+            self._state_from(weights),
+            self.predict_seed_,
+            **kw,
         )
         return counts
 
@@ -363,8 +377,15 @@ class SpikingClassifier:
                 idx = order[start : start + K]
                 state = self._state_from(self.weights_)
                 counts, state = self._run(
-                    engine, spec, X[idx], y_idx[idx], lh, 1.0,
-                    1.0 if spec.supervised else 0.0, state, int(rng.integers(2**31)),
+                    engine,
+                    spec,
+                    X[idx],
+                    y_idx[idx],
+                    lh,
+                    1.0,
+                    1.0 if spec.supervised else 0.0,
+                    state,
+                    int(rng.integers(2**31)),
                 )
                 self.weights_ = self._weights_from(state)
                 self.theta_ = np.asarray(state["interneuron.theta"], float).copy()
@@ -374,7 +395,8 @@ class SpikingClassifier:
                 # seen during training (without teacher: R-STDP), or the graded readout of
                 # the interneuron spikes with the chunk-end weights (teacher-driven models)
                 n, s = self._scores(
-                    counts["counts_interneuron"], counts["counts_efferent"],
+                    counts["counts_interneuron"],
+                    counts["counts_efferent"],
                     self.weights_["interneuron->efferent"],
                 )
                 if spec.supervised:
@@ -384,9 +406,7 @@ class SpikingClassifier:
                 history["train_accuracy"].append(float(np.mean(pred == y_idx[idx])))
                 if eval_set is not None:
                     history["eval_accuracy"].append(self.score(X_ev, y_ev))
-                self.weight_history_.append(
-                    {k: v.ravel().copy() for k, v in self.weights_.items()}
-                )
+                self.weight_history_.append({k: v.ravel().copy() for k, v in self.weights_.items()})
         self.history_ = history
         return self
 
@@ -455,11 +475,17 @@ class SpikingClassifier:
         spec = replace(self.spec_, chunk=len(X))
         weights = self.weights_ if trained else self.initial_weights_
         saved = self.spec_
+        import brian2
+
+        target = brian2.prefs.codegen.target
         try:
+            # a few samples: Brian2's numpy target needs no compilation
+            brian2.prefs.codegen.target = "numpy"
             self.spec_ = spec
             c = self._predict_counts(X, weights, engine=RuntimeEngine(spec), spike_monitors=True)
         finally:
             self.spec_ = saved
+            brian2.prefs.codegen.target = target
         sizes = {
             "afferent": spec.n_afferent,
             "interneuron": spec.net.n_hidden,

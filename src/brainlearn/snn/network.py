@@ -208,7 +208,7 @@ def build_network(
         Name -> Brian2 object (groups, synapses, timed arrays, monitors).
     """
     import brian2 as b2
-    from brian2 import Hz, TimedArray, ms, mV, volt
+    from brian2 import Hz, TimedArray, ms, volt
 
     p = spec.net
     K = spec.chunk
@@ -251,7 +251,10 @@ def build_network(
         learn : 1
         """
         + shared_declarations(P["afferent"]),
-        threshold="poisson_on * int(rand() < rates_ta(t, i) * dt) + (1 - poisson_on) * int(phase > 1) > 0",
+        threshold=(
+            "poisson_on * int(rand() < rates_ta(t, i) * dt)"
+            " + (1 - poisson_on) * int(phase > 1) > 0"
+        ),
         reset="count += 1\nphase = phase - int(phase > 1)",
         method="euler",
         name="afferent",
@@ -422,7 +425,9 @@ def build_network(
     # --- presentation boundaries ----------------------------------------------------------
     def boundary(obj, code, order):
         if code and code.strip():
-            op = obj.run_regularly(code, dt=T, when="start", order=order, name=f"{obj.name}_b{order}")
+            op = obj.run_regularly(
+                code, dt=T, when="start", order=order, name=f"{obj.name}_b{order}"
+            )
             objects.append(op)
 
     # 0: the efferent group finishes the presentation (reward); 1: end-of-presentation
@@ -452,8 +457,9 @@ def build_network(
 
     # --- per-presentation spike counts, read just before the reset -------------------------
     for g in (afferent, interneuron, inhibitory, efferent):
-        mon = b2.StateMonitor(g, "count", record=True, dt=T, when="start", order=-10,
-                              name=f"count_{g.name}")
+        mon = b2.StateMonitor(
+            g, "count", record=True, dt=T, when="start", order=-10, name=f"count_{g.name}"
+        )
         objects.append(mon)
         handles[mon.name] = mon
     if spike_monitors:
@@ -518,8 +524,13 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
     import brian2 as b2
     from brian2 import ms
 
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = ["-w", "-O3", "-ffast-math",
-                                                   "-fno-finite-math-only", "-std=c++11"]
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = [
+        "-w",
+        "-O3",
+        "-ffast-math",
+        "-fno-finite-math-only",
+        "-std=c++11",
+    ]
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
     b2.set_device("cpp_standalone", directory=str(out_dir), build_on_run=False)
     net, h = build_network(spec)
@@ -550,8 +561,10 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
             "size": len(obj.record) if kind == "dynamic2d" else None,
         }
     for name in _TIMED:
-        mapping["timed"][name] = {"dtype": np.dtype(h[name].values.dtype).str,
-                                  "shape": list(h[name].values.shape)}
+        mapping["timed"][name] = {
+            "dtype": np.dtype(h[name].values.dtype).str,
+            "shape": list(h[name].values.shape),
+        }
     mapping["inputs"] = {
         "afferent_interneuron.w": np.dtype(h["afferent_interneuron"].variables["w"].dtype).str,
         "interneuron_efferent.w": np.dtype(h["interneuron_efferent"].variables["w"].dtype).str,

@@ -57,9 +57,8 @@ class PlasticityRule:
         elif overrides:
             raise ValueError("give either a params object or keyword overrides, not both")
         elif not isinstance(params, self.params_class):
-            raise ValueError(
-                f"rule {self.name!r} needs {self.params_class.__name__}, got {type(params).__name__}"
-            )
+            need, got = self.params_class.__name__, type(params).__name__
+            raise ValueError(f"rule {self.name!r} needs {need}, got {got}")
         self.params = params
 
     # -- code -------------------------------------------------------------------------
@@ -235,7 +234,9 @@ class OjaHebbian(PlasticityRule):
     name = "hebbian"
     params_class = HebbianParams
     end_code = """
-        w = clip(w + learn_post * eta * (count_post / y_ref) * (count_pre / x_ref - (count_post / y_ref) * w), 0, w_max)
+        y_rate = count_post / y_ref
+        dw = learn_post * eta * y_rate * (count_pre / x_ref - y_rate * w)
+        w = clip(w + dw, 0, w_max)
         """
 
     def parameters(self) -> dict[str, Any]:
@@ -318,7 +319,9 @@ class RewardSTDP(PlasticityRule):
         apost += 1
         """
     end_code = """
-        w = clip(w + learn_post * rewarded_post * eta * (R_post - Rbar_post) * elig * exp(-(t - lastupdate) / tau_elig), 0, w_max)
+        elig_now = elig * exp(-(t - lastupdate) / tau_elig)
+        dw = learn_post * rewarded_post * eta * (R_post - Rbar_post) * elig_now
+        w = clip(w + dw, 0, w_max)
         """
     reset_code = """
         elig = 0
