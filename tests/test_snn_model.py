@@ -131,6 +131,16 @@ def test_fit_predict_shapes_and_history(fitted):
     )
 
 
+def test_eval_set_is_scored_at_every_checkpoint():
+    X, y = _data()
+    Xe, ye = _data(10, seed=1)
+    m = SpikingClassifier(backend="runtime", random_state=0, **TINY).fit(X, y, eval_set=(Xe, ye))
+    h = m.history_
+    assert len(h["eval_accuracy"]) == len(h["samples_seen"]) == len(m.weight_history_) == 2
+    assert all(0.0 <= a <= 1.0 for a in h["eval_accuracy"])
+    assert h["eval_accuracy"][-1] == m.score(Xe, ye)
+
+
 def test_labels_come_back_as_given():
     X, y = _data()
     labels = np.where(y == 1, "benign", "malignant")
