@@ -227,6 +227,12 @@ def test_falls_back_to_runtime_with_a_warning_when_no_compiler_works(monkeypatch
         SpikingClassifier(backend="standalone", random_state=0, **TINY).fit(X, y)
 
 
+def test_prepare_names_the_backend():
+    assert SpikingClassifier(backend="runtime", **TINY).prepare(2) == "runtime"
+    with pytest.raises(ValueError, match="n_features"):
+        SpikingClassifier(backend="runtime", **TINY).prepare(0)
+
+
 def test_registry_models_are_spiking_classifiers():
     for name in ("snn-stdp", "snn-hebbian", "snn-rstdp"):
         m = make_model(name)

@@ -315,6 +315,16 @@ class SpikingClassifier:
         return counts
 
     # ----------------------------------------------------------------------- fit
+    def prepare(self, n_features: int) -> str:
+        """Build (or find in the cache) the compiled program for ``n_features`` inputs now,
+        e.g. in parallel before a sweep; returns the backend that will run it."""
+        self._validate_hyperparameters()
+        if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral):
+            raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
+        if n_features < 1:
+            raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
+        return get_engine(self._make_spec(int(n_features)), self.backend).name
+
     def fit(self, X, y, eval_set=None) -> SpikingClassifier:
         """Train on ``X`` (n_samples, n_features) in [0, 1] and binary labels ``y``."""
         self._validate_hyperparameters()

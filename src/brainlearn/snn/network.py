@@ -252,8 +252,7 @@ def build_network(
         """
         + shared_declarations(P["afferent"]),
         threshold=(
-            "poisson_on * int(rand() < rates_ta(t, i) * dt)"
-            " + (1 - poisson_on) * int(phase > 1) > 0"
+            "poisson_on * int(rand() < rates_ta(t, i) * dt) + (1 - poisson_on) * int(phase > 1) > 0"
         ),
         reset="count += 1\nphase = phase - int(phase > 1)",
         method="euler",
