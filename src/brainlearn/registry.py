@@ -82,6 +82,70 @@ _REGISTRY: dict[str, ModelSpec] = {
     ]
 }
 
+# --- spiking (Brian2) ---------------------------------------------------------------
+# Shared defaults of the three spiking models; see brainlearn.snn.model.SpikingClassifier.
+_SNN = "brainlearn.snn.model:SpikingClassifier"
+_SNN_NET: dict = {}  # NetworkParams defaults (brainlearn.snn.populations)
+_SNN_HIDDEN: dict = {}  # STDP defaults (brainlearn.snn.plasticity.STDPParams)
+# supervised STDP readout: the heterosynaptic target x_tar is small because an interneuron is
+# active in only a few per cent of the presentations (see STDP's fixed point)
+_SNN_STDP_READOUT = {"x_tar": 0.005, "eta_dep": 0.001, "eta_pot": 0.05}
+
+for _s in [
+    _spec(
+        "snn-stdp",
+        "snn",
+        _SNN,
+        "Spiking network: Gaussian receptive-field afferents, 200 adaptive-threshold LIF "
+        "interneurons in winner-take-all competition learning prototypes with STDP, "
+        "teacher-driven STDP readout onto one efferent group per class.",
+        hidden_rule="stdp",
+        readout_rule="stdp",
+        # strong enough that the efferent neurons spike for ~99 % of test samples
+        network_params={**_SNN_NET, "w_out_mv": 160.0},
+        hidden_rule_params=dict(_SNN_HIDDEN),
+        readout_rule_params=dict(_SNN_STDP_READOUT),
+    ),
+    _spec(
+        "snn-hebbian",
+        "snn",
+        _SNN,
+        "As snn-stdp, but the teacher-driven readout learns with a bounded (Oja) Hebbian rule "
+        "on the spike counts of each presentation.",
+        hidden_rule="stdp",
+        readout_rule="hebbian",
+        # Oja's fixed point gives smaller weights than STDP's: a larger synaptic scale keeps
+        # the efferent neurons spiking at test time
+        network_params={**_SNN_NET, "w_out_mv": 200.0},
+        hidden_rule_params=dict(_SNN_HIDDEN),
+        readout_rule_params={"x_ref": 0.05, "y_ref": 5.0, "eta": 0.02},
+    ),
+    _spec(
+        "snn-rstdp",
+        "snn",
+        _SNN,
+        "As snn-stdp, but the readout has no teacher: reward-modulated STDP with eligibility "
+        "traces and a reward baseline, the reward computed inside the network from the "
+        "efferent spikes against the label; mutual inhibition between the efferent groups; "
+        "2 epochs.",
+        hidden_rule="stdp",
+        readout_rule="rstdp",
+        epochs=2,
+        # the readout must spike before it can be rewarded (larger initial weights, noise),
+        # and the two efferent groups inhibit each other, so the reward credits one group
+        network_params={
+            **_SNN_NET,
+            "w_out_init_low": 0.2,
+            "w_out_init_high": 0.6,
+            "noise_mv": 3.0,
+            "w_lat_mv": 100.0,
+        },
+        hidden_rule_params=dict(_SNN_HIDDEN),
+        readout_rule_params={"eta": 0.3},
+    ),
+]:
+    _REGISTRY[_s.name] = _s
+
 
 def _register(spec: ModelSpec) -> None:
     if spec.name in _REGISTRY:

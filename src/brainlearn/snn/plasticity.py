@@ -1,0 +1,402 @@
+"""Plasticity rules as small objects that yield Brian2 code.
+
+A rule knows nothing about the network around it. It gives
+
+- ``synapse_eqs`` -- the ``model`` of its ``Synapses`` (always declares ``w : 1``, the
+  dimensionless weight in ``[0, w_max]``);
+- ``on_pre`` / ``on_post`` -- the plasticity part of the pre- and postsynaptic pathways
+  (the network adds the transmission line, e.g. ``ge_post += w * w_unit``);
+- ``end_code`` -- code run once at the end of each presentation (a ``run_regularly`` of
+  the synapses with ``dt = presentation``), ``reset_code`` -- run at the start of the next
+  presentation;
+- ``post_eqs`` / ``post_end_code`` / ``post_after_code`` -- what the rule needs from its
+  postsynaptic group (the reward of :class:`RewardSTDP`);
+- ``parameters()`` / ``post_parameters()`` -- its constants, with Brian2 units; they are
+  declared as shared variables (see :attr:`PlasticityRule.model` and
+  :meth:`PlasticityRule.apply`), so a compiled network takes new values without
+  recompiling.
+
+Conventions the network provides to every rule: the shared variable ``learn`` of the
+postsynaptic group (``learn_post``; 0 switches plasticity off, e.g. during prediction),
+and a per-presentation spike counter ``count`` in every neuron group (``count_pre``,
+``count_post``), reset at the start of each presentation. The same rule object works in a
+tiny runtime-mode network and in the compiled (C++ standalone) classifier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .params import make_params
+
+__all__ = [
+    "HebbianParams",
+    "OjaHebbian",
+    "PlasticityRule",
+    "RSTDPParams",
+    "RewardSTDP",
+    "STDP",
+    "STDPParams",
+    "make_rule",
+    "RULES",
+]
+
+
+class PlasticityRule:
+    """Base class: the interface every rule implements (see the module docstring)."""
+
+    name: ClassVar[str] = ""
+    params_class: ClassVar[type] = object
+    #: whether the postsynaptic group must compute a reward (``R``, ``Rbar``)
+    needs_reward: ClassVar[bool] = False
+
+    def __init__(self, params=None, **overrides: Any):
+        if params is None:
+            params = make_params(self.params_class, overrides, what=f"rule {self.name!r}")
+        elif overrides:
+            raise ValueError("give either a params object or keyword overrides, not both")
+        elif not isinstance(params, self.params_class):
+            need, got = self.params_class.__name__, type(params).__name__
+            raise ValueError(f"rule {self.name!r} needs {need}, got {got}")
+        self.params = params
+
+    # -- code -------------------------------------------------------------------------
+    synapse_eqs: str = "w : 1"
+    on_pre: str = ""
+    on_post: str = ""
+    end_code: str = ""
+    reset_code: str = ""
+    post_eqs: str = ""
+    post_end_code: str = ""
+    post_after_code: str = ""
+
+    def parameters(self) -> dict[str, Any]:
+        """Constants of the synapse code, name -> value with Brian2 units."""
+        raise NotImplementedError
+
+    def post_parameters(self) -> dict[str, Any]:
+        """Constants of the postsynaptic-group code (``post_*_code``)."""
+        return {}
+
+    @property
+    def model(self) -> str:
+        """The full ``Synapses`` model: :attr:`synapse_eqs` plus one shared parameter
+        declaration per constant (so the values can change without recompiling)."""
+        return self.synapse_eqs + shared_declarations(self.parameters())
+
+    def apply(self, synapses) -> None:
+        """Set the rule's constants on a ``Synapses`` object built with :attr:`model`."""
+        for name, value in self.parameters().items():
+            setattr(synapses, name, value)
+
+    @property
+    def w_max(self) -> float:
+        return self.params.w_max
+
+    def describe(self) -> dict[str, Any]:
+        """Name and parameters (plain data, for cache keys and result files)."""
+        from dataclasses import asdict
+
+        return {"name": self.name, "params": asdict(self.params)}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.params!r})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.params == other.params
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.params))
+
+
+# ----------------------------------------------------------------------------- STDP
+@dataclass(frozen=True)
+class STDPParams:
+    """Parameters of :class:`STDP` (times in ms, weights dimensionless in ``[0, w_max]``)."""
+
+    tau_pre_ms: float = 20.0
+    tau_post_ms: float = 20.0
+    eta_dep: float = 0.0005
+    eta_pot: float = 0.03
+    x_tar: float = 0.5
+    mu: float = 1.0
+    w_max: float = 1.0
+
+
+class STDP(PlasticityRule):
+    r"""Pair-based STDP with traces and soft (weight-dependent) bounds.
+
+    Each synapse keeps a presynaptic trace :math:`x_{pre}` and a postsynaptic trace
+    :math:`x_{post}` (all-to-all pairing; Song, Miller & Abbott 2000; Morrison et al. 2008):
+
+    .. math::
+
+        \tau_{pre} \frac{dx_{pre}}{dt} = -x_{pre}, \qquad
+        \tau_{post} \frac{dx_{post}}{dt} = -x_{post}
+
+    On a presynaptic spike: :math:`x_{pre} \mathrel{+}= 1`,
+    :math:`w \leftarrow w - \eta_{dep}\, x_{post}` (post-before-pre depression).
+    On a postsynaptic spike (pre-before-post potentiation, then :math:`x_{post}
+    \mathrel{+}= 1`):
+
+    .. math::
+
+        \Delta w = \eta_{pot} \left[ x_{pre}\, (w_{max} - w)^{\mu} - x_{tar}\, w \right]
+
+    This is the postsynaptically triggered rule of Diehl & Cook (2015, eq. 3, with the
+    target trace :math:`x_{tar}` that depresses synapses whose input was silent) with
+    multiplicative, weight-dependent bounds (van Rossum, Bi & Turrigiano 2000; Gutig et al.
+    2003). For :math:`\mu = 1` a synapse settles where
+    :math:`w^* = w_{max}\, \bar x_{pre} / (\bar x_{pre} + x_{tar})`, with
+    :math:`\bar x_{pre}` the mean presynaptic trace at the neuron's spikes: each weight
+    vector becomes a soft prototype of the inputs that make its neuron fire, and stays
+    bounded without a separate normalisation step. Weights are also clipped to
+    :math:`[0, w_{max}]`; all changes are multiplied by the postsynaptic group's ``learn``
+    flag. Traces are reset at the start of each presentation (standing in for a rest).
+
+    References
+    ----------
+    Song, Miller & Abbott (2000) Nat Neurosci 3:919. van Rossum, Bi & Turrigiano (2000)
+    J Neurosci 20:8812. Gutig, Aharonov, Rotter & Sompolinsky (2003) J Neurosci 23:3697.
+    Diehl & Cook (2015) Front Comput Neurosci 9:99.
+    """
+
+    name = "stdp"
+    params_class = STDPParams
+    synapse_eqs = """
+        w : 1
+        dapre/dt = -apre / taupre : 1 (event-driven)
+        dapost/dt = -apost / taupost : 1 (event-driven)
+        """
+    on_pre = """
+        apre += 1
+        w = clip(w - learn_post * eta_dep * apost, 0, w_max)
+        """
+    on_post = """
+        w = clip(w + learn_post * eta_pot * (apre * (w_max - w)**mu - x_tar * w), 0, w_max)
+        apost += 1
+        """
+    reset_code = """
+        apre = 0
+        apost = 0
+        """
+
+    def parameters(self) -> dict[str, Any]:
+        from brian2 import ms
+
+        p = self.params
+        return {
+            "taupre": p.tau_pre_ms * ms,
+            "taupost": p.tau_post_ms * ms,
+            "eta_dep": p.eta_dep,
+            "eta_pot": p.eta_pot,
+            "x_tar": p.x_tar,
+            "mu": p.mu,
+            "w_max": p.w_max,
+        }
+
+
+# -------------------------------------------------------------------------- Hebbian
+@dataclass(frozen=True)
+class HebbianParams:
+    """Parameters of :class:`OjaHebbian` (rates are spike counts per presentation)."""
+
+    eta: float = 0.05
+    x_ref: float = 5.0
+    y_ref: float = 5.0
+    w_max: float = 1.0
+
+
+class OjaHebbian(PlasticityRule):
+    r"""Rate-based Hebbian plasticity kept bounded by Oja's rule.
+
+    The rates are the spike counts of the presentation that just ended, in units of
+    reference counts: :math:`x = n_{pre} / x_{ref}`, :math:`y = n_{post} / y_{ref}`. At the
+    end of every presentation (a ``run_regularly`` of the synapses)
+
+    .. math::
+
+        \Delta w = \eta \, y \, (x - y\, w)
+
+    (Oja 1982). The decay term :math:`-\eta y^2 w` keeps the weight vector of each
+    postsynaptic neuron bounded (its norm converges to 1 for a linear neuron); weights are
+    also clipped to :math:`[0, w_{max}]`. With competition between postsynaptic neurons
+    (only winners have :math:`y > 0`) the rule moves the winner's weights towards the
+    current input: competitive Hebbian learning of prototypes. Changes are multiplied by
+    the postsynaptic ``learn`` flag.
+
+    References
+    ----------
+    Oja (1982) J Math Biol 15:267. Gerstner & Kistler (2002) Spiking Neuron Models, ch. 11.
+    """
+
+    name = "hebbian"
+    params_class = HebbianParams
+    end_code = """
+        y_rate = count_post / y_ref
+        dw = learn_post * eta * y_rate * (count_pre / x_ref - y_rate * w)
+        w = clip(w + dw, 0, w_max)
+        """
+
+    def parameters(self) -> dict[str, Any]:
+        p = self.params
+        return {"eta": p.eta, "x_ref": p.x_ref, "y_ref": p.y_ref, "w_max": p.w_max}
+
+
+# --------------------------------------------------------------------------- R-STDP
+@dataclass(frozen=True)
+class RSTDPParams:
+    """Parameters of :class:`RewardSTDP` (times in ms)."""
+
+    tau_pre_ms: float = 20.0
+    tau_post_ms: float = 20.0
+    tau_e_ms: float = 200.0
+    a_plus: float = 1.0
+    a_minus: float = 1.0
+    eta: float = 0.02
+    baseline_presentations: float = 20.0
+    reward_eps: float = 1.0
+    w_max: float = 1.0
+
+
+class RewardSTDP(PlasticityRule):
+    r"""Reward-modulated STDP with an eligibility trace and a reward baseline.
+
+    STDP pairings do not change the weight; they are stored in an eligibility trace
+    :math:`e` (Izhikevich 2007; Florian 2007):
+
+    .. math::
+
+        \tau_e \frac{de}{dt} = -e, \qquad
+        \text{pre spike: } e \mathrel{+}= -A_-\, x_{post}, \qquad
+        \text{post spike: } e \mathrel{+}= A_+\, x_{pre}
+
+    with pre/post traces as in :class:`STDP`. At the end of each presentation the
+    postsynaptic (efferent) group computes a reward from its own spikes against the label
+    (``post_end_code``; closed loop, no teacher):
+
+    .. math::
+
+        R = \frac{n_{label} - n_{other}}{n_{label} + n_{other} + \epsilon}
+
+    where :math:`n_{label}` counts the spikes of the efferent neurons of the labelled class
+    and :math:`n_{other}` those of the other class, both gathered by event-driven synapses
+    from the efferent group onto itself. The weight follows the reward prediction error
+    (Fremaux, Sprekeler & Gerstner 2010):
+
+    .. math::
+
+        \Delta w = \eta\, (R - \bar R)\, e(t), \qquad
+        \bar R \leftarrow \bar R + (R - \bar R) / N_{baseline}
+
+    with :math:`e(t)` the trace decayed to the end of the presentation and :math:`\bar R`
+    a running mean of the reward over about :math:`N_{baseline}` presentations. Weights are
+    clipped to :math:`[0, w_{max}]`; the eligibility trace is cleared at the start of each
+    presentation.
+
+    References
+    ----------
+    Izhikevich (2007) Cereb Cortex 17:2443. Florian (2007) Neural Comput 19:1468.
+    Fremaux, Sprekeler & Gerstner (2010) J Neurosci 30:13326.
+    """
+
+    name = "rstdp"
+    params_class = RSTDPParams
+    needs_reward = True
+    synapse_eqs = """
+        w : 1
+        delig/dt = -elig / tau_elig : 1 (event-driven)
+        dapre/dt = -apre / taupre : 1 (event-driven)
+        dapost/dt = -apost / taupost : 1 (event-driven)
+        """
+    on_pre = """
+        apre += 1
+        elig += -a_minus * apost
+        """
+    on_post = """
+        elig += a_plus * apre
+        apost += 1
+        """
+    end_code = """
+        elig_now = elig * exp(-(t - lastupdate) / tau_elig)
+        dw = learn_post * rewarded_post * eta * (R_post - Rbar_post) * elig_now
+        w = clip(w + dw, 0, w_max)
+        """
+    reset_code = """
+        elig = 0
+        apre = 0
+        apost = 0
+        """
+    # what the rule needs on its postsynaptic (efferent) group; n_same / n_other are
+    # counted by the network's efferent->efferent tally synapses, label is the shared
+    # label of the presentation (-1 when there is none) and cls the neuron's class
+    post_eqs = """
+        R : 1
+        Rbar : 1
+        rewarded : 1
+        n_label : 1
+        n_wrong : 1
+        """
+    post_end_code = """
+        rewarded = int(label >= 0)
+        n_label = n_same * int(cls == label) + n_other * int(cls != label)
+        n_wrong = n_other * int(cls == label) + n_same * int(cls != label)
+        R = rewarded * (n_label - n_wrong) / (n_label + n_wrong + reward_eps)
+        """
+    post_after_code = """
+        Rbar = Rbar + learn * rewarded * (R - Rbar) / baseline_presentations
+        """
+
+    def parameters(self) -> dict[str, Any]:
+        from brian2 import ms
+
+        p = self.params
+        return {
+            "taupre": p.tau_pre_ms * ms,
+            "taupost": p.tau_post_ms * ms,
+            "tau_elig": p.tau_e_ms * ms,
+            "a_plus": p.a_plus,
+            "a_minus": p.a_minus,
+            "eta": p.eta,
+            "w_max": p.w_max,
+        }
+
+    def post_parameters(self) -> dict[str, Any]:
+        p = self.params
+        return {
+            "baseline_presentations": p.baseline_presentations,
+            "reward_eps": p.reward_eps,
+        }
+
+
+def _unit_name(value) -> str:
+    from brian2 import Quantity, hertz, second, volt
+    from brian2.units.fundamentalunits import DIMENSIONLESS
+
+    dim = value.dim if isinstance(value, Quantity) else DIMENSIONLESS
+    for unit, name in ((second, "second"), (volt, "volt"), (hertz, "hertz")):
+        if dim == unit.dim:
+            return name
+    if dim == DIMENSIONLESS:
+        return "1"
+    raise ValueError(f"no unit name for {value!r}")
+
+
+def shared_declarations(params: dict[str, Any]) -> str:
+    """Brian2 equation lines declaring each parameter as a shared variable."""
+    return "".join(f"\n{name} : {_unit_name(v)} (shared)" for name, v in params.items())
+
+
+RULES: dict[str, type[PlasticityRule]] = {r.name: r for r in (STDP, OjaHebbian, RewardSTDP)}
+
+
+def make_rule(rule, params: dict | None = None) -> PlasticityRule:
+    """A rule object from a name (``"stdp"``, ``"hebbian"``, ``"rstdp"``) or a rule object."""
+    if isinstance(rule, PlasticityRule):
+        if params:
+            raise ValueError("parameters can only be given with a rule name")
+        return rule
+    if rule not in RULES:
+        raise ValueError(f"unknown plasticity rule {rule!r}; valid rules: {', '.join(RULES)}")
+    return RULES[rule](**(params or {}))

@@ -1,0 +1,276 @@
+"""SpikingClassifier: input validation, encoder, determinism, accessors, pickling.
+
+Fast tests run a tiny network in Brian2's runtime mode with the numpy target (no
+compilation); the compiled C++ standalone path is covered by the few ``slow`` tests.
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+brian2 = pytest.importorskip("brian2")
+
+from brainlearn import make_model  # noqa: E402
+from brainlearn.snn.encoding import GaussianReceptiveFields  # noqa: E402
+from brainlearn.snn.model import SpikingClassifier  # noqa: E402
+
+TINY = dict(
+    n_hidden=6,
+    n_per_feature=4,
+    n_per_class=2,
+    chunk_size=16,
+    min_presentations=0,
+    network_params={"presentation_ms": 20.0},
+)
+
+
+@pytest.fixture(autouse=True)
+def _numpy_target():
+    old = brian2.prefs.codegen.target
+    brian2.prefs.codegen.target = "numpy"
+    yield
+    brian2.prefs.codegen.target = old
+
+
+def _data(n=24, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 2))
+    y = (X[:, 0] > 0.5).astype(int)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    brian2.prefs.codegen.target = "numpy"
+    X, y = _data()
+    return SpikingClassifier(backend="runtime", random_state=3, **TINY).fit(X, y), X, y
+
+
+# --------------------------------------------------------------------------- encoder
+def test_encoder_maps_input_to_gaussian_rates():
+    enc = GaussianReceptiveFields(n_per_feature=5, rate_max_hz=100.0, rate_min_hz=0.0)
+    r = enc.rates(np.array([[0.5, 0.0]]))
+    assert r.shape == (1, 10)
+    # feature 0 at the centre of afferent 2; neighbours one sigma (= spacing) away
+    np.testing.assert_allclose(r[0, :5], 100.0 * np.exp(-0.5 * np.array([4, 1, 0, 1, 4])))
+    # feature 1 at 0: afferent 0 fires at the maximum rate
+    assert r[0, 5] == pytest.approx(100.0)
+
+
+def test_encoder_clips_inputs_outside_unit_interval():
+    enc = GaussianReceptiveFields(n_per_feature=4)
+    np.testing.assert_array_equal(
+        enc.rates(np.array([[1.7, -0.3]])), enc.rates(np.array([[1.0, 0.0]]))
+    )
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.array([[0.1, np.nan], [0.2, 0.3]]), [0, 1], "NaN or infinity"),
+        (np.array([[0.1, np.inf], [0.2, 0.3]]), [0, 1], "NaN or infinity"),
+        (np.array([0.1, 0.2]), [0, 1], "2-D"),
+        (np.zeros((0, 2)), [], "empty"),
+        (np.zeros((3, 2)), [0, 1], "different numbers of samples"),
+        (np.zeros((3, 2)), [1, 1, 1], "only one class"),
+        (np.zeros((3, 2)), [0, 1, 2], "classes"),
+    ],
+)
+def test_bad_input_raises_value_error(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        SpikingClassifier(backend="runtime", **TINY).fit(X, y)
+
+
+def test_unknown_parameter_keys_are_named():
+    X, y = _data()
+    with pytest.raises(ValueError, match="tau_mm_ms"):
+        SpikingClassifier(network_params={"tau_mm_ms": 3.0}).fit(X, y)
+    with pytest.raises(ValueError, match="eta_typo"):
+        SpikingClassifier(hidden_rule_params={"eta_typo": 1.0}).fit(X, y)
+    with pytest.raises(ValueError, match="unknown plasticity rule"):
+        SpikingClassifier(readout_rule="backprop").fit(X, y)
+
+
+def test_predict_rejects_wrong_number_of_features(fitted):
+    model, X, _ = fitted
+    with pytest.raises(ValueError, match="features"):
+        model.predict(np.zeros((2, 3)))
+
+
+def test_unfitted_model_raises():
+    with pytest.raises(ValueError, match="not fitted"):
+        SpikingClassifier().predict(np.zeros((2, 2)))
+
+
+# --------------------------------------------------------------------------- behaviour
+def test_fit_predict_shapes_and_history(fitted):
+    model, X, y = fitted
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    assert set(model.predict(X)) <= set(model.classes_)
+    h = model.history_
+    assert h["samples_seen"] == [16, 24]
+    assert model.n_epochs_ == 1
+    assert len(h["train_accuracy"]) == 2
+    assert len(model.weight_history_) == 2
+    assert model.weights_["afferent->interneuron"].shape == (8, 6)
+    assert model.weights_["interneuron->efferent"].shape == (6, 4)
+    assert model.presentation_ms_ == 20.0 and model.dt_ms == 0.5
+    # plasticity happened: the learned weights differ from the initial ones
+    assert not np.allclose(
+        model.weights_["afferent->interneuron"], model.initial_weights_["afferent->interneuron"]
+    )
+
+
+def test_eval_set_is_scored_at_every_checkpoint():
+    X, y = _data()
+    Xe, ye = _data(10, seed=1)
+    m = SpikingClassifier(backend="runtime", random_state=0, **TINY).fit(X, y, eval_set=(Xe, ye))
+    h = m.history_
+    assert len(h["eval_accuracy"]) == len(h["samples_seen"]) == len(m.weight_history_) == 2
+    assert all(0.0 <= a <= 1.0 for a in h["eval_accuracy"])
+    assert h["eval_accuracy"][-1] == m.score(Xe, ye)
+
+
+def test_labels_come_back_as_given():
+    X, y = _data()
+    labels = np.where(y == 1, "benign", "malignant")
+    model = SpikingClassifier(backend="runtime", random_state=0, **TINY).fit(X, labels)
+    assert list(model.classes_) == ["benign", "malignant"]
+    assert set(model.predict(X)) <= {"benign", "malignant"}
+
+
+def test_same_random_state_gives_same_spikes(fitted):
+    model, X, _ = fitted
+    a = model.record_spikes(X[:2])
+    b = model.record_spikes(X[:2])
+    for pop in ("afferent", "interneuron", "efferent"):
+        np.testing.assert_array_equal(a[pop]["i"], b[pop]["i"])
+        np.testing.assert_array_equal(a[pop]["t_ms"], b[pop]["t_ms"])
+    X2, y2 = _data()
+    m1 = SpikingClassifier(backend="runtime", random_state=11, **TINY).fit(X2, y2)
+    m2 = SpikingClassifier(backend="runtime", random_state=11, **TINY).fit(X2, y2)
+    m3 = SpikingClassifier(backend="runtime", random_state=12, **TINY).fit(X2, y2)
+    for k in m1.weights_:
+        np.testing.assert_array_equal(m1.weights_[k], m2.weights_[k])
+    assert not np.array_equal(
+        m1.weights_["afferent->interneuron"], m3.weights_["afferent->interneuron"]
+    )
+
+
+def test_record_spikes_structure(fitted):
+    model, X, _ = fitted
+    rec = model.record_spikes(X[:3], trained=False)
+    assert rec["afferent"]["n"] == 8 and rec["interneuron"]["n"] == 6 and rec["efferent"]["n"] == 4
+    t = rec["afferent"]["t_ms"]
+    assert len(t) > 0 and t.min() >= 0 and t.max() < 3 * model.presentation_ms_ + model.dt_ms
+
+
+def test_accessors(fitted):
+    model, X, _ = fitted
+    hr = model.hidden_response(X)
+    assert hr.shape == (len(X), 6) and (hr >= 0).all()
+    ops = model.ops_per_sample(X)
+    assert set(ops) == {"synaptic_events", "spikes"}
+    assert ops["synaptic_events"] >= ops["spikes"] > 0
+
+
+def test_ablated_leaves_original_unchanged(fitted):
+    model, X, _ = fitted
+    before = {k: v.copy() for k, v in model.weights_.items()}
+    half = model.ablated(0.5, kind="synapses", random_state=0)
+    w = half.weights_["afferent->interneuron"]
+    assert np.isclose((w == 0).mean(), 0.5, atol=0.1)
+    dead = model.ablated(0.5, kind="neurons", random_state=0)
+    assert (dead.weights_["afferent->interneuron"] == 0).all(axis=0).sum() == 3
+    for k, v in before.items():
+        np.testing.assert_array_equal(model.weights_[k], v)
+    with pytest.raises(ValueError):
+        model.ablated(1.5)
+
+
+def test_fitted_model_pickles(fitted):
+    model, X, _ = fitted
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(clone.predict_proba(X), model.predict_proba(X))
+
+
+def test_min_presentations_sets_the_number_of_epochs():
+    X, y = _data(10)
+    m = SpikingClassifier(backend="runtime", random_state=0, **{**TINY, "min_presentations": 25})
+    m.fit(X, y)
+    assert m.n_epochs_ == 3 and m.history_["samples_seen"][-1] == 30
+
+
+def test_falls_back_to_runtime_with_a_warning_when_no_compiler_works(monkeypatch):
+    from brainlearn.snn import network
+
+    def no_compiler(spec):
+        raise network.BuildError("no C++ compiler (simulated)")
+
+    monkeypatch.setattr(network, "ensure_built", no_compiler)
+    monkeypatch.setattr(network, "_NO_COMPILER", [])
+    X, y = _data(16)
+    with pytest.warns(RuntimeWarning, match="runtime mode"):
+        m = SpikingClassifier(random_state=0, **TINY).fit(X, y)
+    assert m.backend_ == "runtime"
+    with pytest.raises(network.BuildError):
+        SpikingClassifier(backend="standalone", random_state=0, **TINY).fit(X, y)
+
+
+def test_prepare_names_the_backend():
+    assert SpikingClassifier(backend="runtime", **TINY).prepare(2) == "runtime"
+    with pytest.raises(ValueError, match="n_features"):
+        SpikingClassifier(backend="runtime", **TINY).prepare(0)
+
+
+def test_registry_models_are_spiking_classifiers():
+    for name in ("snn-stdp", "snn-hebbian", "snn-rstdp"):
+        m = make_model(name)
+        assert isinstance(m, SpikingClassifier)
+    assert make_model("snn-rstdp").readout_rule == "rstdp"
+
+
+# --------------------------------------------------------------------------- compiled
+@pytest.mark.slow
+def test_standalone_build_is_reused_by_a_fresh_process(tmp_path, monkeypatch):
+    """Compiled once (into a fresh cache), then a new Python process fits and predicts
+    without rebuilding, and a pickled model predicts the same there."""
+    monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
+    X, y = _data(40)
+    model = SpikingClassifier(backend="standalone", random_state=1, **TINY).fit(X, y)
+    assert model.backend_ == "standalone"
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
+    np.save(tmp_path / "X.npy", X)
+    expected = model.predict_proba(X)
+    code = textwrap.dedent(
+        f"""
+        import pickle, sys, time, numpy as np
+        from brainlearn.snn.model import SpikingClassifier
+        m = pickle.loads(open({str(tmp_path / "model.pkl")!r}, 'rb').read())
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "p.npy")!r}, m.predict_proba(X))
+        t = time.perf_counter()
+        y2 = (X[:, 1] > 0.5).astype(int)
+        SpikingClassifier(backend="standalone", random_state=2, **{TINY!r}).fit(X, y2)
+        print(time.perf_counter() - t)
+        """
+    )
+    env = dict(__import__("os").environ)
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
+    # a rebuild takes tens of seconds; a reuse well under that
+    assert float(out.stdout.strip().splitlines()[-1]) < 10.0
+    assert time.perf_counter() - t0 < 30.0
+    assert len([p for p in (tmp_path / "cache" / "snn").iterdir() if p.is_dir()]) == 1
