@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 from dataclasses import dataclass, field
@@ -186,4 +187,5 @@ def make_model(name: str, **overrides: Any):
                 f"unknown parameter {key!r} for model {name!r} ({cls.__name__}); "
                 f"valid parameters: {', '.join(valid)}"
             )
-    return cls(**{**spec.params, **overrides})
+    # deep copy: nested parameter dicts of a registry entry must not be shared between models
+    return cls(**copy.deepcopy({**spec.params, **overrides}))
