@@ -705,13 +705,13 @@ class RuntimeEngine:
 
         # Brian2's runtime device draws from numpy's global generator, and b2.seed re-seeds
         # it: keep the caller's stream as it was (one seed source: random_state)
-        saved = np.random.get_state()
+        saved = np.random.get_state()  # noqa: NPY002 - restoring, not drawing
         try:
             b2.seed(int(seed) % (2**31))
             net, h = build_network(self.spec, inputs, state, spike_monitors=spike_monitors)
             net.run(run_duration_ms(self.spec) * ms, namespace={})
         finally:
-            np.random.set_state(saved)
+            np.random.set_state(saved)  # noqa: NPY002
         out = {
             "afferent_interneuron.w": np.asarray(h["afferent_interneuron"].w[:], float),
             "interneuron_efferent.w": np.asarray(h["interneuron_efferent"].w[:], float),
