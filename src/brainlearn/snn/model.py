@@ -380,43 +380,47 @@ class SpikingClassifier:
         self.weight_history_ = []
         seen = 0
         K = spec.chunk
-        for epoch in range(n_epochs):
-            order = rng.permutation(len(X))
-            lh = 1.0 if epoch < hidden_epochs else 0.0
-            for start in range(0, len(X), K):
-                idx = order[start : start + K]
-                state = self._state_from(self.weights_)
-                counts, state = self._run(
-                    engine,
-                    spec,
-                    X[idx],
-                    y_idx[idx],
-                    lh,
-                    1.0,
-                    1.0 if spec.supervised else 0.0,
-                    state,
-                    int(rng.integers(2**31)),
-                )
-                self.weights_ = self._weights_from(state)
-                self.theta_ = np.asarray(state["interneuron.theta"], float).copy()
-                self.rbar_ = np.asarray(state["efferent.Rbar"], float).copy()
-                seen += len(idx)
-                # online training accuracy of the chunk: the efferent vote of the spikes
-                # seen during training (without teacher: R-STDP), or the graded readout of
-                # the interneuron spikes with the chunk-end weights (teacher-driven models)
-                n, s = self._scores(
-                    counts["counts_interneuron"],
-                    counts["counts_efferent"],
-                    self.weights_["interneuron->efferent"],
-                )
-                if spec.supervised:
-                    n = np.zeros_like(n)
-                pred = np.argmax(self._proba(n, s), axis=1)
-                history["samples_seen"].append(seen)
-                history["train_accuracy"].append(float(np.mean(pred == y_idx[idx])))
-                if eval_set is not None:
-                    history["eval_accuracy"].append(self.score(X_ev, y_ev))
-                self.weight_history_.append({k: v.ravel().copy() for k, v in self.weights_.items()})
+        # every epoch is a fresh permutation; the epochs are laid end to end and cut into
+        # chunks, so a training set smaller than a chunk fills whole chunks (no padding run
+        # per epoch) and the number of compiled-program runs is ceil(presentations / K)
+        order = np.concatenate([rng.permutation(len(X)) for _ in range(n_epochs)])
+        learn_hidden = np.repeat(
+            (np.arange(n_epochs) < hidden_epochs).astype(float), len(X)
+        )
+        for start in range(0, len(order), K):
+            idx = order[start : start + K]
+            state = self._state_from(self.weights_)
+            counts, state = self._run(
+                engine,
+                spec,
+                X[idx],
+                y_idx[idx],
+                learn_hidden[start : start + K],
+                1.0,
+                1.0 if spec.supervised else 0.0,
+                state,
+                int(rng.integers(2**31)),
+            )
+            self.weights_ = self._weights_from(state)
+            self.theta_ = np.asarray(state["interneuron.theta"], float).copy()
+            self.rbar_ = np.asarray(state["efferent.Rbar"], float).copy()
+            seen += len(idx)
+            # online training accuracy of the chunk: the efferent vote of the spikes
+            # seen during training (without teacher: R-STDP), or the graded readout of
+            # the interneuron spikes with the chunk-end weights (teacher-driven models)
+            n, s = self._scores(
+                counts["counts_interneuron"],
+                counts["counts_efferent"],
+                self.weights_["interneuron->efferent"],
+            )
+            if spec.supervised:
+                n = np.zeros_like(n)
+            pred = np.argmax(self._proba(n, s), axis=1)
+            history["samples_seen"].append(seen)
+            history["train_accuracy"].append(float(np.mean(pred == y_idx[idx])))
+            if eval_set is not None:
+                history["eval_accuracy"].append(self.score(X_ev, y_ev))
+            self.weight_history_.append({k: v.ravel().copy() for k, v in self.weights_.items()})
         self.history_ = history
         return self
 
