@@ -68,6 +68,7 @@ def _compiled(cache: Path) -> dict:
         "simulated_over_wall": sim_s / fit_predict_s,
         "accuracy_xor": acc,
         "epochs": m.epochs,
+        "n_samples": N,
         "presentation_ms": m.presentation_ms_,
         "n_afferent": spec.n_afferent,
         "n_hidden": spec.net.n_hidden,

@@ -70,8 +70,8 @@ def benchmarks_block(bench_dir: str | Path) -> str | None:
         rebuilt = "rebuilt" if s["fresh_process_rebuilt"] else "reused the compiled program"
         lines += [
             f"**Spiking (`benchmarks/bench_snn.py`):** the C++ standalone build takes "
-            f"{s['build_s']:.0f} s once; then fit ({s['epochs']} epoch(s) of {s['n']} samples) "
-            f"plus predict ({s['n']} samples) takes {s['fit_predict_s']:.2f} s, "
+            f"{s['build_s']:.0f} s once; then fit ({s['epochs']} epoch(s) of {s['n_samples']} samples) "
+            f"plus predict ({s['n_samples']} samples) takes {s['fit_predict_s']:.2f} s, "
             f"{1e3 * s['per_sample_s']:.2f} ms per sample, against "
             f"{1e3 * s['naive_per_sample_s']:.0f} ms per sample for the first loop a Brian2 user "
             f"writes (runtime mode, one `run()` per sample): **{s['speedup']:.0f}x**. "
