@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from .stats import summary_markdown, update_readme, write_stats
@@ -70,7 +71,8 @@ def benchmarks_block(bench_dir: str | Path) -> str | None:
         rebuilt = "rebuilt" if s["fresh_process_rebuilt"] else "reused the compiled program"
         lines += [
             f"**Spiking (`benchmarks/bench_snn.py`):** the C++ standalone build takes "
-            f"{s['build_s']:.0f} s once; then fit ({s['epochs']} epoch(s) of {s['n_samples']} samples) "
+            f"{s['build_s']:.0f} s once; then fit ({s['epochs']} epoch(s) of "
+            f"{s['n_samples']} samples) "
             f"plus predict ({s['n_samples']} samples) takes {s['fit_predict_s']:.2f} s, "
             f"{1e3 * s['per_sample_s']:.2f} ms per sample, against "
             f"{1e3 * s['naive_per_sample_s']:.0f} ms per sample for the first loop a Brian2 user "
@@ -89,7 +91,12 @@ def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
     ``<!-- benchmarks:start -->`` ... ``<!-- benchmarks:end -->`` block (when present) with
     the speed figures of ``out/benchmarks/results/``; returns whether anything changed."""
     changed = update_readme(readme, readme_block(out))
-    bench = benchmarks_block(Path(out) / "benchmarks" / "results")
+    try:
+        bench = benchmarks_block(Path(out) / "benchmarks" / "results")
+    except (KeyError, TypeError, ValueError) as exc:  # written by an older benchmark script
+        print(f"brainlearn: speed block not updated: benchmark results lack {exc}; "
+              "re-run `make bench`", file=sys.stderr)
+        bench = None
     text = Path(readme).read_text(encoding="utf-8")
     if bench and "<!-- benchmarks:start -->" in text:
         changed = update_readme(readme, bench, block="benchmarks") or changed
