@@ -80,6 +80,14 @@ def showcase_task(tasks: Iterable[str]) -> str:
     return sorted(tasks)[0]
 
 
+def showcase(records: list[Record]) -> tuple[str, dict[tuple[str, str], Record], list[str]]:
+    """For the figures that show one task: that task (:func:`showcase_task`), its record
+    per (task, model) cell (:func:`one_per_cell`) and the model order."""
+    task = showcase_task({r["task"] for r in records})
+    records = [r for r in records if r["task"] == task]
+    return task, one_per_cell(records), order_models(records)
+
+
 def group(records: Iterable[Record], *keys: str) -> dict[tuple, list[Record]]:
     out: dict[tuple, list[Record]] = defaultdict(list)
     for r in records:

@@ -12,7 +12,7 @@ from ._data import (
     order_models,
     order_tasks,
     payload,
-    showcase_task,
+    showcase,
     with_payload,
 )
 from .style import CLASS_COLORS, PROBA_CMAP, add_caption, apply_style, save_figure
@@ -81,10 +81,7 @@ def receptive_fields(records, out_dir, units: int = 8):
     if not recs:
         raise SkipFigure("no run recorded hidden responses (2-D tasks only)")
     apply_style()
-    task = showcase_task({r["task"] for r in recs})
-    recs = [r for r in recs if r["task"] == task]
-    cells = one_per_cell(recs)
-    models = order_models(recs)
+    task, cells, models = showcase(recs)
     fam = families(recs)
     fig, axes = plt.subplots(len(models), units, figsize=(1.25 * units + 1.2, 1.35 * len(models)),
                              squeeze=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._data import SkipFigure, one_per_cell, order_models, payload, showcase_task, with_payload
+from ._data import SkipFigure, payload, showcase, with_payload
 from .style import POPULATION_COLORS, add_caption, apply_style, save_figure
 
 POPULATIONS = ("afferent", "interneuron", "efferent")
@@ -17,10 +17,7 @@ def spike_raster(records, out_dir):
     if not recs:
         raise SkipFigure("no spiking run recorded spike rasters")
     apply_style()
-    task = showcase_task({r["task"] for r in recs})
-    recs = [r for r in recs if r["task"] == task]
-    cells = one_per_cell(recs)
-    models = order_models(recs)
+    task, cells, models = showcase(recs)
     fig, axes = plt.subplots(len(models), 2, figsize=(9.0, 2.4 * len(models)), squeeze=False,
                              sharex=True)
     for i, m in enumerate(models):

@@ -11,11 +11,10 @@ from ._data import (
     families,
     group,
     mean_curve,
-    one_per_cell,
     order_models,
     order_tasks,
     payload,
-    showcase_task,
+    showcase,
     with_payload,
 )
 from .style import add_caption, apply_style, family_linestyle, model_color, save_figure
@@ -83,10 +82,7 @@ def weight_evolution(records, out_dir):
     if not recs:
         raise SkipFigure("no run recorded plastic-weight histories (spiking models only)")
     apply_style()
-    task = showcase_task({r["task"] for r in recs})
-    recs = [r for r in recs if r["task"] == task]
-    cells = one_per_cell(recs)
-    models = order_models(recs)
+    task, cells, models = showcase(recs)
     rows = [(m, proj) for m in models
             for proj in payload(cells[(task, m)], "weight_evolution")["projections"]]
     fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 2.8), squeeze=False)
