@@ -119,3 +119,16 @@ def fixture_results(tmp_path_factory) -> Path:
         assert report.ok, report
         write_reports(out)
     return out
+
+
+@pytest.fixture(scope="module")
+def numpy_runtime():
+    """Brian2's runtime device with the numpy code generation target (no compilation),
+    for the tiny-network tests; restores the previous target afterwards."""
+    import brian2 as b2
+
+    old = b2.prefs.codegen.target
+    b2.prefs.codegen.target = "numpy"
+    b2.set_device("runtime")
+    yield
+    b2.prefs.codegen.target = old

@@ -32,15 +32,7 @@ from brainlearn.snn.plasticity import (  # noqa: E402
 )
 from brainlearn.snn.populations import NetworkParams  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _numpy_runtime():
-    """Runtime device with the numpy code generation target (no compilation)."""
-    old = b2.prefs.codegen.target
-    b2.prefs.codegen.target = "numpy"
-    b2.set_device("runtime")
-    yield
-    b2.prefs.codegen.target = old
+pytestmark = pytest.mark.usefixtures("numpy_runtime")
 
 
 # ------------------------------------------------------------------------------ helpers

@@ -28,18 +28,11 @@ from brainlearn.snn.network import (  # noqa: E402
 from brainlearn.snn.plasticity import STDP, OjaHebbian, RewardSTDP  # noqa: E402
 from brainlearn.snn.populations import NetworkParams  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("numpy_runtime")]
 
 POPS = ("afferent", "interneuron", "inhibitory", "efferent")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _numpy_runtime():
-    old = b2.prefs.codegen.target
-    b2.prefs.codegen.target = "numpy"
-    b2.set_device("runtime")
-    yield
-    b2.prefs.codegen.target = old
 
 
 def _spec(hidden, readout, supervised, K=6):
