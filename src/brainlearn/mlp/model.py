@@ -19,9 +19,9 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
 from . import _kernels as K
 
 __all__ = ["MLPClassifier"]
@@ -197,17 +197,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             f"random_state must be None, an integer or a numpy.random.Generator, got {rs!r}"
         )
 
-    def _encode(self, y, what: str) -> np.ndarray:
-        """Labels as float64 0/1 (1 = ``classes_[1]``); unknown labels are an error."""
-        known = np.isin(y, self.classes_)
-        if not known.all():
-            bad = np.unique(np.asarray(y)[~known])[:5]
-            raise ValueError(
-                f"{what} contains labels not seen in y: {bad.tolist()} "
-                f"(classes_ = {self.classes_.tolist()})"
-            )
-        return (y == self.classes_[1]).astype(np.float64)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
@@ -277,37 +266,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         for attr in ("coefs_", "intercepts_", "history_", "classes_", "n_updates_"):
             self.__dict__.pop(attr, None)
         self._check_hyperparameters()
-        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=1)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(
-                f"y contains only one class ({classes.tolist()}); "
-                "MLPClassifier needs exactly two classes"
-            )
-        if len(classes) > 2:
-            shown = classes[:6].tolist()
-            # the first sentence is the one scikit-learn's estimator checks expect
-            raise ValueError(
-                "Only binary classification is supported. The type of the target is "
-                f"{type_of_target(y)}: MLPClassifier is a binary classifier, but y has "
-                f"{len(classes)} classes ({shown}{', ...' if len(classes) > 6 else ''})"
-            )
+        X, y, classes = check_fit_data(self, X, y)
         self.classes_ = classes
         X = _plain(X)
-        y01 = self._encode(y, "y")
+        y01 = encode_labels(classes, y, "y")
 
         if eval_set is not None:
-            if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
-                raise ValueError("eval_set must be a pair (X_val, y_val)")
-            X_eval = _plain(validate_data(self, eval_set[0], dtype=np.float64, reset=False))
-            y_eval = np.asarray(eval_set[1])
-            if y_eval.ndim != 1 or len(y_eval) != len(X_eval):
-                raise ValueError(
-                    f"eval_set: y_val must be 1-D with one label per row of X_val "
-                    f"({X_eval.shape[0]} rows), got shape {y_eval.shape}"
-                )
-            y_eval = self._encode(y_eval, "eval_set y_val")
+            X_eval, y_eval = check_eval_set(self, eval_set)
+            X_eval = _plain(X_eval)
         else:
             X_eval, y_eval = np.empty((0, X.shape[1])), np.empty(0)
 
@@ -383,8 +349,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ inference
 
     def _validated(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        return _plain(validate_data(self, X, dtype=np.float64, reset=False))
+        return _plain(check_predict_data(self, X))
 
     def _logits(self, X) -> np.ndarray:
         theta = self._pack(self.coefs_, self.intercepts_)

@@ -20,13 +20,15 @@ the efferent neurons of class ``c``), and a remaining tie goes to the first clas
 from __future__ import annotations
 
 import copy
-import inspect
 import numbers
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
 from .encoding import GaussianReceptiveFields
 from .network import PLASTIC, NetworkSpec, RuntimeEngine, get_engine
 from .params import make_params
@@ -34,37 +36,6 @@ from .plasticity import make_rule
 from .populations import NetworkParams
 
 __all__ = ["SpikingClassifier"]
-
-
-def _check_X(X, n_features: int | None = None) -> np.ndarray:
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"X must be numeric: {exc}") from None
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array (n_samples, n_features), got shape {X.shape}")
-    if X.shape[0] == 0:
-        raise ValueError("X is empty: it has 0 samples")
-    if X.shape[1] == 0:
-        raise ValueError("X has 0 features")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or infinity")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with {n_features}")
-    return X
-
-
-def _check_y(y, n: int) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y must be a 1-D array, got shape {y.shape}")
-    if len(y) != n:
-        raise ValueError(f"X and y have different numbers of samples: {n} and {len(y)}")
-    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-        raise ValueError("y contains NaN or infinity")
-    return y
 
 
 def _seed_int(random_state) -> int:
@@ -79,7 +50,7 @@ def _seed_int(random_state) -> int:
     )
 
 
-class SpikingClassifier:
+class SpikingClassifier(ClassifierMixin, BaseEstimator):
     """Binary classifier: a spiking network with plastic synapses, simulated by Brian2.
 
     Parameters
@@ -154,26 +125,6 @@ class SpikingClassifier:
         self.network_params = network_params
         self.backend = backend
         self.random_state = random_state
-
-    # ------------------------------------------------------------------ sklearn plumbing
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._param_names()}
-
-    def set_params(self, **params) -> SpikingClassifier:
-        valid = self._param_names()
-        for k, v in params.items():
-            if k not in valid:
-                raise ValueError(f"unknown parameter {k!r}; valid parameters: {', '.join(valid)}")
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"SpikingClassifier({args})"
 
     # ----------------------------------------------------------------------- set-up
     def _validate_hyperparameters(self) -> None:
@@ -328,22 +279,13 @@ class SpikingClassifier:
     def fit(self, X, y, eval_set=None) -> SpikingClassifier:
         """Train on ``X`` (n_samples, n_features) in [0, 1] and binary labels ``y``."""
         self._validate_hyperparameters()
-        X = _check_X(X)
-        y = _check_y(y, len(X))
-        classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(f"y has only one class ({classes[0]!r}); need two classes")
-        if len(classes) > 2:
-            raise ValueError(
-                f"y has {len(classes)} classes; SpikingClassifier is binary (two classes)"
-            )
-        if eval_set is not None:
-            X_ev, y_ev = eval_set
-            X_ev = _check_X(X_ev, X.shape[1])
-            y_ev = _check_y(y_ev, len(X_ev))
+        for attr in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            del self.__dict__[attr]  # a failed refit leaves no half-fitted model behind
+        X, y, classes = check_fit_data(self, X, y)
         self.classes_ = classes
-        self.n_features_in_ = X.shape[1]
-        y_idx = np.searchsorted(classes, y).astype(float)
+        y_idx = encode_labels(classes, y, "y")
+        if eval_set is not None:
+            X_ev, y_ev = check_eval_set(self, eval_set)
 
         seed = _seed_int(self.random_state)
         rng = np.random.default_rng(seed)
@@ -419,20 +361,16 @@ class SpikingClassifier:
             history["samples_seen"].append(seen)
             history["train_accuracy"].append(float(np.mean(pred == y_idx[idx])))
             if eval_set is not None:
-                history["eval_accuracy"].append(self.score(X_ev, y_ev))
+                pred_ev = np.argmax(self.predict_proba(X_ev), axis=1)
+                history["eval_accuracy"].append(float(np.mean(pred_ev == y_ev)))
             self.weight_history_.append({k: v.ravel().copy() for k, v in self.weights_.items()})
         self.history_ = history
         return self
 
     # ----------------------------------------------------------------------- predict
-    def _check_fitted(self):
-        if not hasattr(self, "weights_"):
-            raise ValueError("this SpikingClassifier is not fitted yet; call fit first")
-
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n_samples, 2) in the order of ``classes_`` (see module doc)."""
-        self._check_fitted()
-        X = _check_X(X, self.n_features_in_)
+        X = check_predict_data(self, X)
         c = self._predict_counts(X)
         n, s = self._scores(
             c["counts_interneuron"], c["counts_efferent"], self.weights_["interneuron->efferent"]
@@ -441,19 +379,13 @@ class SpikingClassifier:
 
     def predict(self, X) -> np.ndarray:
         """The class whose efferent neurons spike most (ties: graded readout, then first)."""
-        self._check_fitted()
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def score(self, X, y) -> float:
-        """Mean accuracy on ``(X, y)``."""
-        y = _check_y(y, len(np.asarray(X)))
-        return float(np.mean(self.predict(X) == y))
+        proba = self.predict_proba(X)  # validates X and that the model is fitted
+        return self.classes_[np.argmax(proba, axis=1)]
 
     # ----------------------------------------------------------------------- accessors
     def hidden_response(self, X) -> np.ndarray:
         """Interneuron spike counts per sample, shape (n_samples, n_hidden)."""
-        self._check_fitted()
-        X = _check_X(X, self.n_features_in_)
+        X = check_predict_data(self, X)
         return self._predict_counts(X)["counts_interneuron"]
 
     def ops_per_sample(self, X) -> dict[str, float]:
@@ -466,8 +398,7 @@ class SpikingClassifier:
         tally of R-STDP is learning machinery and is not counted. ``spikes`` counts the
         spikes of all four populations.
         """
-        self._check_fitted()
-        X = _check_X(X, self.n_features_in_)
+        X = check_predict_data(self, X)
         c = self._predict_counts(X)
         p = self.spec_.net
         fan = {
@@ -484,8 +415,7 @@ class SpikingClassifier:
         """Spike trains of every population for the few samples in X, presented as in
         predict (runtime mode, with spike monitors); ``trained=False`` uses the initial
         weights. Times in ms from the start of the first sample."""
-        self._check_fitted()
-        X = _check_X(X, self.n_features_in_)
+        X = check_predict_data(self, X)
         spec = replace(self.spec_, chunk=len(X))
         weights = self.weights_ if trained else self.initial_weights_
         saved = self.spec_
@@ -514,11 +444,11 @@ class SpikingClassifier:
     def ablated(self, fraction: float, kind: str = "synapses", random_state=None):
         """A copy with a ``fraction`` of plastic synapses (``kind="synapses"``) or of
         interneurons (``kind="neurons"``: all their plastic in- and out-weights) zeroed."""
-        self._check_fitted()
+        check_is_fitted(self)
         if not 0.0 <= float(fraction) <= 1.0:
-            raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
+            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
         if kind not in ("synapses", "neurons"):
-            raise ValueError(f"kind must be 'synapses' or 'neurons', got {kind!r}")
+            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
         rng = np.random.default_rng(random_state)
         new = copy.deepcopy(self)
         if kind == "synapses":
