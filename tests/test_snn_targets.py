@@ -1,0 +1,66 @@
+"""experiments/snn_targets.py: the verdicts and the README table follow the saved runs."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "snn_targets.py"
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("snn_targets_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _runs(acc: dict[tuple[str, str], list[float]]) -> list[dict]:
+    return [{"model": m, "task": t, "seed": s, "test_accuracy": a}
+            for (m, t), accs in acc.items() for s, a in enumerate(accs)]
+
+
+def _saved(script, tmp_path, acc, ref) -> Path:
+    summary = script._summary(_runs(acc))
+    d = {"seeds": [0, 1], "summary": summary, "verdicts": script._verdicts(summary),
+         "reference_summary": script._summary(_runs(ref))}
+    path = tmp_path / script.FILE
+    path.write_text(json.dumps(d))
+    return path
+
+
+def test_verdicts_take_the_better_model_and_the_bound(script):
+    summary = script._summary(_runs({
+        ("snn-stdp", "xor"): [0.94, 0.95], ("snn-hebbian", "xor"): [0.96, 0.96],
+        ("snn-rstdp", "xor"): [0.89, 0.90],
+        ("snn-stdp", "breast-cancer"): [0.97, 0.96],
+        ("snn-stdp", "seed-random"): [0.50, 0.52], ("snn-rstdp", "seed-random"): [0.56, 0.57],
+    }))
+    assert summary["snn-stdp"]["xor"]["mean"] == pytest.approx(0.945)
+    assert summary["snn-stdp"]["xor"]["sd"] == pytest.approx(0.00707, abs=1e-5)
+    v = {(x["target"], x["task"]): x for x in script._verdicts(summary)}
+    xor = v[("better of snn-stdp / snn-hebbian", "xor")]
+    assert (xor["model"], xor["met"]) == ("snn-hebbian", True)
+    assert v[("snn-rstdp alone", "xor")]["met"] is False  # 0.895 < 0.90
+    assert v[("best spiking model", "breast-cancer")]["met"] is False  # 0.965 < 0.967
+    chance = v[("every spiking model (chance)", "seed-random")]
+    assert (chance["model"], chance["met"]) == ("snn-rstdp", False)  # 0.565 is off chance
+    assert ("better of snn-stdp / snn-hebbian", "linear") not in v  # not measured: no verdict
+
+
+def test_readme_table_is_drawn_from_the_saved_file(script, tmp_path):
+    path = _saved(script, tmp_path,
+                  {("snn-stdp", "xor"): [0.951, 0.961], ("snn-stdp", "breast-cancer"): [0.9, 0.92]},
+                  {("logistic regression", "breast-cancer"): [0.97, 0.98]})
+    table = script.targets_markdown(path)
+    assert "| xor | 0.956 ± 0.007 (0.951–0.961) |" in table
+    assert "| better of snn-stdp / snn-hebbian | xor | snn-stdp | 0.956 | ≥ 0.95 | yes |" in table
+    assert "| best spiking model | breast-cancer | snn-stdp | 0.910 | ≥ 0.967 | **no** |" in table
+    assert "| logistic regression | 0.975 ± 0.007 (0.970–0.980) |" in table
+    readme = tmp_path / "README.md"
+    readme.write_text("a\n<!-- targets:start -->\nold\n<!-- targets:end -->\nb\n")
+    script.main(["--table-only", "--results", str(tmp_path), "--readme", str(readme)])
+    text = readme.read_text()
+    assert "old" not in text and "0.956 ± 0.007" in text and text.endswith("b\n")
