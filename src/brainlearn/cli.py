@@ -7,6 +7,7 @@
                    [--no-figures]
     brainlearn figures [DIR] [--all] [--readme README.md]
     brainlearn list
+    brainlearn cache [BASE ...] [--clear] [--stale]
 
 ``run`` with no SPEC runs ``experiments/default.toml``; a SPEC is a path or the name of
 a spec in ``experiments/``. Results go to ``DIR/results`` and figures to
@@ -267,6 +268,38 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _cache_bases(args) -> list[Path]:
+    if args.bases:
+        return [Path(b) for b in args.bases]
+    from .snn.network import cache_root
+
+    bases = [cache_root().parent]
+    root = repo_root() or _package_repo_root()
+    if root is not None and (root / ".brainlearn_cache").is_dir():
+        bases.append(root / ".brainlearn_cache")  # where `brainlearn run` keeps its builds
+    return bases
+
+
+def _cmd_cache(args) -> int:
+    from .snn.cache import cached_builds, remove_build
+
+    bases = _cache_bases(args)
+    builds = [b for b in cached_builds(*bases) if b["stale"] or not args.stale]
+    what = "stale compiled programs" if args.stale else "compiled programs"
+    print(f"{what} under {', '.join(map(str, bases))}:")
+    for b in builds:
+        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(b["last_used"]))
+        print(f"  {b['path']}  {b['bytes'] / 1e6:6.1f} MB  last used {used}"
+              f"{'  (stale)' if b['stale'] else ''}")
+    total = sum(b["bytes"] for b in builds) / 1e6
+    print(f"{len(builds)} build(s), {total:.1f} MB")
+    if args.clear:
+        for b in builds:
+            remove_build(b["path"])
+        print(f"removed {len(builds)} build(s), {total:.1f} MB")
+    return 0
+
+
 # ------------------------------------------------------------------ parser
 
 
@@ -366,6 +399,20 @@ def build_parser() -> argparse.ArgumentParser:
                         description="List the tasks, the registered models and the experiment "
                                     "specs that `brainlearn run NAME` finds.")
     ls.set_defaults(func=_cmd_list)
+
+    c = sub.add_parser(
+        "cache", help="list or remove compiled Brian2 programs (the build cache)",
+        description="List the compiled network programs (size, last use, stale or not) "
+                    "and optionally remove them. A build is stale when this code, Brian2 or "
+                    "Python has changed since it was compiled: nothing will use it again. "
+                    "Default bases: $BRAINLEARN_CACHE or ~/.cache/brainlearn, and the "
+                    "checkout's .brainlearn_cache that `brainlearn run` uses.",
+    )
+    c.add_argument("bases", nargs="*", metavar="BASE", help="cache directories to look in")
+    c.add_argument("--stale", action="store_true", help="only the stale builds")
+    c.add_argument("--clear", action="store_true",
+                   help="remove the listed builds (they are rebuilt when needed, ~25 s each)")
+    c.set_defaults(func=_cmd_cache)
     return p
 
 
