@@ -56,6 +56,17 @@ TINY_SPEC = textwrap.dedent(f"""
 """)
 
 
+def load_experiment_script(name: str):
+    """Import ``experiments/<name>.py`` (a script, not a package module) as a module."""
+    import importlib.util
+
+    path = TESTS.parent / "experiments" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def subprocess_env(**extra) -> dict[str, str]:
     """Environment for a child Python that imports this worktree's brainlearn and the plugin."""
     env = dict(os.environ)

@@ -1,22 +1,16 @@
 """The seed-replication script writes its JSON and the figure is drawn from that file alone."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from brainlearn.figures.seed_replication import plot_seed_replication
-
-SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "seed_replication.py"
+from conftest import load_experiment_script
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("seed_replication_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_experiment_script("seed_replication")
 
 
 def test_script_writes_results_and_figure(script, tmp_path):

@@ -1,20 +1,16 @@
 """experiments/snn_targets.py: the verdicts and the README table follow the saved runs."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "snn_targets.py"
+from conftest import load_experiment_script
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("snn_targets_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_experiment_script("snn_targets")
 
 
 def _runs(acc: dict[tuple[str, str], list[float]]) -> list[dict]:
@@ -64,3 +60,19 @@ def test_readme_table_is_drawn_from_the_saved_file(script, tmp_path):
     script.main(["--table-only", "--results", str(tmp_path), "--readme", str(readme)])
     text = readme.read_text()
     assert "old" not in text and "0.956 ± 0.007" in text and text.endswith("b\n")
+
+
+def test_hidden_code_ceiling_is_summarised_per_model(script, tmp_path):
+    runs = [{"model": "snn-stdp", "task": "breast-cancer", "seed": s, "test_accuracy": a,
+             "hidden_lr_accuracy": h, "hidden_spikes_per_sample": n}
+            for s, (a, h, n) in enumerate([(0.93, 0.91, 3.0), (0.95, 0.93, 4.0)])]
+    hidden = script._hidden_summary(runs + [{"model": "snn-stdp", "task": "xor", "seed": 0,
+                                             "test_accuracy": 0.9}])
+    assert hidden == {"snn-stdp": {"hidden_lr_mean": pytest.approx(0.92),
+                                   "hidden_lr_max": 0.93, "spikes_per_sample": 3.5}}
+    summary = script._summary(runs)
+    path = tmp_path / script.FILE
+    path.write_text(json.dumps({"seeds": [0, 1], "summary": summary,
+                                "verdicts": script._verdicts(summary),
+                                "reference_summary": {}, "hidden_code_summary": hidden}))
+    assert "| snn-stdp | 3.5 | 0.920 (0.930) | 0.940 |" in script.targets_markdown(path)
