@@ -280,7 +280,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         """Train on ``X`` (n_samples, n_features) in [0, 1] and binary labels ``y``."""
         self._validate_hyperparameters()
         for attr in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
-            del self.__dict__[attr]  # a failed refit leaves no half-fitted model behind
+            del self.__dict__[attr]  # a refit must not mix the previous fit's state in
         X, y, classes = check_fit_data(self, X, y)
         self.classes_ = classes
         y_idx = encode_labels(classes, y, "y")
