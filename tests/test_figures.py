@@ -101,8 +101,10 @@ def test_figures_without_results_is_a_usage_error(tmp_path, capsys):
 
 
 def test_readme_block_is_generated_from_summary_csv(fixture_results, tmp_path):
+    from brainlearn._readme import markers
     from brainlearn.runner.report import update_readme_from_results
-    from brainlearn.runner.stats import README_END, README_START
+
+    README_START, README_END = markers("results")
 
     readme = tmp_path / "README.md"
     readme.write_text(f"x\n{README_START}\n{README_END}\n")

@@ -33,7 +33,9 @@ def robustness(records, out_dir):
                 for r in rs:
                     p = payload(r, "robustness")
                     ys.append(p["noise_accuracy"] if kind == "noise"
-                              else p["removed_accuracy"][kind])
+                              else p["removed_accuracy"].get(kind))
+                if any(y is None for y in ys):  # a model that cannot be lesioned
+                    continue
                 xs = payload(rs[0], "robustness")[xkey]
                 ys = np.asarray(ys, dtype=float)
                 c = model_color(m, fam[m])

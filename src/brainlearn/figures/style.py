@@ -1,14 +1,14 @@
-"""The one matplotlib style every brainlearn figure uses, and how figures are saved."""
+"""The one matplotlib style every brainlearn figure uses, and how figures are saved.
+
+Importing the figures leaves matplotlib's backend alone (a notebook keeps its own); the
+command line picks a non-interactive one (:func:`use_file_backend`) before it draws files.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 #: one colour per model family, then per model within it
 FAMILY_COLORS = {"mlp": "#1f77b4", "snn": "#d62728"}
@@ -38,6 +38,14 @@ _RC = {
     # text stays text in SVG (smaller, faster to write, searchable)
     "svg.fonttype": "none",
 }
+
+
+def use_file_backend() -> None:
+    """Draw into files only (matplotlib's Agg backend): for the command line, where no
+    window should open; call it before the first figure is made."""
+    import matplotlib
+
+    matplotlib.use("Agg")
 
 
 def apply_style() -> None:
