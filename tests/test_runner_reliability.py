@@ -449,3 +449,52 @@ def test_workers_exit_when_the_run_is_killed_with_sigkill(tmp_path, quick):
     for p in alive:  # do not leave them behind if the test fails
         p.kill()
     assert not alive, [p.cmdline() for p in alive]
+
+
+# ------------------------------------------------------------ capabilities
+
+
+def test_a_model_without_the_extras_runs_every_analysis_or_skips_it(tmp_path, test_models):
+    """A plain scikit-learn classifier (the "reference" family of issue 8) goes through
+    the runner: what it cannot do is skipped with a note naming the capability."""
+    from types import MappingProxyType
+
+    from brainlearn.figures.build import build_figures
+    from brainlearn.registry import _REGISTRY, ModelSpec
+
+    spec = ModelSpec("test-logreg", "reference", "sklearn.linear_model:LogisticRegression",
+                     MappingProxyType({"C": 1.0}), "test-only reference")
+    _REGISTRY[spec.name] = spec
+    try:
+        path = tmp_path / "ref.toml"
+        path.write_text(QUICK.replace("test-centroid", "test-logreg").replace(
+            "n_test = 20", 'n_test = 20\nanalyses = ["decision_boundaries", "learning_curves", '
+                           '"spike_raster", "receptive_fields", "compute_cost", "robustness", '
+                           '"weight_evolution"]'))
+        runs = resolve_runs([load_spec(path)])
+        assert run_sweep(runs, tmp_path, jobs=1).ok  # no analysis failed
+        rec = load_records(tmp_path)[0]
+    finally:
+        _REGISTRY.pop(spec.name)
+    a = rec["analyses"]
+    assert len(a["decision_boundaries"]["proba"]) == 41
+    assert a["robustness"]["noise_accuracy"] and a["robustness"]["removed_accuracy"] == {}
+    for name, needs in [("learning_curves", "eval_set"), ("spike_raster", "record_spikes"),
+                        ("receptive_fields", "hidden_response"),
+                        ("compute_cost", "ops_per_sample"),
+                        ("weight_evolution", "weight_history_")]:
+        assert needs in a[name]["skipped"], (name, a[name])
+    result = build_figures(tmp_path, records=[rec])
+    assert not [k for k, v in result.items() if "failed" in v], result
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    from brainlearn import _io
+
+    p = tmp_path / "r.json"
+    _io.write_json_atomic(p, {"a": 1})
+    monkeypatch.setattr(_io.os, "fsync", _enospc)
+    with pytest.raises(OSError, match="No space"):
+        _io.write_json_atomic(p, {"a": 2})
+    assert json.loads(p.read_text()) == {"a": 1}
+    assert [q.name for q in tmp_path.iterdir()] == ["r.json"]

@@ -49,7 +49,10 @@ def robustness(records, out_dir):
             if i == len(tasks) - 1:
                 ax.set_xlabel(xlabel)
         axes[i][0].set_ylabel(f"{t}\ntest accuracy")
-    axes[0][-1].legend(loc="lower left", fontsize=7)
+    # the rightmost panel with lines (models that cannot be lesioned have only noise lines)
+    labelled = [ax for ax in axes[0] if ax.get_legend_handles_labels()[0]]
+    if labelled:
+        labelled[-1].legend(loc="lower left", fontsize=7)
     sizes = sorted({payload(r, "robustness").get("samples") for r in recs} - {None})
     on = (f" (on the first {', '.join(map(str, sizes))} test samples)" if sizes else "")
     caption = (

@@ -27,6 +27,7 @@ import numpy as np
 from .capabilities import (
     Ablatable,
     CountsOps,
+    FitsWithEvalSet,
     HiddenResponse,
     PredictsProba,
     RecordsSpikes,
@@ -122,8 +123,12 @@ class Analysis:
     options: Mapping[str, Option] = field(default_factory=dict)
     needs: tuple[type, ...] = ()
     compute: Callable[[RunContext], dict] | None = None
-    fit_kwargs: Callable[[RunContext], dict] | None = None
+    fit_kwargs: Callable[[RunContext], dict] | None = None  # only for models it applies to
     figure: str | None = None
+
+    def applies(self, model: Any) -> bool:
+        """Whether ``model`` has every capability this analysis needs."""
+        return missing(model, self.needs) is None
 
     def run(self, ctx: RunContext) -> dict:
         """The payload (a skip note when the model lacks a capability)."""
@@ -341,6 +346,7 @@ TABLE: Mapping[str, Analysis] = MappingProxyType({a.name: a for a in (
             "curve_eval_samples": Option(0, _count(0), "test samples used as the eval_set "
                                                        "during training (0 = all)"),
         },
+        needs=(FitsWithEvalSet,),
         compute=_learning_curves,
         fit_kwargs=_curve_eval_set,
         figure=f"{_F}.training:learning_curves",

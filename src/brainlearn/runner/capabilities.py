@@ -15,6 +15,8 @@ with a note (not an error). A model offers a capability by having the members be
 :class:`CountsOps`      ``ops_per_sample(X)`` -> ``{"macs" | "synaptic_events" | ...: float}``
 :class:`Ablatable`      ``ablated(fraction, kind, random_state)`` -> a lesioned copy
 :class:`PredictsProba`  ``predict_proba(X)`` and ``classes_``
+:class:`FitsWithEvalSet` ``fit(X, y, eval_set=(X_val, y_val))``, recording
+                        ``history_["eval_accuracy"]`` at each checkpoint
 =====================  ==========================================================
 
 Every model the runner fits has ``fit`` and ``predict`` (scikit-learn's contract).
@@ -22,11 +24,13 @@ Every model the runner fits has ``fit`` and ``predict`` (scikit-learn's contract
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "Ablatable",
     "CountsOps",
+    "FitsWithEvalSet",
     "HiddenResponse",
     "PredictsProba",
     "RecordsSpikes",
@@ -83,6 +87,23 @@ class PredictsProba(Protocol):
     def predict_proba(self, X: Any) -> Any: ...
 
 
+class _FitTakes(type):
+    """``isinstance(model, cls)``: the model's ``fit`` takes the keyword ``cls.keyword``."""
+
+    def __instancecheck__(cls, model: Any) -> bool:
+        try:
+            return cls.keyword in inspect.signature(model.fit).parameters
+        except (AttributeError, TypeError, ValueError):
+            return False
+
+
+class FitsWithEvalSet(metaclass=_FitTakes):
+    """A model that measures held-out data at every training checkpoint."""
+
+    keyword = "eval_set"
+    needs = "fit(X, y, eval_set=...)"
+
+
 def missing(model: Any, capabilities: tuple[type, ...]) -> str | None:
     """A note naming the first capability ``model`` lacks (with the members it needs), or
     None when it has them all."""
@@ -94,5 +115,7 @@ def missing(model: Any, capabilities: tuple[type, ...]) -> str | None:
 
 def members(capability: type) -> list[str]:
     """The attributes and methods a capability asks for."""
+    if isinstance(getattr(capability, "needs", None), str):
+        return [capability.needs]
     names = set(getattr(capability, "__annotations__", {})) | set(vars(capability))
     return sorted(n for n in names if not n.startswith("_"))

@@ -40,7 +40,7 @@ from .config import RunConfig, canonical
 from .models import build_model, hyperparameters
 from .spec import _import_plugins
 
-__all__ = ["CACHE_ENV", "environment", "execute_run", "use_cache_dir"]
+__all__ = ["environment", "execute_run", "use_cache_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
     analyses = [TABLE[name] for name in cfg.analyses]
     ctx = RunContext(est, split, cfg, np.empty(0), {})
     for a in analyses:
-        if a.fit_kwargs is not None:
+        if a.fit_kwargs is not None and a.applies(est):
             ctx.fit_kwargs.update(a.fit_kwargs(ctx))
 
     t0 = time.perf_counter()
