@@ -34,7 +34,7 @@ import numpy as np
 
 import brainlearn
 from brainlearn import list_models, list_tasks, load_task, make_model
-from brainlearn.runner.stats import update_readme
+from brainlearn._readme import update_readme
 
 FILE = "snn_targets.json"
 

@@ -5,9 +5,10 @@
 centroid per class in that hidden space, online, over ``epochs`` passes; it predicts
 the class of the nearest centroid (``predict_proba`` is a softmax of negative squared
 distances). It is quick, deterministic given ``random_state``, and learns XOR-like
-tasks, so the runner's figures get genuine curves. With ``spiking=True`` it also
-offers the spiking extras of the contract (spike records, weight histories), built
-from the same numbers, so the SNN figures can be tested without Brian2.
+tasks, so the runner's figures get genuine curves. ``SpikingPrototypeClassifier`` (the
+same with ``spiking=True``) also offers the spiking capabilities of
+:mod:`brainlearn.runner.capabilities` (``record_spikes``, ``weight_history_``,
+``dt_ms_``), built from the same numbers, so the SNN figures can be tested without Brian2.
 
 Importing this module registers two models (``test-centroid``, family mlp, and
 ``test-spiking``, family snn) in brainlearn's registry; specs list it as a plugin
@@ -60,7 +61,18 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         return e / e.sum(axis=1, keepdims=True)
 
     # -- contract
+    def _check_hyperparameters(self):
+        for name in ("n_prototypes", "epochs"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        for name in ("learning_rate", "temperature"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < np.inf:
+                raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+
     def fit(self, X, y, eval_set=None):
+        self._check_hyperparameters()
         fail = os.environ.get("BRAINLEARN_TEST_FAIL_SEED")
         if fail is not None and int(fail) == self.random_state:
             raise RuntimeError(f"injected failure for seed {fail}")
@@ -108,9 +120,10 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         self.centroids_ = C
         self.weights_ = {"afferent->interneuron": self.prototypes_.copy(),
                          "interneuron->efferent": C.copy()}
-        self.presentation_ms_ = 50.0
-        self.dt_ms = 0.5
-        if not self.spiking:
+        if self.spiking:
+            self.presentation_ms_ = 50.0
+            self.dt_ms_ = 0.5
+        else:
             del self.weight_history_, self.initial_weights_, self.weights_
         return self
 
@@ -145,9 +158,16 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"unknown kind {kind!r}")
         return new
 
+
+class SpikingPrototypeClassifier(PrototypeCentroidClassifier):
+    """The same model with made-up but consistent spikes: a spiking model for the runner."""
+
+    def __init__(self, n_prototypes=12, epochs=3, learning_rate=0.2, temperature=0.05,
+                 spiking=True, random_state=None):
+        super().__init__(n_prototypes, epochs, learning_rate, temperature, spiking,
+                         random_state)
+
     def record_spikes(self, X, trained=True):
-        if not self.spiking:
-            raise AttributeError("record_spikes needs spiking=True")
         X = np.asarray(X, dtype=float)
         C = self.centroids_ if trained else self.initial_weights_["interneuron->efferent"]
         out = {p: {"i": [], "t_ms": []} for p in ("afferent", "interneuron", "efferent")}
@@ -177,11 +197,12 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
 signal.signal(signal.SIGINT, signal.getsignal(signal.SIGINT))
 
 _EST = f"{__name__}:PrototypeCentroidClassifier"
+_SPIKING = f"{__name__}:SpikingPrototypeClassifier"
 
 SPECS = [
     ModelSpec("test-centroid", "mlp", _EST, MappingProxyType({"n_prototypes": 12}),
               "test-only prototype/centroid classifier"),
-    ModelSpec("test-spiking", "snn", _EST,
+    ModelSpec("test-spiking", "snn", _SPIKING,
               MappingProxyType({"n_prototypes": 10, "spiking": True}),
               "test-only prototype/centroid classifier with fake-but-consistent spikes"),
 ]

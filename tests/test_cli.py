@@ -80,7 +80,7 @@ def test_usage_errors_exit_2(args, words, capsys):
 
 def test_unreachable_scheduler_exits_2(tiny_spec, tmp_path, test_models, monkeypatch, capsys):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("brainlearn.runner.sweep.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("brainlearn.runner.executors.DASK_CONNECT_TIMEOUT", "1s")
     code = main(["run", str(tiny_spec), "--out", str(tmp_path), "--scheduler",
                  "tcp://127.0.0.1:1"])
     assert code == 2
@@ -147,7 +147,9 @@ def test_a_second_sweep_into_the_same_directory_is_refused(tiny_spec, tmp_path, 
 
 
 def test_run_and_figures_update_the_readme_block(tiny_spec, tmp_path, test_models, capsys):
-    from brainlearn.runner.stats import README_END, README_START
+    from brainlearn._readme import markers
+
+    README_START, README_END = markers("results")
 
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{README_START}\nstale\n{README_END}\nend\n")

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from brainlearn._readme import update_readme
 from brainlearn.runner.report import benchmarks_block
-from brainlearn.runner.stats import update_readme
 
 
 def test_update_readme_replaces_only_the_named_block(tmp_path):

@@ -8,14 +8,11 @@ import numpy as np
 import pytest
 
 from brainlearn.runner.stats import (
-    README_END,
-    README_START,
     cell_stats,
     describe,
     paired_comparisons,
     summary_markdown,
     t_quantile,
-    update_readme,
     write_stats,
 )
 
@@ -101,16 +98,3 @@ def test_summary_markdown_reports_headline_cells_and_significance(tmp_path):
     text = path.read_text()
     assert text.splitlines()[0].startswith("kind,task,n_train,model")
     assert "paired,xor,1000,snn-b - mlp-b" in text
-
-
-def test_update_readme_replaces_only_the_marked_block(tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# T\n\nintro\n{README_START}\nold numbers\n{README_END}\n\nafter\n")
-    assert update_readme(readme, "| a | b |\n")
-    text = readme.read_text()
-    assert text == f"# T\n\nintro\n{README_START}\n| a | b |\n{README_END}\n\nafter\n"
-    assert not update_readme(readme, "| a | b |\n")  # idempotent
-    bare = tmp_path / "BARE.md"
-    bare.write_text("no markers\n")
-    with pytest.raises(ValueError, match="markers"):
-        update_readme(bare, "x")

@@ -259,7 +259,7 @@ def test_dask_cluster_gives_the_same_records_as_a_local_run(tmp_path, runs, monk
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, runs, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("brainlearn.runner.sweep.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("brainlearn.runner.executors.DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(RuntimeError, match="cannot connect to the Dask scheduler"):
         run_sweep(runs[:1], tmp_path, scheduler="tcp://127.0.0.1:1")
 
@@ -309,7 +309,7 @@ def test_sigterm_stops_the_workers_and_keeps_finished_runs(tmp_path, tiny_spec, 
 
 
 def test_raster_samples_show_both_classes(tmp_path, runs):
-    from brainlearn.runner.execute import _alternating_classes
+    from brainlearn.runner.analyses import _alternating_classes
 
     np.testing.assert_array_equal(_alternating_classes(np.array([0, 0, 0, 1, 0, 1]), 3),
                                   [0, 3, 1])

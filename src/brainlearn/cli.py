@@ -9,24 +9,33 @@
     brainlearn list
     brainlearn cache [BASE ...] [--clear] [--stale]
 
-``run`` with no SPEC runs ``experiments/default.toml``; a SPEC is a path or the name of
-a spec in ``experiments/``. Results go to ``DIR/results`` and figures to
-``DIR/figures`` (DIR defaults to the repository root when run inside a checkout).
+``run`` with no SPEC runs the ``default`` experiment; a SPEC is a path or the name of a
+spec shipped with the package (``brainlearn/experiments/*.toml``, listed by ``brainlearn
+list``) or of one in ``experiments/`` of the checkout around the working directory.
+Results go to ``DIR/results`` and figures to ``DIR/figures`` (DIR defaults to the
+repository root when run inside a checkout, else the working directory).
 
 Exit codes: 0 success; 1 some runs failed or are incomplete (they are redone by the
-next ``run``); 2 a usage or specification error (the message names the file and the
-key); 130 interrupted (finished runs are kept).
+next ``run``) or a figure failed (the others are drawn); 2 a usage or specification
+error (the message names the file and the key), including an output directory that
+cannot be written or a disk that fills up (the records written so far are kept);
+130 interrupted (finished runs are kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from ._paths import cache_home, failed_dir, results_dir, runs_dir, sweep_cache_root
+from ._readme import check_block
 
 __all__ = ["main"]
 
@@ -51,30 +60,17 @@ def repo_root(start: Path | None = None) -> Path | None:
     return None
 
 
-def _package_repo_root() -> Path | None:
-    """The checkout the package itself lives in (an editable or source install)."""
-    pkg = Path(__file__).resolve().parent
-    cand = pkg.parent.parent  # src/brainlearn -> repository root
-    if (cand / "experiments").is_dir() and (cand / "pyproject.toml").is_file():
-        return cand
-    return None
+#: the experiment specs shipped inside the package (package data)
+SHIPPED_SPECS = Path(__file__).resolve().parent / "experiments"
 
 
 def experiment_dirs() -> list[Path]:
-    """Where experiment names are looked up, in order: ./experiments of the checkout
-    around the working directory, the checkout the package was installed from, and
-    the specs shipped inside the package (``brainlearn/experiments``)."""
-    dirs = []
-    for root in (repo_root(), _package_repo_root()):
-        if root is not None:
-            dirs.append(root / "experiments")
-    shipped = Path(__file__).resolve().parent / "experiments"
-    dirs.append(shipped)
-    out = []
-    for d in dirs:
-        if d not in out:
-            out.append(d)
-    return out
+    """Where experiment names are looked up, in order: ``experiments/`` of the checkout
+    around the working directory (specs of your own), then the specs shipped with the
+    package (``brainlearn/experiments``)."""
+    root = repo_root()
+    dirs = [root / "experiments"] if root is not None else []
+    return [*dirs, SHIPPED_SPECS]
 
 
 def find_spec(name_or_path: str) -> Path:
@@ -92,13 +88,35 @@ def find_spec(name_or_path: str) -> Path:
             return cand
     raise UsageError(
         f"no experiment named {name_or_path!r}; looked for: {', '.join(searched)}. "
-        "Give a path to a .toml spec, or run from the brainlearn checkout."
+        "Give a path to a .toml spec, or one of the names `brainlearn list` shows."
     )
 
 
 def default_out() -> Path:
     """Results go under the repository root when run inside a checkout, else under cwd."""
     return repo_root() or Path.cwd()
+
+
+def out_dir(arg: str | None, writable: bool) -> Path:
+    """The output directory (``--out`` or :func:`default_out`), created and checked
+    writable when ``writable``; a clear UsageError when it is a file, lies under a file,
+    or cannot be written."""
+    out = Path(arg) if arg else default_out()
+    for d in (out, *out.parents):
+        if d.exists():
+            if not d.is_dir():
+                raise UsageError(f"--out {out}: {d} is a file, not a directory")
+            break
+    if not writable:
+        return out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=".brainlearn-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc.strerror or exc}); give a "
+                         "writable directory with --out DIR") from None
+    return out
 
 
 def _list_specs() -> list[tuple[str, Path, str]]:
@@ -114,7 +132,7 @@ def _list_specs() -> list[tuple[str, Path, str]]:
             seen.add(p.stem)
             try:
                 data = tomllib.loads(p.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as exc:
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 out.append((p.stem, p, f"(unreadable: {exc})"))
                 continue
             exp = data.get("experiment", {}) if isinstance(data, dict) else {}
@@ -129,43 +147,29 @@ def _list_specs() -> list[tuple[str, Path, str]]:
 
 
 def _cmd_run(args) -> int:
-    from .runner.report import write_reports
     from .runner.spec import SpecError, load_spec, resolve_runs
-    from .runner.storage import ResultsBusy, sweep_lock, write_manifest
-    from .runner.sweep import run_sweep
+    from .runner.storage import ResultsBusy, sweep_lock
 
     _check_readme(args.readme)
-    names = args.specs or [DEFAULT_SPEC]
-    paths = [find_spec(n) for n in names]
+    paths = [find_spec(n) for n in (args.specs or [DEFAULT_SPEC])]
     try:
-        specs = [load_spec(p) for p in paths]
-        runs = resolve_runs(specs)
+        runs = resolve_runs([load_spec(p) for p in paths])
     except SpecError as exc:
         raise UsageError(str(exc)) from None
-    out = Path(args.out) if args.out else default_out()
+    out = out_dir(args.out, writable=not args.dry_run)
     if args.dry_run:
         from .runner.sweep import plan
 
         print(plan(runs, out, jobs=args.jobs))
         return 0
-    out.mkdir(parents=True, exist_ok=True)
     try:
-        with sweep_lock(out):
-            write_manifest(out, [str(p) for p in paths], [r.run_id for r in runs])
-            report = run_sweep(
-                runs, out, jobs=args.jobs, scheduler=args.scheduler,
-                budget_s=None if args.budget is None else 60.0 * args.budget,
-                worker_cache=args.worker_cache,
-            )
-            write_reports(out)
-            if not args.no_figures:
-                _figures(out, use_all=False)
-            if args.readme:
-                _readme(args.readme, out)
+        with sweep_lock(out), _disk_errors(out):
+            report = _sweep(args, paths, runs, out)
+            bad_figures = _after_runs(args, out, use_all=False, draw=not args.no_figures)
     except ResultsBusy as exc:
         raise UsageError(str(exc)) from None
     except RuntimeError as exc:
-        if args.scheduler and ("Dask" in str(exc) or "distributed" in str(exc)):
+        if args.scheduler is not None and ("Dask" in str(exc) or "distributed" in str(exc)):
             raise UsageError(str(exc)) from None
         raise
     bad = len(report.failed) + len(report.incomplete)
@@ -173,66 +177,110 @@ def _cmd_run(args) -> int:
         f"brainlearn: {len(report.done)} runs done, {report.skipped} already recorded, "
         f"{len(report.failed)} failed, {len(report.incomplete)} incomplete, "
         f"{report.not_started} not started, in {report.elapsed_s:.0f}s; "
-        f"results in {out / 'results'}",
+        f"results in {results_dir(out)}",
         file=sys.stderr,
     )
     if bad:
-        print(f"brainlearn: tracebacks in {out / 'results' / 'failed'} and in the records' "
+        print(f"brainlearn: tracebacks in {failed_dir(out)} and in the records' "
               "'errors'; run the same command again to redo those runs", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if bad or bad_figures else 0
+
+
+def _sweep(args, paths: list[Path], runs, out: Path):
+    from .runner.storage import write_manifest
+    from .runner.sweep import run_sweep
+
+    write_manifest(out, [str(p) for p in paths], [r.run_id for r in runs])
+    return run_sweep(
+        runs, out, jobs=args.jobs, scheduler=args.scheduler,
+        budget_s=None if args.budget is None else 60.0 * args.budget,
+        worker_cache=args.worker_cache,
+    )
+
+
+def _after_runs(args, out: Path, use_all: bool, draw: bool) -> int:
+    """Tables, figures and the README block from the saved records; returns how many
+    figures failed (each is reported; the others and the README are still done)."""
+    from .runner.report import write_reports
+
+    write_reports(out, use_all=use_all)
+    failed = 0
+    if draw:
+        failed = sum("failed" in v for v in _figures(out, use_all=use_all).values())
+    if args.readme:
+        _readme(args.readme, out)
+    return failed
+
+
+@contextlib.contextmanager
+def _disk_errors(out: Path):
+    """An OSError while writing results (a full disk, a read-only file system) becomes a
+    UsageError that says what was kept."""
+    try:
+        yield
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        n = len(list(runs_dir(out).glob("*.json"))) if runs_dir(out).is_dir() else 0
+        raise UsageError(
+            f"cannot write{where}: {exc.strerror or exc}. The {n} run records under "
+            f"{runs_dir(out)} are intact (each is written whole or not at all); free some "
+            "space (or fix the permissions) and run the same command again to resume"
+        ) from None
 
 
 def _figures(out: Path, use_all: bool) -> dict:
     from .figures.build import build_figures
+    from .figures.style import use_file_backend
 
+    use_file_backend()
     t0 = time.perf_counter()
     result = build_figures(out, use_all=use_all)
     drawn = [k for k, v in result.items() if "paths" in v]
     for name, v in result.items():
         if "skipped" in v:
             print(f"brainlearn: figure {name} skipped: {v['skipped']}", file=sys.stderr)
+        if "failed" in v:
+            log.info("figure %s: %s", name, v["traceback"])
+            print(f"brainlearn: figure {name} FAILED: {v['failed']} (the other figures and "
+                  "the tables are written; -v shows the traceback)", file=sys.stderr)
     print(f"brainlearn: {len(drawn)} figures written to {out / 'figures'} "
           f"in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     return result
 
 
 def _cmd_figures(args) -> int:
-    from .runner.report import write_reports
-    from .runner.storage import load_records, runs_dir
+    from .runner.storage import load_records
 
     _check_readme(args.readme)
-    out = Path(args.dir) if args.dir else default_out()
+    out = out_dir(args.dir, writable=False)
     if not runs_dir(out).is_dir() or not load_records(out):
-        if (out / "results" / "seed_replication.json").is_file():
+        if (results_dir(out) / "seed_replication.json").is_file():
             from .figures.build import build_figures
+            from .figures.style import use_file_backend
 
-            build_figures(out, records=[], names=["seed_replication"])
+            use_file_backend()
+            with _disk_errors(out):
+                build_figures(out, records=[], names=["seed_replication"])
             print(f"brainlearn: seed_replication figure written; no saved runs under "
                   f"{runs_dir(out)} for the other figures: run `brainlearn run` first",
                   file=sys.stderr)
             return 0
         raise UsageError(f"no saved runs under {runs_dir(out)}; run `brainlearn run` first")
-    write_reports(out, use_all=args.all)
-    _figures(out, use_all=args.all)
-    if args.readme:
-        _readme(args.readme, out)
-    return 0
+    with _disk_errors(out):
+        failed = _after_runs(args, out, use_all=args.all, draw=True)
+    return 1 if failed else 0
 
 
 def _check_readme(readme: str | None) -> None:
     """Fail before any work if the README to update has no results markers."""
     if not readme:
         return
-    from .runner.stats import README_END, README_START
-
     try:
-        text = Path(readme).read_text(encoding="utf-8")
+        check_block(readme, "results")
     except OSError as exc:
         raise UsageError(f"--readme {readme}: {exc.strerror}") from None
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        raise UsageError(f"{readme}: markers {README_START} ... {README_END} not found")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"--readme {readme}: {exc}") from None
 
 
 def _readme(readme: str, out: Path) -> None:
@@ -240,7 +288,7 @@ def _readme(readme: str, out: Path) -> None:
 
     try:
         changed = update_readme_from_results(readme, out)
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         raise UsageError(str(exc)) from None
     print(f"brainlearn: {readme} {'updated' if changed else 'already up to date'}",
           file=sys.stderr)
@@ -271,12 +319,10 @@ def _cmd_list(args) -> int:
 def _cache_bases(args) -> list[Path]:
     if args.bases:
         return [Path(b) for b in args.bases]
-    from .snn.network import cache_root
-
-    bases = [cache_root().parent]
-    root = repo_root() or _package_repo_root()
-    if root is not None and (root / ".brainlearn_cache").is_dir():
-        bases.append(root / ".brainlearn_cache")  # where `brainlearn run` keeps its builds
+    bases = [cache_home()]
+    sweep_cache = sweep_cache_root(default_out())  # where `brainlearn run` keeps its builds
+    if sweep_cache.is_dir() and sweep_cache not in bases:
+        bases.append(sweep_cache)
     return bases
 
 
@@ -323,6 +369,15 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _scheduler_address(text: str) -> str:
+    from .runner.executors import check_scheduler_address
+
+    try:
+        return check_scheduler_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -359,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", "-j", type=_positive_int, default=_default_jobs(), metavar="N",
                    help="local worker processes (default: the number of CPUs, here "
                         f"{_default_jobs()}); 1 runs in this process")
-    r.add_argument("--scheduler", metavar="ADDRESS",
+    r.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler_address,
                    help="run on an existing Dask distributed cluster, e.g. tcp://host:8786 "
                         "(needs: pip install 'brainlearn[dask]'); overrides --jobs")
     r.add_argument("--budget", type=_positive_float, metavar="MIN",

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..tasks import list_tasks
+from .style import family_rank
 
 PREFERRED_MODELS = ["mlp-seed", "mlp-wide", "snn-stdp", "snn-hebbian", "snn-rstdp"]
 #: the task shown when a figure shows one task only, in order of preference
@@ -43,7 +44,7 @@ def order_tasks(names: Iterable[str]) -> list[str]:
 
 def order_models(records: Iterable[Record]) -> list[str]:
     fam = {r["model"]: r.get("family", "") for r in records}
-    return sorted(fam, key=lambda m: (0 if fam[m] == "mlp" else 1,
+    return sorted(fam, key=lambda m: (family_rank(fam[m]),
                                       PREFERRED_MODELS.index(m) if m in PREFERRED_MODELS else 99,
                                       m))
 

@@ -1,80 +1,76 @@
 """Rebuild every figure from saved results only (no model is run).
 
 Each figure is a function ``fn(records, out_dir) -> (paths, caption)`` of the run
-records saved under ``DIR/results/runs``; a figure whose data are absent (say, no
-spiking runs yet) raises :class:`SkipFigure` and is skipped with a logged note.
+records saved under ``DIR/results/runs``, named in the runner's analysis table
+(:mod:`brainlearn.runner.analyses`: the summary figures, then one per analysis). A
+figure whose data are absent (say, no spiking runs yet) raises :class:`SkipFigure` and
+is skipped with a note; a figure that fails is reported and the others are still drawn.
 The captions are also written to ``DIR/figures/captions.md``.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
-from ..runner.storage import selected_records, write_text_atomic
+from .._io import write_text_atomic
+from .._paths import figures_dir, results_dir
+from ..runner.analyses import SUMMARY_FIGURES, TABLE
+from ..runner.storage import selected_records
 from ._data import SkipFigure
-from .accuracy import accuracy_by_task, data_scarcity
-from .cost import compute_cost
-from .maps import decision_boundaries, receptive_fields
-from .robustness import robustness
-from .spikes import spike_raster
-from .training import learning_curves, weight_evolution
 
-__all__ = ["FIGURES", "SkipFigure", "build_figures"]
+__all__ = ["FIGURES", "SkipFigure", "build_figures", "figure_function"]
 
 log = logging.getLogger(__name__)
 
-#: every figure the runner draws, by file name
-FIGURES = {
-    "accuracy_by_task": accuracy_by_task,
-    "decision_boundaries": decision_boundaries,
-    "learning_curves": learning_curves,
-    "spike_raster": spike_raster,
-    "receptive_fields": receptive_fields,
-    "data_scarcity": data_scarcity,
-    "compute_cost": compute_cost,
-    "robustness": robustness,
-    "weight_evolution": weight_evolution,
+#: every figure the runner draws, by file name: "module:function" of its drawing function
+FIGURES: dict[str, str] = {
+    **SUMMARY_FIGURES,
+    **{a.name: a.figure for a in TABLE.values() if a.figure is not None},
 }
 
 
-def _seed_replication(out: Path, fig_dir: Path) -> dict:
+def figure_function(name: str) -> Callable:
+    """The drawing function of figure ``name``."""
+    module, _, fn = FIGURES[name].partition(":")
+    return getattr(importlib.import_module(module), fn)
+
+
+def _seed_replication(out: Path, fig_dir: Path) -> tuple[list[Path], str]:
     """The foundation's seed-replication figure, from ``results/seed_replication.json``
     (written by ``experiments/seed_replication.py``), when that file exists."""
-    src = out / "results" / "seed_replication.json"
+    src = results_dir(out) / "seed_replication.json"
     if not src.is_file():
-        why = f"no {src} (written by experiments/seed_replication.py)"
-        log.info("figure seed_replication skipped: %s", why)
-        return {"skipped": why}
+        raise SkipFigure(f"no {src} (written by experiments/seed_replication.py)")
     from .seed_replication import CAPTION, plot_seed_replication
 
-    paths = plot_seed_replication(src, fig_dir)
-    return {"paths": [str(p) for p in paths], "caption": CAPTION}
+    return plot_seed_replication(src, fig_dir), CAPTION
 
 
 def build_figures(out: str | Path, records: list[dict] | None = None, use_all: bool = False,
                   names: list[str] | None = None) -> dict[str, dict]:
     """Draw the figures into ``out/figures`` from the records saved under ``out``.
 
-    Returns, per figure name, ``{"paths": [...], "caption": ...}`` or ``{"skipped": reason}``.
+    Returns, per figure name, ``{"paths": [...], "caption": ...}``, ``{"skipped": reason}``
+    or ``{"failed": message, "traceback": ...}`` (a failed figure does not stop the others).
+    An OSError (a full disk, a read-only directory) is not a figure's failure: it stops
+    the drawing and is raised.
     """
     out = Path(out)
-    fig_dir = out / "figures"
+    fig_dir = figures_dir(out)
     if records is None:
         records = selected_records(out, use_all=use_all)
     result: dict[str, dict] = {}
-    for name, fn in FIGURES.items():
+    for name in FIGURES:
         if names is not None and name not in names:
             continue
-        try:
-            paths, caption = fn(records, fig_dir)
-        except SkipFigure as why:
-            log.info("figure %s skipped: %s", name, why)
-            result[name] = {"skipped": str(why)}
-            continue
-        result[name] = {"paths": [str(p) for p in paths], "caption": caption}
+        result[name] = _draw(name, lambda n=name: figure_function(n)(records, fig_dir))
     if names is None or "seed_replication" in names:
-        result["seed_replication"] = _seed_replication(out, fig_dir)
+        result["seed_replication"] = _draw("seed_replication",
+                                           lambda: _seed_replication(out, fig_dir))
     drawn = {k: v for k, v in result.items() if "caption" in v}
     if drawn:
         lines = ["# Figure captions", "", "Generated by `brainlearn figures` from the saved "
@@ -83,3 +79,22 @@ def build_figures(out: str | Path, records: list[dict] | None = None, use_all: b
             lines += [f"## {name}", "", f"![{name}]({name}.png)", "", v["caption"], ""]
         write_text_atomic(fig_dir / "captions.md", "\n".join(lines))
     return result
+
+
+def _draw(name: str, draw: Callable[[], tuple[list[Path], str]]) -> dict:
+    """Run one figure's ``draw()``; its outcome as :func:`build_figures` reports it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        paths, caption = draw()
+    except SkipFigure as why:
+        log.info("figure %s skipped: %s", name, why)
+        return {"skipped": str(why)}
+    except OSError:
+        raise
+    except Exception as exc:  # a bug in one figure: report it, draw the others
+        log.warning("figure %s failed: %s: %s", name, type(exc).__name__, exc)
+        return {"failed": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    finally:
+        plt.close("all")
+    return {"paths": [str(p) for p in paths], "caption": caption}

@@ -29,12 +29,16 @@ def compute_cost(records, out_dir):
         return vals
 
     def bars(ax, vals, ylabel, title, hatch=None):
-        med = [np.median(v) if v else np.nan for v in vals]
-        ax.bar(x, med, 0.7, color=colors, hatch=hatch)
-        for k, v in enumerate(vals):
-            ax.scatter(np.full(len(v), x[k]), v, s=5, color="k", alpha=0.4, zorder=3,
-                       linewidths=0)
-        ax.set_yscale("log")
+        if any(u > 0 for v in vals for u in v):  # else nothing to draw on a log scale
+            med = [np.median(v) if v else np.nan for v in vals]
+            ax.bar(x, med, 0.7, color=colors, hatch=hatch)
+            for k, v in enumerate(vals):
+                ax.scatter(np.full(len(v), x[k]), v, s=5, color="k", alpha=0.4, zorder=3,
+                           linewidths=0)
+            ax.set_yscale("log")
+        else:
+            ax.text(0.5, 0.5, "no operation counts recorded", transform=ax.transAxes,
+                    ha="center")
         ax.set_xticks(x, models, rotation=30, ha="right")
         ax.set_ylabel(ylabel)
         ax.set_title(title)
@@ -63,10 +67,6 @@ def compute_cost(records, out_dir):
     en_vals = per_model(lambda r: (lambda e: None if e is None else e / 1e3)(
         energy_per_sample_pj(r.get("family", ""), r.get("ops_per_sample") or {})))
     bars(axes[2], en_vals, "energy per sample (nJ)", "energy estimate (arithmetic only)")
-    for ax in axes[1:]:
-        if not any(ops_vals):
-            ax.text(0.5, 0.5, "no operation counts recorded", transform=ax.transAxes,
-                    ha="center")
     caption = (
         "Compute cost per sample at the comparison size: bar = median over tasks and seeds, "
         "dots = single runs (log scales). Wall time on this machine; the one-time compilation "

@@ -15,7 +15,7 @@ from ._data import (
     showcase,
     with_payload,
 )
-from .style import CLASS_COLORS, PROBA_CMAP, add_caption, apply_style, save_figure
+from .style import CLASS_COLORS, PROBA_CMAP, add_caption, apply_style, family, save_figure
 
 
 def decision_boundaries(records, out_dir):
@@ -105,7 +105,7 @@ def receptive_fields(records, out_dir, units: int = 8):
                       vmin=0, vmax=max(field.max(), 1e-12), interpolation="bilinear")
             ax.set_title(f"unit {u}", fontsize=6, pad=2)
             if j == 0:
-                kind = "activation" if fam[m] == "mlp" else "spike count"
+                kind = "spike count" if family(fam[m]).spiking else "activation"
                 ax.set_ylabel(f"{m}\n{kind}", fontsize=7)
     caption = (
         f"Receptive fields on the {task} task: the response of each hidden unit over the input "

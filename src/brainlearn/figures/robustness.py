@@ -33,7 +33,9 @@ def robustness(records, out_dir):
                 for r in rs:
                     p = payload(r, "robustness")
                     ys.append(p["noise_accuracy"] if kind == "noise"
-                              else p["removed_accuracy"][kind])
+                              else p["removed_accuracy"].get(kind))
+                if any(y is None for y in ys):  # a model that cannot be lesioned
+                    continue
                 xs = payload(rs[0], "robustness")[xkey]
                 ys = np.asarray(ys, dtype=float)
                 c = model_color(m, fam[m])
@@ -47,7 +49,10 @@ def robustness(records, out_dir):
             if i == len(tasks) - 1:
                 ax.set_xlabel(xlabel)
         axes[i][0].set_ylabel(f"{t}\ntest accuracy")
-    axes[0][-1].legend(loc="lower left", fontsize=7)
+    # the rightmost panel with lines (models that cannot be lesioned have only noise lines)
+    labelled = [ax for ax in axes[0] if ax.get_legend_handles_labels()[0]]
+    if labelled:
+        labelled[-1].legend(loc="lower left", fontsize=7)
     sizes = sorted({payload(r, "robustness").get("samples") for r in recs} - {None})
     on = (f" (on the first {', '.join(map(str, sizes))} test samples)" if sizes else "")
     caption = (

@@ -13,7 +13,7 @@ POPULATIONS = ("afferent", "interneuron", "efferent")
 
 
 def spike_raster(records, out_dir):
-    recs = [r for r in with_payload(records, "spike_raster") if r.get("family") == "snn"]
+    recs = with_payload(records, "spike_raster")
     if not recs:
         raise SkipFigure("no spiking run recorded spike rasters")
     apply_style()

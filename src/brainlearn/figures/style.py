@@ -1,17 +1,37 @@
-"""The one matplotlib style every brainlearn figure uses, and how figures are saved."""
+"""The one matplotlib style every brainlearn figure uses, and how figures are saved.
+
+Importing the figures leaves matplotlib's backend alone (a notebook keeps its own); the
+command line picks a non-interactive one (:func:`use_file_backend`) before it draws files.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+@dataclass(frozen=True)
+class Family:
+    """How the figures show a model family: colour, line style, and whether its hidden
+    units spike (their responses are spike counts, else activations)."""
 
-#: one colour per model family, then per model within it
-FAMILY_COLORS = {"mlp": "#1f77b4", "snn": "#d62728"}
+    color: str
+    linestyle: str
+    spiking: bool
+
+
+#: every model family, in the order the figures list them (a new family: one line here)
+FAMILIES = {
+    "mlp": Family("#1f77b4", "-", spiking=False),  # backprop, non-spiking
+    "reference": Family("#2ca02c", ":", spiking=False),  # scikit-learn references
+    "snn": Family("#d62728", "--", spiking=True),  # spiking, local plastic synapses
+    "snn-backprop": Family("#9467bd", "-.", spiking=True),  # spiking, surrogate gradients
+}
+_UNKNOWN_FAMILY = Family("#555555", "-", spiking=False)
+
+#: colours per model, within its family's
 MODEL_COLORS = {
     "mlp-seed": "#6baed6",
     "mlp-wide": "#08519c",
@@ -40,18 +60,33 @@ _RC = {
 }
 
 
+def use_file_backend() -> None:
+    """Draw into files only (matplotlib's Agg backend): for the command line, where no
+    window should open; call it before the first figure is made."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def apply_style() -> None:
     """Set the shared rcParams (idempotent)."""
     plt.rcParams.update(_RC)
 
 
-def model_color(name: str, family: str | None = None) -> str:
+def family(name: str | None) -> Family:
+    """The presentation of family ``name`` (grey and solid for an unknown one)."""
+    return FAMILIES.get(name or "", _UNKNOWN_FAMILY)
+
+
+def family_rank(name: str | None) -> int:
+    """Position of a family in :data:`FAMILIES` (unknown families last)."""
+    return list(FAMILIES).index(name) if name in FAMILIES else len(FAMILIES)
+
+
+def model_color(name: str, family_name: str | None = None) -> str:
     """Colour of a model, falling back to its family's colour, then grey."""
-    return MODEL_COLORS.get(name) or FAMILY_COLORS.get(family or "", "#555555")
+    return MODEL_COLORS.get(name) or family(family_name).color
 
-
-#: line style per model family: backprop solid, spiking dashed
-FAMILY_LINESTYLES = {"mlp": "-", "snn": "--"}
 #: colours of the three spiking populations in rasters
 POPULATION_COLORS = {"afferent": "#7f7f7f", "interneuron": "#9467bd", "efferent": "#d62728"}
 #: diverging colour map for P(y = 1) over the input square
@@ -60,8 +95,8 @@ PROBA_CMAP = "RdBu_r"
 CLASS_COLORS = ("#2166ac", "#b2182b")
 
 
-def family_linestyle(family: str | None) -> str:
-    return FAMILY_LINESTYLES.get(family or "", "-")
+def family_linestyle(family_name: str | None) -> str:
+    return family(family_name).linestyle
 
 
 def add_caption(fig, text: str, width: int = 130) -> None:

@@ -2,11 +2,15 @@
 
 Pipeline (what ``brainlearn run`` does)::
 
-    specs = [load_spec("experiments/default.toml")]   # spec.py: validated TOML
-    runs = resolve_runs(specs)                         # one RunConfig per run, id = config hash
-    run_sweep(runs, out, jobs=2)                       # sweep.py: only the missing runs
-    write_reports(out)                                 # report.py: summary.csv, stats.csv, .md
-    brainlearn.figures.build.build_figures(out)        # every figure from the saved records
+    specs = [load_spec(path)]                  # spec.py: validated TOML (models checked too)
+    runs = resolve_runs(specs)                 # config.py: one RunConfig per run, id = hash
+    run_sweep(runs, out, jobs=2)               # sweep.py (+ executors, progress): missing runs
+    write_reports(out)                         # report.py, stats.py: summary.csv, stats.csv, .md
+    brainlearn.figures.build.build_figures(out)  # every figure from the saved records
+
+Each run fits a model (models.py) and computes the analyses it asks for (execute.py, from
+the table in analyses.py; what a model can do is checked against capabilities.py). Records
+are validated on read and damaged ones set aside (storage.py).
 
 A record (``results/runs/<run-id>.json``, see :mod:`.execute`) holds: ``config`` (the
 resolved configuration, whose hash is the id), ``task``, ``model`` (the label),
@@ -18,9 +22,11 @@ analysis, or ``{"skipped": reason}``), ``errors`` (failed analyses; the run is t
 redone by the next sweep), ``environment`` (versions, git commit) and ``created``.
 """
 
+from .._readme import update_readme
+from .analyses import ANALYSES
+from .config import RunConfig
 from .report import write_reports
-from .spec import ANALYSES, ExperimentSpec, RunConfig, SpecError, load_spec, resolve_runs
-from .stats import update_readme
+from .spec import ExperimentSpec, SpecError, load_spec, resolve_runs
 from .sweep import SweepReport, run_sweep
 
 __all__ = [

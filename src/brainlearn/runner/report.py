@@ -6,16 +6,13 @@ import json
 import sys
 from pathlib import Path
 
-from .stats import summary_markdown, update_readme, write_stats
-from .storage import (
-    results_dir,
-    selected_records,
-    summary_rows,
-    write_summary_csv,
-    write_text_atomic,
-)
+from .._io import write_text_atomic
+from .._paths import results_dir
+from .._readme import find_block, update_readme
+from .stats import summary_markdown, write_stats
+from .storage import selected_records, summary_rows, write_summary_csv
 
-__all__ = ["update_readme", "write_reports"]
+__all__ = ["benchmarks_block", "readme_block", "update_readme_from_results", "write_reports"]
 
 
 def write_reports(out: str | Path, records: list[dict] | None = None,
@@ -98,6 +95,6 @@ def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
               "re-run `make bench`", file=sys.stderr)
         bench = None
     text = Path(readme).read_text(encoding="utf-8")
-    if bench and "<!-- benchmarks:start -->" in text:
+    if bench and find_block(text, "benchmarks") is not None:
         changed = update_readme(readme, bench, block="benchmarks") or changed
     return changed

@@ -9,7 +9,7 @@ unknown task, model or hyperparameter, or a value of the wrong type is a
     description = "what this experiment answers"
     plugins = []                 # optional: modules to import first (they may register models)
 
-    [options]                    # optional: sizes of the analysis payloads (see DEFAULT_OPTIONS)
+    [options]                    # optional: analysis options (see brainlearn.runner.analyses)
     boundary_grid = 41
 
     [[models]]                   # the model configurations; label defaults to the name
@@ -31,22 +31,16 @@ configuration, seed and sizes) is done once, with the union of their
 analyses. That lets a spec ask for an expensive analysis (say robustness) on
 a few tasks of a larger comparison without fitting those models twice.
 
-Run identity
-------------
-Each run's id is a SHA-256 hash (first 16 hex digits) of its fully resolved
-configuration: task, registry model name, estimator class, every
-hyperparameter after overrides (the estimator's ``get_params()``), seed,
-n_train, n_test, the sorted analyses, the options of those analyses and the data
-version.
-The label is presentation and not part of the identity.
+Model parameters are checked when the spec is read: unknown keys and wrong types by
+the parser, values by the estimator's own ``_check_hyperparameters()`` on the registry
+defaults deep-merged with the overrides (a partial ``network_params`` keeps the other
+registered values). The identity of a run is defined in :mod:`brainlearn.runner.config`.
 """
-
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import importlib
+import inspect
 import json
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,6 +48,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .analyses import ANALYSES, check_option, default_options, option_owner
+from .config import DATA_VERSION, RunConfig, canonical, option_applies
+from .models import build_model, check_model, hyperparameters
 
 __all__ = [
     "ANALYSES",
@@ -70,71 +68,11 @@ __all__ = [
     "resolve_runs",
 ]
 
-#: analyses a run can be asked for (each feeds the figure of the same name)
-ANALYSES = (
-    "decision_boundaries",
-    "learning_curves",
-    "spike_raster",
-    "receptive_fields",
-    "data_scarcity",
-    "compute_cost",
-    "robustness",
-    "weight_evolution",
-)
+#: every option with its default (from the analysis table; a spec's [options] may override)
+DEFAULT_OPTIONS: Mapping[str, Any] = default_options()
 
-#: bumped whenever the task definitions change in a way that changes the data
-DATA_VERSION = "tasks-1"
-
-#: sizes of the analysis payloads; a spec's [options] table may override them
-DEFAULT_OPTIONS: dict[str, Any] = {
-    # decision_boundaries: points per axis of the probability grid over [0,1]^2
-    "boundary_grid": 41,
-    # decision_boundaries: test points stored with the grid (for the scatter)
-    "boundary_points": 200,
-    # receptive_fields: points per axis of the grid on which hidden responses are recorded
-    "receptive_grid": 21,
-    # receptive_fields: at most this many hidden units are stored
-    "receptive_units": 64,
-    # spike_raster: number of test samples whose spikes are recorded before and after learning
-    "raster_samples": 3,
-    # compute_cost: test samples over which operations per sample are counted
-    "ops_samples": 200,
-    # training accuracy: measured on the first this many training samples (0 = all)
-    "train_eval_samples": 0,
-    # learning_curves: test samples used as the eval_set during training (0 = all)
-    "curve_eval_samples": 0,
-    # robustness: test samples used for the noise and ablation measurements (0 = all)
-    "robustness_samples": 0,
-    # robustness: standard deviations of the Gaussian noise added to the test inputs
-    "noise_sd": [0.0, 0.05, 0.1, 0.2, 0.3],
-    # robustness: fractions of synapses / hidden neurons removed after training
-    "ablation_fractions": [0.0, 0.1, 0.25, 0.5, 0.75],
-    # weight_evolution: number of histogram bins per checkpoint
-    "weight_bins": 30,
-}
-
-
-#: the analysis each option belongs to: only the options of a run's analyses are part of
-#: its identity, so tuning one analysis does not invalidate runs that do not use it
-OPTION_ANALYSIS: dict[str, str | None] = {
-    "train_eval_samples": None,  # every run (None: part of every run's identity)
-    "boundary_grid": "decision_boundaries",
-    "boundary_points": "decision_boundaries",
-    "receptive_grid": "receptive_fields",
-    "receptive_units": "receptive_fields",
-    "raster_samples": "spike_raster",
-    "ops_samples": "compute_cost",
-    "curve_eval_samples": "learning_curves",
-    "robustness_samples": "robustness",
-    "noise_sd": "robustness",
-    "ablation_fractions": "robustness",
-    "weight_bins": "weight_evolution",
-}
-
-
-def _option_applies(key: str, analyses) -> bool:
-    owner = OPTION_ANALYSIS.get(key)
-    return owner is None or owner in analyses
+#: the analysis each option belongs to (None: every run), from the analysis table
+OPTION_ANALYSIS: Mapping[str, str | None] = {k: option_owner(k) for k in DEFAULT_OPTIONS}
 
 
 class SpecError(ValueError):
@@ -143,11 +81,13 @@ class SpecError(ValueError):
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """One model configuration of a spec: a registry name, a label, overrides."""
+    """One model configuration of a spec: a registry name, a label, overrides, and the
+    estimator's resolved hyperparameters (canonical form, ``random_state`` excluded)."""
 
     name: str
     label: str
     params: Mapping[str, Any]
+    resolved: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -174,103 +114,7 @@ class ExperimentSpec:
     sweeps: tuple[Sweep, ...]
 
 
-@dataclass(frozen=True)
-class RunConfig:
-    """The fully resolved configuration of one run (what its id hashes)."""
-
-    task: str
-    model: str  # registry name
-    label: str
-    family: str
-    estimator: str
-    params: Mapping[str, Any]  # every hyperparameter, resolved, random_state excluded
-    seed: int
-    n_train: int
-    n_test: int
-    analyses: tuple[str, ...]
-    options: Mapping[str, Any]
-    data_version: str = DATA_VERSION
-    overrides: Mapping[str, Any] = field(default_factory=dict, compare=False)
-    plugins: tuple[str, ...] = field(default=(), compare=False)
-    sweeps: tuple[str, ...] = field(default=(), compare=False)
-
-    def identity(self) -> dict[str, Any]:
-        """The part of the configuration that defines the run (hashed into its id)."""
-        return {
-            "task": self.task,
-            "model": self.model,
-            "estimator": self.estimator,
-            "params": canonical(dict(self.params)),
-            "seed": self.seed,
-            "n_train": self.n_train,
-            "n_test": self.n_test,
-            "analyses": sorted(self.analyses),
-            "options": canonical({k: v for k, v in self.options.items()
-                                  if _option_applies(k, self.analyses)}),
-            "data_version": self.data_version,
-        }
-
-    @property
-    def run_id(self) -> str:
-        blob = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-    def to_dict(self) -> dict[str, Any]:
-        d = self.identity()
-        d.update(label=self.label, family=self.family, overrides=dict(self.overrides),
-                 plugins=list(self.plugins),
-                 sweeps=list(self.sweeps), run_id=self.run_id)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RunConfig:
-        return cls(
-            task=d["task"], model=d["model"], label=d["label"], family=d["family"],
-            estimator=d["estimator"], params=dict(d["params"]), seed=int(d["seed"]),
-            n_train=int(d["n_train"]), n_test=int(d["n_test"]),
-            analyses=tuple(a for a in ANALYSES if a in d["analyses"]),
-            options=dict(d["options"]),
-            data_version=d["data_version"], overrides=dict(d.get("overrides", {})),
-            plugins=tuple(d.get("plugins", ())),
-            sweeps=tuple(d.get("sweeps", ())),
-        )
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def canonical(value: Any) -> Any:
-    """A JSON-able, deterministic form of a hyperparameter value.
-
-    Tuples become lists, numpy scalars Python numbers, dataclasses and objects
-    with ``get_params`` a dict tagged with their class. Anything whose ``repr``
-    holds a memory address cannot be hashed deterministically and is an error.
-    """
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        if not math.isfinite(v):
-            return repr(v)
-        return v
-    if isinstance(value, Mapping):
-        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, list | tuple):
-        return [canonical(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return canonical(value.tolist())
-    cls = f"{type(value).__module__}.{type(value).__qualname__}"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return {"__class__": cls, **canonical(fields)}
-    if hasattr(value, "get_params"):
-        return {"__class__": cls, **canonical(value.get_params())}
-    text = repr(value)
-    if " at 0x" in text:
-        raise TypeError(f"cannot hash a parameter value deterministically: {text}")
-    return {"__class__": cls, "repr": text}
 
 
 def _type_name(v: Any) -> str:
@@ -286,6 +130,11 @@ class _Ctx:
 
     def fail(self, msg: str) -> SpecError:
         return SpecError(f"{self.path}: {msg}")
+
+    def table(self, v: Any, what: str) -> dict:
+        if not isinstance(v, dict):
+            raise self.fail(f"{what} must be a table, got {_type_name(v)}")
+        return v
 
     def check_keys(self, table: Mapping, allowed: set[str], where: str,
                    required: tuple[str, ...] = ()) -> None:
@@ -329,6 +178,16 @@ class _Ctx:
             raise self.fail(f"{key} has repeated values: {list(out)}")
         return out
 
+    def names(self, v: Any, key: str, valid: list[str] | tuple[str, ...], what: str
+              ) -> tuple[str, ...]:
+        """A non-empty array of names, each one of ``valid``."""
+        out = self.str_list(v, key)
+        for x in out:
+            if x not in valid:
+                raise self.fail(f"unknown {what} {x!r} in {key}; valid {what}s: "
+                                f"{', '.join(valid)}")
+        return out
+
 
 _TOP_KEYS = {"experiment", "options", "models", "sweep"}
 _EXPERIMENT_KEYS = {"name", "description", "plugins"}
@@ -336,60 +195,54 @@ _MODEL_KEYS = {"name", "label", "params"}
 _SWEEP_KEYS = {"name", "tasks", "models", "seeds", "n_train", "n_test", "analyses"}
 
 
-def _check_option(ctx: _Ctx, key: str, value: Any) -> Any:
-    default = DEFAULT_OPTIONS[key]
-    where = f"options.{key}"
-    if isinstance(default, list):
-        if not isinstance(value, list) or not value:
-            raise ctx.fail(f"{where} must be a non-empty array of numbers, got {value!r}")
-        out = []
-        for i, x in enumerate(value):
-            if isinstance(x, bool) or not isinstance(x, int | float) or x < 0:
-                raise ctx.fail(f"{where}[{i}] must be a number >= 0, got {x!r}")
-            out.append(float(x))
-        if key == "ablation_fractions" and any(x >= 1 for x in out):
-            raise ctx.fail(f"{where} values must be < 1, got {value!r}")
-        return out
-    zero_ok = key in ("curve_eval_samples", "robustness_samples", "train_eval_samples")
-    return ctx.integer(value, where, minimum=0 if zero_ok else 1)
+# --------------------------------------------------------------------------- parsing
 
 
 def parse_spec(data: Mapping[str, Any], path: str | Path = "<spec>") -> ExperimentSpec:
     """Validate the parsed TOML ``data`` of a spec file (``path`` names it in errors)."""
-    from ..registry import list_models, model_spec
-    from ..tasks import list_tasks
-
     path = Path(path)
     ctx = _Ctx(path)
     ctx.check_keys(data, _TOP_KEYS, "", required=("models", "sweep"))
+    name, description, plugins = _parse_experiment(ctx, data.get("experiment", {}))
+    _import_plugins(plugins, ctx)
+    options = _parse_options(ctx, data.get("options", {}))
+    models = _parse_models(ctx, data["models"])
+    sweeps = _parse_sweeps(ctx, data["sweep"], [e.label for e in models])
+    return ExperimentSpec(path, name, description, plugins, options, models, sweeps)
 
-    exp = data.get("experiment", {})
-    if not isinstance(exp, dict):
-        raise ctx.fail(f"[experiment] must be a table, got {_type_name(exp)}")
+
+def _parse_experiment(ctx: _Ctx, exp: Any) -> tuple[str, str, tuple[str, ...]]:
+    exp = ctx.table(exp, "[experiment]")
     ctx.check_keys(exp, _EXPERIMENT_KEYS, "experiment.")
-    name = ctx.string(exp.get("name", path.stem), "experiment.name")
+    name = ctx.string(exp.get("name", ctx.path.stem), "experiment.name")
     description = exp.get("description", "")
     if not isinstance(description, str):
         raise ctx.fail(f"experiment.description must be a string, got {description!r}")
     plugins = ctx.str_list(exp["plugins"], "experiment.plugins") if exp.get("plugins") else ()
-    _import_plugins(plugins, ctx)
+    return name, description, plugins
 
-    opts = data.get("options", {})
-    if not isinstance(opts, dict):
-        raise ctx.fail(f"[options] must be a table, got {_type_name(opts)}")
+
+def _parse_options(ctx: _Ctx, opts: Any) -> dict[str, Any]:
+    opts = ctx.table(opts, "[options]")
     ctx.check_keys(opts, set(DEFAULT_OPTIONS), "options.")
-    options = dict(DEFAULT_OPTIONS)
+    options = default_options()
     for key, value in opts.items():
-        options[key] = _check_option(ctx, key, value)
+        try:
+            options[key] = check_option(key, value, f"options.{key}")
+        except ValueError as exc:
+            raise ctx.fail(str(exc)) from None
+    return options
 
-    raw_models = data["models"]
-    if not isinstance(raw_models, list) or not raw_models:
+
+def _parse_models(ctx: _Ctx, raw: Any) -> tuple[ModelEntry, ...]:
+    from ..registry import list_models, model_spec
+
+    if not isinstance(raw, list) or not raw:
         raise ctx.fail("[[models]] must be a non-empty array of tables")
     models: list[ModelEntry] = []
-    for i, m in enumerate(raw_models):
+    for i, m in enumerate(raw):
         where = f"models[{i}]."
-        if not isinstance(m, dict):
-            raise ctx.fail(f"models[{i}] must be a table, got {_type_name(m)}")
+        m = ctx.table(m, f"models[{i}]")
         ctx.check_keys(m, _MODEL_KEYS, where, required=("name",))
         mname = ctx.string(m["name"], f"{where}name")
         if mname not in list_models():
@@ -402,35 +255,28 @@ def parse_spec(data: Mapping[str, Any], path: str | Path = "<spec>") -> Experime
         params = m.get("params", {})
         if not isinstance(params, dict):
             raise ctx.fail(f"{where}params must be a table, got {_type_name(params)} {params!r}")
-        _check_params(ctx, model_spec(mname), params, f"{where}params.")
-        models.append(ModelEntry(mname, label, dict(params)))
-    labels = [e.label for e in models]
+        _check_param_keys(ctx, model_spec(mname), params, f"{where}params.")
+        resolved = _check_param_values(ctx, mname, label, params, f"{where}params")
+        models.append(ModelEntry(mname, label, dict(params), resolved))
+    return tuple(models)
 
-    raw_sweeps = data["sweep"]
-    if not isinstance(raw_sweeps, list) or not raw_sweeps:
+
+def _parse_sweeps(ctx: _Ctx, raw: Any, labels: list[str]) -> tuple[Sweep, ...]:
+    from ..tasks import list_tasks
+
+    if not isinstance(raw, list) or not raw:
         raise ctx.fail("[[sweep]] must be a non-empty array of tables")
     sweeps: list[Sweep] = []
-    for i, s in enumerate(raw_sweeps):
+    for i, s in enumerate(raw):
         where = f"sweep[{i}]."
-        if not isinstance(s, dict):
-            raise ctx.fail(f"sweep[{i}] must be a table, got {_type_name(s)}")
+        s = ctx.table(s, f"sweep[{i}]")
         ctx.check_keys(s, _SWEEP_KEYS, where, required=("tasks", "seeds", "n_train", "n_test"))
         sname = ctx.string(s.get("name", f"sweep-{i}"), f"{where}name")
         if any(w.name == sname for w in sweeps):
             raise ctx.fail(f"duplicate sweep name {sname!r} at {where}name")
-        tasks = ctx.str_list(s["tasks"], f"{where}tasks")
-        for t in tasks:
-            if t not in list_tasks():
-                raise ctx.fail(
-                    f"unknown task {t!r} in {where}tasks; valid tasks: {', '.join(list_tasks())}"
-                )
-        smodels = ctx.str_list(s["models"], f"{where}models") if "models" in s else tuple(labels)
-        for lab in smodels:
-            if lab not in labels:
-                raise ctx.fail(
-                    f"unknown model label {lab!r} in {where}models; labels defined in "
-                    f"[[models]]: {', '.join(labels)}"
-                )
+        tasks = ctx.names(s["tasks"], f"{where}tasks", list_tasks(), "task")
+        smodels = (ctx.names(s["models"], f"{where}models", labels, "model label")
+                   if "models" in s else tuple(labels))
         seeds_v = s["seeds"]
         if isinstance(seeds_v, int) and not isinstance(seeds_v, bool):
             seeds = tuple(range(ctx.integer(seeds_v, f"{where}seeds", minimum=1)))
@@ -438,21 +284,13 @@ def parse_spec(data: Mapping[str, Any], path: str | Path = "<spec>") -> Experime
             seeds = ctx.int_list(seeds_v, f"{where}seeds", minimum=0)
         n_train = ctx.int_list(s["n_train"], f"{where}n_train", minimum=1)
         n_test = ctx.integer(s["n_test"], f"{where}n_test", minimum=1)
-        analyses = ctx.str_list(s["analyses"], f"{where}analyses") if "analyses" in s else ()
-        for a in analyses:
-            if a not in ANALYSES:
-                raise ctx.fail(
-                    f"unknown analysis {a!r} in {where}analyses; valid analyses: "
-                    f"{', '.join(ANALYSES)}"
-                )
-        sweeps.append(Sweep(sname, tasks, smodels, seeds, n_train, n_test, tuple(analyses)))
-
-    return ExperimentSpec(path, name, description, plugins, options, tuple(models), tuple(sweeps))
+        analyses = (ctx.names(s["analyses"], f"{where}analyses", ANALYSES, "analysis")
+                    if "analyses" in s else ())
+        sweeps.append(Sweep(sname, tasks, smodels, seeds, n_train, n_test, analyses))
+    return tuple(sweeps)
 
 
 def _import_plugins(plugins: tuple[str, ...], ctx: _Ctx | None = None) -> None:
-    import importlib
-
     for mod in plugins:
         try:
             importlib.import_module(mod)
@@ -462,10 +300,8 @@ def _import_plugins(plugins: tuple[str, ...], ctx: _Ctx | None = None) -> None:
             raise ctx.fail(f"cannot import plugin {mod!r} (experiment.plugins): {exc}") from None
 
 
-def _check_params(ctx: _Ctx, spec, params: Mapping[str, Any], where: str) -> None:
+def _check_param_keys(ctx: _Ctx, spec, params: Mapping[str, Any], where: str) -> None:
     """Unknown hyperparameters and values whose type differs from the default are errors."""
-    import inspect
-
     try:
         cls = spec.estimator_class()
     except ImportError as exc:
@@ -492,6 +328,21 @@ def _check_params(ctx: _Ctx, spec, params: Mapping[str, Any], where: str) -> Non
             )
 
 
+def _check_param_values(ctx: _Ctx, name: str, label: str, params: Mapping[str, Any],
+                        where: str) -> dict[str, Any]:
+    """Build the estimator and let it check its parameters (without data); returns its
+    resolved hyperparameters in canonical form."""
+    try:
+        est = build_model(name, params)
+        check_model(est)
+    except (TypeError, ValueError) as exc:
+        raise ctx.fail(f"invalid {where} of model {label!r} ({name}): {exc}") from None
+    try:
+        return canonical(hyperparameters(est))
+    except TypeError as exc:
+        raise ctx.fail(f"model {label!r}: {exc}") from None
+
+
 def _same_kind(default: Any, value: Any) -> bool:
     if isinstance(default, bool):
         return isinstance(value, bool)
@@ -505,7 +356,7 @@ def _same_kind(default: Any, value: Any) -> bool:
         return isinstance(value, list)
     if isinstance(default, Mapping):
         return isinstance(value, dict)
-    return True  # objects (e.g. rule objects): the estimator validates them in fit
+    return True  # objects (e.g. rule objects): the estimator validates them
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
@@ -515,6 +366,11 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(f"{path}: no such spec file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a directory, not a spec file") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); a spec "
+                        "is a UTF-8 TOML file") from None
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
     try:
@@ -531,82 +387,65 @@ def load_specs(paths) -> list[ExperimentSpec]:
 # ----------------------------------------------------------------------- resolution
 
 
-def _resolved_params(spec_path: Path, entry: ModelEntry) -> dict[str, Any]:
-    from ..registry import make_model
-
-    try:
-        est = make_model(entry.name, **entry.params)
-    except (TypeError, ValueError) as exc:
-        raise SpecError(f"{spec_path}: model {entry.label!r}: {exc}") from None
-    if hasattr(est, "get_params"):
-        params = dict(est.get_params(deep=False))
-    else:
-        import inspect
-
-        params = {p: getattr(est, p) for p in inspect.signature(type(est).__init__).parameters
-                  if p != "self" and hasattr(est, p)}
-    params.pop("random_state", None)
-    try:
-        return canonical(params)
-    except TypeError as exc:
-        raise SpecError(f"{spec_path}: model {entry.label!r}: {exc}") from None
-
-
 def resolve_runs(specs: list[ExperimentSpec]) -> list[RunConfig]:
     """Every run of the given specs, deduplicated, with overlapping analyses merged.
 
     The order is seed-major (all runs of the first seed, then the second, ...),
     so that a sweep stopped early has every task x model cell covered once.
     """
-    from ..registry import model_spec
-
     merged: dict[tuple, dict[str, Any]] = {}
     for spec in specs:
-        entries = {e.label: e for e in spec.models}
-        resolved = {lab: _resolved_params(spec.path, e) for lab, e in entries.items()}
-        for sw in spec.sweeps:
-            for lab in sw.models:
-                e = entries[lab]
-                ms = model_spec(e.name)
-                params = resolved[lab]
-                pkey = json.dumps(params, sort_keys=True)
-                okey = json.dumps(canonical(dict(spec.options)), sort_keys=True)
-                for task in sw.tasks:
-                    for seed in sw.seeds:
-                        for n_train in sw.n_train:
-                            key = (task, e.name, pkey, seed, n_train, sw.n_test, okey)
-                            slot = merged.get(key)
-                            if slot is None:
-                                merged[key] = slot = dict(
-                                    task=task, model=e.name, label=lab, family=ms.family,
-                                    estimator=ms.estimator, params=params, seed=seed,
-                                    n_train=n_train, n_test=sw.n_test, analyses=set(),
-                                    options=dict(spec.options), plugins=list(spec.plugins),
-                                    overrides=dict(e.params),
-                                    sweeps=[], order=(sw.seeds.index(seed), len(merged)),
-                                    spec=spec.name,
-                                )
-                            elif slot["label"] != lab and slot["spec"] == spec.name:
-                                raise SpecError(
-                                    f"{spec.path}: model labels {slot['label']!r} and {lab!r} "
-                                    "name the same configuration; use one label"
-                                )
-                            slot["analyses"] |= set(sw.analyses)
-                            slot["sweeps"].append(f"{spec.name}/{sw.name}")
-                            for p in spec.plugins:
-                                if p not in slot["plugins"]:
-                                    slot["plugins"].append(p)
-    runs = []
-    for slot in sorted(merged.values(), key=lambda s: s["order"]):
-        slot["options"] = {k: v for k, v in slot["options"].items()
-                           if _option_applies(k, slot["analyses"])}
-        runs.append(RunConfig(
-            task=slot["task"], model=slot["model"], label=slot["label"],
-            family=slot["family"], estimator=slot["estimator"], params=slot["params"],
-            seed=slot["seed"], n_train=slot["n_train"], n_test=slot["n_test"],
-            analyses=tuple(a for a in ANALYSES if a in slot["analyses"]),
-            options=slot["options"], overrides=slot["overrides"],
-            plugins=tuple(slot["plugins"]),
-            sweeps=tuple(dict.fromkeys(slot["sweeps"])),
-        ))
-    return runs
+        for slot in _spec_slots(spec):
+            key = slot.pop("key")
+            have = merged.get(key)
+            if have is None:
+                slot["order"] = (slot["order"], len(merged))
+                merged[key] = have = slot
+            elif have["label"] != slot["label"] and have["spec"] == spec.name:
+                raise SpecError(
+                    f"{spec.path}: model labels {have['label']!r} and {slot['label']!r} "
+                    "name the same configuration; use one label"
+                )
+            have["analyses"] |= slot["analyses"]
+            have["sweeps"] += slot["sweeps"]
+            have["plugins"] += [p for p in slot["plugins"] if p not in have["plugins"]]
+    return [_run_config(s) for s in sorted(merged.values(), key=lambda s: s["order"])]
+
+
+def _spec_slots(spec: ExperimentSpec):
+    """One partial run description per (sweep, model, task, seed, n_train) of a spec."""
+    from ..registry import model_spec
+
+    entries = {e.label: e for e in spec.models}
+    okey = json.dumps(canonical(dict(spec.options)), sort_keys=True)
+    for sw in spec.sweeps:
+        for lab in sw.models:
+            e = entries[lab]
+            ms = model_spec(e.name)
+            pkey = json.dumps(e.resolved, sort_keys=True)
+            for task in sw.tasks:
+                for seed in sw.seeds:
+                    for n_train in sw.n_train:
+                        yield dict(
+                            key=(task, e.name, pkey, seed, n_train, sw.n_test, okey),
+                            task=task, model=e.name, label=lab, family=ms.family,
+                            estimator=ms.estimator, params=dict(e.resolved), seed=seed,
+                            n_train=n_train, n_test=sw.n_test, analyses=set(sw.analyses),
+                            options=dict(spec.options), plugins=list(spec.plugins),
+                            overrides=dict(e.params), sweeps=[f"{spec.name}/{sw.name}"],
+                            order=sw.seeds.index(seed), spec=spec.name,
+                        )
+
+
+def _run_config(slot: dict[str, Any]) -> RunConfig:
+    return RunConfig(
+        task=slot["task"], model=slot["model"], label=slot["label"],
+        family=slot["family"], estimator=slot["estimator"], params=slot["params"],
+        seed=slot["seed"], n_train=slot["n_train"], n_test=slot["n_test"],
+        analyses=tuple(a for a in ANALYSES if a in slot["analyses"]),
+        options={k: v for k, v in slot["options"].items()
+                 if option_applies(k, slot["analyses"])},
+        overrides=slot["overrides"], plugins=tuple(slot["plugins"]),
+        sweeps=tuple(dict.fromkeys(slot["sweeps"])),
+    )
+

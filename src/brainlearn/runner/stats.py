@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,20 +31,16 @@ from typing import Any
 
 import numpy as np
 
+from .._io import atomic_open
+
 __all__ = [
-    "README_END",
-    "README_START",
     "cell_stats",
     "describe",
     "paired_comparisons",
     "summary_markdown",
     "t_quantile",
-    "update_readme",
     "write_stats",
 ]
-
-README_START = "<!-- results:start -->"
-README_END = "<!-- results:end -->"
 
 
 def t_quantile(df: int, q: float = 0.975) -> float:
@@ -143,7 +137,6 @@ STATS_COLUMNS = ["kind", "task", "n_train", "model", "family", "metric", "n", "m
 
 def write_stats(rows: list[dict[str, Any]], path: str | Path) -> Path:
     """results/stats.csv: cell statistics (kind=cell) and paired comparisons (kind=paired)."""
-    path = Path(path)
     out = []
     for metric in ("test_accuracy", "train_accuracy"):
         for c in cell_stats(rows, metric):
@@ -156,17 +149,14 @@ def write_stats(rows: list[dict[str, Any]], path: str | Path) -> Path:
                     "snn_model": p["snn_model"], "mlp_model": p["mlp_model"],
                     "p_value": p["p_value"], "significant": p["significant"],
                     "seeds": p["seeds"]})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=STATS_COLUMNS, extrasaction="ignore")
         w.writeheader()
         for row in out:
             row = dict(row)
             row["seeds"] = " ".join(str(s) for s in row.get("seeds", []))
             w.writerow({k: _fmt_csv(row.get(k)) for k in STATS_COLUMNS})
-    os.replace(tmp, path)
-    return path
+    return Path(path)
 
 
 def _fmt_csv(v):
@@ -196,12 +186,18 @@ def _headline(rows: list[dict]) -> dict[str, int]:
     return best
 
 
-def _sizes_phrase(head: dict[str, int], tasks: list[str]) -> str:
+def _sizes_phrase(head: dict[str, int], tasks: list[str], rows: list[dict]) -> str:
+    """The headline training-set sizes, and the tasks whose data hold fewer rows than
+    asked (their actual size, from the records' ``n_train_actual``)."""
     sizes = {head[t] for t in tasks}
     text = (f"n_train = {sizes.pop()}" if len(sizes) == 1
             else "n_train = " + ", ".join(f"{t} {head[t]}" for t in tasks))
-    if "breast-cancer" in tasks and head["breast-cancer"] > 398:
-        text += " (breast-cancer: all 398 rows of its training part)"
+    for t in tasks:
+        actual = {int(r["n_train_actual"]) for r in rows
+                  if r["task"] == t and int(r["n_train"]) == head[t]
+                  and r.get("n_train_actual") not in (None, "")}
+        if len(actual) == 1 and (n := actual.pop()) < head[t]:
+            text += f" ({t}: all {n} rows of its training part)"
     return text + "."
 
 
@@ -231,7 +227,7 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
         "Mean ± half-width of the 95 % confidence interval over seeds "
         "(Student's t: mean ± t₀.₉₇₅,ₙ₋₁·sd/√n; "
         f"n = {', '.join(map(str, n_seeds))} seeds); " +
-        _sizes_phrase(head, tasks),
+        _sizes_phrase(head, tasks, main),
         "",
         "| task | " + " | ".join(f"{m} ({family[m]})" for m in models) + " |",
         "|---|" + "---|" * len(models),
@@ -305,22 +301,3 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
                 f"{f(med('energy_per_sample_nj'), '.3g')} |"
             )
     return "\n".join(lines) + "\n"
-
-
-def update_readme(readme: str | Path, markdown: str, block: str = "results") -> bool:
-    """Replace the text between ``<!-- {block}:start -->`` and ``<!-- {block}:end -->`` in
-    ``readme`` with ``markdown``; returns whether the file changed.
-
-    Raises ValueError if the markers are missing or out of order.
-    """
-    start, end = f"<!-- {block}:start -->", f"<!-- {block}:end -->"
-    path = Path(readme)
-    text = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"{path}: markers {start} ... {end} not found")
-    new = pattern.sub(lambda _: f"{start}\n{markdown.rstrip()}\n{end}", text, count=1)
-    if new == text:
-        return False
-    path.write_text(new, encoding="utf-8")
-    return True

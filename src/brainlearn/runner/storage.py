@@ -1,18 +1,14 @@
-"""Results on disk: one JSON file per finished run, written atomically; the tidy summary.
+"""Results on disk: one JSON record per finished run, validated on read; the tidy summary.
 
-Layout under an output directory ``DIR``::
+Layout: see :mod:`brainlearn._paths`. Every file is written atomically
+(:mod:`brainlearn._io`), so a process killed at any moment leaves either no record or a
+whole one; stray temporary files are ignored and cleaned up.
 
-    DIR/results/runs/<run-id>.json    one per finished run (complete or with analysis errors)
-    DIR/results/failed/<run-id>.json  the traceback of a run that raised (redone next time)
-    DIR/results/manifest.json         the run ids of the last ``brainlearn run`` (figures use them)
-    DIR/results/summary.csv           tidy, one row per run
-    DIR/results/stats.csv, summary.md statistics (see :mod:`brainlearn.runner.stats`)
-    DIR/figures/                      every figure, PNG + SVG
-
-A record is written to a temporary file in the same directory, flushed to
-disk and renamed over its final name (``os.replace`` is atomic on POSIX), so a
-process killed at any moment leaves either no record or a whole one; stray
-temporary files are ignored and cleaned up.
+Every record is validated when it is read (:func:`record_problems`: its fields, their
+types and ranges, and that its configuration hashes to its name). A record that is not
+valid (undecodable bytes, missing fields, an accuracy of 7.5, ...) is reported, moved
+aside to ``results/invalid/`` (never deleted) and treated as absent, so the next sweep
+redoes its run. A damaged ``manifest.json`` is set aside the same way.
 """
 
 from __future__ import annotations
@@ -21,40 +17,37 @@ import contextlib
 import csv
 import json
 import logging
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .._io import atomic_open, remove_temporaries, write_json_atomic, write_text_atomic
+from .._paths import failed_dir, invalid_dir, manifest_path, results_dir, runs_dir
+
 __all__ = [
     "SUMMARY_COLUMNS",
+    "failed_dir",
+    "invalid_dir",
     "load_manifest",
     "load_records",
     "read_record",
+    "record_problems",
     "record_is_complete",
     "recorded_ids",
     "results_dir",
     "runs_dir",
     "selected_records",
     "summary_rows",
+    "set_aside",
     "write_json_atomic",
     "write_manifest",
     "write_summary_csv",
+    "write_text_atomic",
 ]
 
 log = logging.getLogger(__name__)
-
-
-def results_dir(out: str | Path) -> Path:
-    return Path(out) / "results"
-
-
-def runs_dir(out: str | Path) -> Path:
-    return results_dir(out) / "runs"
-
-
-def failed_dir(out: str | Path) -> Path:
-    return results_dir(out) / "failed"
 
 
 class ResultsBusy(RuntimeError):
@@ -85,50 +78,119 @@ def sweep_lock(out: str | Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_json_atomic(path: str | Path, obj: Any) -> Path:
-    """Write ``obj`` as JSON to ``path`` via a temporary file and ``os.replace``."""
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_count(v: Any, minimum: int = 0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+
+
+#: required top-level fields of a record, with their check
+_FIELDS = {
+    "run_id": lambda v: isinstance(v, str),
+    "config": lambda v: isinstance(v, dict),
+    "task": lambda v: isinstance(v, str) and bool(v),
+    "model": lambda v: isinstance(v, str) and bool(v),
+    "family": lambda v: isinstance(v, str),
+    "seed": _is_count,
+    "n_train": lambda v: _is_count(v, 1),
+    "n_test": lambda v: _is_count(v, 1),
+    "metrics": lambda v: isinstance(v, dict),
+    "analyses": lambda v: isinstance(v, dict),
+    "errors": lambda v: isinstance(v, dict),
+}
+#: optional top-level fields (absent or of this kind)
+_OPTIONAL = {
+    "n_train_actual": lambda v: _is_count(v, 1),
+    "n_test_actual": lambda v: _is_count(v, 1),
+    "history": lambda v: isinstance(v, dict),
+    "ops_per_sample": lambda v: isinstance(v, dict) and all(
+        v2 is None or _is_number(v2) for v2 in v.values()),
+    "timings": lambda v: isinstance(v, dict),
+    "environment": lambda v: isinstance(v, dict),
+}
+
+
+def record_problems(rec: Any, run_id: str | None = None) -> list[str]:
+    """What is wrong with a run record (empty when it is valid): required fields and their
+    types, accuracies in [0, 1], and that its configuration hashes to its ``run_id`` (and to
+    the file's name ``run_id``, when given)."""
+    if not isinstance(rec, dict):
+        return [f"not a JSON object but {type(rec).__name__}"]
+    problems = [f"missing field {k!r}" for k in _FIELDS if k not in rec]
+    problems += [f"field {k!r} has a wrong type or value: {rec[k]!r:.60}"
+                 for k, ok in (*_FIELDS.items(), *_OPTIONAL.items()) if k in rec and not ok(rec[k])]
+    if problems:
+        return problems
+    if run_id is not None and rec["run_id"] != run_id:
+        problems.append(f"run_id {rec['run_id']!r} is not the file's name {run_id!r}")
+    for key in ("test_accuracy", "train_accuracy"):
+        v = rec["metrics"].get(key)
+        if v is None and key == "train_accuracy":
+            continue
+        if not _is_number(v) or not 0.0 <= v <= 1.0:
+            problems.append(f"metrics.{key} must be a number in [0, 1], got {v!r:.60}")
+    from .config import RunConfig
+
+    try:
+        cfg = RunConfig.from_dict(rec["config"])
+        cfg_id = cfg.run_id
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        problems.append(f"config is not a run configuration ({type(exc).__name__}: {exc})")
+    else:
+        if cfg_id != rec["run_id"]:
+            problems.append(f"config hashes to {cfg_id}, not to its run_id {rec['run_id']}")
+        if (cfg.task, cfg.seed, cfg.n_train, cfg.n_test) != (
+                rec["task"], rec["seed"], rec["n_train"], rec["n_test"]):
+            problems.append("task, seed or sizes differ from those of its config")
+    return problems
+
+
+def set_aside(path: str | Path, why: str) -> Path | None:
+    """Move a damaged results file into ``results/invalid/`` (never deleting it; a name
+    already taken there gets a numbered suffix) and report it; returns the new path, or
+    None when it could not be moved (then it is only reported)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=1, sort_keys=True, allow_nan=True)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    try:  # make the rename itself durable
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:  # pragma: no cover - e.g. file systems without directory fsync
-        pass
-    return path
+    target_dir = (path.parent if path.parent.name == "results" else path.parent.parent
+                  ) / "invalid"
+    target = target_dir / path.name
+    n = 1
+    while target.exists():
+        target = target_dir / f"{path.name}.{n}"
+        n += 1
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    except OSError as exc:
+        log.warning("%s is damaged (%s) and could not be moved aside (%s)", path, why,
+                    exc.strerror)
+        return None
+    log.warning("%s is damaged (%s); moved to %s", path, why, target)
+    return target
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-def read_record(path: str | Path) -> dict[str, Any] | None:
-    """A run record, or None (with a warning) if the file is not a valid record."""
+def read_record(path: str | Path, move_invalid: bool = True) -> dict[str, Any] | None:
+    """A valid run record, or None. An invalid one is reported and, with
+    ``move_invalid``, set aside (:func:`set_aside`) so its run is redone."""
     path = Path(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            rec = json.load(fh)
-    except (OSError, json.JSONDecodeError) as exc:
-        log.warning("ignoring unreadable record %s (%s); its run will be redone", path, exc)
+        with open(path, "rb") as fh:
+            rec = json.loads(fh.read().decode("utf-8"))
+        problems = record_problems(rec, run_id=path.stem)
+    except OSError as exc:
+        log.warning("cannot read record %s (%s); its run will be redone", path, exc.strerror)
         return None
-    if not isinstance(rec, dict) or rec.get("run_id") != path.stem:
-        log.warning("ignoring %s: not a run record of this name", path)
-        return None
-    return rec
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        problems = [f"not JSON text: {exc}"]
+    if not problems:
+        return rec
+    why = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+    if move_invalid:
+        set_aside(path, why + "; its run will be redone")
+    else:
+        log.warning("%s is not a valid record (%s); its run will be redone", path, why)
+    return None
 
 
 def record_is_complete(rec: dict[str, Any]) -> bool:
@@ -144,65 +206,68 @@ def _record_paths(out: str | Path) -> list[Path]:
 
 def clean_temporaries(out: str | Path) -> int:
     """Remove temporary files left by a killed writer; returns how many."""
-    n = 0
-    for d in (runs_dir(out), failed_dir(out), results_dir(out)):
-        if d.is_dir():
-            for p in d.glob(".*.tmp"):
-                try:
-                    p.unlink()
-                    n += 1
-                except OSError:  # pragma: no cover
-                    pass
-    return n
+    return remove_temporaries(runs_dir(out), failed_dir(out), results_dir(out))
 
 
-def load_records(out: str | Path, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """Every valid record under ``out`` (or only those with the given ids), by run id."""
+def load_records(out: str | Path, ids: Iterable[str] | None = None,
+                 move_invalid: bool = True) -> list[dict[str, Any]]:
+    """Every valid record under ``out`` (or only those with the given ids), by run id;
+    invalid ones are reported (and set aside, with ``move_invalid``)."""
     wanted = set(ids) if ids is not None else None
     recs = []
     for p in _record_paths(out):
         if wanted is not None and p.stem not in wanted:
             continue
-        rec = read_record(p)
+        rec = read_record(p, move_invalid)
         if rec is not None:
             recs.append(rec)
     return recs
 
 
-def recorded_ids(out: str | Path, complete_only: bool = True) -> set[str]:
-    """Ids of the runs already recorded (by default only those without analysis errors)."""
-    if not complete_only:
-        return {p.stem for p in _record_paths(out)}
-    ids = set()
-    for p in _record_paths(out):
-        rec = read_record(p)
-        if rec is not None and record_is_complete(rec):
-            ids.add(p.stem)
-    return ids
+def recorded_ids(out: str | Path, complete_only: bool = True,
+                 move_invalid: bool = True) -> set[str]:
+    """Ids of the runs validly recorded (by default only those without analysis errors)."""
+    return {r["run_id"] for r in load_records(out, move_invalid=move_invalid)
+            if record_is_complete(r) or not complete_only}
 
 
 def write_manifest(out: str | Path, specs: list[str], run_ids: list[str]) -> Path:
-    return write_json_atomic(results_dir(out) / "manifest.json",
-                             {"specs": specs, "run_ids": list(run_ids)})
+    return write_json_atomic(manifest_path(out), {"specs": specs, "run_ids": list(run_ids)})
 
 
-def load_manifest(out: str | Path) -> dict[str, Any] | None:
-    p = results_dir(out) / "manifest.json"
+def load_manifest(out: str | Path, move_invalid: bool = True) -> dict[str, Any] | None:
+    """The last run's manifest, or None when there is none or it is damaged (a damaged one
+    is reported and, with ``move_invalid``, set aside; the figures then use every record)."""
+    p = manifest_path(out)
     if not p.is_file():
         return None
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        log.warning("ignoring unreadable %s", p)
+        m = json.loads(p.read_bytes().decode("utf-8"))
+        ok = (isinstance(m, dict) and isinstance(m.get("run_ids"), list)
+              and all(isinstance(i, str) for i in m["run_ids"])
+              and isinstance(m.get("specs", []), list))
+        why = "" if ok else "not a manifest (an object with a list of run_ids)"
+    except OSError as exc:
+        log.warning("cannot read %s (%s); using every record", p, exc.strerror)
         return None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        why = f"not JSON text: {exc}"
+    if not why:
+        return m
+    if move_invalid:
+        set_aside(p, why + "; using every record")
+    else:
+        log.warning("%s is damaged (%s); using every record", p, why)
+    return None
 
 
-def selected_records(out: str | Path, use_all: bool = False) -> list[dict[str, Any]]:
+def selected_records(out: str | Path, use_all: bool = False,
+                     move_invalid: bool = True) -> list[dict[str, Any]]:
     """The records the figures and tables describe: those of the last run's manifest
     (all records if there is no manifest or ``use_all``)."""
-    manifest = None if use_all else load_manifest(out)
+    manifest = None if use_all else load_manifest(out, move_invalid)
     ids = manifest["run_ids"] if manifest else None
-    return load_records(out, ids)
+    return load_records(out, ids, move_invalid)
 
 
 # ---------------------------------------------------------------------- summary.csv
@@ -261,16 +326,12 @@ def _scale(v, factor):
 
 def write_summary_csv(records: Iterable[dict[str, Any]], path: str | Path) -> Path:
     rows = summary_rows(records)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with atomic_open(path, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
         w.writeheader()
         for row in rows:
             w.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    os.replace(tmp, path)
-    return path
+    return Path(path)
 
 
 def read_summary_csv(path: str | Path) -> list[dict[str, Any]]:

@@ -1,0 +1,72 @@
+"""Where brainlearn keeps things on disk: one function per location.
+
+Under an output directory ``DIR`` (``brainlearn run --out DIR``)::
+
+    DIR/results/runs/<run-id>.json    one record per finished run
+    DIR/results/failed/<run-id>.json  the traceback of a run that raised (redone next time)
+    DIR/results/invalid/              records or manifests that failed validation, set aside
+    DIR/results/manifest.json         the run ids of the last ``brainlearn run``
+    DIR/figures/                      every figure, PNG + SVG
+    DIR/.brainlearn_cache/            compiled Brian2 programs of the sweep's workers
+                                      (unless $BRAINLEARN_CACHE names another place)
+
+Outside a sweep, compiled programs live under :func:`cache_home` (``$BRAINLEARN_CACHE``,
+else ``~/.cache/brainlearn``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "CACHE_ENV",
+    "cache_home",
+    "failed_dir",
+    "figures_dir",
+    "invalid_dir",
+    "manifest_path",
+    "results_dir",
+    "runs_dir",
+    "sweep_cache_root",
+]
+
+#: environment variable naming the directory of compiled Brian2 programs
+CACHE_ENV = "BRAINLEARN_CACHE"
+
+
+def cache_home() -> Path:
+    """The build cache of this process: ``$BRAINLEARN_CACHE``, else ``~/.cache/brainlearn``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "brainlearn"
+
+
+def sweep_cache_root(out: str | os.PathLike) -> Path:
+    """The build cache of a sweep into ``out``: ``$BRAINLEARN_CACHE``, else
+    ``out/.brainlearn_cache`` (so a results directory carries its own builds)."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path(out) / ".brainlearn_cache"
+
+
+def results_dir(out: str | os.PathLike) -> Path:
+    return Path(out) / "results"
+
+
+def runs_dir(out: str | os.PathLike) -> Path:
+    return results_dir(out) / "runs"
+
+
+def failed_dir(out: str | os.PathLike) -> Path:
+    return results_dir(out) / "failed"
+
+
+def invalid_dir(out: str | os.PathLike) -> Path:
+    return results_dir(out) / "invalid"
+
+
+def manifest_path(out: str | os.PathLike) -> Path:
+    return results_dir(out) / "manifest.json"
+
+
+def figures_dir(out: str | os.PathLike) -> Path:
+    return Path(out) / "figures"

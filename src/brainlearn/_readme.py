@@ -1,0 +1,70 @@
+"""Generated blocks of a README: text between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``.
+
+One parser for every block (the results tables, the speed figures, the spiking targets):
+:func:`find_block` locates a block, :func:`replace_block` swaps its content, and
+:func:`update_readme` rewrites the file (atomically) only when something changed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ._io import write_text_atomic
+
+__all__ = ["check_block", "find_block", "markers", "replace_block", "update_readme"]
+
+
+def markers(block: str) -> tuple[str, str]:
+    """The start and end markers of ``block``."""
+    return f"<!-- {block}:start -->", f"<!-- {block}:end -->"
+
+
+def find_block(text: str, block: str) -> tuple[int, int] | None:
+    """``(start, end)`` offsets of the block's content (between its markers), or None when
+    the markers are missing or out of order."""
+    start_m, end_m = markers(block)
+    i = text.find(start_m)
+    if i < 0:
+        return None
+    j = text.find(end_m, i + len(start_m))
+    if j < 0:
+        return None
+    return i + len(start_m), j
+
+
+def replace_block(text: str, block: str, content: str) -> str:
+    """``text`` with the content of ``block`` replaced by ``content`` (on its own lines).
+
+    Raises ValueError if the markers are missing or out of order.
+    """
+    span = find_block(text, block)
+    if span is None:
+        start_m, end_m = markers(block)
+        raise ValueError(f"markers {start_m} ... {end_m} not found")
+    a, b = span
+    return f"{text[:a]}\n{content.rstrip()}\n{text[b:]}"
+
+
+def check_block(readme: str | os.PathLike, block: str = "results") -> None:
+    """Raise OSError if ``readme`` cannot be read, ValueError (naming the file) if it has
+    no ``block``."""
+    path = Path(readme)
+    if find_block(path.read_text(encoding="utf-8"), block) is None:
+        start_m, end_m = markers(block)
+        raise ValueError(f"{path}: markers {start_m} ... {end_m} not found")
+
+
+def update_readme(readme: str | os.PathLike, markdown: str, block: str = "results") -> bool:
+    """Replace the content of ``block`` in the file ``readme`` with ``markdown``; returns
+    whether the file changed. Raises ValueError (naming the file) if the markers are missing."""
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    try:
+        new = replace_block(text, block, markdown)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    if new == text:
+        return False
+    write_text_atomic(path, new)
+    return True
