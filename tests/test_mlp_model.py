@@ -370,3 +370,56 @@ def test_mlp_wide_accuracy(task):
     split = load_task(task, n_train=1000, n_test=1000, seed=1)
     m = make_model("mlp-wide", random_state=1).fit(split.X_train, split.y_train)
     assert m.score(split.X_test, split.y_test) >= 0.97
+
+
+# ---------------------------------------------------------------------------- property-based
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.sampled_from(["relu", "tanh", "sigmoid", "adam", "sgd", (5,), (3, 2), (), [4], "gelu"]),
+    st.lists(st.integers(-2, 5), max_size=3).map(tuple),
+)
+_PARAMS = [
+    "hidden_layer_sizes", "activation", "optimizer", "learning_rate", "momentum", "epochs",
+    "batch_size", "random_state",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(_PARAMS), value=_VALUES)
+def test_any_hyperparameter_value_is_accepted_or_named(name, value):
+    m = MLPClassifier(**{name: value})
+    try:
+        m._check_hyperparameters()
+    except ValueError as exc:
+        assert name in str(exc) or name.split("_")[0] in str(exc), str(exc)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    k=st.integers(2, 6),
+    kind=st.sampled_from(["int", "str", "float"]),
+    seed=st.integers(0, 2**16),
+)
+def test_any_labels_of_one_type_fit_and_come_back(k, kind, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.choice(1000, size=k, replace=False)
+    # floats must be integral: scikit-learn reads other floats as a regression target
+    strings = np.array([f"c{v}" for v in values])
+    labels = {"int": values, "str": strings, "float": values * 1.0}[kind]
+    y = labels[np.arange(5 * k) % k]
+    X = rng.random((5 * k, 3))
+    m = MLPClassifier(epochs=2, random_state=seed).fit(X, y)
+    assert m.classes_.tolist() == sorted(labels.tolist())
+    assert m.predict_proba(X).shape == (5 * k, k)
+    assert set(m.predict(X).tolist()) <= set(labels.tolist())
+    mixed = list(y[:-1]) + (["z"] if kind != "str" else [3])
+    with pytest.raises(ValueError, match="mixes strings and numbers"):
+        MLPClassifier(epochs=1).fit(X, np.array(mixed, dtype=object))

@@ -203,11 +203,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ``fit`` calls it first; the runner calls it on a freshly made model so that a
         bad value in an experiment spec is an error before anything runs.
         """
-        if self.activation not in K.ACTIVATIONS:
+        if not isinstance(self.activation, str) or self.activation not in K.ACTIVATIONS:
             raise ValueError(
                 f"unknown activation {self.activation!r}; valid: {', '.join(K.ACTIVATIONS)}"
             )
-        if self.optimizer not in K.OPTIMIZERS:
+        if not isinstance(self.optimizer, str) or self.optimizer not in K.OPTIMIZERS:
             raise ValueError(
                 f"unknown optimizer {self.optimizer!r}; valid: {', '.join(K.OPTIMIZERS)}"
             )
