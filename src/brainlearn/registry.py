@@ -262,7 +262,8 @@ register_model(
     "mlp",
     _MLP,
     "The classic Keras example: 2-5-1, relu hidden, sigmoid output, Adam (lr 1e-3), "
-    "binary cross-entropy, 100 epochs, batch 32.",
+    "binary cross-entropy, 100 epochs, batch 32 (K > 2 classes: K softmax outputs, "
+    "categorical cross-entropy).",
     hidden_layer_sizes=(5,),
     activation="relu",
     optimizer="adam",
@@ -279,7 +280,8 @@ register_model(
     "Chosen as the smallest of the configurations tried (2x32 and 2x64 units, lr "
     "3e-3..1e-2, 150-300 epochs, relu/tanh) whose mean test accuracy over 5 seeds "
     "(n_train = n_test = 1000) clears 0.97 on linear, xor, circle and moons with "
-    "margin; a fit of 1000 samples takes well under 0.5 s.",
+    "margin; a fit of 1000 samples takes well under 0.5 s. K > 2 classes: K softmax "
+    "outputs, categorical cross-entropy.",
     hidden_layer_sizes=(32, 32),
     activation="relu",
     optimizer="adam",
