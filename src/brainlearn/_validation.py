@@ -38,11 +38,15 @@ def check_label_types(y, what: str = "y") -> None:
     them is silently turned into strings by numpy (``1`` would come back as ``"1"``), so
     they are refused whatever container holds them.
     """
-    if isinstance(y, np.ndarray) and y.dtype != object:
-        return  # one numpy dtype: one kind of label
-    dtype = getattr(y, "dtype", None)
+    dtype = getattr(y, "dtype", None)  # a numpy array, a pandas Series, ...
     if dtype is not None and dtype != np.dtype(object):
-        return  # e.g. a typed pandas Series
+        return  # one typed array: one kind of label
+    if dtype is None:
+        try:
+            if np.asarray(y).dtype.kind not in "OSU":
+                return  # a list of numbers (or bools) only
+        except (TypeError, ValueError):
+            pass
     try:
         values = np.asarray(y, dtype=object).ravel()
     except (TypeError, ValueError):  # ragged nesting; validate_data names the shape problem
