@@ -3,41 +3,20 @@ overrides, checked without data, and their resolved hyperparameters."""
 
 from __future__ import annotations
 
-import copy
 import inspect
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["build_model", "check_model", "hyperparameters", "resolved_params"]
-
-
-def resolved_params(name: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """The registry's parameters of model ``name`` deep-merged with ``overrides``."""
-    from .. import registry
-
-    fn = getattr(registry, "resolved_params", None)
-    if fn is not None:
-        return fn(name, dict(overrides))
-    # --- SHIM: delete from here once registry.resolved_params (branch mlp-k) is merged ---
-    def merge(base: Any, over: Any) -> Any:
-        if isinstance(base, Mapping) and isinstance(over, Mapping):
-            out = dict(base)
-            for k, v in over.items():
-                out[k] = merge(base[k], v) if k in base else v
-            return out
-        return over
-
-    return copy.deepcopy(merge(dict(registry.model_spec(name).params), dict(overrides)))
-    # --- end of SHIM ---
+__all__ = ["build_model", "check_model", "hyperparameters"]
 
 
 def build_model(name: str, overrides: Mapping[str, Any], **extra: Any):
-    """A fresh estimator of registry model ``name`` with ``overrides`` (deep-merged) and
-    ``extra`` (e.g. ``random_state``) applied."""
-    from ..registry import model_spec
+    """A fresh estimator of registry model ``name`` with ``overrides`` (deep-merged into the
+    registry's values by :func:`brainlearn.registry.resolved_params`) and ``extra`` (e.g.
+    ``random_state``) applied."""
+    from ..registry import make_model
 
-    cls = model_spec(name).estimator_class()
-    return cls(**resolved_params(name, overrides), **extra)
+    return make_model(name, **dict(overrides), **extra)
 
 
 def check_model(est) -> None:
