@@ -147,6 +147,23 @@ for _s in [
 ]:
     _REGISTRY[_s.name] = _s
 
+# --- spiking, trained by backprop through time (surrogate gradients; issue 13) -------
+_REGISTRY["snn-surrogate"] = _spec(
+    "snn-surrogate",
+    "snn-backprop",
+    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
+    "The spiking network of snn-stdp (Gaussian receptive-field afferents, 200 current-based "
+    "LIF neurons, NetworkParams constants, dt 0.5 ms, 50 ms presentations) trained by "
+    "backprop through time with a fast-sigmoid surrogate gradient: softmax cross-entropy on "
+    "the time-averaged potentials of non-spiking leaky readout units, Adam, batch 32.",
+    n_hidden=200,
+    init_gain=2.0,
+    surrogate_steepness=1.0,
+    learning_rate=3e-2,
+    epochs=30,
+    batch_size=32,
+)
+
 
 def _register(spec: ModelSpec) -> None:
     if spec.name in _REGISTRY:

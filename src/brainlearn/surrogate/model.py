@@ -513,21 +513,27 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ inference
 
-    def decision_function(self, X) -> np.ndarray:
-        """Logits :math:`z` (time-averaged readout potentials plus bias, mV), (n, K)."""
-        X = check_predict_data(self, X)
+    def _logits(self, X) -> np.ndarray:
+        X = check_predict_data(self, X)  # validates X and that the model is fitted
         return self._run_predict(self._rates(X))[0]
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits :math:`z` (time-averaged readout potentials plus bias, mV), (n, K); for
+        two classes, as scikit-learn's convention, the 1-D ``z_1 - z_0``."""
+        z = self._logits(X)
+        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
 
     def predict_proba(self, X) -> np.ndarray:
         """``softmax`` of the logits, shape (n_samples, K) in the order of ``classes_``."""
-        z = self.decision_function(X)
+        z = self._logits(X)
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
         """The class of the largest logit (ties: the first of ``classes_``)."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        z = self._logits(X)
+        return self.classes_[np.argmax(z, axis=1)]
 
     # ------------------------------------------------------------------ analyses
 
