@@ -70,6 +70,18 @@ def test_same_random_state_gives_bit_identical_models(linear, fitted):
     assert not np.array_equal(other.weights_[PRE], fitted.weights_[PRE])
 
 
+def test_cosine_schedule_anneals_the_step_size(linear):
+    one = [fast(epochs=1, lr_schedule=s).fit(linear.X_train, linear.y_train) for s in
+           ("constant", "cosine")]
+    # the first epoch runs at the full step size under both schedules
+    np.testing.assert_array_equal(one[0].weights_[PRE], one[1].weights_[PRE])
+    const, cos = (fast(lr_schedule=s).fit(linear.X_train, linear.y_train) for s in
+                  ("constant", "cosine"))
+    moved = [np.abs(m.weight_history_[2][PRE] - m.weight_history_[1][PRE]).mean()
+             for m in (const, cos)]
+    assert moved[1] < 0.5 * moved[0]  # the last of 3 epochs runs at a quarter of the step
+
+
 def test_generator_random_state_is_used_not_stored(linear):
     a = fast(random_state=np.random.default_rng(3)).fit(linear.X_train, linear.y_train)
     b = fast(random_state=np.random.default_rng(3)).fit(linear.X_train, linear.y_train)
@@ -211,6 +223,7 @@ def test_pickle_round_trip(linear, fitted):
         (dict(init_gain=float("nan")), "init_gain"),
         (dict(learning_rate=-1.0), "learning_rate"),
         (dict(detach_reset="yes"), "detach_reset"),
+        (dict(lr_schedule="step"), "lr_schedule"),
         (dict(epochs=0), "epochs"),
         (dict(batch_size=True), "batch_size"),
         (dict(random_state="seed"), "random_state"),

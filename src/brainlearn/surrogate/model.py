@@ -54,6 +54,7 @@ USED_NETWORK_PARAMS = (
 )
 
 ENCODINGS = ("population", "rate")
+LR_SCHEDULES = ("constant", "cosine")
 
 #: training rows used to scale the initial readout weights
 _INIT_ROWS = 256
@@ -170,6 +171,10 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         Spread of the initial input drive in thresholds (> 0).
     learning_rate : float, default=1e-2
         Adam step size (> 0), in units of the initial weight spread.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"``: the step size of epoch :math:`e` (0-based) of :math:`E` is
+        ``learning_rate`` :math:`\cdot \tfrac12 (1 + \cos(\pi e / E))` (cosine annealing
+        without restarts, Loshchilov & Hutter 2017), so the last epochs fine-tune.
     epochs : int, default=30
         Passes over the training set (>= 1).
     batch_size : int, default=32
@@ -227,6 +232,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         detach_reset=False,
         init_gain=1.0,
         learning_rate=1e-2,
+        lr_schedule="constant",
         epochs=30,
         batch_size=32,
         random_state=None,
@@ -239,6 +245,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         self.detach_reset = detach_reset
         self.init_gain = init_gain
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.epochs = epochs
         self.batch_size = batch_size
         self.random_state = random_state
@@ -291,6 +298,10 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
             v = getattr(self, name)
             if not _is_real(v) or not np.isfinite(v) or v <= 0:
                 raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"unknown lr_schedule {self.lr_schedule!r}; valid: {', '.join(LR_SCHEDULES)}"
+            )
         if not isinstance(self.detach_reset, bool | np.bool_):
             raise ValueError(f"detach_reset must be a bool, got {self.detach_reset!r}")
         if not _is_int(self.epochs) or self.epochs < 1:
@@ -469,13 +480,16 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         W_out_e = np.empty((H, n_cls))
         b_e = np.empty(n_cls)
         for epoch in range(epochs):
+            lr = float(self.learning_rate)
+            if self.lr_schedule == "cosine":
+                lr *= 0.5 * (1.0 + np.cos(np.pi * epoch / epochs))
             order = rng.permutation(n).astype(np.int64)
             ph = rng.random((n, n_aff))
             status, step, loss, acc = K.train_epoch(
                 theta, scales, n_aff, H, n_cls, rates, y_idx, order, ph, int(self.batch_size),
                 dt_s, alpha, beta, c, net.v_th_mv, net.v_reset_mv,
                 float(self.surrogate_steepness), bool(self.detach_reset), kappa,
-                float(self.learning_rate), m, v, step,
+                lr, m, v, step,
             )
             if status != K.OK:
                 for attr in ("classes_", "net_params_", "phases_"):
