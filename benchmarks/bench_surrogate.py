@@ -12,6 +12,9 @@ recorded before and after each timed call, since this machine is shared.
   kernels are loaded from their cache; the Brian2 program is built before timing);
 - ``predict_us_per_sample``: one ``predict`` of the 1000 test samples (one batched call),
   divided by 1000;
+- both as wall-clock time and as CPU time (this process plus its finished child processes,
+  where the Brian2 standalone program runs): on a loaded machine the CPU time is the
+  steadier measure of the work, the wall time what a user waits;
 - targets of issue 13 for ``snn-surrogate``: fit under 30 s on one core, prediction under
   50 us per sample.
 
@@ -33,6 +36,7 @@ for _var in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MK
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -53,11 +57,19 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def _timed(fn) -> tuple[float, list[float], list[float]]:
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished child processes (the Brian2
+    standalone program runs as a child)."""
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ch.ru_utime + ch.ru_stime
+
+
+def _timed(fn) -> tuple[float, float, list[float], list[float]]:
+    """(wall s, CPU s, load before, load after) of ``fn()``."""
     before = _load()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     fn()
-    return time.perf_counter() - t, before, _load()
+    return time.perf_counter() - t, _cpu() - c, before, _load()
 
 
 def _warm_up(name: str, split) -> None:
@@ -86,14 +98,15 @@ def main(argv=None) -> dict:
     for name in MODELS:
         _warm_up(name, split)
 
-    runs = {name: {"fit": [], "predict": [], "accuracy": [], "fit_load": [],
-                   "predict_load": []} for name in MODELS}
+    runs = {name: {"fit": [], "fit_cpu": [], "predict": [], "predict_cpu": [], "accuracy": [],
+                   "fit_load": [], "predict_load": []} for name in MODELS}
     fitted = {}
     for r in range(args.repeats):
         for name in MODELS:
             m = make_model(name, random_state=r)
-            dt, before, after = _timed(lambda m=m: m.fit(split.X_train, split.y_train))
+            dt, cpu, before, after = _timed(lambda m=m: m.fit(split.X_train, split.y_train))
             runs[name]["fit"].append(dt)
+            runs[name]["fit_cpu"].append(cpu)
             runs[name]["fit_load"].append({"before": before, "after": after})
             runs[name]["accuracy"].append(float(m.score(split.X_test, split.y_test)))
             fitted[name] = m
@@ -101,8 +114,9 @@ def main(argv=None) -> dict:
     for _ in range(args.predict_repeats):
         for name in MODELS:
             m = fitted[name]
-            dt, before, after = _timed(lambda m=m: m.predict(split.X_test))
+            dt, cpu, before, after = _timed(lambda m=m: m.predict(split.X_test))
             runs[name]["predict"].append(1e6 * dt / N)
+            runs[name]["predict_cpu"].append(1e6 * cpu / N)
             runs[name]["predict_load"].append({"before": before, "after": after})
 
     models = {}
@@ -118,9 +132,11 @@ def main(argv=None) -> dict:
             "fit_s_median": fit_med,
             "fit_s_all": runs[name]["fit"],
             "fit_s_per_epoch": fit_med / epochs,
+            "fit_cpu_s_median": statistics.median(runs[name]["fit_cpu"]),
             "fit_load_avg": runs[name]["fit_load"],
             "predict_us_per_sample_median": statistics.median(runs[name]["predict"]),
             "predict_us_per_sample_all": runs[name]["predict"],
+            "predict_cpu_us_per_sample_median": statistics.median(runs[name]["predict_cpu"]),
             "predict_load_avg": runs[name]["predict_load"],
             "accuracy_all": runs[name]["accuracy"],
             "ops_per_sample": {k: float(v) for k, v in m.ops_per_sample(split.X_test).items()},

@@ -164,7 +164,10 @@ def test_readout_kernel_is_the_time_averaged_impulse_response():
 def test_regular_events_against_twin():
     rates, phases, *_ = tiny(B=7, n_aff=9)
     rates[0, :3] = 0.0
-    rates[1, 0] = 2000.0  # one spike per step exactly
+    rates[1, 0] = 1999.0  # a spike in nearly every step
+    # far tails of the receptive fields, with phases next to 1 (row 1 uses phase row 5)
+    rates[1, 1:5] = [1e-300, 1e-20, 5e-324, 1.0]
+    phases[5, 1:5] = [1 - 2**-53, 0.999999, 0.5, 1 - 2**-53]
     rows = np.array([3, 0, 1, 6], dtype=np.int64)
     prow = np.array([2, 2, 5, 0], dtype=np.int64)
     T = 60

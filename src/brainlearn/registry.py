@@ -160,6 +160,7 @@ _REGISTRY["snn-surrogate"] = _spec(
     init_gain=2.0,
     surrogate_steepness=1.0,
     learning_rate=3e-2,
+    lr_schedule="cosine",
     epochs=30,
     batch_size=32,
 )

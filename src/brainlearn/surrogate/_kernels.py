@@ -154,6 +154,10 @@ def _surrogate(x, gamma):
 def regular_events(rates, rows, phases, phase_rows, dt_s, n_steps):
     """Compressed-row afferent spikes of a batch (module docstring).
 
+    The k-th spike of an afferent (k = 1, 2, ...) falls in the step ``t`` where
+    ``phi + p (t + 1)`` first reaches ``k``, ``t_k = ceil((k - phi) / p) - 1``: the rule of
+    the module docstring, computed per spike instead of per step.
+
     Parameters
     ----------
     rates : (n, n_aff) rates in Hz; row ``rows[b]`` is batch sample ``b``.
@@ -167,24 +171,25 @@ def regular_events(rates, rows, phases, phase_rows, dt_s, n_steps):
     """
     B = rows.shape[0]
     n_aff = rates.shape[1]
-    counts = np.zeros(B * n_steps + 1, dtype=np.int64)
+    ptr = np.zeros(B * n_steps + 1, dtype=np.int64)
     for b in range(B):
         r = rows[b]
         pr = phase_rows[b]
         for i in range(n_aff):
             p = rates[r, i] * dt_s
+            if p <= 0.0:
+                continue
             phi = phases[pr, i]
-            if math.floor(phi + p * n_steps) < 1.0:
-                continue  # silent in this presentation
-            prev = math.floor(phi)
-            for t in range(n_steps):
-                cur = math.floor(phi + p * (t + 1))
-                if cur > prev:
-                    counts[b * n_steps + t + 1] += 1
-                prev = cur
-    for k in range(1, counts.shape[0]):
-        counts[k] += counts[k - 1]
-    ptr = counts
+            k = 1.0
+            while True:
+                tf = np.ceil((k - phi) / p) - 1.0  # a float: no int64 overflow for tiny p
+                if tf >= n_steps:
+                    break
+                t = int(tf)
+                ptr[b * n_steps + t + 1] += 1
+                k += 1.0
+    for q in range(1, ptr.shape[0]):
+        ptr[q] += ptr[q - 1]
     idx = np.empty(ptr[-1], dtype=np.int64)
     fill = ptr[:-1].copy()
     for b in range(B):
@@ -192,17 +197,19 @@ def regular_events(rates, rows, phases, phase_rows, dt_s, n_steps):
         pr = phase_rows[b]
         for i in range(n_aff):
             p = rates[r, i] * dt_s
-            phi = phases[pr, i]
-            if math.floor(phi + p * n_steps) < 1.0:
+            if p <= 0.0:
                 continue
-            prev = math.floor(phi)
-            for t in range(n_steps):
-                cur = math.floor(phi + p * (t + 1))
-                if cur > prev:
-                    k = b * n_steps + t
-                    idx[fill[k]] = i
-                    fill[k] += 1
-                prev = cur
+            phi = phases[pr, i]
+            k = 1.0
+            while True:
+                tf = np.ceil((k - phi) / p) - 1.0  # a float: no int64 overflow for tiny p
+                if tf >= n_steps:
+                    break
+                t = int(tf)
+                q = b * n_steps + t
+                idx[fill[q]] = i
+                fill[q] += 1
+                k += 1.0
     return ptr, idx
 
 

@@ -167,11 +167,11 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         peak at :math:`|v - v_{th}| = 1/\gamma`.
     detach_reset : bool, default=False
         Leave the reset out of the backward pass (Zenke & Vogels 2021 [3]_).
-    init_gain : float, default=1.0
+    init_gain : float, default=2.0
         Spread of the initial input drive in thresholds (> 0).
-    learning_rate : float, default=1e-2
+    learning_rate : float, default=3e-2
         Adam step size (> 0), in units of the initial weight spread.
-    lr_schedule : {"constant", "cosine"}, default="constant"
+    lr_schedule : {"constant", "cosine"}, default="cosine"
         ``"cosine"``: the step size of epoch :math:`e` (0-based) of :math:`E` is
         ``learning_rate`` :math:`\cdot \tfrac12 (1 + \cos(\pi e / E))` (cosine annealing
         without restarts, Loshchilov & Hutter 2017), so the last epochs fine-tune.
@@ -230,9 +230,9 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         network_params=None,
         surrogate_steepness=1.0,
         detach_reset=False,
-        init_gain=1.0,
-        learning_rate=1e-2,
-        lr_schedule="constant",
+        init_gain=2.0,
+        learning_rate=3e-2,
+        lr_schedule="cosine",
         epochs=30,
         batch_size=32,
         random_state=None,
