@@ -19,8 +19,8 @@ readout units, simulated for ``T`` steps of ``dt`` per presentation, state reset
     c = \frac{\tau_e}{\tau_e - \tau_m}(\alpha - \beta)
     \quad(c = \tfrac{dt}{\tau}\beta \text{ if } \tau_e = \tau_m),
 
-and every step ``t = 0 .. T-1`` runs in Brian2's order (state update, threshold, reset,
-synaptic propagation)::
+and every step ``t = 0 .. T-1`` runs in the order of Brian2's schedule (state update,
+threshold, then synaptic propagation and reset, which touch different variables)::
 
     v[t]  = beta * vr[t-1] + c * g[t-1]                    (vr[-1] = g[-1] = 0)
     s[t]  = H(v[t] - v_th)                                 (spike; H = Heaviside, H(0) = 0)
