@@ -1,6 +1,9 @@
 """SurrogateSpikingClassifier: sklearn contract, K classes, determinism, analyses, learning."""
 
+import hashlib
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -80,6 +83,23 @@ def test_cosine_schedule_anneals_the_step_size(linear):
     moved = [np.abs(m.weight_history_[2][PRE] - m.weight_history_[1][PRE]).mean()
              for m in (const, cos)]
     assert moved[1] < 0.5 * moved[0]  # the last of 3 epochs runs at a quarter of the step
+
+
+_FIT_IN_FRESH_PROCESS = """
+import hashlib
+from brainlearn import load_task
+from brainlearn.surrogate.model import SurrogateSpikingClassifier
+s = load_task("linear", n_train=300, n_test=300, seed=0)
+m = SurrogateSpikingClassifier(n_hidden=30, epochs=3, learning_rate=0.03, init_gain=2.0,
+                               random_state=0).fit(s.X_train, s.y_train)
+print(hashlib.sha256(m.weights_["afferent->interneuron"].tobytes()).hexdigest())
+"""
+
+
+def test_a_fresh_process_trains_the_same_weights(fitted):
+    out = subprocess.run([sys.executable, "-c", _FIT_IN_FRESH_PROCESS], capture_output=True,
+                         text=True, check=True).stdout.split()[-1]
+    assert out == hashlib.sha256(fitted.weights_[PRE].tobytes()).hexdigest()
 
 
 def test_generator_random_state_is_used_not_stored(linear):
