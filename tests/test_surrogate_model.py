@@ -269,8 +269,10 @@ def test_bad_data_and_eval_set(linear):
         fast().fit(linear.X_train[:10], np.zeros(10))
     with pytest.raises(ValueError, match="eval_set"):
         fast().fit(linear.X_train, linear.y_train, eval_set=(linear.X_test,))
+    clf = fast()
     with pytest.raises(ValueError, match="not seen"):
-        fast().fit(linear.X_train, linear.y_train, eval_set=(linear.X_test, linear.y_test + 5))
+        clf.fit(linear.X_train, linear.y_train, eval_set=(linear.X_test, linear.y_test + 5))
+    assert not [k for k in vars(clf) if k.endswith("_") and k != "n_features_in_"]
     with pytest.raises(NotFittedError):
         fast().predict(linear.X_test)
 

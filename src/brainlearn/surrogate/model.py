@@ -430,12 +430,11 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         X, _, classes, y_idx = self._check_fit_data(X, y)
         X = _plain(X)
         net = self._net()
-        classes_ = classes
         rng = np.random.default_rng(self.random_state)
         encoder = self._encoder(net)
         rates = _plain(encoder.rates(X))
         n, n_aff = rates.shape
-        H, n_cls = int(self.n_hidden), len(classes_)
+        H, n_cls = int(self.n_hidden), len(classes)
         alpha, beta, c, kappa = self._constants(net)
         dt_s = net.dt_ms * 1e-3
 
@@ -460,10 +459,26 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
             "interneuron->efferent": s_out * theta_out,
         }
 
-        # state needed by the prediction helpers during training (eval_set)
-        self.classes_ = classes_
+        # state needed by the prediction helpers during training (eval_set); removed again
+        # if the fit does not complete, so fitted state exists only after a completed fit
+        self.classes_ = classes
         self.net_params_ = net
         self.phases_ = phases
+        try:
+            self._train(rates, y_idx, eval_set, theta, scales, initial, rng)
+        except BaseException:
+            for attr in ("classes_", "net_params_", "phases_"):
+                self.__dict__.pop(attr, None)
+            raise
+        return self
+
+    def _train(self, rates, y_idx, eval_set, theta, scales, initial, rng) -> None:
+        """The epochs of :meth:`fit`; sets the fitted attributes when they complete."""
+        net = self.net_params_
+        n, n_aff = rates.shape
+        H, n_cls = int(self.n_hidden), len(self.classes_)
+        alpha, beta, c, kappa = self._constants(net)
+        dt_s = net.dt_ms * 1e-3
         if eval_set is not None:
             X_ev, y_ev = self._check_eval_set(eval_set)
             rates_ev = self._rates(X_ev)
@@ -492,8 +507,6 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
                 lr, m, v, step,
             )
             if status != K.OK:
-                for attr in ("classes_", "net_params_", "phases_"):
-                    self.__dict__.pop(attr, None)
                 raise FloatingPointError(
                     f"training diverged in epoch {epoch + 1} of {epochs}: the loss or a "
                     f"weight became NaN/inf (learning_rate={self.learning_rate!r}); "
@@ -523,7 +536,6 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         self.n_updates_ = int(step)
         self.dt_ms_ = float(net.dt_ms)
         self.presentation_ms_ = float(net.presentation_ms)
-        return self
 
     # ------------------------------------------------------------------ inference
 
