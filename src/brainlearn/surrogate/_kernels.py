@@ -1,0 +1,467 @@
+r"""Numba kernels of the surrogate-gradient spiking network: spike encoding, forward
+simulation, backpropagation through time, loss, training loop.
+
+Every function works on plain float64 / int64 arrays; the estimator in
+:mod:`brainlearn.surrogate.model` validates input and calls them. Each kernel has a
+plain-NumPy twin in ``tests/test_surrogate_kernels.py`` that it must agree with.
+
+Network
+-------
+``n_aff`` afferents -> ``H`` current-based LIF hidden neurons -> ``K`` non-spiking leaky
+readout units, simulated for ``T`` steps of ``dt`` per presentation, state reset to rest
+(0 mV) at the start of each presentation. The ODEs of the spiking side
+(:mod:`brainlearn.snn.populations`), :math:`\tau_m \dot v = -v + g`,
+:math:`\tau_e \dot g = -g`, are integrated exactly over one step,
+
+.. math::
+
+    \alpha = e^{-dt/\tau_e},\quad \beta = e^{-dt/\tau_m},\quad
+    c = \frac{\tau_e}{\tau_e - \tau_m}(\alpha - \beta)
+    \quad(c = \tfrac{dt}{\tau}\beta \text{ if } \tau_e = \tau_m),
+
+and every step ``t = 0 .. T-1`` runs in the order of Brian2's schedule (state update,
+threshold, then synaptic propagation and reset, which touch different variables)::
+
+    v[t]  = beta * vr[t-1] + c * g[t-1]                    (vr[-1] = g[-1] = 0)
+    s[t]  = H(v[t] - v_th)                                 (spike; H = Heaviside, H(0) = 0)
+    vr[t] = v[t] - s[t] (v[t] - v_reset)                   (reset)
+    g[t]  = alpha * g[t-1] + sum_i W_in[i, :] x[t, i]      (afferent spikes x of step t)
+
+``x[t, i]`` is 0 or 1; a batch is ``B`` independent samples, so the input of a step is the
+batched product ``x[:, t, :] @ W_in``, computed here event by event (the afferent code is
+sparse: a population code has a few active afferents per feature).
+
+The readout units integrate the hidden spikes with the same synapse and membrane,
+without threshold: ``u[t] = beta u[t-1] + c q[t-1]``, ``q[t] = alpha q[t-1] + W_out^T s[t]``,
+and the logits are their time-averaged membrane potentials plus a bias,
+``z_k = (1/T) sum_t u_k[t] + b_k``. Being linear, this is
+
+.. math::
+
+    z = W_{out}^\top C + b,\qquad C_j = \sum_t \kappa_t\, s_j[t],\qquad
+    \kappa_t = \frac{1}{T}\sum_{m=0}^{T-1-t} h_m,
+
+with ``h`` the readout's membrane response to a unit synaptic jump (``h_0 = 0``,
+``h_1 = c``, ``h_m = beta h_{m-1} + c alpha^{m-1}``; :func:`readout_kernel`): ``C`` is a
+spike count in which each spike is weighted by the share of the presentation left after it.
+
+Loss and gradient
+-----------------
+Softmax cross-entropy averaged over the batch, ``dL/dz = (softmax(z) - onehot(y)) / B``.
+Backpropagation through time (Neftci, Mostafa & Zenke 2019) replaces the derivative of the
+Heaviside by the fast-sigmoid surrogate of SuperSpike (Zenke & Ganguli 2018), normalised to
+unit area,
+
+.. math::
+
+    \sigma'(x) = \frac{\gamma}{2\,(1 + \gamma |x|)^2},\qquad
+    \sigma(x) = \tfrac12\Big(1 + \frac{\gamma x}{1 + \gamma|x|}\Big),
+
+``gamma`` (1/mV) the steepness. With ``smooth=True`` the forward pass uses ``sigma``
+itself instead of ``H``; the backward pass is then the exact gradient of that smooth
+network (checked against finite differences in the tests). The adjoints, for ``t = T-1 .. 0``
+with ``V = dL/dv[t+1]``, ``G = dL/dg[t]`` (zero beyond ``T-1``)::
+
+    dL/dvr[t] = beta * V
+    dL/dg[t]  = alpha * dL/dg[t+1] + c * V
+    dL/ds[t]  = kappa_t (W_out dL/dz)_j - dL/dvr[t] (v[t] - v_reset)   (reset path)
+    dL/dv[t]  = dL/dvr[t] (1 - s[t]) + dL/ds[t] sigma'(v[t] - v_th)
+    dL/dW_in[i, :] += x[t, i] dL/dg[t],   dL/dW_out = C^T dL/dz,   dL/db = sum_b dL/dz
+
+With ``detach_reset`` the reset path (second term of ``dL/ds``) is left out, as Zenke &
+Vogels (2021) recommend; the gradient is then no longer that of any forward pass.
+
+Afferent spikes
+---------------
+Regular spike trains (the spiking side's default, ``poisson_input=False``): afferent ``i``
+with rate ``r_i`` and phase ``phi_i`` in [0, 1) emits
+``floor(phi + p (t + 1)) - floor(phi + p t)`` spikes in step ``t``, ``p = r_i dt`` (<= 1, so
+0 or 1 spikes). They are stored per sample and step in compressed rows: the afferents firing
+in step ``t`` of batch sample ``b`` are ``idx[ptr[b T + t] : ptr[b T + t + 1]]``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..mlp._kernels import adam_step
+
+#: Keras' Adam defaults (the MLP's optimizer kernel, brainlearn.mlp._kernels.adam_step)
+ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-7
+
+#: training status codes returned by :func:`train_epoch`
+OK, DIVERGED = 0, 1
+
+#: fast-math flags: reassociation lets sums vectorise; nnan/ninf left out so that NaN and
+#: infinity propagate to the divergence check
+_FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
+
+
+def lif_constants(dt_ms: float, tau_m_ms: float, tau_e_ms: float) -> tuple[float, float, float]:
+    """``(alpha, beta, c)`` of the exact one-step update (module docstring)."""
+    alpha = math.exp(-dt_ms / tau_e_ms)
+    beta = math.exp(-dt_ms / tau_m_ms)
+    if math.isclose(tau_e_ms, tau_m_ms, rel_tol=1e-12):
+        c = dt_ms / tau_m_ms * beta
+    else:
+        c = tau_e_ms / (tau_e_ms - tau_m_ms) * (alpha - beta)
+    return alpha, beta, c
+
+
+@njit(cache=True)
+def readout_kernel(n_steps, alpha, beta, c):
+    """``kappa`` (length ``n_steps``): weight of a hidden spike in step ``t`` in the logit."""
+    h = np.zeros(n_steps)
+    if n_steps > 1:
+        h[1] = c
+    decay = 1.0
+    for m in range(2, n_steps):
+        decay *= alpha
+        h[m] = beta * h[m - 1] + c * decay
+    kappa = np.empty(n_steps)
+    acc = 0.0
+    for t in range(n_steps - 1, -1, -1):
+        acc += h[n_steps - 1 - t]
+        kappa[t] = acc / n_steps
+    return kappa
+
+
+# --------------------------------------------------------------------------- scalars
+
+
+@njit(cache=True, inline="always")
+def _spike(x, gamma, smooth):
+    """Heaviside ``H(x)`` (0 at 0), or its smooth stand-in ``sigma(x)``."""
+    if smooth:
+        return 0.5 * (1.0 + gamma * x / (1.0 + gamma * abs(x)))
+    return 1.0 if x > 0.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _surrogate(x, gamma):
+    """Fast-sigmoid surrogate derivative ``gamma / (2 (1 + gamma |x|)^2)``."""
+    d = 1.0 + gamma * abs(x)
+    return 0.5 * gamma / (d * d)
+
+
+# --------------------------------------------------------------------------- afferent spikes
+
+
+@njit(cache=True)
+def regular_events(rates, rows, phases, phase_rows, dt_s, n_steps):
+    """Compressed-row afferent spikes of a batch (module docstring).
+
+    The k-th spike of an afferent (k = 1, 2, ...) falls in the step ``t`` where
+    ``phi + p (t + 1)`` first reaches ``k``, ``t_k = ceil((k - phi) / p) - 1``: the rule of
+    the module docstring, computed per spike instead of per step.
+
+    Parameters
+    ----------
+    rates : (n, n_aff) rates in Hz; row ``rows[b]`` is batch sample ``b``.
+    phases : (m, n_aff) phases in [0, 1); row ``phase_rows[b]`` is used for sample ``b``.
+    dt_s : step in seconds; ``rates * dt_s`` must be <= 1.
+
+    Returns
+    -------
+    ptr : int64 (B * n_steps + 1,)
+    idx : int64 (n_events,), the afferent of each event
+    """
+    B = rows.shape[0]
+    n_aff = rates.shape[1]
+    ptr = np.zeros(B * n_steps + 1, dtype=np.int64)
+    for b in range(B):
+        r = rows[b]
+        pr = phase_rows[b]
+        for i in range(n_aff):
+            p = rates[r, i] * dt_s
+            if p <= 0.0:
+                continue
+            phi = phases[pr, i]
+            k = 1.0
+            while True:
+                tf = np.ceil((k - phi) / p) - 1.0  # a float: no int64 overflow for tiny p
+                if tf >= n_steps:
+                    break
+                t = int(tf)
+                ptr[b * n_steps + t + 1] += 1
+                k += 1.0
+    for q in range(1, ptr.shape[0]):
+        ptr[q] += ptr[q - 1]
+    idx = np.empty(ptr[-1], dtype=np.int64)
+    fill = ptr[:-1].copy()
+    for b in range(B):
+        r = rows[b]
+        pr = phase_rows[b]
+        for i in range(n_aff):
+            p = rates[r, i] * dt_s
+            if p <= 0.0:
+                continue
+            phi = phases[pr, i]
+            k = 1.0
+            while True:
+                tf = np.ceil((k - phi) / p) - 1.0  # a float: no int64 overflow for tiny p
+                if tf >= n_steps:
+                    break
+                t = int(tf)
+                q = b * n_steps + t
+                idx[fill[q]] = i
+                fill[q] += 1
+                k += 1.0
+    return ptr, idx
+
+
+# --------------------------------------------------------------------------- forward
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def forward(W_in, W_out, b_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, smooth,
+            kappa, V, C, logits):
+    """Simulate a batch; fills ``V`` (B, T, H) membrane potentials (before reset),
+    ``C`` (B, H) kappa-weighted spike counts and ``logits`` (B, K)."""
+    B, n_steps, H = V.shape
+    K = W_out.shape[1]
+    g = np.empty(H)
+    vr = np.empty(H)
+    for b in range(B):
+        g[:] = 0.0
+        vr[:] = 0.0
+        for j in range(H):
+            C[b, j] = 0.0
+        for t in range(n_steps):
+            kt = kappa[t]
+            for j in range(H):
+                v = beta * vr[j] + c * g[j]
+                g[j] *= alpha
+                V[b, t, j] = v
+                s = _spike(v - v_th, gamma, smooth)
+                vr[j] = v - s * (v - v_reset)
+                C[b, j] += kt * s
+            row = b * n_steps + t
+            for e in range(ptr[row], ptr[row + 1]):
+                i = idx[e]
+                for j in range(H):
+                    g[j] += W_in[i, j]
+        for k in range(K):
+            acc = b_out[k]
+            for j in range(H):
+                acc += C[b, j] * W_out[j, k]
+            logits[b, k] = acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def backward(W_in, W_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, smooth,
+             detach_reset, kappa, V, C, dlogits, gW_in, gW_out, gb):
+    """BPTT of :func:`forward` (module docstring); overwrites the three gradients."""
+    B, n_steps, H = V.shape
+    K = W_out.shape[1]
+    gW_in[:, :] = 0.0
+    gW_out[:, :] = 0.0
+    gb[:] = 0.0
+    e = np.empty(H)
+    Vn = np.empty(H)
+    Gn = np.empty(H)
+    for b in range(B):
+        for k in range(K):
+            gb[k] += dlogits[b, k]
+        for j in range(H):
+            acc = 0.0
+            for k in range(K):
+                gW_out[j, k] += C[b, j] * dlogits[b, k]
+                acc += W_out[j, k] * dlogits[b, k]
+            e[j] = acc
+        Vn[:] = 0.0
+        Gn[:] = 0.0
+        for t in range(n_steps - 1, -1, -1):
+            kt = kappa[t]
+            for j in range(H):
+                v = V[b, t, j]
+                x = v - v_th
+                s = _spike(x, gamma, smooth)
+                vrbar = beta * Vn[j]
+                Gn[j] = alpha * Gn[j] + c * Vn[j]
+                sbar = kt * e[j]
+                if not detach_reset:
+                    sbar -= vrbar * (v - v_reset)
+                Vn[j] = vrbar * (1.0 - s) + sbar * _surrogate(x, gamma)
+            row = b * n_steps + t
+            for q in range(ptr[row], ptr[row + 1]):
+                i = idx[q]
+                for j in range(H):
+                    gW_in[i, j] += Gn[j]
+
+
+@njit(cache=True)
+def softmax_xent(logits, y, dlogits):
+    """Mean cross-entropy of ``softmax(logits)`` against class indices ``y``; fills
+    ``dlogits = (softmax - onehot) / B``; returns ``(loss, n_correct)`` (arg-max, ties to
+    the first class)."""
+    B, K = logits.shape
+    total = 0.0
+    correct = 0
+    for b in range(B):
+        mx = logits[b, 0]
+        best = 0
+        for k in range(1, K):
+            if logits[b, k] > mx:
+                mx = logits[b, k]
+                best = k
+        z = 0.0
+        for k in range(K):
+            z += math.exp(logits[b, k] - mx)
+        lse = mx + math.log(z)
+        yb = y[b]
+        total += lse - logits[b, yb]
+        if best == yb:
+            correct += 1
+        for k in range(K):
+            dlogits[b, k] = math.exp(logits[b, k] - lse) / B
+        dlogits[b, yb] -= 1.0 / B
+    return total / B, correct
+
+
+# --------------------------------------------------------------------------- inference
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def predict(W_in, W_out, b_out, rates, phases, dt_s, alpha, beta, c, v_th, v_reset, kappa,
+            logits, C, counts, n_aff_spikes):
+    """Forward pass of every row of ``rates`` (n, n_aff) with one phase per afferent
+    (``phases`` (n_aff,)), without storing the membrane trace. Fills ``logits`` (n, K),
+    the kappa-weighted counts ``C`` (n, H), the hidden spike ``counts`` (n, H) and
+    ``n_aff_spikes`` (n,)."""
+    n = rates.shape[0]
+    n_steps = kappa.shape[0]
+    H = W_in.shape[1]
+    K = W_out.shape[1]
+    one = np.zeros(1, dtype=np.int64)
+    ph = phases.reshape(1, -1)
+    g = np.empty(H)
+    vr = np.empty(H)
+    for r in range(n):
+        one[0] = r
+        ptr, idx = regular_events(rates, one, ph, np.zeros(1, dtype=np.int64), dt_s, n_steps)
+        n_aff_spikes[r] = ptr[-1]
+        g[:] = 0.0
+        vr[:] = 0.0
+        for j in range(H):
+            C[r, j] = 0.0
+            counts[r, j] = 0.0
+        for t in range(n_steps):
+            kt = kappa[t]
+            for j in range(H):
+                v = beta * vr[j] + c * g[j]
+                g[j] *= alpha
+                s = 1.0 if v > v_th else 0.0
+                vr[j] = v - s * (v - v_reset)
+                C[r, j] += kt * s
+                counts[r, j] += s
+            for e in range(ptr[t], ptr[t + 1]):
+                i = idx[e]
+                for j in range(H):
+                    g[j] += W_in[i, j]
+        for k in range(K):
+            acc = b_out[k]
+            for j in range(H):
+                acc += C[r, j] * W_out[j, k]
+            logits[r, k] = acc
+
+
+# --------------------------------------------------------------------------- training
+
+
+@njit(cache=True)
+def unpack(theta, scales, n_aff, H, K, W_in, W_out, b_out):
+    """Effective weights from the flat normalised parameters: ``theta`` holds
+    ``[theta_in (n_aff x H, row-major), theta_out (H x K), theta_b (K)]`` and
+    ``W_in = scales[0] theta_in``, ``W_out = scales[1] theta_out``, ``b = scales[2] theta_b``
+    (Adam then steps all three in units of their initial spread)."""
+    pos = 0
+    for i in range(n_aff):
+        for j in range(H):
+            W_in[i, j] = scales[0] * theta[pos]
+            pos += 1
+    for j in range(H):
+        for k in range(K):
+            W_out[j, k] = scales[1] * theta[pos]
+            pos += 1
+    for k in range(K):
+        b_out[k] = scales[2] * theta[pos]
+        pos += 1
+
+
+@njit(cache=True)
+def pack_grad(gW_in, gW_out, gb, scales, grad):
+    """Gradient with respect to the flat normalised parameters (layout of :func:`unpack`)."""
+    pos = 0
+    for i in range(gW_in.shape[0]):
+        for j in range(gW_in.shape[1]):
+            grad[pos] = scales[0] * gW_in[i, j]
+            pos += 1
+    for j in range(gW_out.shape[0]):
+        for k in range(gW_out.shape[1]):
+            grad[pos] = scales[1] * gW_out[j, k]
+            pos += 1
+    for k in range(gb.shape[0]):
+        grad[pos] = scales[2] * gb[k]
+        pos += 1
+
+
+@njit(cache=True)
+def train_epoch(theta, scales, n_aff, H, K, rates, y, order, phases, batch_size, dt_s,
+                alpha, beta, c, v_th, v_reset, gamma, detach_reset, kappa, lr, m, v, step):
+    """One pass over ``order`` in minibatches: events, forward, loss, BPTT, Adam step.
+
+    ``phases`` (n, n_aff) are this epoch's phases of the training rows (row ``r`` of
+    ``rates`` uses ``phases[r]``). Updates ``theta``, the Adam moments ``m``, ``v`` in place.
+
+    Returns
+    -------
+    status : OK or DIVERGED (NaN/inf loss or parameter; training stops there)
+    step : the Adam step count after the epoch
+    loss, accuracy : means over the epoch's minibatches (sample-weighted), each measured
+        before that minibatch's update
+    """
+    n = order.shape[0]
+    n_steps = kappa.shape[0]
+    W_in = np.empty((n_aff, H))
+    W_out = np.empty((H, K))
+    b_out = np.empty(K)
+    gW_in = np.empty((n_aff, H))
+    gW_out = np.empty((H, K))
+    gb = np.empty(K)
+    grad = np.empty(theta.shape[0])
+    Bmax = min(batch_size, n)
+    V = np.empty((Bmax, n_steps, H))
+    C = np.empty((Bmax, H))
+    logits = np.empty((Bmax, K))
+    dlogits = np.empty((Bmax, K))
+    ybatch = np.empty(Bmax, dtype=np.int64)
+    total_loss = 0.0
+    total_correct = 0
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        B = stop - start
+        rows = order[start:stop]
+        for b in range(B):
+            ybatch[b] = y[rows[b]]
+        unpack(theta, scales, n_aff, H, K, W_in, W_out, b_out)
+        ptr, idx = regular_events(rates, rows, phases, rows, dt_s, n_steps)
+        forward(W_in, W_out, b_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, False,
+                kappa, V[:B], C[:B], logits[:B])
+        loss, correct = softmax_xent(logits[:B], ybatch[:B], dlogits[:B])
+        if not math.isfinite(loss):
+            return DIVERGED, step, np.nan, np.nan
+        total_loss += loss * B
+        total_correct += correct
+        backward(W_in, W_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, False,
+                 detach_reset, kappa, V[:B], C[:B], dlogits[:B], gW_in, gW_out, gb)
+        pack_grad(gW_in, gW_out, gb, scales, grad)
+        step += 1
+        adam_step(theta, grad, m, v, step, lr, ADAM_BETA1, ADAM_BETA2, ADAM_EPS)
+    for k in range(theta.shape[0]):
+        if not math.isfinite(theta[k]):
+            return DIVERGED, step, np.nan, np.nan
+    return OK, step, total_loss / n, total_correct / n

@@ -1,0 +1,640 @@
+r"""``SurrogateSpikingClassifier``: the spiking network of the spiking side, trained by
+backpropagation through time with surrogate gradients.
+
+The fourth corner of the comparison (issue 13): the same neurons and input code as
+:class:`~brainlearn.snn.model.SpikingClassifier`, the same learning algorithm as
+:class:`~brainlearn.mlp.model.MLPClassifier`. The kernels (simulation, BPTT, training loop)
+are in :mod:`brainlearn.surrogate._kernels`, whose docstring has the equations.
+
+References
+----------
+.. [1] E. O. Neftci, H. Mostafa and F. Zenke, "Surrogate gradient learning in spiking
+   neural networks", IEEE Signal Processing Magazine 36(6), 51-63, 2019.
+.. [2] F. Zenke and S. Ganguli, "SuperSpike: supervised learning in multilayer spiking
+   neural networks", Neural Computation 30(6), 1514-1541, 2018.
+.. [3] F. Zenke and T. P. Vogels, "The remarkable robustness of surrogate gradient learning
+   for instilling complex function in spiking neural networks", Neural Computation 33(4),
+   899-925, 2021.
+.. [4] D. P. Kingma and J. Ba, "Adam: A method for stochastic optimization", ICLR 2015.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import check_predict_data
+from ..snn.encoding import GaussianReceptiveFields
+from ..snn.params import make_params
+from ..snn.populations import NetworkParams
+from . import _kernels as K
+
+__all__ = ["SurrogateSpikingClassifier"]
+
+#: the fields of the spiking side's NetworkParams that this model uses (all others belong to
+#: mechanisms it does not have: inhibition, homeostasis, teacher, local-rule weight scales)
+USED_NETWORK_PARAMS = (
+    "dt_ms",
+    "presentation_ms",
+    "rate_max_hz",
+    "rate_min_hz",
+    "sigma_scale",
+    "tau_m_ms",
+    "tau_e_ms",
+    "v_th_mv",
+    "v_reset_mv",
+)
+
+ENCODINGS = ("population", "rate")
+LR_SCHEDULES = ("constant", "cosine")
+
+#: training rows used to scale the initial readout weights
+_INIT_ROWS = 256
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _plain(a: np.ndarray) -> np.ndarray:
+    """C-contiguous writeable float64 (one Numba specialisation for every input layout)."""
+    return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
+
+
+@dataclass(frozen=True)
+class RateCode:
+    """One afferent per feature firing at ``r_min + (r_max - r_min) clip(x, 0, 1)`` Hz.
+
+    The direct rate code of Diehl & Cook (2015) for wide inputs (issue 9 §2). It has the
+    interface of :class:`~brainlearn.snn.encoding.GaussianReceptiveFields`
+    (``n_afferents``, ``rates``), so either plugs into the estimator; it lives here until the
+    spiking side has its own rate encoder, which should then replace it.
+    """
+
+    rate_max_hz: float = 200.0
+    rate_min_hz: float = 0.0
+
+    def n_afferents(self, n_features: int) -> int:
+        return n_features
+
+    def rates(self, X: np.ndarray) -> np.ndarray:
+        X = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0)
+        return self.rate_min_hz + (self.rate_max_hz - self.rate_min_hz) * X
+
+
+class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
+    r"""Spiking classifier trained by backpropagation through time with surrogate gradients.
+
+    Network: afferents (the encoder of the spiking side: Gaussian receptive fields,
+    ``n_per_feature`` per feature, or a rate code, one afferent per feature), regular spike
+    trains at the encoded rates (one random phase per afferent and presentation in training,
+    a phase per afferent fixed at fit time in prediction, so predictions are deterministic
+    and each sample's does not depend on the rest of the batch) -> ``n_hidden``
+    current-based LIF neurons with the constants of
+    :class:`~brainlearn.snn.populations.NetworkParams`,
+
+    .. math::
+
+        \tau_m \dot v = -v + g,\quad \tau_e \dot g = -g,\quad
+        g \mathrel{+}= W^{in}_{ij} \text{ per afferent spike},\quad
+        v > v_{th} \Rightarrow \text{spike},\ v \leftarrow v_{reset},
+
+    integrated exactly in steps of ``dt_ms`` over ``presentation_ms`` (state reset to rest
+    at the start of each presentation) -> one non-spiking leaky readout unit per class with
+    the same synapse and membrane, driven by the hidden spikes through :math:`W^{out}`.
+
+    Output: the logit of class :math:`k` is the readout membrane potential averaged over the
+    presentation, :math:`z_k = \frac1T\sum_t u_k[t] + b_k`, and
+    ``predict_proba = softmax(z)``. Why the time-averaged membrane potential of a
+    non-spiking unit rather than output spike counts: it is a graded, differentiable
+    function of every hidden spike (a silent output neuron would have no gradient and spike
+    counts give ties), it turns directly into the logits of a softmax cross-entropy, and its
+    average, unlike the maximum over time, gets a gradient from every time step. Being
+    linear, it equals :math:`z = W^{out\top} C + b` with :math:`C_j` hidden neuron
+    :math:`j`'s spike count weighted by how early in the presentation each spike came
+    (:mod:`~brainlearn.surrogate._kernels`).
+
+    Training: softmax cross-entropy over the K classes, minibatches of ``batch_size``
+    samples simulated together, reshuffled every epoch; BPTT through the membrane, synaptic
+    and reset dynamics with the Heaviside's derivative replaced by the fast-sigmoid
+    surrogate :math:`\sigma'(x) = \gamma / (2(1 + \gamma|x|)^2)`, :math:`x = v - v_{th}`
+    (SuperSpike [2]_, [1]_); Adam [4]_ (the MLP's kernel, Keras' defaults) with step
+    ``learning_rate`` on the weights in units of their initial spread (so one step size
+    suits both layers).
+
+    Initialisation: :math:`W^{in}_{ij} \sim N(0, s_{in}^2)` with
+    :math:`s_{in} = \text{init\_gain}\cdot v_{th} / (\tau_e\,\overline{\lVert r\rVert})`,
+    :math:`\overline{\lVert r\rVert}` the mean over training samples of the Euclidean norm of
+    the afferent rates: the stationary drive :math:`\sum_i r_i W_{ij}\tau_e` of a neuron then
+    spreads over neurons with standard deviation ``init_gain`` thresholds, whatever the
+    number of features or the encoder. :math:`W^{out}_{jk} \sim N(0, s_{out}^2)` with
+    :math:`s_{out} = 1/\sqrt{\overline{\lVert C\rVert^2}}` over (at most 256) training
+    samples, so the initial logits have unit spread; zero biases.
+
+    Not modelled (this network learns its features by gradient instead): the spiking
+    side's refractory period, adaptive threshold, inhibitory winner-take-all, teacher and
+    Dale's law (weights here have either sign).
+
+    Parameters
+    ----------
+    n_hidden : int, default=200
+        Hidden LIF neurons.
+    encoding : {"population", "rate"}, default="population"
+        Afferent code: Gaussian receptive fields
+        (:class:`~brainlearn.snn.encoding.GaussianReceptiveFields`, ``n_per_feature`` per
+        feature) or one afferent per feature with rate proportional to the value
+        (:class:`RateCode`).
+    n_per_feature : int, default=16
+        Receptive fields per feature (population code only; >= 2).
+    network_params : dict, optional
+        Overrides of :class:`~brainlearn.snn.populations.NetworkParams` among
+        ``USED_NETWORK_PARAMS`` (time step, presentation, rates, receptive-field width,
+        LIF constants); the other fields are not used by this model and are refused.
+    surrogate_steepness : float, default=1.0
+        :math:`\gamma` in 1/mV (> 0): the surrogate derivative falls to a quarter of its
+        peak at :math:`|v - v_{th}| = 1/\gamma`.
+    detach_reset : bool, default=False
+        Leave the reset out of the backward pass (Zenke & Vogels 2021 [3]_).
+    init_gain : float, default=2.0
+        Spread of the initial input drive in thresholds (> 0).
+    learning_rate : float, default=3e-2
+        Adam step size (> 0), in units of the initial weight spread.
+    lr_schedule : {"constant", "cosine"}, default="cosine"
+        ``"cosine"``: the step size of epoch :math:`e` (0-based) of :math:`E` is
+        ``learning_rate`` :math:`\cdot \tfrac12 (1 + \cos(\pi e / E))` (cosine annealing
+        without restarts, Loshchilov & Hutter 2017), so the last epochs fine-tune.
+    epochs : int, default=30
+        Passes over the training set (>= 1).
+    batch_size : int, default=32
+        Samples per update (>= 1; capped at the number of training samples).
+    random_state : int, numpy.random.Generator or None
+        Seeds initial weights, shuffles and spike phases; the same integer gives
+        bit-identical weights.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (K,)
+        The labels, sorted; ``predict_proba`` columns follow this order.
+    n_features_in_ : int
+    weights_ : dict
+        ``"afferent->interneuron"`` (n_afferents, n_hidden) and ``"interneuron->efferent"``
+        (n_hidden, K) in mV, the names of the spiking side's projections.
+    intercept_ : ndarray of shape (K,)
+        Readout biases :math:`b` (mV).
+    initial_weights_ : dict
+        The weights before training, same keys.
+    weight_history_ : list of dict
+        The flattened weights after each epoch (aligned with ``history_["samples_seen"]``).
+    history_ : dict of list
+        Per epoch: ``"samples_seen"``, ``"loss"`` and ``"train_accuracy"`` (means over the
+        epoch's minibatches, each measured before that minibatch's update) and, with an
+        ``eval_set``, ``"eval_accuracy"`` at the end of the epoch.
+    n_updates_ : int
+        Adam steps taken.
+    phases_ : ndarray of shape (n_afferents,)
+        Spike-train phases used in prediction.
+    dt_ms_, presentation_ms_ : float
+        Time step and presentation length.
+    net_params_ : NetworkParams
+        The resolved network constants.
+
+    Examples
+    --------
+    >>> from brainlearn import load_task
+    >>> from brainlearn.surrogate.model import SurrogateSpikingClassifier
+    >>> split = load_task("linear", n_train=300, n_test=300, seed=0)
+    >>> clf = SurrogateSpikingClassifier(n_hidden=50, epochs=5, random_state=0)
+    >>> clf.fit(split.X_train, split.y_train).score(split.X_test, split.y_test) > 0.9
+    True
+    """
+
+    _supports_multiclass = True
+
+    def __init__(
+        self,
+        n_hidden=200,
+        encoding="population",
+        n_per_feature=16,
+        network_params=None,
+        surrogate_steepness=1.0,
+        detach_reset=False,
+        init_gain=2.0,
+        learning_rate=3e-2,
+        lr_schedule="cosine",
+        epochs=30,
+        batch_size=32,
+        random_state=None,
+    ):
+        self.n_hidden = n_hidden
+        self.encoding = encoding
+        self.n_per_feature = n_per_feature
+        self.network_params = network_params
+        self.surrogate_steepness = surrogate_steepness
+        self.detach_reset = detach_reset
+        self.init_gain = init_gain
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ validation
+
+    def _net(self) -> NetworkParams:
+        overrides = dict(self.network_params or {})
+        if "n_hidden" in overrides or "n_per_feature" in overrides:
+            raise ValueError(
+                "set n_hidden and n_per_feature as arguments of SurrogateSpikingClassifier, "
+                "not in network_params"
+            )
+        p = make_params(NetworkParams, overrides, what="network_params")
+        for key in overrides:
+            if key not in USED_NETWORK_PARAMS:
+                raise ValueError(
+                    f"network_params key {key!r} is not used by SurrogateSpikingClassifier; "
+                    f"used: {', '.join(USED_NETWORK_PARAMS)}"
+                )
+        p = dataclasses.replace(p, n_hidden=int(self.n_hidden),
+                                n_per_feature=int(self.n_per_feature))
+        for key in ("dt_ms", "presentation_ms", "tau_m_ms", "tau_e_ms", "sigma_scale"):
+            if not getattr(p, key) > 0:
+                raise ValueError(f"network_params {key!r} must be > 0, got {getattr(p, key)!r}")
+        if not p.presentation_ms >= p.dt_ms:
+            raise ValueError("network_params: presentation_ms must be >= dt_ms")
+        if not 0 <= p.rate_min_hz < p.rate_max_hz:
+            raise ValueError("network_params: need 0 <= rate_min_hz < rate_max_hz")
+        if p.rate_max_hz * p.dt_ms * 1e-3 > 1.0:
+            raise ValueError(
+                "network_params: rate_max_hz * dt must be <= 1 (at most one spike per step), "
+                f"got {p.rate_max_hz} Hz x {p.dt_ms} ms"
+            )
+        if not p.v_th_mv > p.v_reset_mv:
+            raise ValueError("network_params: v_th_mv must be > v_reset_mv")
+        return p
+
+    def _check_hyperparameters(self) -> None:
+        """Validate every constructor parameter (ValueError naming it); no data needed."""
+        if not _is_int(self.n_hidden) or self.n_hidden < 1:
+            raise ValueError(f"n_hidden must be an integer >= 1, got {self.n_hidden!r}")
+        if self.encoding not in ENCODINGS:
+            raise ValueError(f"unknown encoding {self.encoding!r}; valid: {', '.join(ENCODINGS)}")
+        if not _is_int(self.n_per_feature) or self.n_per_feature < 2:
+            raise ValueError(f"n_per_feature must be an integer >= 2, got {self.n_per_feature!r}")
+        if self.network_params is not None and not isinstance(self.network_params, dict):
+            raise ValueError(f"network_params must be a dict or None, got {self.network_params!r}")
+        for name in ("surrogate_steepness", "init_gain", "learning_rate"):
+            v = getattr(self, name)
+            if not _is_real(v) or not np.isfinite(v) or v <= 0:
+                raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"unknown lr_schedule {self.lr_schedule!r}; valid: {', '.join(LR_SCHEDULES)}"
+            )
+        if not isinstance(self.detach_reset, bool | np.bool_):
+            raise ValueError(f"detach_reset must be a bool, got {self.detach_reset!r}")
+        if not _is_int(self.epochs) or self.epochs < 1:
+            raise ValueError(f"epochs must be an integer >= 1, got {self.epochs!r}")
+        if not _is_int(self.batch_size) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+        rs = self.random_state
+        if not (rs is None or _is_int(rs) or isinstance(rs, np.random.Generator)):
+            raise ValueError(
+                f"random_state must be None, an integer or a numpy.random.Generator, got {rs!r}"
+            )
+        self._net()
+
+    def _encoder(self, p: NetworkParams):
+        if self.encoding == "rate":
+            return RateCode(p.rate_max_hz, p.rate_min_hz)
+        return GaussianReceptiveFields(
+            int(self.n_per_feature), p.rate_max_hz, p.rate_min_hz, p.sigma_scale
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        tags.non_deterministic = False
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "weights_")
+
+    # ------------------------------------------------------------------ data
+
+    def _check_fit_data(self, X, y):
+        """Validated ``(X, y, classes, y as class indices)``, K >= 2 classes of any label type.
+
+        Local until ``brainlearn._validation.check_fit_data`` accepts K classes for
+        estimators with ``_supports_multiclass`` (issue 9 §1); same checks and messages
+        otherwise.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=1)
+        check_classification_targets(y)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y contains only one class ({classes.tolist()}); "
+                f"{type(self).__name__} needs at least two classes"
+            )
+        return X, y, classes, y_idx.astype(np.int64)
+
+    def _label_indices(self, y, what: str) -> np.ndarray:
+        y = np.asarray(y)
+        known = np.isin(y, self.classes_)
+        if not known.all():
+            bad = np.unique(y[~known])[:5]
+            raise ValueError(
+                f"{what} contains labels not seen in y: {bad.tolist()} "
+                f"(classes_ = {np.asarray(self.classes_).tolist()})"
+            )
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _check_eval_set(self, eval_set):
+        if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
+            raise ValueError("eval_set must be a pair (X_val, y_val)")
+        X_ev = validate_data(self, eval_set[0], dtype=np.float64, reset=False)
+        y_ev = np.asarray(eval_set[1])
+        if y_ev.ndim != 1 or len(y_ev) != len(X_ev):
+            raise ValueError(
+                f"eval_set: y_val must be 1-D with one label per row of X_val "
+                f"({X_ev.shape[0]} rows), got shape {y_ev.shape}"
+            )
+        return _plain(X_ev), self._label_indices(y_ev, "eval_set y_val")
+
+    # ------------------------------------------------------------------ simulation
+
+    def _constants(self, p: NetworkParams):
+        alpha, beta, c = K.lif_constants(p.dt_ms, p.tau_m_ms, p.tau_e_ms)
+        n_steps = int(round(p.presentation_ms / p.dt_ms))
+        return alpha, beta, c, K.readout_kernel(n_steps, alpha, beta, c)
+
+    def _run_predict(self, rates, weights=None, bias=None):
+        """(logits, hidden spike counts, afferent spike counts) of every row of ``rates``."""
+        p = self.net_params_
+        W_in = _plain((weights or self.weights_)["afferent->interneuron"])
+        W_out = _plain((weights or self.weights_)["interneuron->efferent"])
+        b = _plain(self.intercept_ if bias is None else bias)
+        alpha, beta, c, kappa = self._constants(p)
+        n = rates.shape[0]
+        logits = np.empty((n, W_out.shape[1]))
+        counts = np.empty((n, W_in.shape[1]))
+        n_aff = np.empty(n, dtype=np.int64)
+        K.predict(W_in, W_out, b, _plain(rates), self.phases_, p.dt_ms * 1e-3, alpha, beta, c,
+                  p.v_th_mv, p.v_reset_mv, kappa, logits, np.empty_like(counts), counts, n_aff)
+        return logits, counts, n_aff
+
+    def _rates(self, X) -> np.ndarray:
+        return _plain(self._encoder(self.net_params_).rates(X))
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y, eval_set=None):
+        """Train on ``X`` (n_samples, n_features), values expected in [0, 1] (the encoder
+        clips), and labels ``y`` of K >= 2 classes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        eval_set : tuple (X_val, y_val), optional
+            Held-out data whose accuracy is recorded after every epoch in
+            ``history_["eval_accuracy"]``; it never influences training.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            Bad hyperparameter or input (the message names it).
+        FloatingPointError
+            If training diverges (NaN or infinite loss or weight); the estimator is left
+            unfitted.
+        """
+        for attr in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            del self.__dict__[attr]  # a refit must not mix the previous fit's state in
+        self._check_hyperparameters()
+        X, _, classes, y_idx = self._check_fit_data(X, y)
+        X = _plain(X)
+        net = self._net()
+        rng = np.random.default_rng(self.random_state)
+        encoder = self._encoder(net)
+        rates = _plain(encoder.rates(X))
+        n, n_aff = rates.shape
+        H, n_cls = int(self.n_hidden), len(classes)
+        alpha, beta, c, kappa = self._constants(net)
+        dt_s = net.dt_ms * 1e-3
+
+        # --- initialisation (class docstring)
+        phases = rng.random(n_aff)
+        r_norm = float(np.mean(np.sqrt(np.sum(rates**2, axis=1))))
+        s_in = float(self.init_gain) * net.v_th_mv / (net.tau_e_ms * 1e-3 * max(r_norm, 1e-12))
+        theta_in = rng.standard_normal((n_aff, H))
+        theta_out = rng.standard_normal((H, n_cls))
+        W_in = s_in * theta_in
+        rows = rng.choice(n, size=min(n, _INIT_ROWS), replace=False)
+        C = np.empty((len(rows), H))
+        K.predict(W_in, np.zeros((H, 1)), np.zeros(1), rates[np.sort(rows)], phases, dt_s,
+                  alpha, beta, c, net.v_th_mv, net.v_reset_mv, kappa, np.empty((len(rows), 1)),
+                  C, np.empty((len(rows), H)), np.empty(len(rows), dtype=np.int64))
+        c_norm = float(np.sqrt(np.mean(np.sum(C**2, axis=1))))
+        s_out = 1.0 / c_norm if c_norm > 0 else 1.0 / np.sqrt(H)
+        scales = np.array([s_in, s_out, 1.0])
+        theta = np.concatenate([theta_in.ravel(), theta_out.ravel(), np.zeros(n_cls)])
+        initial = {
+            "afferent->interneuron": W_in.copy(),
+            "interneuron->efferent": s_out * theta_out,
+        }
+
+        # state needed by the prediction helpers during training (eval_set); removed again
+        # if the fit does not complete, so fitted state exists only after a completed fit
+        self.classes_ = classes
+        self.net_params_ = net
+        self.phases_ = phases
+        try:
+            self._train(rates, y_idx, eval_set, theta, scales, initial, rng)
+        except BaseException:
+            for attr in ("classes_", "net_params_", "phases_"):
+                self.__dict__.pop(attr, None)
+            raise
+        return self
+
+    def _train(self, rates, y_idx, eval_set, theta, scales, initial, rng) -> None:
+        """The epochs of :meth:`fit`; sets the fitted attributes when they complete."""
+        net = self.net_params_
+        n, n_aff = rates.shape
+        H, n_cls = int(self.n_hidden), len(self.classes_)
+        alpha, beta, c, kappa = self._constants(net)
+        dt_s = net.dt_ms * 1e-3
+        if eval_set is not None:
+            X_ev, y_ev = self._check_eval_set(eval_set)
+            rates_ev = self._rates(X_ev)
+
+        m = np.zeros_like(theta)
+        v = np.zeros_like(theta)
+        step = 0
+        epochs = int(self.epochs)
+        history: dict[str, list] = {"samples_seen": [], "loss": [], "train_accuracy": []}
+        if eval_set is not None:
+            history["eval_accuracy"] = []
+        weight_history = []
+        W_in_e = np.empty((n_aff, H))
+        W_out_e = np.empty((H, n_cls))
+        b_e = np.empty(n_cls)
+        for epoch in range(epochs):
+            lr = float(self.learning_rate)
+            if self.lr_schedule == "cosine":
+                lr *= 0.5 * (1.0 + np.cos(np.pi * epoch / epochs))
+            order = rng.permutation(n).astype(np.int64)
+            ph = rng.random((n, n_aff))
+            status, step, loss, acc = K.train_epoch(
+                theta, scales, n_aff, H, n_cls, rates, y_idx, order, ph, int(self.batch_size),
+                dt_s, alpha, beta, c, net.v_th_mv, net.v_reset_mv,
+                float(self.surrogate_steepness), bool(self.detach_reset), kappa,
+                lr, m, v, step,
+            )
+            if status != K.OK:
+                raise FloatingPointError(
+                    f"training diverged in epoch {epoch + 1} of {epochs}: the loss or a "
+                    f"weight became NaN/inf (learning_rate={self.learning_rate!r}); "
+                    "lower the learning rate"
+                )
+            K.unpack(theta, scales, n_aff, H, n_cls, W_in_e, W_out_e, b_e)
+            history["samples_seen"].append(n * (epoch + 1))
+            history["loss"].append(float(loss))
+            history["train_accuracy"].append(float(acc))
+            weight_history.append(
+                {"afferent->interneuron": W_in_e.ravel().copy(),
+                 "interneuron->efferent": W_out_e.ravel().copy()}
+            )
+            if eval_set is not None:
+                w = {"afferent->interneuron": W_in_e, "interneuron->efferent": W_out_e}
+                logits, _, _ = self._run_predict(rates_ev, w, b_e)
+                history["eval_accuracy"].append(float(np.mean(np.argmax(logits, 1) == y_ev)))
+
+        self.weights_ = {
+            "afferent->interneuron": W_in_e.copy(),
+            "interneuron->efferent": W_out_e.copy(),
+        }
+        self.intercept_ = b_e.copy()
+        self.initial_weights_ = initial
+        self.weight_history_ = weight_history
+        self.history_ = history
+        self.n_updates_ = int(step)
+        self.dt_ms_ = float(net.dt_ms)
+        self.presentation_ms_ = float(net.presentation_ms)
+
+    # ------------------------------------------------------------------ inference
+
+    def _logits(self, X) -> np.ndarray:
+        X = check_predict_data(self, X)  # validates X and that the model is fitted
+        return self._run_predict(self._rates(X))[0]
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits :math:`z` (time-averaged readout potentials plus bias, mV), (n, K); for
+        two classes, as scikit-learn's convention, the 1-D ``z_1 - z_0``."""
+        z = self._logits(X)
+        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
+
+    def predict_proba(self, X) -> np.ndarray:
+        """``softmax`` of the logits, shape (n_samples, K) in the order of ``classes_``."""
+        z = self._logits(X)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """The class of the largest logit (ties: the first of ``classes_``)."""
+        z = self._logits(X)
+        return self.classes_[np.argmax(z, axis=1)]
+
+    # ------------------------------------------------------------------ analyses
+
+    def hidden_response(self, X) -> np.ndarray:
+        """Hidden (interneuron) spike counts per sample in prediction, (n_samples, n_hidden)."""
+        X = check_predict_data(self, X)
+        return self._run_predict(self._rates(X))[1]
+
+    def ops_per_sample(self, X) -> dict[str, float]:
+        """Mean operations of one prediction per sample of ``X``.
+
+        ``synaptic_events``: spikes x out-degree, afferent -> hidden (``n_hidden``) plus
+        hidden -> readout (K), counted as the spiking side counts them. ``spikes``:
+        afferent plus hidden spikes. ``neuron_updates``: membrane and synapse state updates,
+        ``T (n_hidden + K)`` per sample (constant; the spiking side does not report its own).
+        """
+        X = check_predict_data(self, X)
+        _, counts, n_aff = self._run_predict(self._rates(X))
+        H = counts.shape[1]
+        n_cls = len(self.classes_)
+        hidden = counts.sum(axis=1)
+        events = n_aff * H + hidden * n_cls
+        n_steps = int(round(self.presentation_ms_ / self.dt_ms_))
+        return {
+            "synaptic_events": float(np.mean(events)),
+            "spikes": float(np.mean(n_aff + hidden)),
+            "neuron_updates": float(n_steps * (H + n_cls)),
+        }
+
+    def record_spikes(self, X, trained: bool = True) -> dict[str, dict[str, Any]]:
+        """Afferent and hidden ("interneuron") spike trains of the samples in ``X``, presented
+        one after another as in prediction (times in ms from the start of the first); the
+        readout units do not spike. ``trained=False`` uses the initial weights."""
+        X = check_predict_data(self, X)
+        p = self.net_params_
+        w = self.weights_ if trained else self.initial_weights_
+        W_in = _plain(w["afferent->interneuron"])
+        W_out = _plain(w["interneuron->efferent"])
+        alpha, beta, c, kappa = self._constants(p)
+        rates = self._rates(X)
+        n, n_steps, H = len(X), len(kappa), W_in.shape[1]
+        rows = np.arange(n, dtype=np.int64)
+        ptr, idx = K.regular_events(rates, rows, self.phases_.reshape(1, -1),
+                                    np.zeros(n, dtype=np.int64), p.dt_ms * 1e-3, n_steps)
+        V = np.empty((n, n_steps, H))
+        K.forward(W_in, W_out, np.zeros(W_out.shape[1]), ptr, idx, alpha, beta, c, p.v_th_mv,
+                  p.v_reset_mv, float(self.surrogate_steepness), False, kappa, V,
+                  np.empty((n, H)), np.empty((n, W_out.shape[1])))
+        step_of_event = np.repeat(np.arange(n * n_steps), np.diff(ptr))
+        b, t, j = np.nonzero(V > p.v_th_mv)
+        return {
+            "afferent": {"i": idx.copy(), "t_ms": step_of_event * p.dt_ms,
+                         "n": int(rates.shape[1])},
+            "interneuron": {"i": j, "t_ms": (b * n_steps + t) * p.dt_ms, "n": int(H)},
+        }
+
+    def ablated(self, fraction, kind="synapses", random_state=None):
+        """A copy with a ``fraction`` of the synapses of each projection
+        (``kind="synapses"``) or of the hidden neurons (``kind="neurons"``: all their in- and
+        out-weights) set to zero; ``self`` is unchanged."""
+        check_is_fitted(self)
+        if not _is_real(fraction) or not 0 <= fraction <= 1:
+            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
+        if kind not in ("synapses", "neurons"):
+            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
+        rng = np.random.default_rng(random_state)
+        new = copy.deepcopy(self)
+        if kind == "synapses":
+            for w in new.weights_.values():
+                flat = w.reshape(-1)
+                k = int(round(fraction * flat.size))
+                flat[rng.choice(flat.size, size=k, replace=False)] = 0.0
+        else:
+            H = new.weights_["afferent->interneuron"].shape[1]
+            dead = rng.choice(H, size=int(round(fraction * H)), replace=False)
+            new.weights_["afferent->interneuron"][:, dead] = 0.0
+            new.weights_["interneuron->efferent"][dead, :] = 0.0
+        return new
