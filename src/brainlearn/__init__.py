@@ -6,6 +6,8 @@ Public API
   suite (synthetic two-class tasks; real data with two or more classes).
 - :class:`MLPClassifier` -- a backprop MLP with Numba-jitted kernels (K >= 2 classes).
 - :class:`SpikingClassifier` -- a Brian2 spiking network with plastic synapses.
+- :class:`SurrogateSpikingClassifier` -- the same kind of spiking network trained by backprop
+  through time with surrogate gradients (Numba kernels).
 - :func:`make_model`, :func:`list_models`, :func:`register_model`, :func:`resolved_params`
   -- named model configurations used by the runner, and how to add one.
 
@@ -22,6 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MLPClassifier",
     "SpikingClassifier",
+    "SurrogateSpikingClassifier",
     "TaskInfo",
     "TaskSplit",
     "list_models",
@@ -45,4 +48,8 @@ def __getattr__(name: str):
         from .snn.model import SpikingClassifier
 
         return SpikingClassifier
+    if name == "SurrogateSpikingClassifier":
+        from .surrogate.model import SurrogateSpikingClassifier
+
+        return SurrogateSpikingClassifier
     raise AttributeError(f"module 'brainlearn' has no attribute {name!r}")

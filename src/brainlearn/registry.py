@@ -92,31 +92,6 @@ def _estimator_path(estimator) -> str:
         )
     return f"{estimator.__module__}:{estimator.__qualname__}"
 
-# --- spiking, trained by backprop through time (surrogate gradients; issue 13) -------
-_REGISTRY["snn-surrogate"] = _spec(
-    "snn-surrogate",
-    "snn-backprop",
-    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
-    "The spiking network of snn-stdp (Gaussian receptive-field afferents, 200 current-based "
-    "LIF neurons, NetworkParams constants, dt 0.5 ms, 50 ms presentations) trained by "
-    "backprop through time with a fast-sigmoid surrogate gradient: softmax cross-entropy on "
-    "the time-averaged potentials of non-spiking leaky readout units, Adam (step 3e-2 in "
-    "units of the initial weight spread, cosine-annealed over 30 epochs), batch 32, initial "
-    "input drive spread 2 thresholds. Chosen from a few configurations tried on xor and "
-    "spiral (init_gain 1-2, step 1e-2-3e-2, surrogate steepness 0.3-1 /mV, reset detached or "
-    "not, constant or cosine step, 20-30 epochs); over seeds 0-4 it is within 0.01 of "
-    "mlp-wide on the 2-D tasks and reaches 0.961 on breast-cancer "
-    "(benchmarks/surrogate_targets.py).",
-    n_hidden=200,
-    init_gain=2.0,
-    surrogate_steepness=1.0,
-    learning_rate=3e-2,
-    lr_schedule="cosine",
-    epochs=30,
-    batch_size=32,
-)
-
-
 def _valid_parameters(cls: type) -> list[str]:
     return [p for p in inspect.signature(cls.__init__).parameters if p not in ("self",)]
 
@@ -390,4 +365,28 @@ register_model(
     },
     hidden_rule_params=dict(_SNN_HIDDEN),
     readout_rule_params={"eta": 0.3},
+)
+
+# --- spiking, trained by backprop through time (surrogate gradients; issue 13) -------
+register_model(
+    "snn-surrogate",
+    "snn-backprop",
+    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
+    "The spiking network of snn-stdp (Gaussian receptive-field afferents, 200 current-based "
+    "LIF neurons, NetworkParams constants, dt 0.5 ms, 50 ms presentations) trained by "
+    "backprop through time with a fast-sigmoid surrogate gradient: softmax cross-entropy on "
+    "the time-averaged potentials of non-spiking leaky readout units, Adam (step 3e-2 in "
+    "units of the initial weight spread, cosine-annealed over 30 epochs), batch 32, initial "
+    "input drive spread 2 thresholds. Chosen from a few configurations tried on xor and "
+    "spiral (init_gain 1-2, step 1e-2-3e-2, surrogate steepness 0.3-1 /mV, reset detached or "
+    "not, constant or cosine step, 20-30 epochs); over seeds 0-4 it is within 0.01 of "
+    "mlp-wide on the 2-D tasks and reaches 0.961 on breast-cancer "
+    "(benchmarks/surrogate_targets.py).",
+    n_hidden=200,
+    init_gain=2.0,
+    surrogate_steepness=1.0,
+    learning_rate=3e-2,
+    lr_schedule="cosine",
+    epochs=30,
+    batch_size=32,
 )

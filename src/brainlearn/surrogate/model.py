@@ -28,10 +28,9 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_predict_data
+from .._validation import check_eval_set, check_fit_data, check_predict_data, label_indices
 from ..snn.encoding import GaussianReceptiveFields
 from ..snn.params import make_params
 from ..snn.populations import NetworkParams
@@ -334,44 +333,14 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ data
 
     def _check_fit_data(self, X, y):
-        """Validated ``(X, y, classes, y as class indices)``, K >= 2 classes of any label type.
-
-        Local until ``brainlearn._validation.check_fit_data`` accepts K classes for
-        estimators with ``_supports_multiclass`` (issue 9 §1); same checks and messages
-        otherwise.
-        """
-        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=1)
-        check_classification_targets(y)
-        classes, y_idx = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                f"y contains only one class ({classes.tolist()}); "
-                f"{type(self).__name__} needs at least two classes"
-            )
-        return X, y, classes, y_idx.astype(np.int64)
-
-    def _label_indices(self, y, what: str) -> np.ndarray:
-        y = np.asarray(y)
-        known = np.isin(y, self.classes_)
-        if not known.all():
-            bad = np.unique(y[~known])[:5]
-            raise ValueError(
-                f"{what} contains labels not seen in y: {bad.tolist()} "
-                f"(classes_ = {np.asarray(self.classes_).tolist()})"
-            )
-        return np.searchsorted(self.classes_, y).astype(np.int64)
+        """Validated ``(X, y, classes, y as class indices)``, K >= 2 classes of any label type
+        (the checks and messages every estimator of the package shares)."""
+        X, y, classes = check_fit_data(self, X, y)
+        return X, y, classes, label_indices(classes, y, "y").astype(np.int64)
 
     def _check_eval_set(self, eval_set):
-        if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
-            raise ValueError("eval_set must be a pair (X_val, y_val)")
-        X_ev = validate_data(self, eval_set[0], dtype=np.float64, reset=False)
-        y_ev = np.asarray(eval_set[1])
-        if y_ev.ndim != 1 or len(y_ev) != len(X_ev):
-            raise ValueError(
-                f"eval_set: y_val must be 1-D with one label per row of X_val "
-                f"({X_ev.shape[0]} rows), got shape {y_ev.shape}"
-            )
-        return _plain(X_ev), self._label_indices(y_ev, "eval_set y_val")
+        X_ev, y_ev = check_eval_set(self, eval_set)
+        return _plain(X_ev), y_ev.astype(np.int64)
 
     # ------------------------------------------------------------------ simulation
 
