@@ -18,7 +18,6 @@ import pytest
 brian2 = pytest.importorskip("brian2")
 
 from brainlearn import make_model  # noqa: E402
-from brainlearn.snn.encoding import GaussianReceptiveFields  # noqa: E402
 from brainlearn.snn.model import SpikingClassifier  # noqa: E402
 
 TINY = dict(
@@ -51,24 +50,6 @@ def fitted():
     brian2.prefs.codegen.target = "numpy"
     X, y = _data()
     return SpikingClassifier(backend="runtime", random_state=3, **TINY).fit(X, y), X, y
-
-
-# --------------------------------------------------------------------------- encoder
-def test_encoder_maps_input_to_gaussian_rates():
-    enc = GaussianReceptiveFields(n_per_feature=5, rate_max_hz=100.0, rate_min_hz=0.0)
-    r = enc.rates(np.array([[0.5, 0.0]]))
-    assert r.shape == (1, 10)
-    # feature 0 at the centre of afferent 2; neighbours one sigma (= spacing) away
-    np.testing.assert_allclose(r[0, :5], 100.0 * np.exp(-0.5 * np.array([4, 1, 0, 1, 4])))
-    # feature 1 at 0: afferent 0 fires at the maximum rate
-    assert r[0, 5] == pytest.approx(100.0)
-
-
-def test_encoder_clips_inputs_outside_unit_interval():
-    enc = GaussianReceptiveFields(n_per_feature=4)
-    np.testing.assert_array_equal(
-        enc.rates(np.array([[1.7, -0.3]])), enc.rates(np.array([[1.0, 0.0]]))
-    )
 
 
 # --------------------------------------------------------------------------- bad input

@@ -271,7 +271,7 @@ def _cmd_list(args) -> int:
 def _cache_bases(args) -> list[Path]:
     if args.bases:
         return [Path(b) for b in args.bases]
-    from .snn.network import cache_root
+    from .snn.build import cache_root
 
     bases = [cache_root().parent]
     root = repo_root() or _package_repo_root()
