@@ -10,6 +10,7 @@ rebuild they trigger copies that pristine build instead of compiling again.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -51,6 +52,8 @@ def test_key_follows_the_compiled_code_not_parameter_values():
     assert build.build_key(_spec(dt_ms=0.25)) != key
     assert build.build_key(_spec(K=4)) != key
     assert build.build_key(_spec(RewardSTDP())) != key
+    assert build.build_key(dataclasses.replace(spec, copies=2)) != key
+    assert build.build_key(dataclasses.replace(spec, plastic=False)) != key
 
 
 def test_key_changes_when_an_equation_changes(monkeypatch):

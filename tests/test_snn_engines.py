@@ -175,3 +175,32 @@ def test_standalone_closed_loop_reward_matches_runtime():
     np.testing.assert_allclose(standalone.state.rbar, rbar, rtol=0, atol=1e-12)
     dw = standalone.state.w_out - state.w_out
     assert np.abs(dw).max() > 1e-4
+
+
+def test_frozen_copies_of_the_network_run_independently():
+    """``copies=2, plastic=False``: each copy, fed the same deterministic input, spikes
+    exactly as the one plastic network with learning switched off (the shape of a
+    batched inference program)."""
+    from brian2 import Hz, ms, volt
+
+    from brainlearn.snn.graph import build_network, run_duration_ms
+
+    spec = _spec(STDP(), RewardSTDP(), supervised=False, K=3)
+    inputs = _deterministic_inputs(spec, [-1] * 3, [0] * 3, [0] * 3, [0] * 3, seed=2)
+    state = _state(spec, 2)
+    single = RuntimeEngine(spec).run(inputs, state, seed=1)
+    frozen = dataclasses.replace(spec, copies=2, plastic=False)
+    padded = inputs.padded(spec)
+    timed = {**padded, "rates": np.tile(padded["rates"], (1, 2)) * Hz}
+    initial = {"afferent_interneuron.w": np.tile(state.w_in.ravel(), 2),
+               "interneuron_efferent.w": np.tile(state.w_out.ravel(), 2),
+               "interneuron.theta": np.tile(state.theta_volt, 2) * volt}
+    net, h = build_network(frozen, timed, initial)
+    assert "efferent_tally" not in h and "Rbar" not in h["efferent"].variables
+    net.run(run_duration_ms(frozen) * ms, namespace={})
+    for pop in POPS:
+        counts = np.asarray(h[f"count_{pop}"].count[:], float).T[1:4]
+        n = counts.shape[1] // 2
+        np.testing.assert_array_equal(counts[:, :n], single.counts[pop], err_msg=pop)
+        np.testing.assert_array_equal(counts[:, n:], single.counts[pop], err_msg=pop)
+    assert single.counts["efferent"].sum() > 0

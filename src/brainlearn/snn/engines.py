@@ -167,6 +167,12 @@ class StandaloneEngine:
         self.spec = spec
         self.build_dir = build.ensure_built(spec)
         self.mapping = build.read_map(self.build_dir)
+        # the constants, set on the command line (not compiled in)
+        self._constants = [
+            f"{obj_name}.{name}={float(np.asarray(value))!r}"
+            for obj_name, values in blueprint(spec).parameters().items()
+            for name, value in values.items()
+        ]
 
     def run(self, inputs: ChunkInputs, state: NetworkState, seed: int) -> ChunkResult:
         spec = self.spec
@@ -193,9 +199,7 @@ class StandaloneEngine:
                 f = res / f"in_{name}.dat"
                 np.ascontiguousarray(flat[name], dtype=np.dtype(dtype)).tofile(f)
                 args.append(f"{name}={f}")
-            for obj_name, values in blueprint(spec).parameters().items():
-                for name, value in values.items():
-                    args.append(f"{obj_name}.{name}={float(np.asarray(value))!r}")
+            args += self._constants
             args.append(f"control.seed={int(seed) % (2**31)}")
             proc = subprocess.run(args, cwd=self.build_dir, capture_output=True, text=True)
             build.check_program_output(proc, self.build_dir)

@@ -51,11 +51,11 @@ __all__ = [
 
 #: population names, in creation order
 POPULATIONS = ("afferent", "interneuron", "inhibitory", "efferent")
-#: per-presentation inputs; the Brian2 ``TimedArray`` of ``x`` is named ``f"{x}_ta"``
-TIMED_ARRAYS = ("rates", "label", "learn_hidden", "learn_readout", "teach")
-#: values of the padding rows (and of a chunk built without inputs)
+#: per-presentation inputs and the value of their padding rows (silent, unlabelled, no
+#: learning, no teacher); the Brian2 ``TimedArray`` of ``x`` is named ``f"{x}_ta"``
 TIMED_FILL = {"rates": 0.0, "label": -1.0, "learn_hidden": 0.0, "learn_readout": 0.0,
               "teach": 0.0}
+TIMED_ARRAYS = tuple(TIMED_FILL)
 #: the learned state of the network: field of NetworkState -> (Brian2 object, variable)
 STATE_VARIABLES = {
     "w_in": ("afferent_interneuron", "w"),
@@ -75,6 +75,10 @@ class NetworkSpec:
     hidden_rule: PlasticityRule
     readout_rule: PlasticityRule
     supervised: bool
+    #: independent copies of the network in one program (see the module docstring)
+    copies: int = 1
+    #: False: no plasticity code at all (frozen weights, inference only)
+    plastic: bool = True
 
     @property
     def n_afferent(self) -> int:
@@ -92,6 +96,8 @@ class NetworkSpec:
             "hidden_rule": self.hidden_rule.describe(),
             "readout_rule": self.readout_rule.describe(),
             "supervised": self.supervised,
+            "copies": self.copies,
+            "plastic": self.plastic,
         }
 
     @classmethod
@@ -103,6 +109,8 @@ class NetworkSpec:
             hidden_rule=make_rule(d["hidden_rule"]["name"], d["hidden_rule"]["params"]),
             readout_rule=make_rule(d["readout_rule"]["name"], d["readout_rule"]["params"]),
             supervised=d["supervised"],
+            copies=d.get("copies", 1),
+            plastic=d.get("plastic", True),
         )
 
 
@@ -199,9 +207,14 @@ class Blueprint:
         }
 
 
-def blueprint(spec: NetworkSpec, *, plastic: bool = True, copies: int = 1) -> Blueprint:
-    """The network of ``spec`` as code objects (see the module docstring)."""
+def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
+              copies: int | None = None) -> Blueprint:
+    """The network of ``spec`` as code objects (see the module docstring); ``plastic``
+    and ``copies`` default to the spec's."""
     from brian2 import mV
+
+    plastic = spec.plastic if plastic is None else plastic
+    copies = spec.copies if copies is None else copies
 
     p = spec.net
     hid, out = spec.hidden_rule, spec.readout_rule
@@ -278,8 +291,8 @@ def build_network(
     initial: dict[str, Any] | None = None,
     *,
     spike_monitors: bool = False,
-    plastic: bool = True,
-    copies: int = 1,
+    plastic: bool | None = None,
+    copies: int | None = None,
     codeobj_class=None,
 ):
     """Create the Brian2 objects of the network for one chunk.
@@ -297,7 +310,7 @@ def build_network(
     spike_monitors : bool
         Add ``SpikeMonitor`` s on every population (runtime mode only).
     plastic, copies
-        See the module docstring.
+        See the module docstring; default: the spec's.
     codeobj_class : type, optional
         Brian2 code object class of every object (e.g. numpy's, for a few samples without
         compilation); default: the device's.
@@ -312,6 +325,7 @@ def build_network(
     from brian2 import Hz, TimedArray, ms
 
     bp = blueprint(spec, plastic=plastic, copies=copies)
+    copies = bp.copies
     p = spec.net
     K = spec.chunk
     T = p.presentation_ms * ms
