@@ -62,6 +62,7 @@ STATE_VARIABLES = {
     "w_out": ("interneuron_efferent", "w"),
     "theta_volt": ("interneuron", "theta"),
     "rbar": ("efferent", "Rbar"),
+    "w_skip": ("afferent_efferent", "w"),
 }
 
 
@@ -240,6 +241,10 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
         Projection("efferent_efferent", "efferent", "efferent", "other_class",
                    "gi_post += w_lat", {"w_lat": p.w_lat_mv * mV}),
     ]
+    if p.skip_readout:
+        # the direct afferent -> efferent projection, plastic with the readout rule
+        projections.append(plastic_projection("afferent_efferent", "afferent", "efferent", out,
+                                              p.w_skip_mv / spec.n_features * mV))
     if plastic and out.needs_reward:
         # the reward's spike tally: every efferent spike counts for its own class or not
         projections.append(Projection(
@@ -260,6 +265,11 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
             ("afferent_interneuron", hid.reset_code, 3),
             ("interneuron_efferent", out.reset_code, 3),
         ]
+        if p.skip_readout:
+            boundaries += [
+                ("afferent_efferent", out.end_code, 1),
+                ("afferent_efferent", out.reset_code, 3),
+            ]
     boundaries += [(q.name, q.start_code, 3) for q in pops]
     boundaries = [b for b in boundaries if b[1] and b[1].strip()]
     return Blueprint(spec, pops, projections, boundaries, plastic, int(copies))
