@@ -60,7 +60,8 @@ class ChunkInputs:
         Class index per presentation, -1 for none.
     learn_hidden, learn_readout, teach : ndarray (m,)
         Flags: plasticity of the afferent -> interneuron and interneuron -> efferent
-        synapses, teacher current.
+        synapses (``learn_readout`` also gates the afferent -> efferent synapses when the
+        network has them), teacher current.
     """
 
     rates: np.ndarray

@@ -4,7 +4,9 @@
 :mod:`brainlearn.snn.populations`, one :class:`Projection` per synapse group with its rule,
 the presentation-boundary operations) before any Brian2 object exists; its description is
 what the build cache key hashes (:func:`brainlearn.snn.build.build_key`), and
-:func:`build_network` instantiates it.
+:func:`build_network` instantiates it. The direct afferent -> efferent projection
+(``NetworkParams.skip_readout``, plastic with the readout rule) is part of it only when on,
+so networks without it keep their keys.
 
 Presentations and chunks
 ------------------------
