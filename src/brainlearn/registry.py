@@ -307,7 +307,7 @@ register_model(
 )
 
 # --- spiking (Brian2) ---------------------------------------------------------------
-# Shared defaults of the three spiking models; see brainlearn.snn.model.SpikingClassifier.
+# Shared defaults of the spiking models; see brainlearn.snn.model.SpikingClassifier.
 _SNN = "brainlearn.snn.model:SpikingClassifier"
 _SNN_NET: dict = {}  # NetworkParams defaults (brainlearn.snn.populations)
 _SNN_HIDDEN: dict = {}  # STDP defaults (brainlearn.snn.plasticity.STDPParams)
@@ -365,6 +365,46 @@ register_model(
     },
     hidden_rule_params=dict(_SNN_HIDDEN),
     readout_rule_params={"eta": 0.3},
+)
+# the configurations measured for issue 8 section 3 (a spiking net that learns from scratch)
+register_model(
+    "snn-stdp-scratch",
+    "snn",
+    _SNN,
+    "As snn-stdp, but learned from scratch (issue 8 section 3): the afferent -> "
+    "interneuron weights start uniform in [0, 0.8] w_max, independent of the data (no "
+    "training sample is copied into a weight), and the budget is at least 3000 "
+    "presentations (3 epochs of 1000 samples) so that the winner-take-all layer recruits "
+    "and refines its prototypes by STDP alone.",
+    hidden_rule="stdp",
+    readout_rule="stdp",
+    min_presentations=3000,
+    network_params={**_SNN_NET, "w_out_mv": 160.0, "init_from_data": False},
+    hidden_rule_params=dict(_SNN_HIDDEN),
+    readout_rule_params=dict(_SNN_STDP_READOUT),
+)
+register_model(
+    "snn-delta-skip",
+    "snn",
+    _SNN,
+    "As snn-stdp (data-point init, STDP prototypes), but the efferent neurons also "
+    "receive the afferent (receptive-field) code directly, and both projections onto them "
+    "learn with a local delta rule on spike counts, dw = eta x (y* - y), the target y* "
+    "(label) being the one per-neuron modulatory signal; the teacher does not drive the "
+    "efferent neurons. At least 3200 presentations (8 epochs of breast-cancer).",
+    hidden_rule="stdp",
+    readout_rule="delta",
+    min_presentations=3200,
+    network_params={
+        **_SNN_NET,
+        "w_out_mv": 160.0,
+        "teacher_mv": 0.0,
+        "suppress_mv": 0.0,
+        "skip_readout": True,
+        "w_skip_mv": 100.0,
+    },
+    hidden_rule_params=dict(_SNN_HIDDEN),
+    readout_rule_params={"eta": 0.01, "x_ref": 1.0, "y_ref": 5.0, "y_target": 1.0},
 )
 
 # --- controls and references (issue 8): what each part of the spiking model contributes ------

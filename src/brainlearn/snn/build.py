@@ -237,8 +237,8 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
     readable = {**{f"{o}.{v}": "array" for o, v in STATE_VARIABLES.values()}, **_MONITORS}
     for name, kind in readable.items():
         obj_name, var = name.split(".")
-        if var not in h[obj_name].variables:
-            continue  # e.g. Rbar without a reward rule
+        if obj_name not in h or var not in h[obj_name].variables:
+            continue  # e.g. Rbar without a reward rule, no afferent -> efferent projection
         v = h[obj_name].variables[var]
         mapping["outputs"][name] = {
             "file": b2.device.get_array_filename(v),

@@ -60,7 +60,8 @@ class ChunkInputs:
         Class index per presentation, -1 for none.
     learn_hidden, learn_readout, teach : ndarray (m,)
         Flags: plasticity of the afferent -> interneuron and interneuron -> efferent
-        synapses, teacher current.
+        synapses (``learn_readout`` also gates the afferent -> efferent synapses when the
+        network has them), teacher current.
     """
 
     rates: np.ndarray
@@ -114,28 +115,38 @@ class NetworkState:
         Adaptive thresholds of the interneurons, in volt.
     rbar : ndarray (n_efferent,)
         Reward baseline of the efferent neurons (R-STDP; zeros otherwise).
+    w_skip : ndarray (n_afferent, n_efferent) or None
+        Direct afferent -> efferent weights, when the network has that projection
+        (``NetworkParams.skip_readout``); None otherwise.
     """
 
     w_in: np.ndarray
     w_out: np.ndarray
     theta_volt: np.ndarray
     rbar: np.ndarray
+    w_skip: np.ndarray | None = None
 
     def flat(self) -> dict[str, np.ndarray]:
-        """Brian2 name (``"object.variable"``) -> flat float array (pre-major weights)."""
+        """Brian2 name (``"object.variable"``) -> flat float array (pre-major weights);
+        absent (None) parts are left out."""
         return {f"{o}.{v}": np.ascontiguousarray(getattr(self, f.name), float).ravel()
-                for f in fields(self) for o, v in [STATE_VARIABLES[f.name]]}
+                for f in fields(self) for o, v in [STATE_VARIABLES[f.name]]
+                if getattr(self, f.name) is not None}
 
     @classmethod
     def from_flat(cls, spec: NetworkSpec, flat: dict[str, np.ndarray],
                   previous: NetworkState) -> NetworkState:
         """The state from Brian2 values; variables the network lacks keep ``previous``."""
         shapes = {"w_in": (spec.n_afferent, spec.net.n_hidden),
-                  "w_out": (spec.net.n_hidden, spec.n_efferent)}
+                  "w_out": (spec.net.n_hidden, spec.n_efferent),
+                  "w_skip": (spec.n_afferent, spec.n_efferent)}
         values = {}
         for f in fields(cls):
             key = "{}.{}".format(*STATE_VARIABLES[f.name])
             old = getattr(previous, f.name)
+            if key not in flat and old is None:
+                values[f.name] = None
+                continue
             v = np.asarray(flat[key], float) if key in flat else np.asarray(old, float)
             values[f.name] = v.reshape(shapes.get(f.name, v.shape)).copy()
         return cls(**values)
@@ -279,7 +290,7 @@ class RuntimeEngine:
             np.random.set_state(saved)  # noqa: NPY002
         out = {}
         for key, (obj, var) in STATE_VARIABLES.items():
-            if var in h[obj].variables:
+            if obj in h and var in h[obj].variables:
                 q = getattr(h[obj], var)[:]
                 out[f"{obj}.{var}"] = np.asarray(q / volt if key == "theta_volt" else q, float)
         monitors = {pop: np.asarray(h[f"count_{pop}"].count[:], float).T

@@ -4,7 +4,9 @@
 :mod:`brainlearn.snn.populations`, one :class:`Projection` per synapse group with its rule,
 the presentation-boundary operations) before any Brian2 object exists; its description is
 what the build cache key hashes (:func:`brainlearn.snn.build.build_key`), and
-:func:`build_network` instantiates it.
+:func:`build_network` instantiates it. The direct afferent -> efferent projection
+(``NetworkParams.skip_readout``, plastic with the readout rule) is part of it only when on,
+so networks without it keep their keys.
 
 Presentations and chunks
 ------------------------
@@ -62,6 +64,7 @@ STATE_VARIABLES = {
     "w_out": ("interneuron_efferent", "w"),
     "theta_volt": ("interneuron", "theta"),
     "rbar": ("efferent", "Rbar"),
+    "w_skip": ("afferent_efferent", "w"),
 }
 
 
@@ -240,6 +243,10 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
         Projection("efferent_efferent", "efferent", "efferent", "other_class",
                    "gi_post += w_lat", {"w_lat": p.w_lat_mv * mV}),
     ]
+    if p.skip_readout:
+        # the direct afferent -> efferent projection, plastic with the readout rule
+        projections.append(plastic_projection("afferent_efferent", "afferent", "efferent", out,
+                                              p.w_skip_mv / spec.n_features * mV))
     if plastic and out.needs_reward:
         # the reward's spike tally: every efferent spike counts for its own class or not
         projections.append(Projection(
@@ -260,6 +267,11 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
             ("afferent_interneuron", hid.reset_code, 3),
             ("interneuron_efferent", out.reset_code, 3),
         ]
+        if p.skip_readout:
+            boundaries += [
+                ("afferent_efferent", out.end_code, 1),
+                ("afferent_efferent", out.reset_code, 3),
+            ]
     boundaries += [(q.name, q.start_code, 3) for q in pops]
     boundaries = [b for b in boundaries if b[1] and b[1].strip()]
     return Blueprint(spec, pops, projections, boundaries, plastic, int(copies))

@@ -16,9 +16,11 @@ Each sample is presented for ``presentation_ms`` without plasticity and without 
 The predicted class is the one whose efferent neurons fire most. Ties (including no
 efferent spike at all) are broken by the *graded readout* ``s_c = sum_j n_j W_jc`` (the
 interneuron spike counts ``n_j`` of the sample weighted by the learned readout weights onto
-the efferent neurons of class ``c``), and a remaining tie goes to the first class of
-``classes_``. ``predict_proba`` is ``(n_c + 0.5 s_c / (s_0 + s_1)) / (n_0 + n_1 + 0.5)``
-(one half pseudo-spike shared by the graded readout), so its arg-max is the prediction.
+the efferent neurons of class ``c``; with ``skip_readout`` plus the afferent counts weighted
+by the direct weights, scaled by ``w_skip_mv / (n_features w_out_mv)``), and a remaining
+tie goes to the first class of ``classes_``. ``predict_proba`` is
+``(n_c + 0.5 s_c / (s_0 + s_1)) / (n_0 + n_1 + 0.5)`` (one half pseudo-spike shared by
+the graded readout), so its arg-max is the prediction.
 
 Inputs
 ------
@@ -52,6 +54,7 @@ from .populations import NetworkParams
 __all__ = ["SpikingClassifier"]
 
 _W_IN, _W_OUT = "afferent->interneuron", "interneuron->efferent"
+_W_SKIP = "afferent->efferent"  # only with network_params["skip_readout"]
 #: share of input values outside [0, 1] above which fit and predict warn
 _OUTSIDE_WARN = 0.01
 
@@ -104,7 +107,16 @@ def _encoder(spec: NetworkSpec) -> GaussianReceptiveFields:
 
 def _state(weights: dict[str, np.ndarray], theta, rbar) -> NetworkState:
     return NetworkState(w_in=weights[_W_IN], w_out=weights[_W_OUT],
-                        theta_volt=np.asarray(theta, float), rbar=np.asarray(rbar, float))
+                        theta_volt=np.asarray(theta, float), rbar=np.asarray(rbar, float),
+                        w_skip=weights.get(_W_SKIP))
+
+
+def _weights(state: NetworkState) -> dict[str, np.ndarray]:
+    """Copies of the learned weights of ``state`` by their ``weights_`` names."""
+    out = {_W_IN: state.w_in.copy(), _W_OUT: state.w_out.copy()}
+    if state.w_skip is not None:
+        out[_W_SKIP] = state.w_skip.copy()
+    return out
 
 
 class SpikingClassifier(ClassifierMixin, BaseEstimator):
@@ -114,9 +126,13 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     ----------
     hidden_rule : {"stdp", "hebbian", "rstdp"}
         Plasticity of afferent -> interneuron synapses (unsupervised feature learning).
-    readout_rule : {"stdp", "hebbian", "rstdp"}
-        Plasticity of interneuron -> efferent synapses. With ``"stdp"`` or ``"hebbian"``
-        the readout is supervised by a teacher current into the labelled efferent group;
+    readout_rule : {"stdp", "hebbian", "rstdp", "delta"}
+        Plasticity of interneuron -> efferent synapses (and of the direct afferent ->
+        efferent synapses when ``network_params["skip_readout"]`` is on). With ``"stdp"`` or
+        ``"hebbian"`` the readout is supervised by a teacher current into the labelled
+        efferent group; with ``"delta"`` the label sets each efferent neuron's target count
+        and the error against its own count drives the change (set ``teacher_mv`` and
+        ``suppress_mv`` to 0 so the teacher does not also drive it);
         with ``"rstdp"`` there is no teacher: the reward computed in the network from the
         efferent spikes against the label is the only learning signal.
     n_hidden : int
@@ -162,8 +178,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         Duration of one sample's presentation in ms.
     weights_ : dict of ndarray
         Learned weights, pre x post: ``"afferent->interneuron"`` (n_afferent, n_hidden) and
-        ``"interneuron->efferent"`` (n_hidden, 2 n_per_class), dimensionless in
-        ``[0, w_max]`` of their rule.
+        ``"interneuron->efferent"`` (n_hidden, 2 n_per_class), and with
+        ``network_params["skip_readout"]`` ``"afferent->efferent"`` (n_afferent,
+        2 n_per_class); dimensionless in ``[0, w_max]`` of their rule.
     initial_weights_ : dict of ndarray
         The same before training.
     theta_ : ndarray of shape (n_hidden,)
@@ -311,11 +328,15 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         return {k: np.concatenate(v) for k, v in counts.items()}, state, spikes
 
     @staticmethod
-    def _scores(spec, counts_hidden, counts_eff, w_out):
-        """Efferent spike counts per class and graded readout per class."""
-        k = spec.net.n_per_class
+    def _scores(spec, counts_hidden, counts_eff, w_out, counts_aff=None, w_skip=None):
+        """Efferent spike counts per class and graded readout per class (with the direct
+        afferent -> efferent projection, its drive is added in the same synaptic units)."""
+        p = spec.net
+        k = p.n_per_class
         n = np.stack([counts_eff[:, :k].sum(1), counts_eff[:, k:].sum(1)], axis=1)
         g = counts_hidden @ w_out
+        if w_skip is not None:
+            g = g + (counts_aff @ w_skip) * (p.w_skip_mv / spec.n_features) / p.w_out_mv
         s = np.stack([g[:, :k].sum(1), g[:, k:].sum(1)], axis=1)
         return n, s
 
@@ -338,7 +359,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
     def _proba_with(self, spec, engine, state, seed, X):
         c, _ = self._predict_counts(X, state, engine=engine, seed=seed)
-        n, s = self._scores(spec, c["interneuron"], c["efferent"], state.w_out)
+        n, s = self._scores(spec, c["interneuron"], c["efferent"], state.w_out,
+                            c["afferent"], state.w_skip)
         return self._proba(n, s)
 
     # ----------------------------------------------------------------------- fit
@@ -389,9 +411,12 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         else:
             w_in = rng.uniform(p.w_init_low, p.w_init_high, (spec.n_afferent, p.n_hidden)) * hw
         w_out = rng.uniform(p.w_out_init_low, p.w_out_init_high, (p.n_hidden, spec.n_efferent)) * ow
-        initial_weights = {_W_IN: w_in.copy(), _W_OUT: w_out.copy()}
+        # drawn only when the projection exists: other models' random streams are unchanged
+        w_skip = (rng.uniform(0.0, p.w_skip_init_high, (spec.n_afferent, spec.n_efferent)) * ow
+                  if p.skip_readout else None)
         state = NetworkState(w_in=w_in, w_out=w_out, theta_volt=np.zeros(p.n_hidden),
-                             rbar=np.zeros(spec.n_efferent))
+                             rbar=np.zeros(spec.n_efferent), w_skip=w_skip)
+        initial_weights = _weights(state)
         predict_seed = int(rng.integers(2**31))
 
         engine = get_engine(spec, self.backend)
@@ -426,7 +451,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             # online training accuracy of the chunk: the efferent vote of the spikes
             # seen during training (without teacher: R-STDP), or the graded readout of
             # the interneuron spikes with the chunk-end weights (teacher-driven models)
-            n, s = self._scores(spec, counts["interneuron"], counts["efferent"], state.w_out)
+            n, s = self._scores(spec, counts["interneuron"], counts["efferent"], state.w_out,
+                                counts["afferent"], state.w_skip)
             if spec.supervised:
                 n = np.zeros_like(n)
             pred = np.argmax(self._proba(n, s), axis=1)
@@ -436,8 +462,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                 proba = self._proba_with(spec, get_engine(spec, self.backend), state,
                                          predict_seed, X_ev)
                 history["eval_accuracy"].append(float(np.mean(np.argmax(proba, 1) == y_ev)))
-            weight_history.append({_W_IN: state.w_in.ravel().copy(),
-                                   _W_OUT: state.w_out.ravel().copy()})
+            weight_history.append({k: w.ravel() for k, w in _weights(state).items()})
 
         # the fit is complete: only now does the estimator become fitted
         self.__dict__.update(data_attrs)
@@ -445,7 +470,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         self.dt_ms_ = p.dt_ms
         self.presentation_ms_ = p.presentation_ms
         self.initial_weights_ = initial_weights
-        self.weights_ = {_W_IN: state.w_in.copy(), _W_OUT: state.w_out.copy()}
+        self.weights_ = _weights(state)
         self.theta_ = state.theta_volt.copy()
         self.rbar_ = state.rbar.copy()
         self.predict_seed_ = predict_seed
@@ -481,15 +506,16 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         A synaptic event is one spike arriving at one synapse (spike x out-degree):
         afferent -> interneuron (n_hidden), interneuron -> inhibitory (1) and -> efferent
         (2 n_per_class), inhibitory -> interneuron (n_hidden - 1), efferent -> efferent of the
-        other class (n_per_class, when that mutual inhibition is on). The efferent reward
-        tally of R-STDP is learning machinery and is not counted. ``spikes`` counts the
-        spikes of all four populations.
+        other class (n_per_class, when that mutual inhibition is on), and with
+        ``skip_readout`` afferent -> efferent (2 n_per_class more per afferent spike). The
+        efferent reward tally of R-STDP is learning machinery and is not counted.
+        ``spikes`` counts the spikes of all four populations.
         """
         X = check_predict_data(self, X)
         c, _ = self._predict_counts(X)
         p = self.spec_.net
         fan = {
-            "afferent": p.n_hidden,
+            "afferent": p.n_hidden + (self.spec_.n_efferent if p.skip_readout else 0),
             "interneuron": 1 + self.spec_.n_efferent,
             "inhibitory": p.n_hidden - 1,
             "efferent": p.n_per_class if p.w_lat_mv > 0 else 0,

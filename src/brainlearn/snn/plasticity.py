@@ -31,6 +31,8 @@ from typing import Any, ClassVar
 from .params import MAX_SCALE, MAX_TIME_MS, check_range, make_params
 
 __all__ = [
+    "DeltaParams",
+    "DeltaRule",
     "HebbianParams",
     "OjaHebbian",
     "PlasticityRule",
@@ -401,6 +403,78 @@ class RewardSTDP(PlasticityRule):
         }
 
 
+# ------------------------------------------------------------------------ delta rule
+@dataclass(frozen=True)
+class DeltaParams:
+    """Parameters of :class:`DeltaRule` (rates are spike counts per presentation).
+
+    ``eta``, ``y_target`` >= 0; ``x_ref``, ``y_ref``, ``w_max`` > 0 (``ValueError`` naming
+    the parameter)."""
+
+    eta: float = 0.01
+    x_ref: float = 5.0
+    y_ref: float = 5.0
+    y_target: float = 1.0
+    w_max: float = 1.0
+
+    def __post_init__(self):
+        for name in ("eta", "y_target"):
+            check_range(self, name, ge=0, le=MAX_SCALE)
+        for name in ("x_ref", "y_ref", "w_max"):
+            check_range(self, name, gt=0, le=MAX_SCALE)
+
+
+class DeltaRule(PlasticityRule):
+    r"""Error-driven (delta / Widrow-Hoff) readout plasticity on spike counts.
+
+    At the end of every presentation, with :math:`n_{pre}`, :math:`n_{post}` the spike
+    counts of the presentation that just ended, :math:`\ell` its label (-1: none) and
+    :math:`c_{post}` the class of the postsynaptic (efferent) neuron,
+
+    .. math::
+
+        \Delta w = \text{learn}_{post}\, \eta \, \frac{n_{pre}}{x_{ref}}\, \text{err},
+        \qquad
+        \text{err} = [\ell \ge 0] \left( y_{target}\, [c_{post} = \ell]
+        - \frac{n_{post}}{y_{ref}} \right)
+
+    and :math:`w` is clipped to :math:`[0, w_{max}]`. The target
+    :math:`y_{target} [c_{post} = \ell]` is the one per-neuron modulatory signal: the
+    label says how much the efferent neuron should have fired (``y_target`` for the
+    labelled class, 0 for the other), and the neuron's own count is compared with it; the
+    rule is local (presynaptic count, postsynaptic count, one signal per neuron) -- the
+    Widrow & Hoff (1960) delta rule in spike-count form (cf. ReSuMe, Ponulak & Kasinski
+    2010, and the three-factor view of Gerstner et al. 2018). Unlike the teacher-driven
+    STDP and Hebbian readouts the teacher must not drive the neuron (set ``teacher_mv``
+    and ``suppress_mv`` to 0): the error is what the network itself produced.
+    Unlabelled presentations (and ``learn = 0``) change nothing.
+
+    References
+    ----------
+    Widrow & Hoff (1960) IRE WESCON Conv Rec 4:96. Ponulak & Kasinski (2010) Neural Comput
+    22:467. Gerstner, Lehmann, Liakoni, Corneil & Brea (2018) Front Neural Circuits 12:53.
+    """
+
+    name = "delta"
+    params_class = DeltaParams
+    end_code = """
+        y_star = y_target * int(cls_post == label_post)
+        err = int(label_post >= 0) * (y_star - count_post / y_ref)
+        dw = learn_post * eta * (count_pre / x_ref) * err
+        w = clip(w + dw, 0, w_max)
+        """
+
+    def parameters(self) -> dict[str, Any]:
+        p = self.params
+        return {
+            "eta": p.eta,
+            "x_ref": p.x_ref,
+            "y_ref": p.y_ref,
+            "y_target": p.y_target,
+            "w_max": p.w_max,
+        }
+
+
 def _unit_name(value) -> str:
     from brian2 import Quantity, hertz, second, volt
     from brian2.units.fundamentalunits import DIMENSIONLESS
@@ -419,11 +493,14 @@ def shared_declarations(params: dict[str, Any]) -> str:
     return "".join(f"\n{name} : {_unit_name(v)} (shared)" for name, v in params.items())
 
 
-RULES: dict[str, type[PlasticityRule]] = {r.name: r for r in (STDP, OjaHebbian, RewardSTDP)}
+RULES: dict[str, type[PlasticityRule]] = {
+    r.name: r for r in (STDP, OjaHebbian, RewardSTDP, DeltaRule)
+}
 
 
 def make_rule(rule, params: dict | None = None) -> PlasticityRule:
-    """A rule object from a name (``"stdp"``, ``"hebbian"``, ``"rstdp"``) or a rule object."""
+    """A rule object from a name (``"stdp"``, ``"hebbian"``, ``"rstdp"``, ``"delta"``) or a
+    rule object."""
     if isinstance(rule, PlasticityRule):
         if params:
             raise ValueError("parameters can only be given with a rule name")

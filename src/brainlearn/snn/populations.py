@@ -122,6 +122,15 @@ class NetworkParams:
     w_init_high: float = 0.8
     w_out_init_low: float = 0.0
     w_out_init_high: float = 0.1
+    # optional direct afferent -> efferent projection, all to all, plastic with the readout
+    # rule (part of the network only when on): the efferent neurons also see the
+    # receptive-field code itself, so a local error-driven readout can use its linear
+    # information, which the winner-take-all prototype code of the interneurons loses. A
+    # weight w adds w * w_skip_mv / n_features to g_e; initial weights uniform in
+    # [0, w_skip_init_high] * w_max.
+    skip_readout: bool = False
+    w_skip_mv: float = 20.0
+    w_skip_init_high: float = 0.05
 
     def __post_init__(self):
         for name in ("dt_ms", "presentation_ms", "tau_m_ms", "tau_e_ms", "tau_i_ms",
@@ -151,18 +160,19 @@ class NetworkParams:
         check_range(self, "sigma_scale", gt=0, le=MAX_SCALE)
         for name in ("v_th_mv", "theta_plus_mv", "theta_max_mv", "w_in_mv", "w_ei_mv",
                      "w_ie_mv", "w_out_mv", "w_lat_mv", "teacher_mv", "suppress_mv",
-                     "noise_mv"):
+                     "noise_mv", "w_skip_mv"):
             check_range(self, name, ge=0, le=MAX_MV)
         check_range(self, "v_reset_mv", ge=-MAX_MV, le=MAX_MV)
         if not self.v_reset_mv < self.v_th_mv:
             raise ValueError(
                 f"v_reset_mv must be < v_th_mv, got {self.v_reset_mv!r} >= {self.v_th_mv!r}"
             )
-        for name in ("w_init_low", "w_init_high", "w_out_init_low", "w_out_init_high"):
+        for name in ("w_init_low", "w_init_high", "w_out_init_low", "w_out_init_high",
+                     "w_skip_init_high"):
             check_range(self, name, ge=0, le=1)
         check_ordered(self, "w_init_low", "w_init_high")
         check_ordered(self, "w_out_init_low", "w_out_init_high")
-        for name in ("poisson_input", "init_from_data"):
+        for name in ("poisson_input", "init_from_data", "skip_readout"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
 
