@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from brainlearn.runner.contributions import (
+    budget_span,
     contribution_rows,
     contributions_markdown,
     record_budget,
@@ -85,8 +86,8 @@ def test_markdown_states_numbers_budgets_and_generated_sentences():
     assert f"**{r['diff_mean']:+.3f}**" in md  # significant: bold
     c = _by(contrib, "circle", "snn-stdp", "snn-frozen")
     assert f"{c['diff_mean']:+.3f} [" in md and f"**{c['diff_mean']:+.3f}**" not in md
-    assert "| ref-kmeans | 2.1e+04 | 21 |" in md
-    assert "| snn-stdp | 1000 | 1 |" in md
+    assert "ref-kmeans 21,000 pres., 21 ep." in md
+    assert "snn-stdp 1,000 pres., 1 ep." in md
     line = next(x for x in md.splitlines() if x.startswith("- **Hidden plasticity**"))
     assert "adds significantly on xor" in line
     assert "not distinguishable from 0 on circle" in line
@@ -100,6 +101,12 @@ def test_no_controls_no_contrasts():
     rows = _rows({("xor", "snn-stdp"): [0.9, 0.9, 0.9], ("xor", "mlp-wide"): [1, 1, 1]})
     assert contribution_rows(rows) == []
     assert "No contrasts yet" in contributions_markdown([])
+
+
+def test_budget_span():
+    assert budget_span([1000.0, 1194.0, 1000.0], [1.0, 3.0, 1.0]) == "1,000–1,194 pres., 1–3 ep."
+    assert budget_span([300000.0], [300.0]) == "300,000 pres., 300 ep."
+    assert budget_span([None], [None]) == "budget not recorded"
 
 
 def test_record_budget_from_history_or_field():
@@ -127,6 +134,6 @@ def test_figure_is_drawn_from_saved_records_only(tmp_path):
     paths, caption = contributions(records, tmp_path)
     assert [p.name for p in paths] == ["contributions.png", "contributions.svg"]
     assert all(p.stat().st_size > 0 for p in paths)
-    assert "n = 4 seeds" in caption and "ref-kmeans 2.1e+04 pres., 21 ep." in caption
+    assert "n = 4 seeds" in caption and "ref-kmeans 21,000 pres., 21 ep." in caption
     with pytest.raises(SkipFigure):
         contributions([r for r in records if r["model"] == "snn-stdp"], tmp_path)

@@ -215,8 +215,7 @@ def test_references_run_through_the_runner(tmp_path):
         analyses = ["learning_curves", "compute_cost", "decision_boundaries"]
 
         [[sweep]]
-        name = "twin"
-        models = ["ref-kmeans"]
+        name = "inside"
         tasks = ["xor"]
         seeds = 1
         n_train = 80
@@ -233,10 +232,16 @@ def test_references_run_through_the_runner(tmp_path):
         assert 0.0 <= r["metrics"]["test_accuracy"] <= 1.0
         assert r["ops_per_sample"]["macs"] > 0
         assert r["history"]["samples_seen"] and "eval_accuracy" in r["history"]
+        assert r["budget"]["presentations"] == r["history"]["samples_seen"][-1]
+        assert r["budget"]["epochs"] == r["budget"]["presentations"] / r["n_train_actual"]
         if r["task"] == "xor":
             assert r["analyses"]["decision_boundaries"]["proba"]
-    twin = [r for r in records if r["model"] == "ref-kmeans" and r["task"] == "xor"
-            and r["seed"] == 0]
-    assert twin[0]["analyses"]["receptive_fields"]["n_hidden"] == 20
-    removed = twin[0]["analyses"]["robustness"]["removed_accuracy"]
+    inside = {r["model"]: r["analyses"] for r in records if r["task"] == "xor"
+              and r["seed"] == 0}
+    # the twin has a hidden layer and can be lesioned; the others get noise only
+    assert inside["ref-kmeans"]["receptive_fields"]["n_hidden"] == 20
+    removed = inside["ref-kmeans"]["robustness"]["removed_accuracy"]
     assert len(removed["neurons"]) == len(removed["synapses"]) == 2
+    assert "HiddenResponse" in inside["ref-svm"]["receptive_fields"]["skipped"]
+    assert inside["ref-svm"]["robustness"]["removed_accuracy"] == {}
+    assert len(inside["ref-svm"]["robustness"]["noise_accuracy"]) == 2

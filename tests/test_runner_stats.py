@@ -89,9 +89,14 @@ def test_summary_markdown_reports_headline_cells_and_significance(tmp_path):
         ("xor", "mlp-b", "mlp"): [0.95, 0.96, 0.97],
         ("xor", "snn-b", "snn"): [0.90, 0.92, 0.91],
     }) + _rows({("xor", "snn-b", "snn"): [0.5, 0.6, 0.55]}, n_train=10)
+    for r in rows:  # training budgets: presentations of training samples per fit
+        r["presentations"] = 300_000.0 if r["family"] == "mlp" else 1000.0
+        r["epochs"] = r["presentations"] / 1000
     md = summary_markdown(rows)
     assert "| xor | **0.960 ± 0.025** | 0.910 ± 0.025 |" in md
-    assert "| xor | snn-b (0.910) | mlp-b (0.960) | 3 | -0.050 |" in md
+    assert "| *training budget per fit* | 300,000 pres., 300 ep. | 1,000 pres., 1 ep. |" in md
+    assert ("| xor | snn-b (0.910; 1,000 pres., 1 ep.) | mlp-b (0.960; 300,000 pres., 300 ep.) "
+            "| 3 | -0.050 |") in md
     assert "| yes |" in md
     assert "t₀.₉₇₅" in md  # the interval is stated
     path = write_stats(rows, tmp_path / "stats.csv")

@@ -11,7 +11,8 @@ import numpy as np
 from ..tasks import list_tasks
 from .style import family_rank
 
-PREFERRED_MODELS = ["mlp-seed", "mlp-wide", "snn-stdp", "snn-hebbian", "snn-rstdp"]
+PREFERRED_MODELS = ["mlp-seed", "mlp-wide", "ref-logreg", "ref-knn", "ref-svm", "ref-kmeans",
+                    "snn-stdp", "snn-hebbian", "snn-rstdp", "snn-frozen", "snn-random"]
 #: the task shown when a figure shows one task only, in order of preference
 SHOWCASE_TASKS = ["xor", "circle", "moons", "spiral", "linear", "seed-random", "breast-cancer"]
 

@@ -38,6 +38,14 @@ MODEL_COLORS = {
     "snn-stdp": "#fb6a4a",
     "snn-hebbian": "#cb181d",
     "snn-rstdp": "#ff7f00",
+    # spiking controls (issue 8): muted reds, the same dashes as the learners
+    "snn-frozen": "#bc8f8f",
+    "snn-random": "#8c564b",
+    # non-spiking references (issue 8): greens
+    "ref-logreg": "#a1d99b",
+    "ref-knn": "#74c476",
+    "ref-svm": "#31a354",
+    "ref-kmeans": "#006d2c",
 }
 
 _RC = {

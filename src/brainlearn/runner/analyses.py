@@ -423,6 +423,7 @@ TABLE: Mapping[str, Analysis] = MappingProxyType({a.name: a for a in (
 #: figures drawn from every record's metrics (no analysis needed), before the analyses' ones
 SUMMARY_FIGURES: Mapping[str, str] = MappingProxyType({
     "accuracy_by_task": f"{_F}.accuracy:accuracy_by_task",
+    "contributions": f"{_F}.contributions:contributions",
 })
 
 #: names of the analyses, in table order

@@ -40,6 +40,7 @@ __all__ = [
     "LEARNERS",
     "Contrast",
     "budget_phrase",
+    "budget_span",
     "contribution_rows",
     "contributions_markdown",
     "record_budget",
@@ -193,7 +194,7 @@ def write_contributions_csv(contrib: list[dict[str, Any]], path: str | Path) -> 
     import csv
     import io
 
-    from .storage import write_text_atomic
+    from .._io import write_text_atomic
 
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
@@ -231,11 +232,26 @@ def _p(r: dict) -> str:
 
 
 def budget_phrase(presentations: float | None, epochs: float | None) -> str:
-    """``"1000 pres., 1 ep."``: a model's training budget in a table cell."""
-    if presentations is None:
+    """``"1,000 pres., 1 ep."``: a model's training budget in a table cell."""
+    return budget_span([presentations], [epochs])
+
+
+def budget_span(presentations: Iterable[float | None], epochs: Iterable[float | None]) -> str:
+    """A model's training budget over several runs: ``"1,000–1,194 pres., 1–3 ep."``
+    (a single value when they agree; "budget not recorded" without numbers)."""
+    pres = sorted({p for p in (_num(v) for v in presentations) if p is not None})
+    eps = sorted({e for e in (_num(v) for v in epochs) if e is not None})
+    if not pres:
         return "budget not recorded"
-    ep = "" if epochs is None else f", {epochs:.3g} ep."
-    return f"{presentations:.4g} pres.{ep}"
+
+    def span(vals, fmt):
+        lo, hi = fmt(vals[0]), fmt(vals[-1])
+        return lo if lo == hi else f"{lo}–{hi}"
+
+    text = span(pres, lambda v: f"{round(v):,}") + " pres."
+    if eps:
+        text += ", " + span(eps, lambda v: f"{v:.3g}") + " ep."
+    return text
 
 
 def _list(items: list[str]) -> str:
@@ -313,15 +329,10 @@ def contributions_markdown(contrib: list[dict[str, Any]]) -> str:
     lines += [
         "",
         "Training budget per fit (presentations of training samples; epochs = presentations / "
-        "training-set size), range over the tasks above:",
-        "",
-        "| model | presentations | epochs |",
-        "|---|---|---|",
+        "training-set size), range over the tasks above: " + "; ".join(
+            f"{m} {budget_span([p for p, _ in v], [e for _, e in v])}"
+            for m, v in budgets.items()) + ".",
     ]
-    for m, vals in budgets.items():
-        pres = sorted({p for p, _ in vals if p is not None})
-        eps = sorted({e for _, e in vals if e is not None})
-        lines.append(f"| {m} | {_span(pres, '.4g')} | {_span(eps, '.3g')} |")
 
     lines += ["", "In words (generated from the table):", ""]
     for p in parts:
@@ -329,10 +340,3 @@ def contributions_markdown(contrib: list[dict[str, Any]]) -> str:
         lines.append("- " + _sentence(p, rs[0]["with_model"], rs[0]["without_model"],
                                       rs[0]["how"], rs))
     return "\n".join(lines) + "\n"
-
-
-def _span(vals: list[float], fmt: str) -> str:
-    if not vals:
-        return "–"
-    lo, hi = min(vals), max(vals)
-    return format(lo, fmt) if lo == hi else f"{format(lo, fmt)}–{format(hi, fmt)}"

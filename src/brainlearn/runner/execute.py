@@ -117,6 +117,19 @@ def _history(est) -> dict[str, list]:
     return out
 
 
+def _budget(est, n_train: int) -> dict[str, float | None]:
+    """The training budget of the fit: presentations of training samples (a model's
+    ``presentations_``, else the last ``samples_seen`` of its history) and epochs
+    (``presentations / n_train``); None where the model reports neither."""
+    pres = getattr(est, "presentations_", None)
+    if pres is None:
+        seen = (getattr(est, "history_", None) or {}).get("samples_seen") or []
+        pres = seen[-1] if len(seen) else None
+    if pres is None:
+        return {"presentations": None, "epochs": None}
+    return {"presentations": float(pres), "epochs": float(pres) / max(int(n_train), 1)}
+
+
 def execute_run(config: dict[str, Any]) -> dict[str, Any]:
     """Run one configuration and return its record (plain JSON-able data).
 
@@ -175,6 +188,7 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
         "metrics": {"test_accuracy": test_accuracy, "train_accuracy": train_accuracy,
                     "train_accuracy_samples": int(min(k_train, split.n_train))},
         "history": _history(est),
+        "budget": _budget(est, split.n_train),
         "ops_per_sample": {},
         "analyses": {},
         "errors": {},

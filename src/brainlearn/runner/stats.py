@@ -207,6 +207,14 @@ def _order(names: Iterable[str], preferred: Iterable[str]) -> list[str]:
     return sorted(names, key=lambda n: (pref.index(n) if n in pref else len(pref), n))
 
 
+def _budget(rows: list[dict], model: str, task: str | None = None) -> str:
+    """The training budget of ``model`` over its rows (of one task, or all)."""
+    from .contributions import budget_span
+
+    rs = [r for r in rows if r["model"] == model and (task is None or r["task"] == task)]
+    return budget_span([r.get("presentations") for r in rs], [r.get("epochs") for r in rs])
+
+
 def summary_markdown(rows: list[dict[str, Any]]) -> str:
     """The results tables (markdown) generated from the summary rows."""
     from ..tasks import list_tasks
@@ -243,6 +251,8 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
             s = _acc(c["mean"], c["half_width"])
             cols.append(f"**{s}**" if c["mean"] == best else s)
         lines.append(f"| {t} | " + " | ".join(cols) + " |")
+    lines.append("| *training budget per fit* | " + " | ".join(
+        _budget(main, m) for m in models) + " |")
 
     comps = [p for p in paired_comparisons(main)]
     if comps:
@@ -252,7 +262,8 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
             "",
             "Difference of test accuracy (spiking − MLP) on the same seeds and data, its 95 % "
             "t-based CI and the paired t-test p-value; significant = the CI excludes 0. "
-            "Both models are the best of their family on these same results.",
+            "Both models are the best of their family on these same results; their training "
+            "budgets (presentations of training samples per fit) are in brackets.",
             "",
             "| task | best spiking | best MLP | seeds | difference | 95 % CI | p | significant |",
             "|---|---|---|---|---|---|---|---|",
@@ -262,10 +273,18 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
                   else f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}]")
             pv = "–" if math.isnan(p["p_value"]) else f"{p['p_value']:.3g}"
             lines.append(
-                f"| {p['task']} | {p['snn_model']} ({p['snn_mean']:.3f}) | "
-                f"{p['mlp_model']} ({p['mlp_mean']:.3f}) | {p['n']} | {p['diff_mean']:+.3f} | "
+                f"| {p['task']} | {p['snn_model']} ({p['snn_mean']:.3f}; "
+                f"{_budget(main, p['snn_model'], p['task'])}) | "
+                f"{p['mlp_model']} ({p['mlp_mean']:.3f}; "
+                f"{_budget(main, p['mlp_model'], p['task'])}) | {p['n']} | {p['diff_mean']:+.3f} | "
                 f"{ci} | {pv} | {'yes' if p['significant'] else 'no'} |"
             )
+
+    from .contributions import contribution_rows, contributions_markdown
+
+    contrib = contribution_rows(rows)
+    if contrib:
+        lines += ["", contributions_markdown(contrib).rstrip()]
 
     cost_rows = [r for r in main if r.get("predict_per_sample_us") is not None]
     if cost_rows:

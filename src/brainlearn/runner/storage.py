@@ -277,16 +277,18 @@ SUMMARY_COLUMNS = [
     "n_train_actual", "n_test_actual", "test_accuracy", "train_accuracy",
     "fit_s", "predict_s", "fit_per_sample_us", "predict_per_sample_us",
     "macs_per_sample", "synaptic_events_per_sample", "spikes_per_sample",
-    "energy_per_sample_nj", "complete", "git_commit", "params",
+    "energy_per_sample_nj", "presentations", "epochs", "complete", "git_commit", "params",
 ]
 
 
 def summary_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """One tidy row per record (see :data:`SUMMARY_COLUMNS`)."""
+    from .contributions import record_budget
     from .energy import energy_per_sample_pj
 
     rows = []
     for r in records:
+        budget = record_budget(r)
         t = r.get("timings", {})
         ops = r.get("ops_per_sample", {})
         energy = energy_per_sample_pj(r.get("family", ""), ops)
@@ -311,6 +313,8 @@ def summary_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             "synaptic_events_per_sample": ops.get("synaptic_events"),
             "spikes_per_sample": ops.get("spikes"),
             "energy_per_sample_nj": _scale(energy, 1e-3),
+            "presentations": budget["presentations"],
+            "epochs": budget["epochs"],
             "complete": record_is_complete(r),
             "git_commit": (r.get("environment") or {}).get("git_commit"),
             "params": json.dumps(r.get("config", {}).get("params", {}), sort_keys=True),
@@ -339,7 +343,7 @@ def read_summary_csv(path: str | Path) -> list[dict[str, Any]]:
     ints = {"seed", "n_train", "n_test", "n_train_actual", "n_test_actual"}
     floats = {"test_accuracy", "train_accuracy", "fit_s", "predict_s", "fit_per_sample_us",
               "predict_per_sample_us", "macs_per_sample", "synaptic_events_per_sample",
-              "spikes_per_sample", "energy_per_sample_nj"}
+              "spikes_per_sample", "energy_per_sample_nj", "presentations", "epochs"}
     out = []
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
