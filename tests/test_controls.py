@@ -13,7 +13,7 @@ import pytest
 
 brian2 = pytest.importorskip("brian2")
 
-from brainlearn.registry import make_model, model_spec  # noqa: E402
+from brainlearn.registry import list_models, make_model, model_spec  # noqa: E402
 
 HID, OUT = "afferent->interneuron", "interneuron->efferent"
 
@@ -104,3 +104,13 @@ def test_snn_random_hidden_weights_do_not_depend_on_the_data():
     # the data-point init of snn-frozen, on the same seed, does depend on X
     f1, f2 = _fit("snn-frozen"), _fit("snn-frozen", n=20, data_seed=1)
     assert not np.array_equal(f1.initial_weights_[HID], f2.initial_weights_[HID])
+
+
+@pytest.mark.skipif("snn-stdp-scratch" not in list_models(),
+                    reason="snn-stdp-scratch is registered by the issue 8 section 3 branch")
+def test_snn_stdp_scratch_starts_from_a_data_independent_init_and_learns():
+    m1 = _fit("snn-stdp-scratch")
+    m2 = _fit("snn-stdp-scratch", n=20, data_seed=1)
+    np.testing.assert_array_equal(m1.initial_weights_[HID], m2.initial_weights_[HID])
+    assert not np.array_equal(m1.weights_[HID], m1.initial_weights_[HID])  # it learns
+

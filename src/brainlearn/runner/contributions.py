@@ -79,7 +79,8 @@ CONTRASTS: tuple[Contrast, ...] = (
 )
 
 #: models whose accuracy is to be explained (local-learning spiking networks)
-LEARNERS: tuple[str, ...] = ("snn-stdp", "snn-hebbian", "snn-rstdp", "snn-stdp-scratch")
+LEARNERS: tuple[str, ...] = ("snn-stdp", "snn-hebbian", "snn-rstdp", "snn-stdp-scratch",
+                             "snn-delta-skip")
 #: models with a part switched off or replaced
 CONTROLS: tuple[str, ...] = ("snn-frozen", "snn-random", "ref-kmeans")
 
