@@ -125,7 +125,7 @@ def test_markdown_gives_corners_effects_and_generated_sentences():
     assert f"[{h['ci'][0]:+.3f}, {h['ci'][1]:+.3f}], p {h['p']:.2g}" in xor
     m = np.mean(ACC[("xor", "ref-kmeans")])
     assert f"{m:.3f} ± " in xor and "(ref-kmeans)" in xor
-    assert "Left out for a corner without runs: circle (spiking, backprop)." in md
+    assert "Left out for a corner without runs: circle (no spiking/backprop run)." in md
     line = next(x for x in md.splitlines() if x.startswith("- **Local learning in spiking"))
     h2 = _hand("snn-stdp", "snn-surrogate")
     assert h2["ci"][1] < 0  # the fixture makes local learning a significant cost here
@@ -139,7 +139,7 @@ def test_a_corner_without_runs_skips_the_figure_and_table_with_a_note(tmp_path):
     no_surrogate = {k: v for k, v in ACC.items() if k[1] != "snn-surrogate"}
     tt = two_by_two(_rows(no_surrogate))
     assert tt["tasks"] == [] and tt["absent"] == ["spiking, backprop"]
-    assert "No 2 × 2 yet: no runs of the corner(s) spiking, backprop (snn-surrogate)" in \
+    assert "No 2 × 2 yet: no runs of the corner(s) spiking/backprop (snn-surrogate)" in \
         two_by_two_markdown(tt)
     res = build_figures(tmp_path, records=_records(no_surrogate), names=["two_by_two"])
     assert "snn-surrogate" in res["two_by_two"]["skipped"]
@@ -167,8 +167,22 @@ def test_figure_and_readme_table_come_from_saved_records_only(tmp_path):
     for ext in ("png", "svg"):
         assert (tmp_path / "figures" / f"two_by_two.{ext}").stat().st_size > 5000
     captions = (tmp_path / "figures" / "captions.md").read_text()
-    assert "## two_by_two" in captions and "circle (spiking, backprop)" in captions
+    assert "## two_by_two" in captions and "circle (no spiking/backprop run)" in captions
     summary = (tmp_path / "results" / "summary.md").read_text()
     assert "#### Spiking × learning rule (the 2 × 2)" in summary
     h = _hand("ref-kmeans", "mlp-wide")
     assert f"[{h['ci'][0]:+.3f}, {h['ci'][1]:+.3f}], p {h['p']:.2g}" in summary
+
+
+@pytest.mark.parametrize("spec", ["default", "full"])
+def test_the_shipped_comparisons_run_every_corner(spec):
+    import tomllib
+
+    from brainlearn.cli import SHIPPED_SPECS
+
+    doc = tomllib.loads((SHIPPED_SPECS / f"{spec}.toml").read_text())
+    names = {m["name"] for m in doc["models"]}
+    comp = next(s for s in doc["sweep"] if s["name"] == "comparison")
+    in_comparison = set(comp.get("models", names))
+    for c in CORNERS:
+        assert set(c.models) & in_comparison, f"{spec}.toml runs no model of {c.label}"

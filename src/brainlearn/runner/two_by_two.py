@@ -189,14 +189,18 @@ def two_by_two(rows: Iterable[dict[str, Any]], metric: str = "test_accuracy"
 
 def missing_note(tt: dict[str, Any]) -> str:
     """Why tasks are left out of the 2 x 2 (empty when none is)."""
-    parts = []
     if tt["absent"] and not tt["tasks"]:
-        parts.append("no runs of the corner(s) " + "; ".join(
-            f"{lab} ({', '.join(_corner_by_label(lab).models)})" for lab in tt["absent"]))
+        return "no runs of the corner(s) " + "; ".join(
+            f"{_short(lab)} ({', '.join(_corner_by_label(lab).models)})" for lab in tt["absent"])
     if tt["incomplete"]:
-        parts.append("left out for a corner without runs: " + "; ".join(
-            f"{t} ({', '.join(labs)})" for t, labs in tt["incomplete"].items()))
-    return "; ".join(parts)
+        return "left out for a corner without runs: " + "; ".join(
+            f"{t} (no {' or '.join(_short(lab) for lab in labs)} run)"
+            for t, labs in tt["incomplete"].items())
+    return ""
+
+
+def _short(label: str) -> str:
+    return label.replace(", ", "/")
 
 
 def _corner_by_label(label: str) -> Corner:
