@@ -95,73 +95,6 @@ def _estimator_path(estimator) -> str:
 def _valid_parameters(cls: type) -> list[str]:
     return [p for p in inspect.signature(cls.__init__).parameters if p not in ("self",)]
 
-# --- controls and references (issue 8): what each part of the spiking model contributes ------
-# Controls: snn-stdp with a part switched off (same network, budget and readout learning).
-# hidden_epochs=0 keeps the afferent->interneuron weights and the interneurons' adaptive
-# thresholds at their initial values (learn_hidden = 0 in every presentation).
-# snn-stdp-scratch (issue 8 section 3, random init + hidden learning from scratch) belongs
-# here once its configuration is settled.
-_SNN_STDP = dict(_REGISTRY["snn-stdp"].params)
-_REF = "brainlearn.reference"
-for _s in [
-    _spec(
-        "snn-frozen",
-        "snn",
-        _SNN,
-        "Control: snn-stdp with hidden plasticity off (hidden_epochs=0): the interneurons keep "
-        "their data-point prototypes (the receptive-field patterns of 200 training samples, "
-        "no labels) and fixed thresholds; only the readout learns. Measures what hidden STDP "
-        "adds.",
-        **{**_SNN_STDP, "hidden_epochs": 0},
-    ),
-    _spec(
-        "snn-random",
-        "snn",
-        _SNN,
-        "Control: snn-stdp with the hidden weights fixed at a data-independent uniform random "
-        "init (init_from_data=False, hidden_epochs=0); only the readout learns -- the "
-        "fixed-random-projection control of Illing, Gerstner & Brea 2019 (Neural Networks 118). "
-        "Measures what the data-point init adds.",
-        **{
-            **_SNN_STDP,
-            "hidden_epochs": 0,
-            "network_params": {**_SNN_STDP["network_params"], "init_from_data": False},
-        },
-    ),
-    _spec(
-        "ref-logreg",
-        "reference",
-        f"{_REF}:LogisticReference",
-        "Reference: logistic regression (L2, C=1, L-BFGS) on inputs standardised with the "
-        "training data's statistics.",
-    ),
-    _spec(
-        "ref-knn",
-        "reference",
-        f"{_REF}:KNeighborsReference",
-        "Reference: 5-nearest neighbours (Euclidean) on standardised inputs.",
-        n_neighbors=5,
-    ),
-    _spec(
-        "ref-svm",
-        "reference",
-        f"{_REF}:SVMReference",
-        "Reference: RBF support-vector machine (C=1, gamma='scale') on standardised inputs.",
-    ),
-    _spec(
-        "ref-kmeans",
-        "reference",
-        f"{_REF}:PrototypeReadoutClassifier",
-        "The non-spiking twin of the spiking interneuron layer: 200 k-means prototypes "
-        "learned without labels on standardised inputs, a 2-winner-take-all code, a "
-        "logistic-regression readout. Measures what spiking adds or costs at equal "
-        "architecture.",
-        n_prototypes=200,
-        n_winners=2,
-    ),
-]:
-    _REGISTRY[_s.name] = _s
-
 
 def _check_keys(spec: ModelSpec, cls: type, keys, what: str) -> None:
     valid = _valid_parameters(cls)
@@ -432,6 +365,68 @@ register_model(
     },
     hidden_rule_params=dict(_SNN_HIDDEN),
     readout_rule_params={"eta": 0.3},
+)
+
+# --- controls and references (issue 8): what each part of the spiking model contributes ------
+# Controls: snn-stdp with one part switched off (same network, budget and readout learning).
+# hidden_epochs=0 keeps the afferent->interneuron weights and the interneurons' adaptive
+# thresholds at their initial values (learn_hidden = 0 in every presentation).
+_SNN_STDP = dict(model_spec("snn-stdp").params)
+register_model(
+    "snn-frozen",
+    "snn",
+    _SNN,
+    "Control: snn-stdp with hidden plasticity off (hidden_epochs=0): the interneurons keep "
+    "their data-point prototypes (the receptive-field patterns of 200 training samples, "
+    "no labels) and fixed thresholds; only the readout learns. Measures what hidden STDP "
+    "adds.",
+    **{**_SNN_STDP, "hidden_epochs": 0},
+)
+register_model(
+    "snn-random",
+    "snn",
+    _SNN,
+    "Control: snn-stdp with the hidden weights fixed at a data-independent uniform random "
+    "init (init_from_data=False, hidden_epochs=0); only the readout learns -- the "
+    "fixed-random-projection control of Illing, Gerstner & Brea 2019 (Neural Networks 118). "
+    "Measures what the data-point init adds.",
+    **{
+        **_SNN_STDP,
+        "hidden_epochs": 0,
+        "network_params": {**_SNN_STDP["network_params"], "init_from_data": False},
+    },
+)
+_REF = "brainlearn.reference"
+register_model(
+    "ref-logreg",
+    "reference",
+    f"{_REF}:LogisticReference",
+    "Reference: logistic regression (L2, C=1, L-BFGS) on inputs standardised with the "
+    "training data's statistics.",
+)
+register_model(
+    "ref-knn",
+    "reference",
+    f"{_REF}:KNeighborsReference",
+    "Reference: 5-nearest neighbours (Euclidean) on standardised inputs.",
+    n_neighbors=5,
+)
+register_model(
+    "ref-svm",
+    "reference",
+    f"{_REF}:SVMReference",
+    "Reference: RBF support-vector machine (C=1, gamma='scale') on standardised inputs.",
+)
+register_model(
+    "ref-kmeans",
+    "reference",
+    f"{_REF}:PrototypeReadoutClassifier",
+    "The non-spiking twin of the spiking interneuron layer: 200 k-means prototypes "
+    "learned without labels on standardised inputs, a 2-winner-take-all code, a "
+    "logistic-regression readout. Measures what spiking adds or costs at equal "
+    "architecture.",
+    n_prototypes=200,
+    n_winners=2,
 )
 
 # --- spiking, trained by backprop through time (surrogate gradients; issue 13) -------
