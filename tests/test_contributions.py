@@ -92,6 +92,10 @@ def test_markdown_states_numbers_budgets_and_generated_sentences():
     assert "adds significantly on xor" in line
     assert "not distinguishable from 0 on circle" in line
     assert "costs" not in line
+    n_tests = sum(1 for r in contrib if r["part"])
+    n_sig = sum(r["significant"] for r in contrib if r["part"])
+    assert f"holds {n_tests} tests at the 5 % level" in md and f"({n_sig} significant)" in md
+    assert "seed-random" not in md  # no such task here, so no chance-finding note
     spiking = next(x for x in md.splitlines() if x.startswith("- **Spiking**"))
     assert "costs significantly on xor" in spiking
     assert "(4 paired seeds)" in spiking
@@ -137,3 +141,11 @@ def test_figure_is_drawn_from_saved_records_only(tmp_path):
     assert "n = 4 seeds" in caption and "ref-kmeans 21,000 pres., 21 ep." in caption
     with pytest.raises(SkipFigure):
         contributions([r for r in records if r["model"] == "snn-stdp"], tmp_path)
+
+
+def test_a_significant_difference_on_seed_random_is_called_a_chance_finding():
+    acc = {("seed-random", "snn-stdp"): [0.52, 0.53, 0.52, 0.53],
+           ("seed-random", "snn-frozen"): [0.50, 0.50, 0.50, 0.51]}
+    md = contributions_markdown(contribution_rows(_rows(acc)))
+    assert "hidden plasticity +0.023) can only be a chance finding." in md
+

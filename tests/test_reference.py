@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import textwrap
 
 import numpy as np
@@ -112,14 +111,6 @@ def test_fit_failing_on_a_bad_eval_set_leaves_nothing_fitted():
     assert not any(k.endswith("_") and not k.startswith("_") for k in vars(m))
 
 
-def _supports_k_classes() -> bool:
-    from brainlearn import _validation
-
-    return "_supports_multiclass" in inspect.getsource(_validation)
-
-
-@pytest.mark.skipif(not _supports_k_classes(),
-                    reason="_validation.check_fit_data accepts K classes only after issue 9 §1")
 @pytest.mark.parametrize("name", REFS)
 def test_k_classes(name):
     rng = np.random.default_rng(0)

@@ -7,7 +7,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..runner.contributions import budget_phrase, contribution_rows, record_budget
+from ..runner.contributions import budget_span, contribution_rows, record_budget
 from ._data import SkipFigure
 from .style import add_caption, apply_style, save_figure
 
@@ -56,13 +56,15 @@ def contributions(records, out_dir):
         ax.axvline(0.0, color="k", lw=0.8)
         ax.set_title(task)
         ax.set_xlabel("Δ test accuracy")
-    for ax in axes[:, 0]:
-        ax.set_yticks(np.arange(len(labels)), labels)
-        ax.invert_yaxis()
-    budgets = {}
+    axes[0, 0].set_yticks(np.arange(len(labels)), labels)
+    axes[0, 0].set_ylim(len(labels) - 0.5, -0.5)  # shared: the named contrasts on top
+    fig.tight_layout(h_pad=1.5)
+    budgets: dict[str, tuple[list, list]] = {}
     for r in contrib:
-        budgets.setdefault(r["with_model"], (r["with_presentations"], r["with_epochs"]))
-        budgets.setdefault(r["without_model"], (r["without_presentations"], r["without_epochs"]))
+        for side in ("with", "without"):
+            pres, eps = budgets.setdefault(r[f"{side}_model"], ([], []))
+            pres.append(r[f"{side}_presentations"])
+            eps.append(r[f"{side}_epochs"])
     caption = (
         "What each part contributes: per task, the paired difference of test accuracy "
         "(first model − second, same data per seed), dot = mean over seeds, bar = its 95 % "
@@ -71,8 +73,8 @@ def contributions(records, out_dir):
         "(hidden plasticity: snn-stdp − snn-frozen; data-point init: snn-frozen − snn-random; "
         "readout rules against snn-stdp; spiking: snn-stdp − its non-spiking k-means twin); "
         "grey rows set every other learner against every control. Training budget per fit "
-        f"({tasks[0]}): " + "; ".join(f"{m} {budget_phrase(*b)}" for m, b in budgets.items())
-        + "."
+        "(range over the tasks): " + "; ".join(f"{m} {budget_span(*b)}"
+                                               for m, b in budgets.items())
     )
     add_caption(fig, caption)
     return save_figure(fig, out_dir, "contributions"), caption

@@ -352,7 +352,7 @@ def contributions_markdown(contrib: list[dict[str, Any]]) -> str:
         "Training budget per fit (presentations of training samples; epochs = presentations / "
         "training-set size), range over the tasks above: " + "; ".join(
             f"{m} {budget_span([p for p, _ in v], [e for _, e in v])}"
-            for m, v in budgets.items()) + ".",
+            for m, v in budgets.items()),
     ]
 
     lines += ["", "In words (generated from the table):", ""]
@@ -360,4 +360,16 @@ def contributions_markdown(contrib: list[dict[str, Any]]) -> str:
         rs = [r for r in named if r["part"] == p]
         lines.append("- " + _sentence(p, rs[0]["with_model"], rs[0]["without_model"],
                                       rs[0]["how"], rs))
+    n_sig = sum(r["significant"] for r in named)
+    caveat = (f"The table holds {len(named)} tests at the 5 % level without correction for "
+              f"multiple comparisons ({n_sig} significant); about {0.05 * len(named):.1g} would "
+              "be significant by chance alone if no part mattered.")
+    chance = [r for r in named if r["task"] == "seed-random" and r["significant"]]
+    if chance:
+        many = len(chance) > 1
+        caveat += (" seed-random's labels do not depend on the input, so its significant "
+                   + ("differences" if many else "difference") + " (" + _list(
+                       [f"{r['part']} {_signed(r['diff_mean'])}" for r in chance])
+                   + ") can only be " + ("chance findings." if many else "a chance finding."))
+    lines += ["", caveat]
     return "\n".join(lines) + "\n"
