@@ -96,8 +96,8 @@ def test_paired_effects_equal_a_hand_computation():
                                                                                  "snn-stdp")]))
     by = {r["effect"]: r for r in xor["effects"]}
     expect = {
-        "spiking (at backprop learning)": ("snn-surrogate", "mlp-wide"),
-        "spiking (at local learning)": ("snn-stdp", "ref-kmeans"),
+        "spiking (with backprop)": ("snn-surrogate", "mlp-wide"),
+        "spiking (with local learning)": ("snn-stdp", "ref-kmeans"),
         "local learning (in spiking neurons)": ("snn-stdp", "snn-surrogate"),
         "local learning (in non-spiking neurons)": ("ref-kmeans", "mlp-wide"),
     }

@@ -118,8 +118,9 @@ class Effect:
 
 
 def _effects() -> tuple[Effect, ...]:
-    out = [Effect("spiking", f"at {learn} learning", corner("spiking", learn),
-                  corner("non-spiking", learn)) for learn in ("backprop", "local")]
+    with_ = {"backprop": "with backprop", "local": "with local learning"}
+    out = [Effect("spiking", with_[learn], corner("spiking", learn), corner("non-spiking", learn))
+           for learn in ("backprop", "local")]
     out += [Effect("local learning", f"in {neur} neurons", corner(neur, "local"),
                    corner(neur, "backprop")) for neur in ("spiking", "non-spiking")]
     return tuple(out)
