@@ -7,6 +7,7 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
 from ..runner import two_by_two as tbt
 from ..runner.contributions import budget_span
@@ -56,8 +57,7 @@ def two_by_two(records, out_dir):
                 ax_e.plot([r["ci_low"], r["ci_high"]], [y, y], color=col, lw=1.2)
             mk = _EFFECT_MARKER[[f for f in EFFECTS if f.factor == e.factor].index(e)]
             ax_e.plot(r["diff_mean"], y, mk, ms=5, color=col,
-                      mfc=col if r["significant"] else "white",
-                      label=e.header if i == 0 else None)
+                      mfc=col if r["significant"] else "white")
     ax_c.set_yticks(np.arange(len(tasks)), tasks)
     ax_c.invert_yaxis()
     ax_c.set_xlabel("test accuracy")
@@ -66,7 +66,10 @@ def two_by_two(records, out_dir):
     ax_e.axvline(0.0, color="k", lw=0.8)
     ax_e.set_xlabel("Δ test accuracy (negative = a cost)")
     ax_e.set_title("paired effects")
-    ax_e.legend(loc="lower left", bbox_to_anchor=(0.0, 1.06), ncol=2)
+    ax_e.legend(handles=[Line2D([], [], ls="", color=_EFFECT_COLOR[e.factor], label=e.header,
+                                marker=_EFFECT_MARKER[[f for f in EFFECTS
+                                                       if f.factor == e.factor].index(e)])
+                         for e in EFFECTS], loc="lower left", bbox_to_anchor=(0.0, 1.06), ncol=2)
     budgets: dict[str, list[tuple]] = {}
     for t in tt["tasks"]:
         for cell in t["corners"].values():
