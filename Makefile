@@ -26,6 +26,7 @@ figures: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp.py
 	$(BIN)/python benchmarks/bench_snn.py
+	$(BIN)/python benchmarks/bench_surrogate.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks experiments

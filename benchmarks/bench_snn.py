@@ -41,7 +41,7 @@ NAIVE_SAMPLES = 40
 def _compiled(cache: Path) -> dict:
     os.environ["BRAINLEARN_CACHE"] = str(cache)
     from brainlearn import load_task, make_model
-    from brainlearn.snn.network import get_engine
+    from brainlearn.snn.engines import get_engine
 
     split = load_task("xor", n_train=N, n_test=N, seed=0)
     model = make_model("snn-stdp", random_state=0)
@@ -109,14 +109,14 @@ def _naive(n_samples: int) -> dict:
 
     from brainlearn import load_task, make_model
     from brainlearn.snn.encoding import GaussianReceptiveFields
-    from brainlearn.snn.network import runtime_parameters
+    from brainlearn.snn.graph import blueprint
     from brainlearn.snn.plasticity import shared_declarations
 
     split = load_task("xor", n_train=N, n_test=N, seed=0)
     model = make_model("snn-stdp", random_state=0)
     spec = model._make_spec(2)
     p = spec.net
-    P = runtime_parameters(spec)
+    P = blueprint(spec).parameters()
     enc = GaussianReceptiveFields(p.n_per_feature, p.rate_max_hz, p.rate_min_hz, p.sigma_scale)
     b2.start_scope()
     afferent = b2.PoissonGroup(spec.n_afferent, rates=0 * Hz, name="afferent")

@@ -14,6 +14,7 @@ import pytest
 brian2 = pytest.importorskip("brian2")
 
 from brainlearn.registry import list_models, make_model, model_spec  # noqa: E402
+from brainlearn.snn.encoding import GaussianReceptiveFields  # noqa: E402
 
 HID, OUT = "afferent->interneuron", "interneuron->efferent"
 
@@ -87,7 +88,8 @@ def test_snn_frozen_keeps_its_hidden_weights_and_learns_its_readout():
     # receptive-field pattern of one row of X
     p = m.spec_.net
     w_max = m.spec_.hidden_rule.w_max
-    patterns = m._encoder().rates(X) / p.rate_max_hz  # (n, n_afferent)
+    enc = GaussianReceptiveFields(p.n_per_feature, p.rate_max_hz, p.rate_min_hz, p.sigma_scale)
+    patterns = enc.rates(X) / p.rate_max_hz  # (n, n_afferent)
     candidates = (p.w_init_low + (p.w_init_high - p.w_init_low) * patterns) * w_max
     for j in range(p.n_hidden):
         col = m.weights_[HID][:, j]

@@ -7,8 +7,14 @@ import textwrap
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from brainlearn.reference import PrototypeReadoutClassifier
+from brainlearn.reference import (
+    KNeighborsReference,
+    LogisticReference,
+    PrototypeReadoutClassifier,
+    SVMReference,
+)
 from brainlearn.registry import list_models, make_model, model_spec
 
 REFS = ["ref-logreg", "ref-knn", "ref-svm", "ref-kmeans"]
@@ -25,6 +31,12 @@ def _model(name, **kw):
     # the twin with fewer prototypes than the tiny training sets here
     extra = {"n_prototypes": 20} if name == "ref-kmeans" else {}
     return make_model(name, random_state=0, **{**extra, **kw})
+
+
+@parametrize_with_checks([LogisticReference(), KNeighborsReference(), SVMReference(),
+                          PrototypeReadoutClassifier(n_prototypes=5, random_state=0)])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
 
 
 def test_reference_family_is_registered():

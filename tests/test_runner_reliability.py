@@ -168,14 +168,6 @@ def _spec(model: str, params: str = "", options: str = "") -> str:
     """)
 
 
-def _snn_checks() -> bool:
-    from brainlearn.snn.model import SpikingClassifier
-
-    return hasattr(SpikingClassifier, "_check_hyperparameters")
-
-
-_SNN_PENDING = "SpikingClassifier._check_hyperparameters comes with the snn-arch branch"
-
 SPEC_VALUES = [
     # (model, params, options, words in the message)
     ("mlp-seed", "epochs = -5", "", ["epochs", "-5"]),
@@ -183,12 +175,8 @@ SPEC_VALUES = [
     ("test-centroid", "n_prototypes = 0", "", ["n_prototypes"]),
     ("test-centroid", "", "noise_sd = [nan]", ["options.noise_sd[0]", "finite"]),
     ("test-centroid", "", "ablation_fractions = [inf]", ["options.ablation_fractions[0]"]),
-    pytest.param("snn-stdp", "n_hidden = 0", "", ["n_hidden"],
-                 marks=pytest.mark.xfail("not _snn_checks()", reason=_SNN_PENDING,
-                                         strict=True)),
-    pytest.param("snn-stdp", "network_params = { bogus = 1 }", "", ["bogus"],
-                 marks=pytest.mark.xfail("not _snn_checks()", reason=_SNN_PENDING,
-                                         strict=True)),
+    ("snn-stdp", "n_hidden = 0", "", ["n_hidden"]),
+    ("snn-stdp", "network_params = { bogus = 1 }", "", ["bogus"]),
 ]
 
 

@@ -185,7 +185,7 @@ class LogisticReference(_Reference):
     output unit (1 for two classes, K otherwise).
     """
 
-    _EXTRA_FITTED = ("model_",)
+    _EXTRA_FITTED = ("model_", "n_iter_")
 
     def __init__(self, C: float = 1.0, max_iter: int = 1000, random_state=None):
         self.C = C
@@ -202,7 +202,8 @@ class LogisticReference(_Reference):
 
         self.model_ = LogisticRegression(C=float(self.C), max_iter=int(self.max_iter))
         self.model_.fit(Z, y)
-        return int(np.max(self.model_.n_iter_)) * len(Z)
+        self.n_iter_ = int(np.max(self.model_.n_iter_))  # L-BFGS iterations run
+        return self.n_iter_ * len(Z)
 
     def _proba_scaled(self, Z) -> np.ndarray:
         return self.model_.predict_proba(Z)
@@ -383,6 +384,10 @@ class PrototypeReadoutClassifier(_Reference):
         The fitted readout on the codes.
     unit_mask_ : ndarray (n_prototypes,)
         1 for a working prototype, 0 for one removed by :meth:`ablated`.
+    n_iter_, kmeans_iter_ : int
+        Lloyd iterations run (at most ``max_iter``).
+    readout_iter_ : int
+        L-BFGS iterations of the readout.
 
     Budget: every Lloyd iteration reassigns every training sample (one presentation each),
     and every L-BFGS iteration of the readout is a full-batch gradient (one presentation
@@ -391,7 +396,8 @@ class PrototypeReadoutClassifier(_Reference):
     MACs of distances and a dense readout of ``n_prototypes`` MACs per output unit.
     """
 
-    _EXTRA_FITTED = ("prototypes_", "readout_", "unit_mask_", "kmeans_iter_", "readout_iter_")
+    _EXTRA_FITTED = ("prototypes_", "readout_", "unit_mask_", "kmeans_iter_", "readout_iter_",
+                     "n_iter_")
 
     def __init__(self, n_prototypes: int = 200, n_winners: int = 2, C: float = 1.0,
                  max_iter: int = 300, random_state=None):
@@ -437,7 +443,7 @@ class PrototypeReadoutClassifier(_Reference):
         readout = LogisticRegression(C=float(self.C), max_iter=1000)
         readout.fit(self._code(Z, prototypes, mask), y)
         self.prototypes_, self.unit_mask_, self.readout_ = prototypes, mask, readout
-        self.kmeans_iter_ = int(km.n_iter_)
+        self.kmeans_iter_ = self.n_iter_ = int(km.n_iter_)  # Lloyd iterations (max_iter)
         self.readout_iter_ = int(np.max(readout.n_iter_))
         return (self.kmeans_iter_ + self.readout_iter_) * len(Z)
 

@@ -1,10 +1,10 @@
 """The on-disk cache of compiled network programs: list the builds, remove old ones.
 
-Builds are keyed by a hash of everything compiled in *and* of this package's network code,
-Brian2's and Python's versions (:meth:`brainlearn.snn.network.NetworkSpec.key`), so every
-upgrade leaves the previous builds behind, a few MB each. ``brainlearn cache`` lists them and
-``brainlearn cache --clear --stale`` removes the ones nothing will use again. (This module
-is apart from ``network.py`` because that file's source is part of the cache key.)
+Builds are keyed by a hash of the generated network, the compiler flags, Brian2's and
+Python's versions (:func:`brainlearn.snn.build.build_key`), so a change of the network's
+code or an upgrade leaves the previous builds behind, a few MB each. ``brainlearn cache``
+lists them and ``brainlearn cache --clear --stale`` removes the ones nothing will use
+again.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .network import NetworkSpec, _file_lock, cache_root
+from .build import build_key, cache_root, file_lock
+from .graph import NetworkSpec
 
 __all__ = ["cached_builds", "remove_build"]
 
@@ -27,8 +28,8 @@ def cached_builds(*bases: str | os.PathLike) -> list[dict[str, Any]]:
 
     Each entry: ``key``, ``path``, ``bytes`` (disk use), ``last_used`` (POSIX time of the
     newest of the build and its last run) and ``stale``: the build's key is not what this
-    code, Brian2 and Python would compile for the same network today (the cache key hashes
-    them), so nothing will use it again.
+    code, Brian2 and Python would compile for the same network today, so nothing will use
+    it again.
     """
     bases = bases or (cache_root().parent,)
     found = []
@@ -44,7 +45,7 @@ def cached_builds(*bases: str | os.PathLike) -> list[dict[str, Any]]:
                 d.stat().st_mtime for d in (build / "runs",) if d.exists()])
             try:
                 desc = json.loads((build / "spec.json").read_text())
-                stale = NetworkSpec.from_description(desc).key() != build.name
+                stale = build_key(NetworkSpec.from_description(desc)) != build.name
             except (OSError, ValueError, KeyError, TypeError):
                 stale = True  # no readable description: not a build this code can match
             found.append({"key": build.name, "path": build, "stale": stale, "last_used": used,
@@ -56,6 +57,6 @@ def remove_build(path: str | os.PathLike) -> None:
     """Delete one compiled program (under its build lock, so never one being built)."""
     build = Path(path)
     lock = build.parent / f"{build.name}.lock"
-    with _file_lock(lock):
+    with file_lock(lock):
         shutil.rmtree(build, ignore_errors=True)
     lock.unlink(missing_ok=True)

@@ -2,9 +2,13 @@
 
 afferent (Gaussian receptive fields, Poisson) -> interneuron (adaptive LIF, winner-take-all
 through an inhibitory pool, plastic input synapses) -> efferent (one group per class,
-plastic readout synapses). See :mod:`brainlearn.snn.network` for how it is compiled once and
-run fast, :mod:`brainlearn.snn.plasticity` for the rules and
-:mod:`brainlearn.snn.populations` for the neurons.
+plastic readout synapses). See :mod:`brainlearn.snn.populations` for the neurons,
+:mod:`brainlearn.snn.plasticity` for the rules, :mod:`brainlearn.snn.graph` for how they are
+assembled, :mod:`brainlearn.snn.engines` and :mod:`brainlearn.snn.build` for how the network
+is compiled once and run fast.
+
+*Interneuron* is used in the reflex-arc sense (afferent -> interneuron -> efferent): the
+excitatory hidden layer, not an inhibitory cell.
 
 Prediction
 ----------
@@ -15,12 +19,21 @@ interneuron spike counts ``n_j`` of the sample weighted by the learned readout w
 the efferent neurons of class ``c``), and a remaining tie goes to the first class of
 ``classes_``. ``predict_proba`` is ``(n_c + 0.5 s_c / (s_0 + s_1)) / (n_0 + n_1 + 0.5)``
 (one half pseudo-spike shared by the graded readout), so its arg-max is the prediction.
+
+Inputs
+------
+Inputs are expected in ``[0, 1]`` (the receptive fields tile that interval); values
+outside are clipped by the encoder. More than 1 % of the values outside gives a
+``UserWarning`` that names the fraction (scale the data, e.g. with ``MinMaxScaler``), and
+data with no value inside is an error.
 """
 
 from __future__ import annotations
 
 import copy
 import numbers
+import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -30,24 +43,68 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
 from .encoding import GaussianReceptiveFields
-from .network import PLASTIC, NetworkSpec, RuntimeEngine, get_engine
+from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
+from .graph import NetworkSpec
 from .params import make_params
 from .plasticity import make_rule
 from .populations import NetworkParams
 
 __all__ = ["SpikingClassifier"]
 
+_W_IN, _W_OUT = "afferent->interneuron", "interneuron->efferent"
+#: share of input values outside [0, 1] above which fit and predict warn
+_OUTSIDE_WARN = 0.01
+
+
+def _check_random_state(random_state) -> None:
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if 0 <= random_state < 2**32:
+            return
+    raise ValueError(
+        "random_state must be None, an integer in [0, 2**32) or a numpy Generator, got "
+        f"{random_state!r}"
+    )
+
 
 def _seed_int(random_state) -> int:
+    _check_random_state(random_state)
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0])
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**31))
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    raise ValueError(
-        f"random_state must be None, an int or a numpy Generator, got {random_state!r}"
-    )
+    return int(random_state)
+
+
+def _check_unit_interval(X: np.ndarray, what: str) -> None:
+    """Warn when much of X lies outside [0, 1] (it is clipped); error when none is inside."""
+    outside = float(np.mean((X < 0.0) | (X > 1.0)))
+    if outside >= 1.0:
+        raise ValueError(
+            f"none of the values of {what} lie in [0, 1] (range {X.min():g} to {X.max():g}); "
+            "the spiking model encodes [0, 1]: scale the features into it (e.g. with "
+            "sklearn.preprocessing.MinMaxScaler)"
+        )
+    if outside > _OUTSIDE_WARN:
+        warnings.warn(
+            f"{100 * outside:.1f} % of the values of {what} lie outside [0, 1] (range "
+            f"{X.min():g} to {X.max():g}) and are clipped to it, which loses their "
+            "information: scale the features into [0, 1] (e.g. with "
+            "sklearn.preprocessing.MinMaxScaler fitted on the training data)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _encoder(spec: NetworkSpec) -> GaussianReceptiveFields:
+    p = spec.net
+    return GaussianReceptiveFields(p.n_per_feature, p.rate_max_hz, p.rate_min_hz, p.sigma_scale)
+
+
+def _state(weights: dict[str, np.ndarray], theta, rbar) -> NetworkState:
+    return NetworkState(w_in=weights[_W_IN], w_out=weights[_W_OUT],
+                        theta_volt=np.asarray(theta, float), rbar=np.asarray(rbar, float))
 
 
 class SpikingClassifier(ClassifierMixin, BaseEstimator):
@@ -65,7 +122,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     n_hidden : int
         Number of interneurons (and of inhibitory partners).
     n_per_feature : int
-        Afferent neurons (receptive fields) per input feature.
+        Afferent neurons (receptive fields) per input feature, >= 2.
     n_per_class : int
         Efferent neurons per class.
     epochs : int
@@ -81,7 +138,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         Presentations per run of the compiled program (compiled in; other data sizes are
         padded to a multiple).
     hidden_rule_params, readout_rule_params : dict, optional
-        Overrides of the rules' parameter dataclasses (unknown keys are errors).
+        Overrides of the rules' parameter dataclasses (unknown keys and values out of
+        range are errors).
     network_params : dict, optional
         Overrides of :class:`~brainlearn.snn.populations.NetworkParams`.
     backend : {"auto", "standalone", "runtime"}
@@ -90,9 +148,46 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, numpy Generator or None
         Seeds initial weights, presentation order and every spike.
 
-    Inputs are expected in ``[0, 1]``; values outside are clipped to ``[0, 1]`` by the
-    encoder (documented in :mod:`brainlearn.snn.encoding`).
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The two labels, as given (sorted); ``predict_proba[:, 1]`` is the probability of
+        ``classes_[1]``.
+    n_features_in_ : int
+    spec_ : NetworkSpec
+        The network that was trained (shapes, constants, rules, chunk size).
+    dt_ms_ : float
+        Simulation time step in ms.
+    presentation_ms_ : float
+        Duration of one sample's presentation in ms.
+    weights_ : dict of ndarray
+        Learned weights, pre x post: ``"afferent->interneuron"`` (n_afferent, n_hidden) and
+        ``"interneuron->efferent"`` (n_hidden, 2 n_per_class), dimensionless in
+        ``[0, w_max]`` of their rule.
+    initial_weights_ : dict of ndarray
+        The same before training.
+    theta_ : ndarray of shape (n_hidden,)
+        Adaptive thresholds of the interneurons after training, in volt.
+    rbar_ : ndarray of shape (2 n_per_class,)
+        Reward baseline of the efferent neurons (R-STDP readout; zeros otherwise).
+    predict_seed_ : int
+        Seed of the spikes of every prediction (the same X gives the same prediction).
+    backend_ : str
+        ``"standalone"`` or ``"runtime"``: the engine that trained.
+    n_epochs_ : int
+        Epochs run (see ``min_presentations``).
+    history_ : dict of list
+        One entry per chunk of ``chunk_size`` training presentations: ``"samples_seen"``
+        (cumulative), ``"train_accuracy"`` (online, on the chunk's presentations) and, when
+        ``eval_set`` is given to :meth:`fit`, ``"eval_accuracy"``.
+    weight_history_ : list of dict
+        The flattened ``weights_`` after every chunk.
+
+    All of them are set only when a fit completes; a fit that fails or is interrupted
+    leaves the estimator unfitted (``NotFittedError``).
     """
+
+    _supports_multiclass = False
 
     def __init__(
         self,
@@ -127,7 +222,10 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # ----------------------------------------------------------------------- set-up
-    def _validate_hyperparameters(self) -> None:
+    def _check_hyperparameters(self) -> None:
+        """Validate every constructor parameter without data (``ValueError`` naming it):
+        counts, the rules and their parameters, the network parameters with their
+        ranges, the backend and ``random_state``."""
         for name in ("n_hidden", "n_per_feature", "n_per_class", "epochs", "chunk_size"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
@@ -145,11 +243,24 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"hidden_epochs must be None or an integer >= 0, got {self.hidden_epochs!r}"
             )
+        for name in ("network_params", "hidden_rule_params", "readout_rule_params"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, Mapping):
+                raise ValueError(
+                    f"{name} must be a dict of parameter overrides or None, got "
+                    f"{type(v).__name__} {v!r}"
+                )
         for key in ("n_hidden", "n_per_feature", "n_per_class"):
             if self.network_params and key in self.network_params:
                 raise ValueError(
                     f"set {key!r} as an argument of SpikingClassifier, not in network_params"
                 )
+        if self.backend not in ("auto", "standalone", "runtime"):
+            raise ValueError(
+                f"backend must be 'auto', 'standalone' or 'runtime', got {self.backend!r}"
+            )
+        _check_random_state(self.random_state)
+        self._make_spec(1)  # the network and rule parameters, with their ranges
 
     def _make_spec(self, n_features: int) -> NetworkSpec:
         net = make_params(NetworkParams, self.network_params, what="network_params")
@@ -159,6 +270,10 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             n_per_feature=int(self.n_per_feature),
             n_per_class=int(self.n_per_class),
         )
+        for name in ("hidden_rule", "readout_rule"):
+            rule = getattr(self, name)
+            if not isinstance(rule, str):
+                raise ValueError(f"{name} must be a rule name, got {rule!r}")
         hid = make_rule(self.hidden_rule, self.hidden_rule_params)
         out = make_rule(self.readout_rule, self.readout_rule_params)
         return NetworkSpec(
@@ -170,70 +285,35 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             supervised=not out.needs_reward,
         )
 
-    def _encoder(self) -> GaussianReceptiveFields:
-        p = self.spec_.net
-        return GaussianReceptiveFields(p.n_per_feature, p.rate_max_hz, p.rate_min_hz, p.sigma_scale)
-
     # ----------------------------------------------------------------------- running
-    def _run(self, engine, spec, X, labels, learn_h, learn_r, teach, state, seed, **kw):
-        """Present the rows of X in order, chunk by chunk; returns (counts dict, state)."""
+    @staticmethod
+    def _run(engine, X, labels, learn_h, learn_r, teach, state: NetworkState, seed):
+        """Present the rows of X in order, chunk by chunk.
+
+        Returns (spike counts per population, state after the last chunk, spike trains
+        of the first chunk or None)."""
+        spec = engine.spec
         K = spec.chunk
-        enc = self._encoder()
-        n = len(X)
-        outs: dict[str, list[np.ndarray]] = {}
+        enc = _encoder(spec)
+        counts: dict[str, list[np.ndarray]] = {}
+        spikes = None
         rng = np.random.default_rng(seed)
-        for start in range(0, n, K):
-            stop = min(start + K, n)
-            m = stop - start
-            rates = np.zeros((K + 1, spec.n_afferent))
-            rates[:m] = enc.rates(X[start:stop])
-            lab = np.full(K + 1, -1.0)
-            lab[:m] = labels[start:stop]
-            lh = np.zeros(K + 1)
-            lh[:m] = learn_h
-            lr = np.zeros(K + 1)
-            lr[:m] = learn_r
-            te = np.zeros(K + 1)
-            te[:m] = teach
-            inputs = dict(rates=rates, label=lab, learn_hidden=lh, learn_readout=lr, teach=te)
-            out = engine.run(inputs, state, int(rng.integers(2**31)), **kw)
-            state = {k: out.get(k, v) for k, v in state.items()}
-            for k, v in out.items():
-                if k.startswith("counts_"):
-                    outs.setdefault(k, []).append(v[:m])
-                elif k.startswith("spikes_"):
-                    outs.setdefault(k, []).append(v)
-            outs.setdefault("_final", []).append(None)
-        counts = {k: np.concatenate(v) for k, v in outs.items() if k.startswith("counts_")}
-        if kw.get("spike_monitors"):
-            counts.update({k: v[0] for k, v in outs.items() if k.startswith("spikes_")})
-        return counts, state
+        for start in range(0, len(X), K):
+            stop = min(start + K, len(X))
+            inputs = ChunkInputs.make(enc.rates(X[start:stop]), labels[start:stop],
+                                      learn_h, learn_r, teach)
+            res = engine.run(inputs, state, int(rng.integers(2**31)))
+            state = res.state
+            for pop, c in res.counts.items():
+                counts.setdefault(pop, []).append(c)
+            if spikes is None:
+                spikes = res.spikes
+        return {k: np.concatenate(v) for k, v in counts.items()}, state, spikes
 
-    def _state_from(self, weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        st = {
-            f"{name.replace('->', '_')}.w": np.asarray(w, float).ravel()
-            for name, w in weights.items()
-        }
-        st["interneuron.theta"] = np.asarray(self.theta_, float)
-        st["efferent.Rbar"] = np.asarray(self.rbar_, float)
-        return st
-
-    def _weights_from(self, state) -> dict[str, np.ndarray]:
-        spec = self.spec_
-        shapes = {
-            "afferent_interneuron": (spec.n_afferent, spec.net.n_hidden),
-            "interneuron_efferent": (spec.net.n_hidden, spec.n_efferent),
-        }
-        return {
-            name.replace("_", "->"): np.asarray(state[f"{name}.w"], float)
-            .reshape(shapes[name])
-            .copy()
-            for name in PLASTIC
-        }
-
-    def _scores(self, counts_hidden, counts_eff, w_out):
+    @staticmethod
+    def _scores(spec, counts_hidden, counts_eff, w_out):
         """Efferent spike counts per class and graded readout per class."""
-        k = self.spec_.net.n_per_class
+        k = spec.net.n_per_class
         n = np.stack([counts_eff[:, :k].sum(1), counts_eff[:, k:].sum(1)], axis=1)
         g = counts_hidden @ w_out
         s = np.stack([g[:, :k].sum(1), g[:, k:].sum(1)], axis=1)
@@ -245,31 +325,27 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         share = np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), 0.5)
         return (n + 0.5 * share) / (n.sum(1, keepdims=True) + 0.5)
 
-    def _predict_counts(self, X, weights=None, *, engine=None, spike_monitors=False):
-        spec = self.spec_
-        weights = self.weights_ if weights is None else weights
-        engine = engine or get_engine(spec, self.backend)
+    def _predict_counts(self, X, state: NetworkState | None = None, *, engine=None,
+                        seed=None):
+        """Spike counts of a prediction run (no plasticity, no teacher, no label)."""
+        if state is None:
+            state = _state(self.weights_, self.theta_, self.rbar_)
+        engine = engine or get_engine(self.spec_, self.backend)
+        seed = self.predict_seed_ if seed is None else seed
         n = len(X)
-        kw = {"spike_monitors": True} if spike_monitors else {}
-        counts, _ = self._run(
-            engine,
-            spec,
-            X,
-            np.full(n, -1.0),
-            0.0,
-            0.0,
-            0.0,
-            self._state_from(weights),
-            self.predict_seed_,
-            **kw,
-        )
-        return counts
+        counts, _, spikes = self._run(engine, X, np.full(n, -1.0), 0.0, 0.0, 0.0, state, seed)
+        return counts, spikes
+
+    def _proba_with(self, spec, engine, state, seed, X):
+        c, _ = self._predict_counts(X, state, engine=engine, seed=seed)
+        n, s = self._scores(spec, c["interneuron"], c["efferent"], state.w_out)
+        return self._proba(n, s)
 
     # ----------------------------------------------------------------------- fit
     def prepare(self, n_features: int) -> str:
         """Build (or find in the cache) the compiled program for ``n_features`` inputs now,
         e.g. in parallel before a sweep; returns the backend that will run it."""
-        self._validate_hyperparameters()
+        self._check_hyperparameters()
         if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral):
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
         if n_features < 1:
@@ -277,49 +353,54 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         return get_engine(self._make_spec(int(n_features)), self.backend).name
 
     def fit(self, X, y, eval_set=None) -> SpikingClassifier:
-        """Train on ``X`` (n_samples, n_features) in [0, 1] and binary labels ``y``."""
-        self._validate_hyperparameters()
+        """Train on ``X`` (n_samples, n_features) in [0, 1] and binary labels ``y``.
+
+        The fitted attributes are set only when training completes: after an error or an
+        interruption the estimator is unfitted."""
+        self._check_hyperparameters()
         for attr in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             del self.__dict__[attr]  # a refit must not mix the previous fit's state in
         X, y, classes = check_fit_data(self, X, y)
-        self.classes_ = classes
+        # what the data check records (n_features_in_, ...) is set again when the fit
+        # completes, with the rest of the fitted state
+        data_attrs = {k: self.__dict__.pop(k) for k in list(vars(self)) if k.endswith("_")
+                      and not k.startswith("_")}
+        data_attrs["classes_"] = classes
+        _check_unit_interval(X, "X")
         y_idx = encode_labels(classes, y, "y")
         if eval_set is not None:
-            X_ev, y_ev = check_eval_set(self, eval_set)
+            self.__dict__.update(data_attrs)  # what the eval-set check compares with
+            try:
+                X_ev, y_ev = check_eval_set(self, eval_set)
+            finally:
+                for k in data_attrs:
+                    del self.__dict__[k]
 
         seed = _seed_int(self.random_state)
         rng = np.random.default_rng(seed)
-        self.spec_ = spec = self._make_spec(X.shape[1])
-        self.dt_ms = spec.net.dt_ms
-        self.presentation_ms_ = spec.net.presentation_ms
+        spec = self._make_spec(X.shape[1])
         p = spec.net
         hw = spec.hidden_rule.w_max
         ow = spec.readout_rule.w_max
         if p.init_from_data:
             picks = rng.choice(len(X), size=p.n_hidden, replace=len(X) < p.n_hidden)
-            pattern = self._encoder().rates(X[picks]).T / p.rate_max_hz
+            pattern = _encoder(spec).rates(X[picks]).T / p.rate_max_hz
             w_in = (p.w_init_low + (p.w_init_high - p.w_init_low) * pattern) * hw
         else:
             w_in = rng.uniform(p.w_init_low, p.w_init_high, (spec.n_afferent, p.n_hidden)) * hw
         w_out = rng.uniform(p.w_out_init_low, p.w_out_init_high, (p.n_hidden, spec.n_efferent)) * ow
-        self.initial_weights_ = {
-            "afferent->interneuron": w_in.copy(),
-            "interneuron->efferent": w_out.copy(),
-        }
-        self.theta_ = np.zeros(p.n_hidden)
-        self.rbar_ = np.zeros(spec.n_efferent)
-        self.predict_seed_ = int(rng.integers(2**31))
-        self.weights_ = {k: v.copy() for k, v in self.initial_weights_.items()}
+        initial_weights = {_W_IN: w_in.copy(), _W_OUT: w_out.copy()}
+        state = NetworkState(w_in=w_in, w_out=w_out, theta_volt=np.zeros(p.n_hidden),
+                             rbar=np.zeros(spec.n_efferent))
+        predict_seed = int(rng.integers(2**31))
 
         engine = get_engine(spec, self.backend)
-        self.backend_ = engine.name
         n_epochs = max(int(self.epochs), -(-int(self.min_presentations) // len(X)))
-        self.n_epochs_ = n_epochs
         hidden_epochs = n_epochs if self.hidden_epochs is None else self.hidden_epochs
         history: dict[str, list] = {"samples_seen": [], "train_accuracy": []}
         if eval_set is not None:
             history["eval_accuracy"] = []
-        self.weight_history_ = []
+        weight_history = []
         seen = 0
         K = spec.chunk
         # every epoch is a fresh permutation; the epochs are laid end to end and cut into
@@ -331,10 +412,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         )
         for start in range(0, len(order), K):
             idx = order[start : start + K]
-            state = self._state_from(self.weights_)
-            counts, state = self._run(
+            counts, state, _ = self._run(
                 engine,
-                spec,
                 X[idx],
                 y_idx[idx],
                 learn_hidden[start : start + K],
@@ -343,39 +422,47 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                 state,
                 int(rng.integers(2**31)),
             )
-            self.weights_ = self._weights_from(state)
-            self.theta_ = np.asarray(state["interneuron.theta"], float).copy()
-            self.rbar_ = np.asarray(state["efferent.Rbar"], float).copy()
             seen += len(idx)
             # online training accuracy of the chunk: the efferent vote of the spikes
             # seen during training (without teacher: R-STDP), or the graded readout of
             # the interneuron spikes with the chunk-end weights (teacher-driven models)
-            n, s = self._scores(
-                counts["counts_interneuron"],
-                counts["counts_efferent"],
-                self.weights_["interneuron->efferent"],
-            )
+            n, s = self._scores(spec, counts["interneuron"], counts["efferent"], state.w_out)
             if spec.supervised:
                 n = np.zeros_like(n)
             pred = np.argmax(self._proba(n, s), axis=1)
             history["samples_seen"].append(seen)
             history["train_accuracy"].append(float(np.mean(pred == y_idx[idx])))
             if eval_set is not None:
-                pred_ev = np.argmax(self.predict_proba(X_ev), axis=1)
-                history["eval_accuracy"].append(float(np.mean(pred_ev == y_ev)))
-            self.weight_history_.append({k: v.ravel().copy() for k, v in self.weights_.items()})
+                proba = self._proba_with(spec, get_engine(spec, self.backend), state,
+                                         predict_seed, X_ev)
+                history["eval_accuracy"].append(float(np.mean(np.argmax(proba, 1) == y_ev)))
+            weight_history.append({_W_IN: state.w_in.ravel().copy(),
+                                   _W_OUT: state.w_out.ravel().copy()})
+
+        # the fit is complete: only now does the estimator become fitted
+        self.__dict__.update(data_attrs)
+        self.spec_ = spec
+        self.dt_ms_ = p.dt_ms
+        self.presentation_ms_ = p.presentation_ms
+        self.initial_weights_ = initial_weights
+        self.weights_ = {_W_IN: state.w_in.copy(), _W_OUT: state.w_out.copy()}
+        self.theta_ = state.theta_volt.copy()
+        self.rbar_ = state.rbar.copy()
+        self.predict_seed_ = predict_seed
+        self.backend_ = engine.name
+        self.n_epochs_ = n_epochs
         self.history_ = history
+        self.weight_history_ = weight_history
         return self
 
     # ----------------------------------------------------------------------- predict
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n_samples, 2) in the order of ``classes_`` (see module doc)."""
         X = check_predict_data(self, X)
-        c = self._predict_counts(X)
-        n, s = self._scores(
-            c["counts_interneuron"], c["counts_efferent"], self.weights_["interneuron->efferent"]
-        )
-        return self._proba(n, s)
+        _check_unit_interval(X, "X")
+        return self._proba_with(self.spec_, get_engine(self.spec_, self.backend),
+                                _state(self.weights_, self.theta_, self.rbar_),
+                                self.predict_seed_, X)
 
     def predict(self, X) -> np.ndarray:
         """The class whose efferent neurons spike most (ties: graded readout, then first)."""
@@ -386,7 +473,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     def hidden_response(self, X) -> np.ndarray:
         """Interneuron spike counts per sample, shape (n_samples, n_hidden)."""
         X = check_predict_data(self, X)
-        return self._predict_counts(X)["counts_interneuron"]
+        return self._predict_counts(X)[0]["interneuron"]
 
     def ops_per_sample(self, X) -> dict[str, float]:
         """Mean synaptic events and spikes per sample during prediction.
@@ -399,7 +486,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         spikes of all four populations.
         """
         X = check_predict_data(self, X)
-        c = self._predict_counts(X)
+        c, _ = self._predict_counts(X)
         p = self.spec_.net
         fan = {
             "afferent": p.n_hidden,
@@ -407,45 +494,40 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             "inhibitory": p.n_hidden - 1,
             "efferent": p.n_per_class if p.w_lat_mv > 0 else 0,
         }
-        events = sum(c[f"counts_{k}"].sum(1) * f for k, f in fan.items())
-        spikes = sum(c[f"counts_{k}"].sum(1) for k in fan)
+        events = sum(c[k].sum(1) * f for k, f in fan.items())
+        spikes = sum(c[k].sum(1) for k in fan)
         return {"synaptic_events": float(np.mean(events)), "spikes": float(np.mean(spikes))}
 
     def record_spikes(self, X, trained: bool = True) -> dict[str, dict[str, Any]]:
         """Spike trains of every population for the few samples in X, presented as in
-        predict (runtime mode, with spike monitors); ``trained=False`` uses the initial
-        weights. Times in ms from the start of the first sample."""
+        predict (runtime mode with Brian2's numpy target, with spike monitors);
+        ``trained=False`` uses the initial weights. Times in ms from the start of the first
+        sample."""
         X = check_predict_data(self, X)
         spec = replace(self.spec_, chunk=len(X))
         weights = self.weights_ if trained else self.initial_weights_
-        saved = self.spec_
-        import brian2
-
-        target = brian2.prefs.codegen.target
-        try:
-            # a few samples: Brian2's numpy target needs no compilation
-            brian2.prefs.codegen.target = "numpy"
-            self.spec_ = spec
-            c = self._predict_counts(X, weights, engine=RuntimeEngine(spec), spike_monitors=True)
-        finally:
-            self.spec_ = saved
-            brian2.prefs.codegen.target = target
+        engine = RuntimeEngine(spec, spike_monitors=True, codegen_target="numpy")
+        _, spikes = self._predict_counts(
+            X, _state(weights, self.theta_, self.rbar_), engine=engine
+        )
         sizes = {
             "afferent": spec.n_afferent,
             "interneuron": spec.net.n_hidden,
             "inhibitory": spec.net.n_hidden,
             "efferent": spec.n_efferent,
         }
-        return {
-            pop: {"i": c[f"spikes_{pop}"][0], "t_ms": c[f"spikes_{pop}"][1], "n": sizes[pop]}
-            for pop in sizes
-        }
+        return {pop: {"i": spikes[pop][0], "t_ms": spikes[pop][1], "n": sizes[pop]}
+                for pop in sizes}
 
     def ablated(self, fraction: float, kind: str = "synapses", random_state=None):
         """A copy with a ``fraction`` of plastic synapses (``kind="synapses"``) or of
         interneurons (``kind="neurons"``: all their plastic in- and out-weights) zeroed."""
         check_is_fitted(self)
-        if not 0.0 <= float(fraction) <= 1.0:
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, numbers.Real)
+            or not 0.0 <= float(fraction) <= 1.0
+        ):
             raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
         if kind not in ("synapses", "neurons"):
             raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
@@ -461,6 +543,6 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             n_hid = self.spec_.net.n_hidden
             k = int(round(fraction * n_hid))
             dead = rng.choice(n_hid, size=k, replace=False)
-            new.weights_["afferent->interneuron"][:, dead] = 0.0
-            new.weights_["interneuron->efferent"][dead, :] = 0.0
+            new.weights_[_W_IN][:, dead] = 0.0
+            new.weights_[_W_OUT][dead, :] = 0.0
         return new

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .params import make_params
+from .params import MAX_SCALE, MAX_TIME_MS, check_range, make_params
 
 __all__ = [
     "HebbianParams",
@@ -113,7 +113,10 @@ class PlasticityRule:
 # ----------------------------------------------------------------------------- STDP
 @dataclass(frozen=True)
 class STDPParams:
-    """Parameters of :class:`STDP` (times in ms, weights dimensionless in ``[0, w_max]``)."""
+    """Parameters of :class:`STDP` (times in ms, weights dimensionless in ``[0, w_max]``).
+
+    Time constants > 0, learning rates, ``x_tar`` and ``mu`` >= 0, ``w_max`` > 0 (bounds in
+    :mod:`brainlearn.snn.params`); a ``ValueError`` names the parameter otherwise."""
 
     tau_pre_ms: float = 20.0
     tau_post_ms: float = 20.0
@@ -122,6 +125,13 @@ class STDPParams:
     x_tar: float = 0.5
     mu: float = 1.0
     w_max: float = 1.0
+
+    def __post_init__(self):
+        for name in ("tau_pre_ms", "tau_post_ms"):
+            check_range(self, name, gt=0, le=MAX_TIME_MS)
+        for name in ("eta_dep", "eta_pot", "x_tar", "mu"):
+            check_range(self, name, ge=0, le=MAX_SCALE)
+        check_range(self, "w_max", gt=0, le=MAX_SCALE)
 
 
 class STDP(PlasticityRule):
@@ -200,12 +210,19 @@ class STDP(PlasticityRule):
 # -------------------------------------------------------------------------- Hebbian
 @dataclass(frozen=True)
 class HebbianParams:
-    """Parameters of :class:`OjaHebbian` (rates are spike counts per presentation)."""
+    """Parameters of :class:`OjaHebbian` (rates are spike counts per presentation).
+
+    ``eta`` >= 0; ``x_ref``, ``y_ref``, ``w_max`` > 0 (``ValueError`` naming the parameter)."""
 
     eta: float = 0.05
     x_ref: float = 5.0
     y_ref: float = 5.0
     w_max: float = 1.0
+
+    def __post_init__(self):
+        check_range(self, "eta", ge=0, le=MAX_SCALE)
+        for name in ("x_ref", "y_ref", "w_max"):
+            check_range(self, name, gt=0, le=MAX_SCALE)
 
 
 class OjaHebbian(PlasticityRule):
@@ -247,7 +264,10 @@ class OjaHebbian(PlasticityRule):
 # --------------------------------------------------------------------------- R-STDP
 @dataclass(frozen=True)
 class RSTDPParams:
-    """Parameters of :class:`RewardSTDP` (times in ms)."""
+    """Parameters of :class:`RewardSTDP` (times in ms).
+
+    Time constants > 0; ``a_plus``, ``a_minus``, ``eta`` >= 0; ``baseline_presentations``
+    >= 1; ``reward_eps`` and ``w_max`` > 0 (``ValueError`` naming the parameter)."""
 
     tau_pre_ms: float = 20.0
     tau_post_ms: float = 20.0
@@ -258,6 +278,17 @@ class RSTDPParams:
     baseline_presentations: float = 20.0
     reward_eps: float = 1.0
     w_max: float = 1.0
+
+    def __post_init__(self):
+        for name in ("tau_pre_ms", "tau_post_ms", "tau_e_ms"):
+            check_range(self, name, gt=0, le=MAX_TIME_MS)
+        for name in ("a_plus", "a_minus", "eta"):
+            check_range(self, name, ge=0, le=MAX_SCALE)
+        # the baseline moves by (R - Rbar) / N: N < 1 would overshoot the reward
+        check_range(self, "baseline_presentations", ge=1, le=MAX_SCALE)
+        # a presentation without efferent spikes has R = 0 / eps: eps = 0 would be 0 / 0
+        check_range(self, "reward_eps", gt=0, le=MAX_SCALE)
+        check_range(self, "w_max", gt=0, le=MAX_SCALE)
 
 
 class RewardSTDP(PlasticityRule):

@@ -1,7 +1,12 @@
-"""The populations of the spiking classifier and their parameters.
+"""The populations of the spiking classifier: their parameters and their Brian2 code.
 
-Four named neuron groups (Brian2 equations, current-based leaky integrate-and-fire, voltages
-relative to rest, in mV):
+Four named neuron groups (current-based leaky integrate-and-fire, voltages relative to
+rest, in mV). Like the plasticity rules (:mod:`brainlearn.snn.plasticity`), each population
+is a small object that yields its Brian2 code -- ``equations()`` (a Brian2 ``Equations``,
+built from one LIF template by Brian2's own substitution), ``threshold``, ``reset``,
+``refractory``, ``method``, the ``start_code`` run at the start of every presentation and
+``parameters()`` (its constants, declared as shared variables so a compiled program takes
+new values without recompiling). :mod:`brainlearn.snn.graph` assembles them.
 
 ``afferent``
     Poisson neurons: afferent ``i`` fires in a time step with probability
@@ -20,7 +25,9 @@ relative to rest, in mV):
 
     spike when :math:`v > v_{th} + \\theta`; then :math:`v \\leftarrow v_{reset}`,
     :math:`\\theta \\mathrel{+}= \\ell\\, \\theta_+` (:math:`\\ell` is the ``learn`` flag:
-    the threshold is frozen during prediction).
+    the threshold is frozen during prediction). *Interneuron* is meant in the reflex-arc
+    sense (afferent -> interneuron -> efferent): the excitatory hidden layer, not an
+    inhibitory cell.
 ``inhibitory``
     One inhibitory LIF neuron per interneuron, excited by its partner and inhibiting all
     other interneurons: soft winner-take-all competition (Diehl & Cook 2015).
@@ -28,7 +35,8 @@ relative to rest, in mV):
     ``n_per_class`` LIF neurons per class. During supervised training a teacher current
     (``teacher_mv``) drives the labelled class and suppresses the other; there is none
     during prediction, and none at all with a reward-modulated readout. The two groups can
-    inhibit each other (``w_lat_mv`` > 0), a winner-take-all at the output.
+    inhibit each other (``w_lat_mv`` > 0), a winner-take-all at the output. Membrane noise
+    of standard deviation ``noise_mv`` (Ornstein-Uhlenbeck, ``sigma sqrt(2 / tau_m) xi``).
 
 All groups count their spikes in ``count`` (reset at the start of each presentation) and
 have a ``learn`` flag; the membrane and synaptic variables are reset at the start of each
@@ -38,13 +46,37 @@ presentation, which stands in for a rest period without simulating it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
-__all__ = ["NetworkParams"]
+from .params import MAX_MV, MAX_SCALE, MAX_TIME_MS, check_ordered, check_range
+from .plasticity import PlasticityRule, shared_declarations
+
+__all__ = [
+    "Afferent",
+    "Efferent",
+    "Inhibitory",
+    "Interneuron",
+    "NetworkParams",
+    "Population",
+    "populations",
+]
 
 
 @dataclass(frozen=True)
 class NetworkParams:
-    """Every compiled-in constant of the network (units in the names)."""
+    """Every constant of the network (units in the names); ranges are checked on creation.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, if a time constant, ``dt_ms`` or ``presentation_ms`` is not
+        > 0, a rate, voltage scale or initial-weight bound is negative, a pair of bounds is
+        not ordered (``rate_min_hz < rate_max_hz``, ``v_reset_mv < v_th_mv``,
+        ``w_init_low <= w_init_high``, ``w_out_init_low <= w_out_init_high``), a Poisson
+        afferent would need a spike probability above 1 per step
+        (``rate_max_hz * dt_ms / 1000 > 1``), or a value exceeds the bounds of
+        :mod:`brainlearn.snn.params`.
+    """
 
     # time
     dt_ms: float = 0.5
@@ -90,3 +122,279 @@ class NetworkParams:
     w_init_high: float = 0.8
     w_out_init_low: float = 0.0
     w_out_init_high: float = 0.1
+
+    def __post_init__(self):
+        for name in ("dt_ms", "presentation_ms", "tau_m_ms", "tau_e_ms", "tau_i_ms",
+                     "tau_theta_ms"):
+            check_range(self, name, gt=0, le=MAX_TIME_MS)
+        check_range(self, "refractory_ms", ge=0, le=MAX_TIME_MS)
+        if self.presentation_ms < 2 * self.dt_ms:
+            raise ValueError(
+                f"presentation_ms must be at least 2 * dt_ms, got {self.presentation_ms!r} "
+                f"with dt_ms={self.dt_ms!r}"
+            )
+        check_range(self, "n_per_feature", ge=2, integer=True)
+        check_range(self, "n_hidden", ge=1, integer=True)
+        check_range(self, "n_per_class", ge=1, integer=True)
+        check_range(self, "rate_min_hz", ge=0)
+        check_range(self, "rate_max_hz", gt=0)
+        if not self.rate_min_hz < self.rate_max_hz:
+            raise ValueError(
+                f"rate_min_hz must be < rate_max_hz, got {self.rate_min_hz!r} >= "
+                f"{self.rate_max_hz!r}"
+            )
+        if self.rate_max_hz * self.dt_ms / 1000.0 > 1.0:
+            raise ValueError(
+                f"rate_max_hz * dt_ms must be <= 1000 (at most one spike per step), got "
+                f"rate_max_hz={self.rate_max_hz!r}, dt_ms={self.dt_ms!r}"
+            )
+        check_range(self, "sigma_scale", gt=0, le=MAX_SCALE)
+        for name in ("v_th_mv", "theta_plus_mv", "theta_max_mv", "w_in_mv", "w_ei_mv",
+                     "w_ie_mv", "w_out_mv", "w_lat_mv", "teacher_mv", "suppress_mv",
+                     "noise_mv"):
+            check_range(self, name, ge=0, le=MAX_MV)
+        check_range(self, "v_reset_mv", ge=-MAX_MV, le=MAX_MV)
+        if not self.v_reset_mv < self.v_th_mv:
+            raise ValueError(
+                f"v_reset_mv must be < v_th_mv, got {self.v_reset_mv!r} >= {self.v_th_mv!r}"
+            )
+        for name in ("w_init_low", "w_init_high", "w_out_init_low", "w_out_init_high"):
+            check_range(self, name, ge=0, le=1)
+        check_ordered(self, "w_init_low", "w_init_high")
+        check_ordered(self, "w_out_init_low", "w_out_init_high")
+        for name in ("poisson_input", "init_from_data"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
+
+
+# ------------------------------------------------------------------------- populations
+#: one LIF template for every LIF population; ``I_extra`` (an input current) and ``noise``
+#: are substituted by Brian2's ``Equations`` (zero where a population has neither)
+LIF = """
+dv/dt = (-v + ge - gi + I_extra) / tau_m + noise : volt (unless refractory)
+dge/dt = -ge / tau_e : volt
+dgi/dt = -gi / tau_i : volt
+count : 1
+learn : 1
+"""
+#: the state reset of every LIF population at the start of a presentation
+RESET_LIF = "v = 0*mV\nge = 0*mV\ngi = 0*mV\ncount = 0\n"
+
+
+def lif_equations(I_extra: str = "0*volt", noise: str = "0*volt/second"):
+    """The LIF template with its input current and noise term substituted."""
+    from brian2 import Equations
+
+    return Equations(LIF, I_extra=I_extra, noise=noise)
+
+
+class Population:
+    """A neuron group's code and constants (see the module docstring).
+
+    Parameters
+    ----------
+    net : NetworkParams
+    n : int
+        Neurons per copy of the network.
+    """
+
+    name: ClassVar[str] = ""
+    method: ClassVar[str] = "exact"
+    threshold: ClassVar[str] = "v > v_th"
+    reset: ClassVar[str] = "v = v_reset; count += 1"
+    refractory: ClassVar[str | None] = "t_ref"
+    start_code: ClassVar[str] = ""
+
+    def __init__(self, net: NetworkParams, n: int):
+        self.net = net
+        self.n = int(n)
+
+    def own_equations(self):
+        """The model without the shared parameter declarations."""
+        return lif_equations()
+
+    def equations(self):
+        """The full ``NeuronGroup`` model: :meth:`own_equations` plus one shared declaration
+        per constant of :meth:`parameters`."""
+        from brian2 import Equations
+
+        decl = shared_declarations(self.parameters())
+        return self.own_equations() + Equations(decl) if decl else self.own_equations()
+
+    def parameters(self) -> dict[str, Any]:
+        """Constants of the code, name -> value with Brian2 units."""
+        from brian2 import ms, mV
+
+        p = self.net
+        return {
+            "tau_m": p.tau_m_ms * ms,
+            "tau_e": p.tau_e_ms * ms,
+            "tau_i": p.tau_i_ms * ms,
+            "v_th": p.v_th_mv * mV,
+            "v_reset": p.v_reset_mv * mV,
+            "t_ref": p.refractory_ms * ms,
+        }
+
+    def initial_values(self, copies: int) -> dict[str, Any]:
+        """Per-neuron constants set once after creation (for ``copies`` copies)."""
+        return {}
+
+    def apply(self, group) -> None:
+        """Set the constants on a ``NeuronGroup`` built with :meth:`equations`."""
+        for name, value in self.parameters().items():
+            setattr(group, name, value)
+
+    def describe(self) -> dict[str, Any]:
+        """The code of the population as plain strings (part of the build's cache key)."""
+        return {
+            "name": self.name,
+            "n": self.n,
+            "equations": str(self.equations()),
+            "threshold": self.threshold,
+            "reset": self.reset,
+            "refractory": self.refractory,
+            "method": self.method,
+            "start_code": self.start_code,
+        }
+
+
+class Afferent(Population):
+    """Poisson (or regular, random-phase) afferents driven by the ``rates_ta`` array."""
+
+    name = "afferent"
+    method = "euler"
+    threshold = (
+        "poisson_on * int(rand() < rates_ta(t, i) * dt) + (1 - poisson_on) * int(phase > 1) > 0"
+    )
+    reset = "count += 1\nphase = phase - int(phase > 1)"
+    refractory = None
+    start_code = "count = 0\nphase = rand()\nlearn = learn_hidden_ta(t + half_T)"
+
+    def own_equations(self):
+        from brian2 import Equations
+
+        return Equations(
+            """
+            dphase/dt = rates_ta(t, i) : 1
+            count : 1
+            learn : 1
+            """
+        )
+
+    def parameters(self) -> dict[str, Any]:
+        return {"poisson_on": 1.0 if self.net.poisson_input else 0.0}
+
+
+class Interneuron(Population):
+    """Excitatory LIF neurons with an adaptive threshold ``theta``."""
+
+    name = "interneuron"
+    threshold = "v > v_th + theta"
+    reset = """
+        v = v_reset
+        count += 1
+        theta = clip(theta + learn * theta_plus, 0 * mV, theta_max)
+        """
+    start_code = RESET_LIF + "learn = learn_hidden_ta(t + half_T)"
+
+    def own_equations(self):
+        from brian2 import Equations
+
+        return lif_equations() + Equations("dtheta/dt = -learn * theta / tau_theta : volt")
+
+    def parameters(self) -> dict[str, Any]:
+        from brian2 import ms, mV
+
+        p = self.net
+        return {
+            **super().parameters(),
+            "tau_theta": p.tau_theta_ms * ms,
+            "theta_plus": p.theta_plus_mv * mV,
+            "theta_max": p.theta_max_mv * mV,
+        }
+
+
+class Inhibitory(Population):
+    """The inhibitory partners of the interneurons (winner-take-all)."""
+
+    name = "inhibitory"
+    start_code = RESET_LIF + "learn = 0"
+
+
+class Efferent(Population):
+    """The output neurons, ``n_per_class`` per class, with teacher current and noise.
+
+    Parameters
+    ----------
+    net : NetworkParams
+    n : int
+    readout : PlasticityRule
+        The rule of the synapses onto this group; it adds its ``post_eqs`` and constants.
+    plastic : bool
+        Without plasticity the group carries none of the rule's code.
+    """
+
+    name = "efferent"
+    method = "euler"
+    start_code = (
+        RESET_LIF
+        + """
+        n_same = 0
+        n_other = 0
+        learn = learn_readout_ta(t + half_T)
+        label = label_ta(t + half_T)
+        teach = teach_ta(t + half_T)
+        """
+    )
+
+    def __init__(self, net: NetworkParams, n: int, readout: PlasticityRule, plastic: bool = True):
+        super().__init__(net, n)
+        self.readout = readout
+        self.plastic = plastic
+
+    def own_equations(self):
+        from brian2 import Equations
+
+        eqs = lif_equations("I_teach", "sigma * sqrt(2 / tau_m) * xi") + Equations(
+            """
+            I_teach = teach * (int(cls == label) * teacher - int(cls != label) * suppress) : volt
+            cls : 1 (constant)
+            label : 1
+            teach : 1
+            n_same : 1
+            n_other : 1
+            """
+        )
+        if self.plastic and self.readout.post_eqs.strip():
+            eqs = eqs + Equations(self.readout.post_eqs)
+        return eqs
+
+    def parameters(self) -> dict[str, Any]:
+        from brian2 import mV
+
+        p = self.net
+        return {
+            **super().parameters(),
+            "teacher": p.teacher_mv * mV,
+            "suppress": p.suppress_mv * mV,
+            "sigma": p.noise_mv * mV,
+            **(self.readout.post_parameters() if self.plastic else {}),
+        }
+
+    def initial_values(self, copies: int) -> dict[str, Any]:
+        import numpy as np
+
+        one = np.repeat([0.0, 1.0], self.net.n_per_class)
+        return {"cls": np.tile(one, copies)}
+
+
+def populations(
+    net: NetworkParams, n_afferent: int, readout: PlasticityRule, plastic: bool = True
+) -> list[Population]:
+    """The four populations of one network, in the order they are created."""
+    return [
+        Afferent(net, n_afferent),
+        Interneuron(net, net.n_hidden),
+        Inhibitory(net, net.n_hidden),
+        Efferent(net, 2 * net.n_per_class, readout, plastic),
+    ]

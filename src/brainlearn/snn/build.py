@@ -1,0 +1,333 @@
+"""The compiled network programs: one C++ standalone build per network shape, cached on disk.
+
+A build takes seconds to compile, so each shape is compiled **once** and reused by every
+process and run:
+
+- The build runs in a child Python process (``python -m brainlearn.snn.build``), so the
+  caller's Brian2 device state is never touched, under a file lock, into a temporary
+  directory that is published by an atomic rename: a reader sees no build or a whole one.
+- The cache key (:func:`build_key`) hashes what is compiled: the description of the
+  generated network (every population's equations, threshold, reset and method, every
+  projection's model and pathways and connection pattern, the boundary code, the
+  ``TimedArray`` names, dt, presentation and chunk), the compiler flags, the build format,
+  and Brian2's and Python's versions. Parameter *values* are not compiled in (they are set on
+  the program's command line), and neither are docstrings or messages: editing those keeps
+  every build.
+- A JSON map beside the build (``brainlearn_map.json``) records, for every variable that is
+  set or read, its file name and dtype, so a fresh process can run the program without
+  Brian2 having built it in that process.
+- A manifest (``brainlearn_manifest.json``) written when the build finishes lists the files
+  a run needs (``main``, ``static_arrays/*``, the map) with sizes and SHA-256 checksums.
+  :func:`check_build` compares sizes at every use and checksums at the first use in a
+  process; a damaged build is rebuilt. A program run that exits non-zero or prints an error
+  raises :class:`BuildCorrupted` (:func:`check_program_output`): it is never a result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .graph import STATE_VARIABLES, TIMED_ARRAYS, NetworkSpec, blueprint, build_network
+
+__all__ = [
+    "BuildCorrupted",
+    "BuildError",
+    "build_key",
+    "cache_root",
+    "check_build",
+    "ensure_built",
+    "verify_build",
+]
+
+#: bump when the way a build is made or read changes (map or manifest format, seed code)
+BUILD_FORMAT = 2
+COMPILE_ARGS = (
+    "-w",
+    "-O1",  # -O3 compiles ~15 % slower here and the runs are no faster
+    "-ffast-math",
+    "-fno-finite-math-only",
+    "-std=c++11",
+)
+MAKE_ARGS = ("-j2",)
+MAP = "brainlearn_map.json"
+MANIFEST = "brainlearn_manifest.json"
+#: the seed of Brian2's random generator, read from the ``control.seed`` variable
+SEED_CODE = "brian::_random_generators[0].seed((unsigned long) brian::{array}[0]);"
+# monitors read back after a run (name -> kind), besides the state variables
+_MONITORS = {f"count_{pop}.count": "dynamic2d"
+             for pop in ("afferent", "interneuron", "inhibitory", "efferent")}
+
+
+class BuildError(RuntimeError):
+    """The C++ compiler failed (or is missing): the runtime fallback applies."""
+
+
+class BuildCorrupted(RuntimeError):
+    """A compiled program reported an error or is damaged: its output is not a result."""
+
+
+_EXIT_NO_COMPILER = 3
+
+
+# ------------------------------------------------------------------------------ key
+def build_key(spec: NetworkSpec) -> str:
+    """Hash of what is compiled for ``spec`` (see the module docstring)."""
+    import brian2
+
+    what = {
+        "network": blueprint(spec).describe(),
+        "supervised": spec.supervised,
+        "n_features": spec.n_features,
+        "compile_args": COMPILE_ARGS,
+        "make_args": MAKE_ARGS,
+        "seed_code": SEED_CODE,
+        "format": BUILD_FORMAT,
+        "brian2": brian2.__version__,
+        "python": sys.version,
+    }
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:20]
+
+
+# -------------------------------------------------------------------------- cache dir
+def cache_root() -> Path:
+    """Directory of compiled programs: ``$BRAINLEARN_CACHE/snn`` or ``~/.cache/brainlearn/snn``."""
+    from .._paths import cache_home
+
+    return cache_home() / "snn"
+
+
+@contextlib.contextmanager
+def file_lock(path: Path):
+    """An exclusive ``flock`` on ``path`` (created if needed) for the ``with`` block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# -------------------------------------------------------------------------- manifest
+def _needed_files(build_dir: Path) -> list[Path]:
+    files = [build_dir / "main", build_dir / MAP]
+    static = build_dir / "static_arrays"
+    if static.is_dir():
+        files += sorted(f for f in static.iterdir() if f.is_file())
+    return files
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_manifest(build_dir: Path) -> None:
+    """List the files a run needs with their sizes and checksums."""
+    files = {
+        str(f.relative_to(build_dir)): {"size": f.stat().st_size, "sha256": _sha256(f)}
+        for f in _needed_files(build_dir)
+    }
+    (build_dir / MANIFEST).write_text(json.dumps({"format": BUILD_FORMAT, "files": files}))
+
+
+_CHECKSUMMED: set[tuple[str, float]] = set()
+
+
+def check_build(build_dir: Path, *, checksums: bool | None = None) -> str | None:
+    """What is wrong with a build, or ``None`` if it is whole.
+
+    Sizes are compared every time; checksums when ``checksums=True``, or with ``None`` at
+    the first check of this build in this process.
+    """
+    build_dir = Path(build_dir)
+    try:
+        manifest = json.loads((build_dir / MANIFEST).read_text())
+        files = manifest["files"]
+        if manifest.get("format") != BUILD_FORMAT or not isinstance(files, dict):
+            return "manifest of another build format"
+        mtime = (build_dir / MANIFEST).stat().st_mtime
+    except (OSError, ValueError, KeyError, TypeError):
+        return "missing or unreadable manifest"
+    for name, meta in files.items():
+        try:
+            size = (build_dir / name).stat().st_size
+        except OSError:
+            return f"missing file {name}"
+        if size != meta["size"]:
+            return f"{name} has {size} bytes, the build wrote {meta['size']}"
+    once = (str(build_dir.resolve()), mtime)
+    if checksums or (checksums is None and once not in _CHECKSUMMED):
+        for name, meta in files.items():
+            if _sha256(build_dir / name) != meta["sha256"]:
+                return f"{name} differs from the build (checksum)"
+        _CHECKSUMMED.add(once)
+    try:
+        read_map(build_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        return f"unreadable {MAP}: {exc}"
+    return None
+
+
+def verify_build(build_dir: Path, *, checksums: bool | None = None) -> bool:
+    """Whether the build is whole (:func:`check_build`)."""
+    return check_build(build_dir, checksums=checksums) is None
+
+
+def read_map(build_dir: Path) -> dict[str, Any]:
+    """The variable map of a build (what to set and read, files and dtypes)."""
+    mapping = json.loads((Path(build_dir) / MAP).read_text())
+    for key in ("outputs", "timed", "inputs"):
+        if not isinstance(mapping.get(key), dict):
+            raise KeyError(f"{MAP} lacks {key!r}")
+    return mapping
+
+
+def check_program_output(proc: subprocess.CompletedProcess, build_dir: Path) -> None:
+    """Raise :class:`BuildCorrupted` if a program run exited non-zero or printed an error."""
+    text = (proc.stdout or "") + (proc.stderr or "")
+    if proc.returncode != 0 or re.search(r"\berror\b", text, re.IGNORECASE):
+        raise BuildCorrupted(
+            f"the compiled network in {build_dir} failed (exit status {proc.returncode}); "
+            f"its output is not used. Output: {text[-2000:]}"
+        )
+
+
+# ------------------------------------------------------------------------------ build
+def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
+    """Generate and compile the standalone project (run in a child process)."""
+    import brian2 as b2
+    from brian2 import ms
+
+    from .graph import run_duration_ms
+
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS)
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = list(MAKE_ARGS)
+    b2.set_device("cpp_standalone", directory=str(out_dir), build_on_run=False)
+    net, h = build_network(spec)
+    control = b2.NeuronGroup(1, "seed : integer", name="control")
+    net.add(control)
+    b2.device.apply_run_args()
+    seed_array = b2.device.get_array_name(control.variables["seed"])
+    b2.device.insert_code("main", SEED_CODE.format(array=seed_array))
+    net.run(run_duration_ms(spec) * ms, namespace={})
+    b2.device.build(directory=str(out_dir), compile=True, run=False, with_output=False)
+
+    def dtype(obj, var):
+        return np.dtype(h[obj].variables[var].dtype).str
+
+    mapping: dict[str, Any] = {"outputs": {}, "timed": {}, "inputs": {}}
+    readable = {**{f"{o}.{v}": "array" for o, v in STATE_VARIABLES.values()}, **_MONITORS}
+    for name, kind in readable.items():
+        obj_name, var = name.split(".")
+        if var not in h[obj_name].variables:
+            continue  # e.g. Rbar without a reward rule
+        v = h[obj_name].variables[var]
+        mapping["outputs"][name] = {
+            "file": b2.device.get_array_filename(v),
+            "dtype": np.dtype(v.dtype).str,
+            "kind": kind,
+            "size": len(h[obj_name].record) if kind == "dynamic2d" else None,
+        }
+        if kind != "dynamic2d":
+            mapping["inputs"][name] = dtype(obj_name, var)
+    for name in TIMED_ARRAYS:
+        ta = h[f"{name}_ta"]
+        mapping["timed"][ta.name] = {"dtype": np.dtype(ta.values.dtype).str,
+                                     "shape": list(ta.values.shape)}
+    mapping["spec"] = spec.describe()
+    (out_dir / MAP).write_text(json.dumps(mapping, indent=1))
+
+
+def _python_env() -> dict[str, str]:
+    env = dict(os.environ)
+    pkg_parent = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [pkg_parent] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    return env
+
+
+def _compile(spec_file: Path, out_dir: Path) -> subprocess.CompletedProcess:
+    """Generate and compile the program described by ``spec_file`` in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "brainlearn.snn.build", "build", str(spec_file), str(out_dir)],
+        env=_python_env(),
+        capture_output=True,
+        text=True,
+    )
+
+
+def ensure_built(spec: NetworkSpec) -> Path:
+    """The directory of the whole, compiled program for ``spec``, building it if needed.
+
+    Safe against concurrent processes: builds are serialised by a file lock and published by
+    an atomic rename, so a reader sees either no build or a complete one. A damaged build
+    (:func:`check_build`) is replaced by a new one, with a warning.
+    """
+    root = cache_root()
+    key = build_key(spec)
+    final = root / key
+    if final.exists() and check_build(final) is None:
+        return final
+    with file_lock(root / f"{key}.lock"):
+        problem = check_build(final) if final.exists() else None
+        if final.exists() and problem is None:
+            return final
+        tmp = root / f"{key}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True)
+        spec_file = tmp / "spec.json"
+        spec_file.write_text(json.dumps(spec.describe()))
+        proc = _compile(spec_file, tmp)
+        if proc.returncode != 0 or not (tmp / MAP).exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+            err = BuildError if proc.returncode == _EXIT_NO_COMPILER else RuntimeError
+            raise err("C++ standalone build failed:\n" + (proc.stderr or "")[-3000:])
+        write_manifest(tmp)
+        if final.exists():  # damaged (or from an older build format): set aside, remove
+            warnings.warn(f"compiled network {final} is damaged ({problem}); rebuilt it",
+                          RuntimeWarning, stacklevel=2)
+            old = root / f"{key}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(final, old)
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(tmp, final)
+    return final
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[0] == "build":
+        spec = NetworkSpec.from_description(json.loads(Path(argv[1]).read_text()))
+        try:
+            _build_in_this_process(spec, Path(argv[2]))
+        except Exception as exc:
+            # a failing compiler (or none) is the case for the runtime fallback; any other
+            # error is a bug and must surface
+            text = f"{type(exc).__name__}: {exc}"
+            if "compilation failed" in text.lower() or isinstance(exc, FileNotFoundError):
+                print(text, file=sys.stderr)
+                return _EXIT_NO_COMPILER
+            raise
+        return 0
+    print("usage: python -m brainlearn.snn.build build SPEC.json OUT_DIR", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

@@ -1,0 +1,411 @@
+"""The network graph: populations and plasticity rules assembled into one Brian2 ``Network``.
+
+:func:`blueprint` describes the network as plain code objects (the populations of
+:mod:`brainlearn.snn.populations`, one :class:`Projection` per synapse group with its rule,
+the presentation-boundary operations) before any Brian2 object exists; its description is
+what the build cache key hashes (:func:`brainlearn.snn.build.build_key`), and
+:func:`build_network` instantiates it.
+
+Presentations and chunks
+------------------------
+A *chunk* of ``K`` presentations is one run. Inputs, labels and per-presentation flags
+(``learn``, ``teach``) are ``TimedArray`` values (:data:`TIMED_ARRAYS`) with one row per
+presentation plus one (``K + 1`` rows; the engines of :mod:`brainlearn.snn.engines` pad).
+At the start of each presentation (``t = k * T``) ``run_regularly`` operations, ordered
+explicitly, finish the previous presentation (reward, end-of-presentation plasticity) and
+reset the state for the next; ``StateMonitor`` s with ``dt = T`` read the per-presentation
+spike counts just before the reset. A chunk therefore runs ``K * T + dt``
+(:func:`run_duration_ms`).
+
+Copies and plasticity
+---------------------
+``copies=B`` makes ``B`` independent copies of the network in one program (every group
+``B`` times larger, every projection block-diagonal, copy-major: neuron ``b * n + i`` is
+neuron ``i`` of copy ``b``; the ``rates`` array then has ``B * n_afferent`` columns), and
+``plastic=False`` leaves out every rule's code (frozen weights, no reward): together, the
+shape of a batched inference program.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .plasticity import PlasticityRule, make_rule, shared_declarations
+from .populations import NetworkParams, Population, populations
+
+__all__ = [
+    "NetworkSpec",
+    "Projection",
+    "Blueprint",
+    "blueprint",
+    "build_network",
+    "run_duration_ms",
+    "POPULATIONS",
+    "TIMED_ARRAYS",
+    "STATE_VARIABLES",
+]
+
+#: population names, in creation order
+POPULATIONS = ("afferent", "interneuron", "inhibitory", "efferent")
+#: per-presentation inputs and the value of their padding rows (silent, unlabelled, no
+#: learning, no teacher); the Brian2 ``TimedArray`` of ``x`` is named ``f"{x}_ta"``
+TIMED_FILL = {"rates": 0.0, "label": -1.0, "learn_hidden": 0.0, "learn_readout": 0.0,
+              "teach": 0.0}
+TIMED_ARRAYS = tuple(TIMED_FILL)
+#: the learned state of the network: field of NetworkState -> (Brian2 object, variable)
+STATE_VARIABLES = {
+    "w_in": ("afferent_interneuron", "w"),
+    "w_out": ("interneuron_efferent", "w"),
+    "theta_volt": ("interneuron", "theta"),
+    "rbar": ("efferent", "Rbar"),
+}
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Everything that defines one network program (shapes, constants, rules, chunk)."""
+
+    n_features: int
+    chunk: int
+    net: NetworkParams
+    hidden_rule: PlasticityRule
+    readout_rule: PlasticityRule
+    supervised: bool
+    #: independent copies of the network in one program (see the module docstring)
+    copies: int = 1
+    #: False: no plasticity code at all (frozen weights, inference only)
+    plastic: bool = True
+
+    @property
+    def n_afferent(self) -> int:
+        return self.n_features * self.net.n_per_feature
+
+    @property
+    def n_efferent(self) -> int:
+        return 2 * self.net.n_per_class
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "n_features": self.n_features,
+            "chunk": self.chunk,
+            "net": dataclasses.asdict(self.net),
+            "hidden_rule": self.hidden_rule.describe(),
+            "readout_rule": self.readout_rule.describe(),
+            "supervised": self.supervised,
+            "copies": self.copies,
+            "plastic": self.plastic,
+        }
+
+    @classmethod
+    def from_description(cls, d: dict[str, Any]) -> NetworkSpec:
+        return cls(
+            n_features=d["n_features"],
+            chunk=d["chunk"],
+            net=NetworkParams(**d["net"]),
+            hidden_rule=make_rule(d["hidden_rule"]["name"], d["hidden_rule"]["params"]),
+            readout_rule=make_rule(d["readout_rule"]["name"], d["readout_rule"]["params"]),
+            supervised=d["supervised"],
+            copies=d.get("copies", 1),
+            plastic=d.get("plastic", True),
+        )
+
+
+def run_duration_ms(spec: NetworkSpec) -> float:
+    return spec.chunk * spec.net.presentation_ms + spec.net.dt_ms
+
+
+# --------------------------------------------------------------------------- blueprint
+@dataclass(frozen=True)
+class Projection:
+    """One ``Synapses`` group: its code, its constants and how it is connected.
+
+    ``connect`` names the pattern within one copy: ``"all"`` (every pair, pre-major),
+    ``"one_to_one"``, ``"all_but_self"`` or ``"other_class"`` (efferent pairs of
+    different classes). With a ``rule`` its :attr:`PlasticityRule.model` and
+    :meth:`PlasticityRule.apply` are used; ``extra`` holds the network's own constants.
+    """
+
+    name: str
+    source: str
+    target: str
+    connect: str
+    on_pre: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    rule: PlasticityRule | None = None
+    model: str = ""
+
+    @property
+    def full_model(self) -> str:
+        base = self.rule.model if self.rule is not None else self.model
+        return base + shared_declarations(self.extra)
+
+    @property
+    def on_post(self) -> str | None:
+        return (self.rule.on_post or None) if self.rule is not None else None
+
+    @property
+    def full_on_pre(self) -> str:
+        return self.on_pre + ("\n" + self.rule.on_pre if self.rule is not None else "")
+
+    def parameters(self) -> dict[str, Any]:
+        return {**(self.rule.parameters() if self.rule is not None else {}), **self.extra}
+
+    def apply(self, synapses) -> None:
+        if self.rule is not None:
+            self.rule.apply(synapses)
+        for name, value in self.extra.items():
+            setattr(synapses, name, value)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "target": self.target,
+            "connect": self.connect,
+            "model": self.full_model,
+            "on_pre": self.full_on_pre,
+            "on_post": self.on_post,
+        }
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    """The whole network as code: populations, projections, boundary operations."""
+
+    spec: NetworkSpec
+    populations: list[Population]
+    projections: list[Projection]
+    #: (object name, code, order) of the ``run_regularly`` at each presentation start
+    boundaries: list[tuple[str, str, int]]
+    plastic: bool
+    copies: int
+
+    def parameters(self) -> dict[str, dict[str, Any]]:
+        """Every constant that is not compiled in: object name -> {variable: value}."""
+        out = {p.name: p.parameters() for p in self.populations}
+        out.update({s.name: s.parameters() for s in self.projections})
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """Plain-data description of everything compiled in (no parameter values)."""
+        p = self.spec.net
+        return {
+            "dt_ms": p.dt_ms,
+            "presentation_ms": p.presentation_ms,
+            "chunk": self.spec.chunk,
+            "copies": self.copies,
+            "plastic": self.plastic,
+            "timed_arrays": list(TIMED_ARRAYS),
+            "populations": [q.describe() for q in self.populations],
+            "projections": [s.describe() for s in self.projections],
+            "boundaries": [list(b) for b in self.boundaries],
+            "monitors": list(POPULATIONS),
+        }
+
+
+def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
+              copies: int | None = None) -> Blueprint:
+    """The network of ``spec`` as code objects (see the module docstring); ``plastic``
+    and ``copies`` default to the spec's."""
+    from brian2 import mV
+
+    plastic = spec.plastic if plastic is None else plastic
+    copies = spec.copies if copies is None else copies
+
+    p = spec.net
+    hid, out = spec.hidden_rule, spec.readout_rule
+    pops = populations(p, spec.n_afferent, out, plastic)
+    w_in_unit = p.w_in_mv / (spec.n_features * p.sigma_scale) * mV
+
+    def plastic_projection(name, source, target, rule, w_unit):
+        if plastic:
+            return Projection(name, source, target, "all", "ge_post += w * w_unit",
+                              {"w_unit": w_unit}, rule)
+        return Projection(name, source, target, "all", "ge_post += w * w_unit",
+                          {"w_unit": w_unit}, model="w : 1")
+
+    projections = [
+        plastic_projection("afferent_interneuron", "afferent", "interneuron", hid, w_in_unit),
+        Projection("interneuron_inhibitory", "interneuron", "inhibitory", "one_to_one",
+                   "ge_post += w_ei", {"w_ei": p.w_ei_mv * mV}),
+        Projection("inhibitory_interneuron", "inhibitory", "interneuron", "all_but_self",
+                   "gi_post += w_ie", {"w_ie": p.w_ie_mv * mV}),
+        plastic_projection("interneuron_efferent", "interneuron", "efferent", out,
+                           p.w_out_mv * mV),
+        # mutual inhibition between the efferent groups of the two classes (w_lat = 0: none)
+        Projection("efferent_efferent", "efferent", "efferent", "other_class",
+                   "gi_post += w_lat", {"w_lat": p.w_lat_mv * mV}),
+    ]
+    if plastic and out.needs_reward:
+        # the reward's spike tally: every efferent spike counts for its own class or not
+        projections.append(Projection(
+            "efferent_tally", "efferent", "efferent", "all",
+            "n_same_post += int(cls_pre == cls_post)\n"
+            "n_other_post += int(cls_pre != cls_post)",
+        ))
+
+    # 0: the efferent group finishes the presentation (reward); 1: end-of-presentation
+    # plasticity; 2: reward baseline; 3: reset state and read the next presentation's flags
+    boundaries: list[tuple[str, str, int]] = []
+    if plastic:
+        boundaries += [
+            ("efferent", out.post_end_code, 0),
+            ("afferent_interneuron", hid.end_code, 1),
+            ("interneuron_efferent", out.end_code, 1),
+            ("efferent", out.post_after_code, 2),
+            ("afferent_interneuron", hid.reset_code, 3),
+            ("interneuron_efferent", out.reset_code, 3),
+        ]
+    boundaries += [(q.name, q.start_code, 3) for q in pops]
+    boundaries = [b for b in boundaries if b[1] and b[1].strip()]
+    return Blueprint(spec, pops, projections, boundaries, plastic, int(copies))
+
+
+def _connectivity(kind: str, n_pre: int, n_post: int, n_per_class: int, copies: int):
+    """Pre-major (i, j) index arrays of a connection pattern, block-diagonal over copies."""
+    if kind == "all":
+        i, j = np.repeat(np.arange(n_pre), n_post), np.tile(np.arange(n_post), n_pre)
+    elif kind == "one_to_one":
+        i = j = np.arange(n_pre)
+    elif kind == "all_but_self":
+        i, j = np.nonzero(~np.eye(n_pre, n_post, dtype=bool))
+    elif kind == "other_class":
+        cls_of = np.repeat(np.arange(2), n_per_class)
+        i, j = np.nonzero(cls_of[:, None] != cls_of[None, :])
+    else:
+        raise ValueError(f"unknown connection pattern {kind!r}")
+    if copies == 1:
+        return i, j
+    b = np.repeat(np.arange(copies), len(i))
+    return np.tile(i, copies) + b * n_pre, np.tile(j, copies) + b * n_post
+
+
+# ------------------------------------------------------------------------ Brian2 objects
+def build_network(
+    spec: NetworkSpec,
+    timed: dict[str, Any] | None = None,
+    initial: dict[str, Any] | None = None,
+    *,
+    spike_monitors: bool = False,
+    plastic: bool | None = None,
+    copies: int | None = None,
+    codeobj_class=None,
+):
+    """Create the Brian2 objects of the network for one chunk.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    timed : dict, optional
+        ``TimedArray`` values by the names of :data:`TIMED_ARRAYS`, ``K + 1`` rows each
+        (``rates`` with Brian2 units of Hz); the fill values of :data:`TIMED_FILL` when
+        omitted (a standalone build sets them on the command line).
+    initial : dict, optional
+        Initial values, ``"object.variable" -> value`` (with Brian2 units where the
+        variable has them), set after the constants.
+    spike_monitors : bool
+        Add ``SpikeMonitor`` s on every population (runtime mode only).
+    plastic, copies
+        See the module docstring; default: the spec's.
+    codeobj_class : type, optional
+        Brian2 code object class of every object (e.g. numpy's, for a few samples without
+        compilation); default: the device's.
+
+    Returns
+    -------
+    net : brian2.Network
+    handles : dict
+        Name -> Brian2 object (groups, synapses, timed arrays, monitors).
+    """
+    import brian2 as b2
+    from brian2 import Hz, TimedArray, ms
+
+    bp = blueprint(spec, plastic=plastic, copies=copies)
+    copies = bp.copies
+    p = spec.net
+    K = spec.chunk
+    T = p.presentation_ms * ms
+    dt = p.dt_ms * ms
+    timed = timed or {}
+    kw = {"codeobj_class": codeobj_class}
+
+    namespace: dict[str, Any] = {"half_T": 0.5 * T}
+    handles: dict[str, Any] = {}
+    for name in TIMED_ARRAYS:
+        if name in timed:
+            values = timed[name]
+        elif name == "rates":
+            values = np.zeros((K + 1, spec.n_afferent * copies)) * Hz
+        else:
+            values = np.full(K + 1, TIMED_FILL[name])
+        ta = TimedArray(values, dt=T, name=f"{name}_ta")
+        namespace[ta.name] = handles[ta.name] = ta
+
+    objects: list[Any] = []
+    for pop in bp.populations:
+        g = b2.NeuronGroup(
+            pop.n * copies,
+            pop.equations(),
+            threshold=pop.threshold,
+            reset=pop.reset,
+            refractory=pop.refractory or False,
+            method=pop.method,
+            name=pop.name,
+            namespace=dict(namespace),
+            dt=dt,
+            **kw,
+        )
+        for var, value in pop.initial_values(copies).items():
+            setattr(g, var, value)
+        objects.append(g)
+        handles[g.name] = g
+    for proj in bp.projections:
+        s = b2.Synapses(
+            handles[proj.source],
+            handles[proj.target],
+            model=proj.full_model,
+            on_pre=proj.full_on_pre,
+            on_post=proj.on_post,
+            name=proj.name,
+            namespace={},
+            dt=dt,
+            **kw,
+        )
+        n_pre = handles[proj.source].N // copies
+        n_post = handles[proj.target].N // copies
+        i, j = _connectivity(proj.connect, n_pre, n_post, p.n_per_class, copies)
+        s.connect(i=i, j=j)
+        objects.append(s)
+        handles[s.name] = s
+    for pop in bp.populations:
+        pop.apply(handles[pop.name])
+    for proj in bp.projections:
+        proj.apply(handles[proj.name])
+
+    for key, value in (initial or {}).items():
+        obj_name, var = key.split(".")
+        setattr(handles[obj_name], var, value)
+
+    for obj_name, code, order in bp.boundaries:
+        op = handles[obj_name].run_regularly(
+            code, dt=T, when="start", order=order, name=f"{obj_name}_b{order}", **kw
+        )
+        objects.append(op)
+
+    # per-presentation spike counts, read just before the reset
+    for pop in POPULATIONS:
+        mon = b2.StateMonitor(handles[pop], "count", record=True, dt=T, when="start",
+                              order=-10, name=f"count_{pop}", **kw)
+        objects.append(mon)
+        handles[mon.name] = mon
+    if spike_monitors:
+        for pop in POPULATIONS:
+            mon = b2.SpikeMonitor(handles[pop], name=f"spikes_{pop}", **kw)
+            objects.append(mon)
+            handles[mon.name] = mon
+    net = b2.Network(*objects, name="brainlearn_snn")
+    return net, handles

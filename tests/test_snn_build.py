@@ -1,0 +1,219 @@
+"""The build cache of compiled networks: what the key hashes, and damaged builds.
+
+The key is derived from the generated network, so it moves with an equation and stays with
+a docstring. A build is verified before use (manifest of sizes and checksums) and rebuilt
+when damaged; a program run that reports an error is a failure, never a result.
+
+The damage tests share one real build of a tiny network (in a temporary cache); the
+rebuild they trigger copies that pristine build instead of compiling again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+b2 = pytest.importorskip("brian2")
+
+from brainlearn.snn import build  # noqa: E402
+from brainlearn.snn.engines import ChunkInputs, NetworkState, StandaloneEngine  # noqa: E402
+from brainlearn.snn.graph import NetworkSpec  # noqa: E402
+from brainlearn.snn.plasticity import STDP, OjaHebbian, RewardSTDP  # noqa: E402
+from brainlearn.snn.populations import NetworkParams  # noqa: E402
+
+
+def _spec(readout=None, K=3, **net):
+    base = dict(dt_ms=0.5, presentation_ms=10.0, n_per_feature=3, n_hidden=3, n_per_class=2)
+    base.update(net)
+    readout = readout or OjaHebbian()
+    return NetworkSpec(n_features=2, chunk=K, net=NetworkParams(**base), hidden_rule=STDP(),
+                       readout_rule=readout, supervised=not readout.needs_reward)
+
+
+# ------------------------------------------------------------------------------- key
+def test_key_follows_the_compiled_code_not_parameter_values():
+    spec = _spec()
+    key = build.build_key(spec)
+    assert build.build_key(_spec()) == key
+    # parameter values are set on the command line: same program
+    assert build.build_key(_spec(tau_m_ms=30.0, w_out_mv=100.0)) == key
+    assert build.build_key(_spec(OjaHebbian(eta=0.3))) == key
+    # shape, time step, chunk and the rules' code are compiled in
+    assert build.build_key(_spec(n_hidden=4)) != key
+    assert build.build_key(_spec(dt_ms=0.25)) != key
+    assert build.build_key(_spec(K=4)) != key
+    assert build.build_key(_spec(RewardSTDP())) != key
+    assert build.build_key(dataclasses.replace(spec, copies=2)) != key
+    assert build.build_key(dataclasses.replace(spec, plastic=False)) != key
+
+
+def test_key_changes_when_an_equation_changes(monkeypatch):
+    spec = _spec()
+    key = build.build_key(spec)
+    monkeypatch.setattr(STDP, "on_post", STDP.on_post.replace("apost += 1", "apost += 2"))
+    assert build.build_key(spec) != key
+    monkeypatch.undo()
+    from brainlearn.snn import populations
+
+    monkeypatch.setattr(populations.Interneuron, "threshold", "v > v_th + 2 * theta")
+    assert build.build_key(spec) != key
+
+
+def test_key_is_unchanged_by_a_docstring_or_message_edit(tmp_path):
+    """A copy of the package with an edited docstring and error message gives the same
+    key in a fresh process (the key does not hash source files)."""
+    src = Path(build.__file__).resolve().parents[1]
+    copy = tmp_path / "brainlearn"
+    shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    plast = copy / "snn" / "plasticity.py"
+    text = plast.read_text()
+    assert '"""Plasticity rules as small objects' in text
+    text = text.replace('"""Plasticity rules as small objects',
+                        '"""Edited docstring. Plasticity rules as small objects')
+    text = text.replace("unknown plasticity rule", "no such plasticity rule")
+    plast.write_text(text)
+    code = textwrap.dedent("""
+        import json, sys
+        from brainlearn.snn.build import build_key
+        from brainlearn.snn.graph import NetworkSpec
+        import brainlearn.snn.plasticity as p
+        print(json.dumps([build_key(NetworkSpec.from_description(json.loads(sys.argv[1]))),
+                          p.__file__, (p.__doc__ or "")[:16]]))
+    """)
+    spec = _spec()
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(spec.describe())],
+                         capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    key, where, doc = json.loads(out.stdout.strip().splitlines()[-1])
+    assert where.startswith(str(tmp_path)) and doc.startswith("Edited docstring")
+    assert key == build.build_key(spec)
+
+
+# ------------------------------------------------------------------- program output
+def _proc(code, out="", err=""):
+    return subprocess.CompletedProcess(["main"], code, out, err)
+
+
+def test_a_program_run_that_reports_an_error_is_a_failure():
+    build.check_program_output(_proc(0, "", ""), Path("x"))
+    with pytest.raises(build.BuildCorrupted, match="exit status 0"):
+        build.check_program_output(_proc(0, "Error opening static array x.\n"), Path("x"))
+    with pytest.raises(build.BuildCorrupted, match="exit status -11"):
+        build.check_program_output(_proc(-11), Path("x"))
+
+
+# ------------------------------------------------------------------------- damage
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """One real build of a tiny network, kept as a pristine copy."""
+    cache = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("BRAINLEARN_CACHE")
+    os.environ["BRAINLEARN_CACHE"] = str(cache)
+    try:
+        path = build.ensure_built(_spec())
+    finally:
+        if old is None:
+            del os.environ["BRAINLEARN_CACHE"]
+        else:
+            os.environ["BRAINLEARN_CACHE"] = old
+    keep = tmp_path_factory.mktemp("pristine") / "build"
+    shutil.copytree(path, keep, ignore=shutil.ignore_patterns("runs"))
+    return keep
+
+
+@pytest.fixture
+def cached(pristine, tmp_path, monkeypatch):
+    """A cache holding a copy of the pristine build; rebuilding copies it again."""
+    monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path))
+    spec = _spec()
+    final = build.cache_root() / build.build_key(spec)
+    shutil.copytree(pristine, final)
+    compiled = []
+
+    def fake_compile(spec_file, out_dir):
+        compiled.append(out_dir)
+        shutil.copytree(pristine, out_dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(build.MANIFEST))
+        return subprocess.CompletedProcess(["build"], 0, "", "")
+
+    monkeypatch.setattr(build, "_compile", fake_compile)
+    monkeypatch.setattr(build, "_CHECKSUMMED", set())
+    return spec, final, compiled
+
+
+def test_a_whole_build_is_used_as_it_is(cached):
+    spec, final, compiled = cached
+    assert build.check_build(final, checksums=True) is None
+    assert build.ensure_built(spec) == final and compiled == []
+
+
+def _static(final):
+    files = sorted((final / "static_arrays").iterdir())
+    assert files, "the tiny network has static arrays (its connectivity)"
+    return files[0]
+
+
+DAMAGE = {
+    "deleted static array": lambda d: _static(d).unlink(),
+    "truncated static array": lambda d: _static(d).write_bytes(_static(d).read_bytes()[:3]),
+    "flipped byte in a static array": lambda d: _static(d).write_bytes(
+        bytes([_static(d).read_bytes()[0] ^ 1]) + _static(d).read_bytes()[1:]),
+    "missing main": lambda d: (d / "main").unlink(),
+    "truncated map": lambda d: (d / build.MAP).write_text((d / build.MAP).read_text()[:50]),
+    "missing manifest": lambda d: (d / build.MANIFEST).unlink(),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_build_is_detected_and_rebuilt(cached, damage):
+    spec, final, compiled = cached
+    DAMAGE[damage](final)
+    assert build.check_build(final, checksums=True) is not None
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        assert build.ensure_built(spec) == final
+    assert len(compiled) == 1
+    assert build.check_build(final, checksums=True) is None
+
+
+def test_sizes_are_checked_every_time_checksums_once_per_process(cached):
+    spec, final, compiled = cached
+    assert build.check_build(final) is None  # first use: checksums
+    f = _static(final)
+    f.write_bytes(bytes([f.read_bytes()[0] ^ 1]) + f.read_bytes()[1:])
+    assert build.check_build(final) is None  # same size, already checksummed here
+    assert build.check_build(final, checksums=True) is not None
+    f.write_bytes(f.read_bytes()[:-1])
+    assert "bytes" in build.check_build(final)  # a size change is seen at every use
+
+
+@pytest.mark.slow
+def test_a_run_of_a_damaged_program_raises_and_is_never_a_result(cached, monkeypatch):
+    """Damage after the engine has verified the build: the run checks sizes again and
+    rebuilds; and if the program itself reports an error, the run raises."""
+    spec, final, compiled = cached
+    engine = StandaloneEngine(spec)
+    rng = np.random.default_rng(0)
+    inputs = ChunkInputs.make(rng.uniform(0, 100, (2, spec.n_afferent)), [0, 1], 1, 1, 1)
+    state = NetworkState(rng.uniform(0, 1, (spec.n_afferent, 3)), rng.uniform(0, 1, (3, 4)),
+                         np.zeros(3), np.zeros(4))
+    good = engine.run(inputs, state, seed=1)
+    _static(final).unlink()
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        again = engine.run(inputs, state, seed=1)
+    np.testing.assert_array_equal(again.counts["afferent"], good.counts["afferent"])
+    assert len(compiled) == 1
+    # a damage the check cannot see (verification bypassed): the program's error raises
+    _static(final).unlink()
+    monkeypatch.setattr(build, "verify_build", lambda *a, **k: True)
+    with pytest.raises(build.BuildCorrupted, match="not used"):
+        engine.run(inputs, state, seed=1)
