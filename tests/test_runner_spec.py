@@ -230,7 +230,8 @@ def test_shipped_specs_are_valid_toml_with_the_required_shape():
     default = tomllib.loads((root / "default.toml").read_text())
     names = [m["name"] for m in default["models"]]
     assert names == ["mlp-seed", "mlp-wide", "snn-stdp", "snn-hebbian", "snn-rstdp",
-                     "snn-frozen", "snn-random", "ref-logreg", "ref-knn", "ref-svm", "ref-kmeans"]
+                     "snn-surrogate", "snn-frozen", "snn-random", "ref-logreg", "ref-knn",
+                     "ref-svm", "ref-kmeans"]
     comp = next(s for s in default["sweep"] if s["name"] == "comparison")
     assert comp["tasks"] == ["seed-random", "linear", "xor", "circle", "moons", "spiral",
                              "breast-cancer"]

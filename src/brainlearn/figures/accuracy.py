@@ -9,7 +9,14 @@ import numpy as np
 
 from ..runner.stats import describe
 from ._data import SkipFigure, at_headline, families, group, order_models, order_tasks
-from .style import add_caption, apply_style, family_linestyle, model_color, save_figure
+from .style import (
+    add_caption,
+    apply_style,
+    family_linestyle,
+    linestyle_key,
+    model_color,
+    save_figure,
+)
 
 
 def accuracy_by_task(records, out_dir):
@@ -95,7 +102,8 @@ def data_scarcity(records, out_dir):
     caption = (
         "Data scarcity: test accuracy against the number of training samples (log scale), "
         "mean over seeds with the 95 % t-based confidence band; every size is tested on the "
-        "same held-out set. Solid: backprop MLPs; dashed: spiking networks with local rules."
+        "same held-out set. "
+        + linestyle_key(families(r for t in tasks for r in by_task[(t,)]).values())
     )
     add_caption(fig, caption, width=40 * len(tasks) + 40)
     return save_figure(fig, out_dir, "data_scarcity"), caption

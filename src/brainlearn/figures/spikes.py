@@ -61,5 +61,13 @@ def spike_raster(records, out_dir):
         "inhibition) and efferent (one group per class) neurons, with the initial weights "
         "(left) and after training (right). One seed."
     )
+    absent = {pop: [m for m in models
+                    if pop not in payload(cells[(task, m)], "spike_raster")["after"]]
+              for pop in POPULATIONS}
+    for pop, ms in absent.items():
+        if ms:
+            caption += (f" No {pop} row for {', '.join(ms)}: no {pop} spikes recorded"
+                        + (" (a readout of non-spiking units, read by its membrane potential)."
+                           if pop == "efferent" else "."))
     add_caption(fig, caption)
     return save_figure(fig, out_dir, "spike_raster"), caption

@@ -20,15 +20,20 @@ class Family:
     color: str
     linestyle: str
     spiking: bool
+    what: str = ""  # how a caption names the family
 
 
 #: every model family, in the order the figures list them (a new family: one line here)
 FAMILIES = {
-    "mlp": Family("#1f77b4", "-", spiking=False),  # backprop, non-spiking
-    "reference": Family("#2ca02c", ":", spiking=False),  # scikit-learn references
-    "snn": Family("#d62728", "--", spiking=True),  # spiking, local plastic synapses
-    "snn-backprop": Family("#9467bd", "-.", spiking=True),  # spiking, surrogate gradients
+    "mlp": Family("#1f77b4", "-", spiking=False, what="backprop MLPs"),
+    "reference": Family("#2ca02c", ":", spiking=False,
+                        what="non-spiking scikit-learn references"),
+    "snn": Family("#d62728", "--", spiking=True,
+                  what="spiking networks with local plastic synapses"),
+    "snn-backprop": Family("#9467bd", "-.", spiking=True,
+                           what="spiking networks trained by backprop (surrogate gradients)"),
 }
+_LINESTYLE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dotted"}
 _UNKNOWN_FAMILY = Family("#555555", "-", spiking=False)
 
 #: colours per model, within its family's
@@ -105,6 +110,18 @@ CLASS_COLORS = ("#2166ac", "#b2182b")
 
 def family_linestyle(family_name: str | None) -> str:
     return family(family_name).linestyle
+
+
+def linestyle_key(family_names) -> str:
+    """``"Solid: backprop MLPs; dashed: spiking networks with local plastic synapses."``: what
+    the line styles of a figure showing these families mean (in :data:`FAMILIES` order)."""
+    shown = sorted({n for n in family_names if n in FAMILIES}, key=family_rank)
+    parts = [f"{_LINESTYLE_NAMES.get(FAMILIES[n].linestyle, FAMILIES[n].linestyle)}: "
+             f"{FAMILIES[n].what or n}" for n in shown]
+    if not parts:
+        return ""
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
 
 
 def add_caption(fig, text: str, width: int = 130) -> None:

@@ -17,7 +17,14 @@ from ._data import (
     showcase,
     with_payload,
 )
-from .style import add_caption, apply_style, family_linestyle, model_color, save_figure
+from .style import (
+    add_caption,
+    apply_style,
+    family_linestyle,
+    linestyle_key,
+    model_color,
+    save_figure,
+)
 
 
 def learning_curves(records, out_dir):
@@ -70,7 +77,7 @@ def learning_curves(records, out_dir):
     caption = (
         "Learning curves: accuracy on held-out test data at each checkpoint (MLP: every epoch; "
         "spiking: every chunk or epoch) against the cumulative number of training presentations "
-        "(log scale); line = mean over seeds, band = ± 1 sd. Solid: backprop; dashed: spiking."
+        "(log scale); line = mean over seeds, band = ± 1 sd. " + linestyle_key(fam.values())
     )
     add_caption(fig, caption, width=int(40 * ncol) + 20)
     return save_figure(fig, out_dir, "learning_curves"), caption

@@ -424,6 +424,7 @@ TABLE: Mapping[str, Analysis] = MappingProxyType({a.name: a for a in (
 SUMMARY_FIGURES: Mapping[str, str] = MappingProxyType({
     "accuracy_by_task": f"{_F}.accuracy:accuracy_by_task",
     "contributions": f"{_F}.contributions:contributions",
+    "two_by_two": f"{_F}.two_by_two:two_by_two",
 })
 
 #: names of the analyses, in table order

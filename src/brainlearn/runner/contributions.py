@@ -43,6 +43,7 @@ __all__ = [
     "budget_span",
     "contribution_rows",
     "contributions_markdown",
+    "paired_contrast",
     "record_budget",
     "write_contributions_csv",
 ]
@@ -162,26 +163,45 @@ def contribution_rows(rows: Iterable[dict[str, Any]],
     for task in tasks:
         models = {m for (t, m) in cells if t == task}
         for a, b, part, how in _pairs(models):
-            sa = {int(r["seed"]): float(r[metric]) for r in cells[(task, a)]}
-            sb = {int(r["seed"]): float(r[metric]) for r in cells[(task, b)]}
-            seeds = sorted(set(sa) & set(sb))
-            if not seeds:
+            pc = paired_contrast(cells[(task, a)], cells[(task, b)], metric)
+            if pc is None:
                 continue
-            diffs = np.array([sa[s] - sb[s] for s in seeds])
-            d = describe(diffs)
             ba, bb = _budget_cell(cells[(task, a)]), _budget_cell(cells[(task, b)])
             out.append({
                 "task": task, "n_train": head[task], "part": part or "", "how": how or "",
                 "with_model": a, "without_model": b,
-                "with_mean": float(np.mean([sa[s] for s in seeds])),
-                "without_mean": float(np.mean([sb[s] for s in seeds])),
                 "with_presentations": ba["presentations"], "with_epochs": ba["epochs"],
                 "without_presentations": bb["presentations"], "without_epochs": bb["epochs"],
-                "seeds": seeds, "n": d["n"], "diff_mean": d["mean"], "diff_sd": d["sd"],
-                "ci_low": d["ci_low"], "ci_high": d["ci_high"], "p_value": _paired_t_p(diffs),
-                "significant": bool(d["n"] >= 2 and (d["ci_low"] > 0 or d["ci_high"] < 0)),
+                **pc,
             })
     return out
+
+
+def paired_contrast(with_rows: Iterable[dict[str, Any]], without_rows: Iterable[dict[str, Any]],
+                    metric: str = "test_accuracy") -> dict[str, Any] | None:
+    """Two models' runs (summary rows of one task and size) paired over their common seeds.
+
+    Returns the common ``seeds``, both means over them (``with_mean``, ``without_mean``),
+    and of the differences ``d_s = with(s) - without(s)``: ``n``, ``diff_mean``, ``diff_sd``,
+    the t-based 95 % CI (``ci_low``, ``ci_high``), the two-sided paired t-test ``p_value`` and
+    ``significant`` (the CI excludes 0); None when the two share no seed. The one place
+    every paired contrast of the reports is computed (:func:`contribution_rows`, the 2 x 2
+    of :mod:`.two_by_two`).
+    """
+    sa = {int(r["seed"]): float(r[metric]) for r in with_rows}
+    sb = {int(r["seed"]): float(r[metric]) for r in without_rows}
+    seeds = sorted(set(sa) & set(sb))
+    if not seeds:
+        return None
+    diffs = np.array([sa[s] - sb[s] for s in seeds])
+    d = describe(diffs)
+    return {
+        "with_mean": float(np.mean([sa[s] for s in seeds])),
+        "without_mean": float(np.mean([sb[s] for s in seeds])),
+        "seeds": seeds, "n": d["n"], "diff_mean": d["mean"], "diff_sd": d["sd"],
+        "ci_low": d["ci_low"], "ci_high": d["ci_high"], "p_value": _paired_t_p(diffs),
+        "significant": bool(d["n"] >= 2 and (d["ci_low"] > 0 or d["ci_high"] < 0)),
+    }
 
 
 CSV_COLUMNS = ["task", "n_train", "part", "with_model", "without_model", "with_mean",

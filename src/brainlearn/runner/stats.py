@@ -286,6 +286,12 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
     if contrib:
         lines += ["", contributions_markdown(contrib).rstrip()]
 
+    from .two_by_two import CORNERS, two_by_two, two_by_two_markdown
+
+    tt = two_by_two(rows)
+    if len(tt["absent"]) < len(CORNERS):  # some corner ran: the 2 x 2, or why it is missing
+        lines += ["", two_by_two_markdown(tt).rstrip()]
+
     cost_rows = [r for r in main if r.get("predict_per_sample_us") is not None]
     if cost_rows:
         lines += [

@@ -1,0 +1,274 @@
+"""The 2 x 2 of issue 13: {non-spiking, spiking} x {local learning, backprop}, per task.
+
+The comparison's headline sets a spiking network with local rules against a non-spiking
+network trained by backprop: two things differ at once. The two other corners separate
+them (:data:`CORNERS`, which model fills each corner):
+
+===============  =======================================  =======================
+\\                local learning                           backprop
+===============  =======================================  =======================
+non-spiking      ``ref-kmeans`` (k-means prototypes,       ``mlp-wide``
+                 no labels, + a linear readout)
+spiking          the best local-rule SNN of the task       ``snn-surrogate``
+                 (:data:`~.contributions.LEARNERS`)
+===============  =======================================  =======================
+
+and the design measures two effects, each twice (:data:`EFFECTS`), as paired differences
+over seeds (the runner gives every model the same data for the same seed; the one paired
+computation is :func:`.contributions.paired_contrast`):
+
+- the cost of spiking at equal learning: ``snn-surrogate - mlp-wide`` (backprop) and
+  ``local SNN - ref-kmeans`` (local learning);
+- the cost of local learning at equal neurons: ``local SNN - snn-surrogate`` (spiking) and
+  ``ref-kmeans - mlp-wide`` (non-spiking).
+
+A difference is ``with - without`` (spiking - non-spiking, local - backprop), so a
+negative one is a cost. A corner with several candidate models is filled, per task, by
+the one with the highest mean test accuracy at the task's headline training-set size;
+choosing it on the same test results favours that corner a little (read the CIs).
+Everything here is a function of summary rows (saved results only).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .contributions import (
+    LEARNERS,
+    _budget_cell,
+    _ci,
+    _headline,
+    _p,
+    _sentence,
+    _signed,
+    budget_span,
+    paired_contrast,
+)
+from .stats import describe
+
+__all__ = ["CORNERS", "EFFECTS", "Corner", "Effect", "corner", "two_by_two",
+           "two_by_two_markdown"]
+
+
+@dataclass(frozen=True)
+class Corner:
+    """One corner of the 2 x 2: its neurons and learning, the registry family its models
+    belong to, and the candidate models (the best of them on a task fills it)."""
+
+    neurons: str  # "non-spiking" | "spiking"
+    learning: str  # "local" | "backprop"
+    family: str
+    models: tuple[str, ...]
+    what: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.neurons}, {self.learning}"
+
+
+#: which model fills each corner (one line per corner)
+CORNERS: tuple[Corner, ...] = (
+    Corner("non-spiking", "local", "reference", ("ref-kmeans",),
+           "k-means prototypes learned without labels + a linear readout (the non-spiking "
+           "twin of the interneuron layer)"),
+    Corner("non-spiking", "backprop", "mlp", ("mlp-wide",), "the MLP trained by backprop"),
+    Corner("spiking", "local", "snn", LEARNERS,
+           "the spiking network with local plastic synapses (the best learner of the task)"),
+    Corner("spiking", "backprop", "snn-backprop", ("snn-surrogate",),
+           "the same spiking network trained by backprop through time with surrogate "
+           "gradients"),
+)
+
+
+def corner(neurons: str, learning: str) -> Corner:
+    """The corner of :data:`CORNERS` with these neurons and learning."""
+    return next(c for c in CORNERS if (c.neurons, c.learning) == (neurons, learning))
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One paired effect: ``with_corner - without_corner``, the two corners differing in
+    ``factor`` only (held equal: ``at``)."""
+
+    factor: str  # "spiking" | "local learning"
+    at: str
+    with_corner: Corner
+    without_corner: Corner
+
+    @property
+    def label(self) -> str:
+        return f"{self.factor} ({self.at})"
+
+    @property
+    def header(self) -> str:
+        """``"spiking − non-spiking (backprop)"``: the difference, and what is held equal."""
+        a, b = self.with_corner, self.without_corner
+        if self.factor == "spiking":
+            return f"{a.neurons} − {b.neurons} ({a.learning})"
+        return f"{a.learning} − {b.learning} ({a.neurons})"
+
+    @property
+    def question(self) -> str:
+        return ("the cost of spiking at equal learning" if self.factor == "spiking"
+                else "the cost of local learning at equal neurons")
+
+
+def _effects() -> tuple[Effect, ...]:
+    with_ = {"backprop": "with backprop", "local": "with local learning"}
+    out = [Effect("spiking", with_[learn], corner("spiking", learn), corner("non-spiking", learn))
+           for learn in ("backprop", "local")]
+    out += [Effect("local learning", f"in {neur} neurons", corner(neur, "local"),
+                   corner(neur, "backprop")) for neur in ("spiking", "non-spiking")]
+    return tuple(out)
+
+
+#: the cost of spiking at equal learning, then the cost of local learning at equal neurons
+EFFECTS: tuple[Effect, ...] = _effects()
+
+
+def two_by_two(rows: Iterable[dict[str, Any]], metric: str = "test_accuracy"
+               ) -> dict[str, Any]:
+    """The 2 x 2 per task from summary rows (``task``, ``model``, ``seed``, ``n_train``,
+    ``metric``; optionally ``presentations``/``epochs``), at each task's headline size.
+
+    Returns ``{"tasks": [...], "incomplete": {task: [corner labels without runs]},
+    "absent": [corner labels without runs on any task]}``. Each complete task is
+    ``{"task", "n_train", "corners": {label: cell}, "effects": [effect row]}``; a cell has
+    ``model``, the statistics of :func:`.stats.describe` over its seeds and its budget; an
+    effect row has ``task``, ``effect``, ``factor``, ``at``, ``with_model``, ``without_model`` and
+    the fields of :func:`.contributions.paired_contrast`.
+    """
+    rows = [r for r in rows if r.get(metric) not in (None, "")]
+    head = _headline(rows)
+    cells: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        if int(r["n_train"]) == head[r["task"]]:
+            cells[(r["task"], r["model"])].append(r)
+    from ..tasks import list_tasks
+
+    order = list_tasks()
+    tasks = sorted(head, key=lambda t: (order.index(t) if t in order else len(order), t))
+    out: list[dict[str, Any]] = []
+    incomplete: dict[str, list[str]] = {}
+    seen_corners: set[str] = set()
+    for task in tasks:
+        filled: dict[str, dict[str, Any]] = {}
+        for c in CORNERS:
+            cands = []
+            for rank, m in enumerate(c.models):
+                rs = cells.get((task, m))
+                if rs:
+                    d = describe(float(r[metric]) for r in rs)
+                    cands.append((d["mean"], -rank, m, d, rs))
+            if cands:
+                _, _, m, d, rs = max(cands, key=lambda x: (x[0], x[1]))
+                filled[c.label] = {"model": m, **d, **_budget_cell(rs)}
+                seen_corners.add(c.label)
+        lacking = [c.label for c in CORNERS if c.label not in filled]
+        if lacking:
+            if len(lacking) < len(CORNERS):
+                incomplete[task] = lacking
+            continue
+        effects = []
+        for e in EFFECTS:
+            a = filled[e.with_corner.label]["model"]
+            b = filled[e.without_corner.label]["model"]
+            pc = paired_contrast(cells[(task, a)], cells[(task, b)], metric)
+            if pc is None:
+                continue
+            effects.append({"task": task, "effect": e.label, "factor": e.factor, "at": e.at,
+                            "with_model": a, "without_model": b, **pc})
+        out.append({"task": task, "n_train": head[task], "corners": filled,
+                    "effects": effects})
+    absent = [c.label for c in CORNERS if c.label not in seen_corners]
+    return {"tasks": out, "incomplete": incomplete, "absent": absent}
+
+
+def missing_note(tt: dict[str, Any]) -> str:
+    """Why tasks are left out of the 2 x 2 (empty when none is)."""
+    if tt["absent"] and not tt["tasks"]:
+        return "no runs of the corner(s) " + "; ".join(
+            f"{_short(lab)} ({', '.join(_corner_by_label(lab).models)})" for lab in tt["absent"])
+    if tt["incomplete"]:
+        return "left out for a corner without runs: " + "; ".join(
+            f"{t} (no {' or '.join(_short(lab) for lab in labs)} run)"
+            for t, labs in tt["incomplete"].items())
+    return ""
+
+
+def _short(label: str) -> str:
+    return label.replace(", ", "/")
+
+
+def _corner_by_label(label: str) -> Corner:
+    return next(c for c in CORNERS if c.label == label)
+
+
+def _cell(d: dict[str, Any]) -> str:
+    hw = d["half_width"]
+    acc = f"{d['mean']:.3f}" if math.isnan(hw) else f"{d['mean']:.3f} ± {hw:.3f}"
+    return f"{acc} ({d['model']})"
+
+
+def two_by_two_markdown(tt: dict[str, Any]) -> str:
+    """The README block: per task the four corners (mean ± CI half-width over seeds) and
+    the four paired effects (mean difference, 95 % CI, p; **bold** = the CI excludes 0),
+    the budgets, and one generated sentence per effect."""
+    if not tt["tasks"]:
+        return f"_No 2 × 2 yet: {missing_note(tt)}._\n"
+    lines = [
+        "#### Spiking × learning rule (the 2 × 2)",
+        "",
+        "Per task, test accuracy of the four corners (mean ± half-width of the 95 % t-based "
+        "CI over seeds) and the paired differences (same data per seed) that separate the "
+        "cost of spiking from the cost of local learning: mean, 95 % CI, paired t-test p; "
+        "**bold** = the CI excludes 0, negative = a cost. The local-rule spiking corner is "
+        "the best learner of the task (chosen on these results). Generated from the saved "
+        "runs.",
+        "",
+        "| task | " + " | ".join(c.label for c in CORNERS) + " | "
+        + " | ".join(e.header for e in EFFECTS) + " |",
+        "|---|" + "---|" * (len(CORNERS) + len(EFFECTS)),
+    ]
+    for t in tt["tasks"]:
+        by = {r["effect"]: r for r in t["effects"]}
+        cols = [_cell(t["corners"][c.label]) for c in CORNERS]
+        for e in EFFECTS:
+            r = by.get(e.label)
+            if r is None:
+                cols.append("–")
+                continue
+            d = _signed(r["diff_mean"])
+            cols.append(f"{'**' + d + '**' if r['significant'] else d} {_ci(r)}, p {_p(r)}")
+        lines.append(f"| {t['task']} | " + " | ".join(cols) + " |")
+    budgets: dict[str, list[tuple]] = defaultdict(list)
+    for t in tt["tasks"]:
+        for cell in t["corners"].values():
+            budgets[cell["model"]].append((cell["presentations"], cell["epochs"]))
+    lines += [
+        "",
+        "Training budget per fit (range over the tasks above): " + "; ".join(
+            f"{m} {budget_span([p for p, _ in v], [e for _, e in v])}"
+            for m, v in budgets.items()),
+    ]
+    note = missing_note(tt)
+    if note:
+        lines += ["", note[0].upper() + note[1:] + "."]
+    lines += ["", "In words (generated from the table):", ""]
+    for e in EFFECTS:
+        rs = [r for t in tt["tasks"] for r in t["effects"] if r["effect"] == e.label]
+        if not rs:
+            continue
+        a = _models(r["with_model"] for r in rs)
+        b = _models(r["without_model"] for r in rs)
+        lines.append("- " + _sentence(f"{e.factor} {e.at}", a, b, e.question, rs))
+    return "\n".join(lines) + "\n"
+
+
+def _models(names: Iterable[str]) -> str:
+    names = list(dict.fromkeys(names))
+    return names[0] if len(names) == 1 else "the best of " + "/".join(names)

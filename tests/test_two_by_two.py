@@ -1,0 +1,188 @@
+"""The 2 x 2 (spiking x learning rule): corners, paired effects, table and figure, from saved
+records only."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from brainlearn.registry import list_models, model_spec
+from brainlearn.runner.two_by_two import CORNERS, EFFECTS, corner, two_by_two, two_by_two_markdown
+
+SEEDS = (0, 1, 2, 3)
+FAMILY = {"ref-kmeans": "reference", "mlp-wide": "mlp", "snn-stdp": "snn", "snn-hebbian": "snn",
+          "snn-surrogate": "snn-backprop"}
+
+# xor has all four corners (two local learners: the better one, snn-stdp, fills its corner);
+# circle has no snn-surrogate run, so it is left out with a note.
+ACC = {
+    ("xor", "mlp-wide"): [0.99, 0.985, 0.99, 0.995],
+    ("xor", "snn-surrogate"): [0.98, 0.982, 0.975, 0.985],
+    ("xor", "ref-kmeans"): [0.975, 0.965, 0.98, 0.97],
+    ("xor", "snn-stdp"): [0.96, 0.95, 0.97, 0.96],
+    ("xor", "snn-hebbian"): [0.90, 0.91, 0.92, 0.90],
+    ("circle", "mlp-wide"): [0.99, 0.99, 0.98, 0.99],
+    ("circle", "ref-kmeans"): [0.97, 0.96, 0.97, 0.97],
+    ("circle", "snn-stdp"): [0.95, 0.96, 0.94, 0.95],
+}
+
+
+def _rows(acc=ACC):
+    return [{"task": t, "model": m, "family": FAMILY[m], "seed": s, "n_train": 1000,
+             "test_accuracy": a, "presentations": 1000.0, "epochs": 1.0}
+            for (t, m), accs in acc.items() for s, a in zip(SEEDS, accs, strict=True)]
+
+
+def _records(acc=ACC):
+    """Valid run records, as the runner saves them."""
+    from brainlearn.runner.config import RunConfig
+
+    out = []
+    for (t, m), accs in acc.items():
+        for s, a in zip(SEEDS, accs, strict=True):
+            cfg = RunConfig(task=t, model=m, label=m, family=FAMILY[m], estimator="x:Y",
+                            params={}, seed=s, n_train=1000, n_test=1000, analyses=(),
+                            options={})
+            out.append({"run_id": cfg.run_id, "config": cfg.to_dict(), "task": t, "model": m,
+                        "family": FAMILY[m], "seed": s, "n_train": 1000, "n_test": 1000,
+                        "metrics": {"test_accuracy": a}, "analyses": {}, "errors": {},
+                        "history": {"samples_seen": [1000]}})
+    return out
+
+
+def _hand(a: str, b: str, task: str = "xor") -> dict:
+    """The paired difference a - b over the seeds, computed from scratch."""
+    d = np.subtract(ACC[(task, a)], ACC[(task, b)])
+    n = len(d)
+    hw = sps.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)
+    return {"mean": d.mean(), "ci": (d.mean() - hw, d.mean() + hw),
+            "p": sps.ttest_rel(ACC[(task, a)], ACC[(task, b)]).pvalue}
+
+
+def test_corner_table_maps_to_registered_families():
+    from brainlearn.figures.style import FAMILIES
+
+    assert {(c.neurons, c.learning) for c in CORNERS} == {
+        (n, lr) for n in ("non-spiking", "spiking") for lr in ("local", "backprop")}
+    registered = set(list_models())
+    for c in CORNERS:
+        names = [m for m in c.models if m in registered]
+        assert names, f"no registered model fills the corner {c.label}"
+        assert {model_spec(m).family for m in names} == {c.family}, c
+        assert FAMILIES[c.family].spiking == (c.neurons == "spiking")
+    assert corner("non-spiking", "local").models == ("ref-kmeans",)
+    assert corner("spiking", "backprop").models == ("snn-surrogate",)
+    # each effect compares two corners that differ in its factor only
+    for e in EFFECTS:
+        a, b = e.with_corner, e.without_corner
+        if e.factor == "spiking":
+            assert (a.neurons, b.neurons) == ("spiking", "non-spiking")
+            assert a.learning == b.learning
+        else:
+            assert (a.learning, b.learning) == ("local", "backprop")
+            assert a.neurons == b.neurons
+    assert len(EFFECTS) == 4
+
+
+def test_paired_effects_equal_a_hand_computation():
+    tt = two_by_two(_rows())
+    (xor,) = tt["tasks"]
+    assert xor["task"] == "xor" and xor["n_train"] == 1000
+    assert xor["corners"]["spiking, local"]["model"] == "snn-stdp"  # the better learner
+    assert xor["corners"]["spiking, local"]["mean"] == pytest.approx(np.mean(ACC[("xor",
+                                                                                 "snn-stdp")]))
+    by = {r["effect"]: r for r in xor["effects"]}
+    expect = {
+        "spiking (with backprop)": ("snn-surrogate", "mlp-wide"),
+        "spiking (with local learning)": ("snn-stdp", "ref-kmeans"),
+        "local learning (in spiking neurons)": ("snn-stdp", "snn-surrogate"),
+        "local learning (in non-spiking neurons)": ("ref-kmeans", "mlp-wide"),
+    }
+    assert set(by) == set(expect)
+    for label, (a, b) in expect.items():
+        r, h = by[label], _hand(a, b)
+        assert (r["with_model"], r["without_model"]) == (a, b)
+        assert r["diff_mean"] == pytest.approx(h["mean"])
+        assert (r["ci_low"], r["ci_high"]) == (pytest.approx(h["ci"][0]),
+                                               pytest.approx(h["ci"][1]))
+        assert r["p_value"] == pytest.approx(h["p"])
+        assert r["significant"] == (h["ci"][0] > 0 or h["ci"][1] < 0)
+        assert r["n"] == 4 and r["seeds"] == list(SEEDS)
+    assert tt["incomplete"] == {"circle": ["spiking, backprop"]}
+
+
+def test_markdown_gives_corners_effects_and_generated_sentences():
+    tt = two_by_two(_rows())
+    md = two_by_two_markdown(tt)
+    xor = next(x for x in md.splitlines() if x.startswith("| xor |"))
+    h = _hand("snn-surrogate", "mlp-wide")
+    d = f"{h['mean']:+.3f}"
+    sig = h["ci"][1] < 0 or h["ci"][0] > 0
+    assert (f"**{d}**" if sig else f"{d} [") in xor
+    assert f"[{h['ci'][0]:+.3f}, {h['ci'][1]:+.3f}], p {h['p']:.2g}" in xor
+    m = np.mean(ACC[("xor", "ref-kmeans")])
+    assert f"{m:.3f} ± " in xor and "(ref-kmeans)" in xor
+    assert "Left out for a corner without runs: circle (no spiking/backprop run)." in md
+    line = next(x for x in md.splitlines() if x.startswith("- **Local learning in spiking"))
+    h2 = _hand("snn-stdp", "snn-surrogate")
+    assert h2["ci"][1] < 0  # the fixture makes local learning a significant cost here
+    assert f"costs significantly on xor ({h2['mean']:+.3f}" in line
+    assert "(4 paired seeds)" in line
+
+
+def test_a_corner_without_runs_skips_the_figure_and_table_with_a_note(tmp_path):
+    from brainlearn.figures.build import build_figures
+
+    no_surrogate = {k: v for k, v in ACC.items() if k[1] != "snn-surrogate"}
+    tt = two_by_two(_rows(no_surrogate))
+    assert tt["tasks"] == [] and tt["absent"] == ["spiking, backprop"]
+    assert "No 2 × 2 yet: no runs of the corner(s) spiking/backprop (snn-surrogate)" in \
+        two_by_two_markdown(tt)
+    res = build_figures(tmp_path, records=_records(no_surrogate), names=["two_by_two"])
+    assert "snn-surrogate" in res["two_by_two"]["skipped"]
+    assert not (tmp_path / "figures" / "two_by_two.png").exists()
+
+
+def test_figure_and_readme_table_come_from_saved_records_only(tmp_path):
+    import json
+
+    from brainlearn._paths import runs_dir
+    from brainlearn.cli import main
+
+    d = runs_dir(tmp_path)
+    d.mkdir(parents=True)
+    for r in _records():
+        (d / f"{r['run_id']}.json").write_text(json.dumps(r))
+
+    def refuse(*a, **k):
+        raise AssertionError("a model was run")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("brainlearn.runner.execute._execute", refuse)
+        mp.setattr("brainlearn.registry.make_model", refuse)
+        assert main(["figures", str(tmp_path)]) == 0
+    for ext in ("png", "svg"):
+        assert (tmp_path / "figures" / f"two_by_two.{ext}").stat().st_size > 5000
+    captions = (tmp_path / "figures" / "captions.md").read_text()
+    assert "## two_by_two" in captions and "circle (no spiking/backprop run)" in captions
+    summary = (tmp_path / "results" / "summary.md").read_text()
+    assert "#### Spiking × learning rule (the 2 × 2)" in summary
+    h = _hand("ref-kmeans", "mlp-wide")
+    assert f"[{h['ci'][0]:+.3f}, {h['ci'][1]:+.3f}], p {h['p']:.2g}" in summary
+
+
+@pytest.mark.parametrize("spec", ["default", "full"])
+def test_the_shipped_comparisons_run_every_corner(spec):
+    import tomllib
+
+    from brainlearn.cli import SHIPPED_SPECS
+
+    doc = tomllib.loads((SHIPPED_SPECS / f"{spec}.toml").read_text())
+    names = {m["name"] for m in doc["models"]}
+    comp = next(s for s in doc["sweep"] if s["name"] == "comparison")
+    in_comparison = set(comp.get("models", names))
+    for c in CORNERS:
+        assert set(c.models) & in_comparison, f"{spec}.toml runs no model of {c.label}"
