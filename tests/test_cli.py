@@ -37,6 +37,7 @@ def test_list_names_tasks_models_and_experiments(capsys):
     out = capsys.readouterr().out
     assert "breast-cancer" in out and "mlp-seed" in out
     assert "default" in out and "full" in out
+    assert "digits           10 classes, 64 features, real" in out  # each task's shape
 
 
 def test_a_bad_spec_exits_2_naming_file_and_key_without_traceback(tmp_path):

@@ -296,23 +296,25 @@ def _readme(readme: str, out: Path) -> None:
 
 def _cmd_list(args) -> int:
     from .registry import list_models, model_spec
-    from .tasks import list_tasks
+    from .tasks import list_tasks, task_info
 
     print("tasks:")
     for t in list_tasks():
-        print(f"  {t}")
+        info = task_info(t)
+        print(f"  {t:<16} {info.n_classes:>2} classes, {info.n_features:>2} features, "
+              f"{info.kind}")
     print("models:")
     for m in list_models():
         s = model_spec(m)
-        print(f"  {m:<14} {s.family:<4} {s.description}")
+        print(f"  {m:<16} {s.family:<12} {s.description}")
     print("experiments:")
     specs = _list_specs()
     if not specs:
         print("  (none found; looked in " + ", ".join(map(str, experiment_dirs())) + ")")
     for name, path, desc in specs:
-        print(f"  {name:<14} {path}")
+        print(f"  {name:<16} {path}")
         if desc:
-            print(f"  {'':<14} {desc.strip()}")
+            print(f"  {'':<16} {desc.strip()}")
     return 0
 
 
