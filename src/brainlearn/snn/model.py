@@ -34,6 +34,7 @@ import copy
 import numbers
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +43,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
+from .batched import BatchedEngine
 from .encoding import GaussianReceptiveFields
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
@@ -325,19 +327,34 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         share = np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), 0.5)
         return (n + 0.5 * share) / (n.sum(1, keepdims=True) + 0.5)
 
+    def _batched_engine(self, spec: NetworkSpec) -> BatchedEngine | None:
+        """The compiled inference program of ``spec``'s network (:mod:`.batched`), or None
+        where prediction runs sequentially (runtime backend, no working compiler)."""
+        if self.backend == "runtime" or get_engine(spec, self.backend).name != "standalone":
+            return None
+        return BatchedEngine(spec)
+
     def _predict_counts(self, X, state: NetworkState | None = None, *, engine=None,
-                        seed=None):
-        """Spike counts of a prediction run (no plasticity, no teacher, no label)."""
+                        seed=None, batched: bool = True, spec: NetworkSpec | None = None):
+        """Spike counts of a prediction run (no plasticity, no teacher, no label): with the
+        batched inference program unless an ``engine`` is given, ``batched=False`` or no
+        compiler works; otherwise presentation after presentation in ``engine``. ``spec``:
+        the network (default ``spec_``)."""
+        spec = self.spec_ if spec is None else spec
         if state is None:
             state = _state(self.weights_, self.theta_, self.rbar_)
-        engine = engine or get_engine(self.spec_, self.backend)
         seed = self.predict_seed_ if seed is None else seed
+        if engine is None and batched:
+            bengine = self._batched_engine(spec)
+            if bengine is not None:
+                return bengine.counts(_encoder(bengine.spec).rates(X), state, seed), None
+        engine = engine or get_engine(spec, self.backend)
         n = len(X)
         counts, _, spikes = self._run(engine, X, np.full(n, -1.0), 0.0, 0.0, 0.0, state, seed)
         return counts, spikes
 
     def _proba_with(self, spec, engine, state, seed, X):
-        c, _ = self._predict_counts(X, state, engine=engine, seed=seed)
+        c, _ = self._predict_counts(X, state, engine=engine, seed=seed, spec=spec)
         n, s = self._scores(spec, c["interneuron"], c["efferent"], state.w_out)
         return self._proba(n, s)
 
@@ -350,7 +367,17 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
         if n_features < 1:
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
-        return get_engine(self._make_spec(int(n_features)), self.backend).name
+        # Brian2's first import installs a signal handler, which only the main thread may do
+        import brian2  # noqa: F401
+
+        spec = self._make_spec(int(n_features))
+        # the training and the inference program build side by side (each in a child
+        # process, under the cache's lock)
+        with ThreadPoolExecutor(2) as pool:
+            inference = pool.submit(self._batched_engine, spec)
+            name = get_engine(spec, self.backend).name
+            inference.result()
+        return name
 
     def fit(self, X, y, eval_set=None) -> SpikingClassifier:
         """Train on ``X`` (n_samples, n_features) in [0, 1] and binary labels ``y``.
@@ -433,8 +460,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             history["samples_seen"].append(seen)
             history["train_accuracy"].append(float(np.mean(pred == y_idx[idx])))
             if eval_set is not None:
-                proba = self._proba_with(spec, get_engine(spec, self.backend), state,
-                                         predict_seed, X_ev)
+                proba = self._proba_with(spec, None, state, predict_seed, X_ev)
                 history["eval_accuracy"].append(float(np.mean(np.argmax(proba, 1) == y_ev)))
             weight_history.append({_W_IN: state.w_in.ravel().copy(),
                                    _W_OUT: state.w_out.ravel().copy()})
@@ -460,7 +486,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities (n_samples, 2) in the order of ``classes_`` (see module doc)."""
         X = check_predict_data(self, X)
         _check_unit_interval(X, "X")
-        return self._proba_with(self.spec_, get_engine(self.spec_, self.backend),
+        return self._proba_with(self.spec_, None,
                                 _state(self.weights_, self.theta_, self.rbar_),
                                 self.predict_seed_, X)
 
