@@ -20,6 +20,12 @@ networks here never set that limit, and at about 10 us per step the system call 
 sizeable share of the loop. :func:`patch_network_source` reads the clock once after the
 loop instead; nothing else in the loop changes (the measured time of the run, Brian2's
 ``_last_run_time``, stays what it was).
+
+Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
+keeps the files the engines read, and :func:`patch_run_duration` lets a run stop after
+the presentations it needs. The patches are text edits of the generated C++ that check
+their anchor and raise if Brian2's code has another shape; they are part of how a build
+is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache key).
 """
 
 from __future__ import annotations
