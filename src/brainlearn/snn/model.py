@@ -31,6 +31,7 @@ data with no value inside is an error.
 from __future__ import annotations
 
 import copy
+import functools
 import numbers
 import warnings
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
 from .batched import BatchedEngine
+from .build import BuildError, cache_root
 from .encoding import GaussianReceptiveFields
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
@@ -97,6 +99,29 @@ def _check_unit_interval(X: np.ndarray, what: str) -> None:
             UserWarning,
             stacklevel=3,
         )
+
+
+def _engine(spec: NetworkSpec, backend: str):
+    """The engine of ``spec`` (:func:`~brainlearn.snn.engines.get_engine`), made once per
+    process and cache directory: making one derives the build key from the generated
+    equations, which takes longer than a small prediction."""
+    return _cached_engine(spec, backend, str(cache_root()))
+
+
+def _inference_engine(spec: NetworkSpec) -> BatchedEngine:
+    """The batched inference engine of ``spec``'s network, made once per process and cache
+    directory."""
+    return _cached_batched_engine(spec, str(cache_root()))
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_engine(spec: NetworkSpec, backend: str, root: str):
+    return get_engine(spec, backend)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_batched_engine(spec: NetworkSpec, root: str) -> BatchedEngine:
+    return BatchedEngine(spec)
 
 
 def _encoder(spec: NetworkSpec) -> GaussianReceptiveFields:
@@ -330,9 +355,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     def _batched_engine(self, spec: NetworkSpec) -> BatchedEngine | None:
         """The compiled inference program of ``spec``'s network (:mod:`.batched`), or None
         where prediction runs sequentially (runtime backend, no working compiler)."""
-        if self.backend == "runtime" or get_engine(spec, self.backend).name != "standalone":
+        if self.backend == "runtime" or _engine(spec, self.backend).name != "standalone":
             return None
-        return BatchedEngine(spec)
+        return _inference_engine(spec)
 
     def _predict_counts(self, X, state: NetworkState | None = None, *, engine=None,
                         seed=None, batched: bool = True, spec: NetworkSpec | None = None):
@@ -348,7 +373,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             bengine = self._batched_engine(spec)
             if bengine is not None:
                 return bengine.counts(_encoder(bengine.spec).rates(X), state, seed), None
-        engine = engine or get_engine(spec, self.backend)
+        engine = engine or _engine(spec, self.backend)
         n = len(X)
         counts, _, spikes = self._run(engine, X, np.full(n, -1.0), 0.0, 0.0, 0.0, state, seed)
         return counts, spikes
@@ -360,8 +385,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------------- fit
     def prepare(self, n_features: int) -> str:
-        """Build (or find in the cache) the compiled program for ``n_features`` inputs now,
-        e.g. in parallel before a sweep; returns the backend that will run it."""
+        """Build (or find in the cache) the compiled programs for ``n_features`` inputs now
+        (training and batched inference, side by side), e.g. before a sweep; returns the
+        backend that will run them."""
         self._check_hyperparameters()
         if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral):
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
@@ -374,9 +400,16 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         # the training and the inference program build side by side (each in a child
         # process, under the cache's lock)
         with ThreadPoolExecutor(2) as pool:
-            inference = pool.submit(self._batched_engine, spec)
-            name = get_engine(spec, self.backend).name
-            inference.result()
+            inference = None
+            if self.backend != "runtime":
+                inference = pool.submit(_inference_engine, spec)
+            name = _engine(spec, self.backend).name
+            if inference is not None:
+                try:
+                    inference.result()
+                except BuildError:
+                    if name == "standalone":  # the compiler works: a real failure
+                        raise
         return name
 
     def fit(self, X, y, eval_set=None) -> SpikingClassifier:
@@ -421,7 +454,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                              rbar=np.zeros(spec.n_efferent))
         predict_seed = int(rng.integers(2**31))
 
-        engine = get_engine(spec, self.backend)
+        engine = _engine(spec, self.backend)
         n_epochs = max(int(self.epochs), -(-int(self.min_presentations) // len(X)))
         hidden_epochs = n_epochs if self.hidden_epochs is None else self.hidden_epochs
         history: dict[str, list] = {"samples_seen": [], "train_accuracy": []}
