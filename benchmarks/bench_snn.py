@@ -1,33 +1,47 @@
-"""Speed of the spiking classifier: compiled-once chunks against the loop a Brian2 user
-writes first.
+"""Speed of the spiking classifier: per-sample cost of fit and predict, where a chunk's
+time goes, and how it compares with the loop a Brian2 user writes first and with a floor
+estimate of what the hardware allows.
 
-Measures, in one run on this machine:
+Measures, in one run on this machine (every number side by side, medians of repeats):
 
-- ``build_s``: the one-time C++ standalone build (into a fresh, temporary cache);
-- ``fit_predict_s``: fit on 1000 samples + predict 1000 samples with ``snn-stdp`` after the
-  build (median of repeats), and the per-sample time;
-- ``naive_per_sample_s``: the first loop a Brian2 user writes for the same network size --
-  runtime mode, one ``run()`` per sample, rates set from Python, the same plasticity rule
-  objects -- timed on a subset of samples (train and predict passes) and reported per sample;
-- ``speedup``: naive per-sample time / compiled per-sample time (target >= 40);
-- ``fresh_process_fit_s`` and ``fresh_process_rebuilt``: a second fit in a new Python
-  process with the same cache (does it rebuild?);
-- ``simulated_over_wall``: simulated seconds per wall-clock second of fit + predict.
+- ``builds``: every compiled program the three spiking models need for one task shape (a
+  training program per model, one inference program shared by all), built in parallel into
+  a fresh, temporary cache; and whether a fresh process reuses them;
+- ``per_sample_us``: for snn-stdp, snn-hebbian and snn-rstdp on xor (1000 training and 1000
+  test samples): fit per training presentation, predict per sample with the batched
+  inference program (the default) and with the sequential path (the training program with
+  learning off, one presentation after another), and the accuracy of both predictions;
+- ``breakdown_us``: per sample, where the wall time of fit and of both predictions goes:
+  writing inputs, starting the process, set-up, the time-step loop, writing results,
+  process exit, reading results (:mod:`brainlearn.snn.program`); and, where ``perf`` is
+  available, ``loop_profile``: the share of the program's CPU samples by kind of work
+  (neuron updates, synaptic propagation, math library, random numbers, per-presentation
+  operations, monitors, Brian2's scheduler, kernel);
+- ``naive``: the first loop a Brian2 user writes -- runtime mode, one ``run()`` per sample,
+  rates set from Python, the same rule objects -- per sample (train and predict passes);
+- ``floor``: operation counts per sample (neuron updates, synaptic events of a prediction)
+  times the cost of the bare operation in a plain C loop compiled here (-O3 -march=native);
+- ``ratios``: naive / ours and ours / floor, for fit and predict.
 
-Writes ``benchmarks/results/snn.json``. Run: ``python benchmarks/bench_snn.py``.
+Writes ``benchmarks/results/snn.json``. Run: ``python benchmarks/bench_snn.py`` (about two
+minutes on an idle 2-core machine, builds included).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,72 +50,196 @@ HERE = Path(__file__).resolve().parent
 N = 1000
 REPEATS = 3
 NAIVE_SAMPLES = 40
+MODELS = ("snn-stdp", "snn-hebbian", "snn-rstdp")
+TASK = "xor"
 
 
-def _compiled(cache: Path) -> dict:
-    os.environ["BRAINLEARN_CACHE"] = str(cache)
-    from brainlearn import load_task, make_model
-    from brainlearn.snn.engines import get_engine
+def _median(xs):
+    return float(statistics.median(xs))
 
-    split = load_task("xor", n_train=N, n_test=N, seed=0)
-    model = make_model("snn-stdp", random_state=0)
-    spec = model._make_spec(split.X_train.shape[1])
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the compiled programs)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class _Timer:
+    """Wall and CPU seconds of a block (CPU time is what a loaded machine distorts least)."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
+
+
+def _phases_per_sample(chunks: list[dict[str, float]], n: int) -> dict[str, float]:
+    keys = chunks[0].keys() if chunks else []
+    return {k: 1e6 * sum(c[k] for c in chunks) / n for k in keys}
+
+
+# ------------------------------------------------------------------------------ builds
+def _builds(cache: Path) -> dict:
+    """Build every program of the three models in parallel; time it."""
+    import brian2  # noqa: F401 - imported in the main thread (it installs a signal handler)
+
+    from brainlearn import make_model
+
+    models = [make_model(name, backend="standalone") for name in MODELS]
     t = time.perf_counter()
-    get_engine(spec, "standalone")
-    build_s = time.perf_counter() - t
-
-    times = []
-    for r in range(REPEATS):
-        m = make_model("snn-stdp", random_state=r, backend="standalone")
-        t = time.perf_counter()
-        m.fit(split.X_train, split.y_train)
-        acc = m.score(split.X_test, split.y_test)
-        times.append(time.perf_counter() - t)
-    fit_predict_s = statistics.median(times)
-    sim_s = m.epochs * N * m.presentation_ms_ / 1000 + N * m.presentation_ms_ / 1000
-    return {
-        "build_s": build_s,
-        "fit_predict_s": fit_predict_s,
-        "fit_predict_repeats_s": times,
-        "per_sample_s": fit_predict_s / (m.epochs * N + N),
-        "simulated_s": sim_s,
-        "simulated_over_wall": sim_s / fit_predict_s,
-        "accuracy_xor": acc,
-        "epochs": m.epochs,
-        "n_samples": N,
-        "presentation_ms": m.presentation_ms_,
-        "n_afferent": spec.n_afferent,
-        "n_hidden": spec.net.n_hidden,
-        "n_efferent": spec.n_efferent,
-    }
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda m: m.prepare(2), models))
+    wall = time.perf_counter() - t
+    n_programs = sum(1 for p in (cache / "snn").iterdir() if p.is_dir())
+    return {"programs": n_programs, "parallel_build_s": wall}
 
 
 def _fresh_process(cache: Path) -> dict:
-    before = {p.name for p in (cache / "snn").iterdir() if p.is_dir()}
+    before = {p.name: p.stat().st_mtime_ns for p in (cache / "snn").iterdir()}
     code = textwrap.dedent(
-        """
+        f"""
         import time
         from brainlearn import load_task, make_model
-        s = load_task("xor", n_train=1000, n_test=1000, seed=1)
+        s = load_task("{TASK}", n_train={N}, n_test={N}, seed=1)
         t = time.perf_counter()
-        make_model("snn-stdp", random_state=5, backend="standalone").fit(s.X_train, s.y_train)
+        m = make_model("snn-stdp", random_state=5, backend="standalone")
+        m.fit(s.X_train, s.y_train).predict(s.X_test)
         print(time.perf_counter() - t)
         """
     )
     env = dict(os.environ, BRAINLEARN_CACHE=str(cache))
-    t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    total = time.perf_counter() - t
     if out.returncode != 0:
         raise RuntimeError(out.stderr)
-    after = {p.name for p in (cache / "snn").iterdir() if p.is_dir()}
+    after = {p.name: p.stat().st_mtime_ns for p in (cache / "snn").iterdir()}
     return {
-        "fresh_process_fit_s": float(out.stdout.strip().splitlines()[-1]),
-        "fresh_process_total_s": total,
-        "fresh_process_rebuilt": after != before,
+        "fresh_process_fit_predict_s": float(out.stdout.strip().splitlines()[-1]),
+        "fresh_process_rebuilt": {k: v for k, v in after.items() if "runs" not in k}
+        != {k: v for k, v in before.items() if "runs" not in k},
     }
 
 
+# ---------------------------------------------------------------------------- timings
+def _model_timings(name: str, split) -> dict:
+    from brainlearn import make_model
+    from brainlearn.snn import program
+
+    fit_s, batched_s, seq_s = [], [], []
+    cpu = {"fit": [], "predict_batched": [], "predict_sequential": []}
+    acc_b, acc_s = [], []
+    phases = {}
+    for r in range(REPEATS):
+        m = make_model(name, random_state=r, backend="standalone")
+        with program.recording() as chunks, _Timer() as t:
+            m.fit(split.X_train, split.y_train)
+        fit_s.append(t.wall)
+        n_fit = m.n_epochs_ * N
+        cpu["fit"].append(t.cpu / n_fit)
+        phases["fit"] = _phases_per_sample(chunks, n_fit)
+        with program.recording() as chunks, _Timer() as t:
+            c, _ = m._predict_counts(split.X_test)
+        batched_s.append(t.wall)
+        cpu["predict_batched"].append(t.cpu / N)
+        phases["predict_batched"] = _phases_per_sample(chunks, N)
+        acc_b.append(_accuracy(m, c, split.y_test))
+        with program.recording() as chunks, _Timer() as t:
+            c, _ = m._predict_counts(split.X_test, batched=False)
+        seq_s.append(t.wall)
+        cpu["predict_sequential"].append(t.cpu / N)
+        phases["predict_sequential"] = _phases_per_sample(chunks, N)
+        acc_s.append(_accuracy(m, c, split.y_test))
+    return {
+        "fit_us": 1e6 * _median(fit_s) / n_fit,
+        "predict_batched_us": 1e6 * _median(batched_s) / N,
+        "predict_sequential_us": 1e6 * _median(seq_s) / N,
+        "cpu_us": {k: 1e6 * _median(v) for k, v in cpu.items()},
+        "fit_repeats_s": fit_s,
+        "predict_batched_repeats_s": batched_s,
+        "predict_sequential_repeats_s": seq_s,
+        "fit_presentations": n_fit,
+        "accuracy_batched": acc_b,
+        "accuracy_sequential": acc_s,
+        "breakdown_us": phases,  # of the last repeat
+        "model": m,
+    }
+
+
+def _accuracy(m, counts, y) -> float:
+    n, s = m._scores(m.spec_, counts["interneuron"], counts["efferent"],
+                     m.weights_["interneuron->efferent"])
+    return float(np.mean(m.classes_[np.argmax(m._proba(n, s), axis=1)] == y))
+
+
+# ----------------------------------------------------------------------- loop profile
+_CATEGORIES = [
+    ("per_presentation_ops", re.compile(r"_b\d_codeobject")),
+    ("monitors", re.compile(r"count_\w+_codeobject")),
+    ("neuron_updates", re.compile(r"stateupdater|thresholder|resetter")),
+    ("synaptic_propagation", re.compile(r"_pre_|_post_|push_spikes|SpikeQueue|_queue")),
+    ("math_library", re.compile(r"ieee754|^(exp|pow|log|sqrt|sin|cos)(@|$)|@plt")),
+    ("random_numbers", re.compile(r"mersenne|rand")),
+    ("scheduler", re.compile(r"Network::|Rb_tree|Clock")),
+    ("setup_and_io", re.compile(r"synapses_create|_write_arrays|_load_arrays|mem(move|cpy|set)"
+                                r"|malloc|free|_M_default_append|brian_start|brian_end")),
+]
+
+
+def _categorise(report: str) -> dict[str, float]:
+    shares: dict[str, float] = {}
+    for line in report.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+\[(.)\]\s+(\S.*)$", line)
+        if not m:
+            continue
+        pct, kind, sym = float(m.group(1)), m.group(2), m.group(3).strip()
+        cat = "kernel" if kind == "k" else "other"
+        if kind != "k":
+            for name, rx in _CATEGORIES:
+                if rx.search(sym):
+                    cat = name
+                    break
+        shares[cat] = shares.get(cat, 0.0) + pct / 100
+    return dict(sorted(shares.items(), key=lambda kv: -kv[1]))
+
+
+def _loop_profile(model, split) -> dict:
+    """perf samples of one fit chunk and one batched prediction, by kind of work."""
+    perf = shutil.which("perf")
+    if perf is None:
+        return {"skipped": "perf not found"}
+    from brainlearn.snn import engines
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for what in ("fit_chunk", "predict_batched"):
+            data = Path(tmp) / f"{what}.data"
+            real = subprocess.run
+
+            def profiled(args, *a, _data=data, _real=real, **k):
+                return _real([perf, "record", "-q", "-F", "4000", "-o", str(_data), "--",
+                              *args], *a, **k)
+
+            engines.subprocess.run = profiled
+            try:
+                if what == "fit_chunk":
+                    m = type(model)(**model.get_params())
+                    m.set_params(min_presentations=0, random_state=0)
+                    m.fit(split.X_train[: model.chunk_size], split.y_train[: model.chunk_size])
+                else:
+                    model._predict_counts(split.X_test)
+            finally:
+                engines.subprocess.run = real
+            if not data.exists():
+                out[what] = {"skipped": "perf recorded nothing"}
+                continue
+            rep = subprocess.run([perf, "report", "-i", str(data), "--no-children", "--stdio",
+                                  "--sort", "symbol"], capture_output=True, text=True)
+            out[what] = _categorise(rep.stdout)
+    return out
+
+
+# ------------------------------------------------------------------------------ naive
 def _naive(n_samples: int) -> dict:
     """The first loop a Brian2 user writes: runtime mode, one run() per sample."""
     import brian2 as b2
@@ -112,7 +250,7 @@ def _naive(n_samples: int) -> dict:
     from brainlearn.snn.graph import blueprint
     from brainlearn.snn.plasticity import shared_declarations
 
-    split = load_task("xor", n_train=N, n_test=N, seed=0)
+    split = load_task(TASK, n_train=N, n_test=N, seed=0)
     model = make_model("snn-stdp", random_state=0)
     spec = model._make_spec(2)
     p = spec.net
@@ -220,39 +358,152 @@ def _naive(n_samples: int) -> dict:
         _ = mon.num_spikes - before
     predict_s = time.perf_counter() - t
     return {
-        "naive_samples": n_samples,
-        "naive_codegen_target": type(hid.state_updater.codeobj).__name__,
-        "naive_train_per_sample_s": train_s / n_samples,
-        "naive_predict_per_sample_s": predict_s / n_samples,
-        "naive_per_sample_s": (train_s + predict_s) / (2 * n_samples),
+        "samples": n_samples,
+        "codegen_target": type(hid.state_updater.codeobj).__name__,
+        "fit_us": 1e6 * train_s / n_samples,
+        "predict_us": 1e6 * predict_s / n_samples,
     }
 
 
+# ------------------------------------------------------------------------------ floor
+_FLOOR_C = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
+                          return t.tv_sec + 1e-9 * t.tv_nsec; }
+int main(void) {
+    int n = 452, steps = 100000, n_post = 200, n_pre = 32;
+    double *v = calloc(n, sizeof(double)), *ge = calloc(n, sizeof(double));
+    double *gi = calloc(n, sizeof(double)), *post = calloc(n_post, sizeof(double));
+    double *w = malloc(n_pre * n_post * sizeof(double));
+    int *spk = malloc(steps * sizeof(int));
+    unsigned s = 12345; long count = 0, events = 0;
+    for (int k = 0; k < n_pre * n_post; k++) { s = s * 1103515245u + 12345u;
+                                               w[k] = (s >> 8) / 16777216.0; }
+    for (int k = 0; k < steps; k++) { s = s * 1103515245u + 12345u; spk[k] = (s >> 8) % n_pre; }
+    double t0 = now();
+    for (int k = 0; k < steps; k++) {          /* LIF: leak, two decaying conductances */
+        for (int i = 0; i < n; i++) {
+            double vi = 0.975 * v[i] + 0.025 * (ge[i] - gi[i]);
+            ge[i] *= 0.9; gi[i] *= 0.95;
+            if (vi > 15.0) { vi = 0.0; count++; }
+            v[i] = vi;
+        }
+        ge[k % n] += 1.0;
+    }
+    double t1 = now();
+    for (int k = 0; k < steps; k++) {          /* one presynaptic spike: a row of weights */
+        const double *wr = w + spk[k] * n_post;
+        for (int j = 0; j < n_post; j++) post[j] += wr[j];
+        events += n_post;
+    }
+    double t2 = now();
+    double chk = 0;
+    for (int i = 0; i < n; i++) chk += v[i];
+    for (int j = 0; j < n_post; j++) chk += post[j];
+    printf("%.6f %.6f %ld %g\n", 1e9 * (t1 - t0) / ((double)steps * n),
+           1e9 * (t2 - t1) / events, count, chk);
+    return 0;
+}
+"""
+
+
+def _floor(model, split) -> dict:
+    """Operation counts of a prediction times the cost of the bare operations in C."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return {"skipped": "no C compiler"}
+    with tempfile.TemporaryDirectory() as tmp:
+        src, exe = Path(tmp) / "floor.c", Path(tmp) / "floor"
+        src.write_text(_FLOOR_C)
+        subprocess.run([cc, "-O3", "-march=native", "-o", str(exe), str(src)], check=True)
+        runs = [subprocess.run([str(exe)], capture_output=True, text=True, check=True)
+                .stdout.split() for _ in range(3)]
+    ns_update = min(float(r[0]) for r in runs)
+    ns_event = min(float(r[1]) for r in runs)
+    spec = model.spec_
+    p = spec.net
+    steps = p.presentation_ms / p.dt_ms
+    neurons = spec.n_afferent + 2 * p.n_hidden + spec.n_efferent
+    ops = model.ops_per_sample(split.X_test[:200])
+    updates = neurons * steps
+    floor_us = 1e-3 * (updates * ns_update + ops["synaptic_events"] * ns_event)
+    return {
+        "ns_per_neuron_update": ns_update,
+        "ns_per_synaptic_event": ns_event,
+        "neuron_updates_per_sample": updates,
+        "synaptic_events_per_sample": ops["synaptic_events"],
+        "floor_us": floor_us,
+    }
+
+
+# ------------------------------------------------------------------------------- main
 def main() -> None:
+    from brainlearn import load_task
+
+    load_before = os.getloadavg()
+    t_all = time.perf_counter()
+    res: dict = {"date": datetime.date.today().isoformat(), "task": TASK, "n_samples": N}
+    split = load_task(TASK, n_train=N, n_test=N, seed=0)
     with tempfile.TemporaryDirectory(prefix="brainlearn-bench-") as tmp:
         cache = Path(tmp) / "cache"
-        res = _compiled(cache)
-        res.update(_fresh_process(cache))
-    res.update(_naive(NAIVE_SAMPLES))
-    res["speedup"] = res["naive_per_sample_s"] / res["per_sample_s"]
+        os.environ["BRAINLEARN_CACHE"] = str(cache)
+        res["builds"] = _builds(cache)
+        models = {}
+        per = {}
+        for name in MODELS:
+            t = _model_timings(name, split)
+            models[name] = t.pop("model")
+            per[name] = t
+        res["per_sample_us"] = per
+        res["builds"].update(_fresh_process(cache))
+        res["loop_profile"] = _loop_profile(models["snn-stdp"], split)
+        res["floor"] = _floor(models["snn-stdp"], split)
+    res["naive"] = _naive(NAIVE_SAMPLES)
+    s = per["snn-stdp"]
+    floor = res["floor"].get("floor_us")
+    res["ratios"] = {
+        "naive_over_fit": res["naive"]["fit_us"] / s["fit_us"],
+        "naive_over_predict": res["naive"]["predict_us"] / s["predict_batched_us"],
+        "sequential_over_batched_predict": s["predict_sequential_us"] / s["predict_batched_us"],
+        "fit_over_floor": s["fit_us"] / floor if floor else None,
+        "predict_over_floor": s["predict_batched_us"] / floor if floor else None,
+    }
+    import brian2
+
     res["machine"] = {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "brian2": brian2.__version__,
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
     }
-    import brian2
-
-    res["brian2"] = brian2.__version__
+    res["bench_s"] = time.perf_counter() - t_all
     out = HERE / "results" / "snn.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n")
-    print(
-        f"build {res['build_s']:.1f} s | fit+predict ({res['epochs']} epoch(s) x {N} + {N}) "
-        f"{res['fit_predict_s']:.2f} s = {1e3 * res['per_sample_s']:.2f} ms/sample | naive loop "
-        f"{1e3 * res['naive_per_sample_s']:.1f} ms/sample | speedup {res['speedup']:.0f}x | "
-        f"fresh-process fit {res['fresh_process_fit_s']:.2f} s (rebuilt: "
-        f"{res['fresh_process_rebuilt']}) | simulated/wall {res['simulated_over_wall']:.1f}"
-    )
+    for name, t in per.items():
+        c = t["cpu_us"]
+        print(f"{name:12s} fit {t['fit_us']:7.0f} us/sample (cpu {c['fit']:.0f}) | predict "
+              f"batched {t['predict_batched_us']:6.0f} (cpu {c['predict_batched']:.0f}), "
+              f"sequential {t['predict_sequential_us']:6.0f} (cpu "
+              f"{c['predict_sequential']:.0f}) | accuracy batched "
+              f"{np.mean(t['accuracy_batched']):.3f} sequential "
+              f"{np.mean(t['accuracy_sequential']):.3f}")
+        for what, ph in t["breakdown_us"].items():
+            print(f"    {what:19s} " + " ".join(f"{k} {v:.0f}" for k, v in ph.items()))
+    r = res["ratios"]
+    print(f"naive run() per sample: fit {res['naive']['fit_us']:.0f} us, predict "
+          f"{res['naive']['predict_us']:.0f} us -> {r['naive_over_fit']:.0f}x / "
+          f"{r['naive_over_predict']:.0f}x; floor {floor or float('nan'):.0f} us/sample "
+          f"(fit {r['fit_over_floor'] or float('nan'):.1f}x, predict "
+          f"{r['predict_over_floor'] or float('nan'):.1f}x the floor)")
+    print(f"builds: {res['builds']['programs']} programs in {res['builds']['parallel_build_s']:.0f}"
+          f" s; fresh process rebuilt: {res['builds']['fresh_process_rebuilt']}; load "
+          f"{load_before[0]:.1f} -> {res['machine']['load_after'][0]:.1f}; "
+          f"{res['bench_s']:.0f} s in all")
     print(f"wrote {out}")
 
 

@@ -36,3 +36,30 @@ def test_benchmarks_block_is_generated_from_the_json(tmp_path):
     block = benchmarks_block(tmp_path)
     assert "8.0 ms" in block and "320 ms" in block and "**40x**" in block
     assert "0.25 s" in block and "6.0 s" in block
+
+
+def test_spiking_speed_block_is_generated_from_the_json(tmp_path):
+    phases = {"write_inputs": 1.0, "process_start": 2.0, "setup": 3.0, "loop": 50.0,
+              "write_results": 4.0, "process_exit": 5.0, "read_results": 6.0}
+    model = {"fit_us": 280.0, "predict_batched_us": 70.0, "predict_sequential_us": 700.0,
+             "accuracy_batched": [0.96, 0.97], "accuracy_sequential": [0.965, 0.965],
+             "breakdown_us": {"fit": phases, "predict_batched": phases,
+                              "predict_sequential": phases}}
+    (tmp_path / "snn.json").write_text(json.dumps({
+        "date": "2026-11-27", "task": "xor", "n_samples": 1000,
+        "machine": {"cpus": 2, "load_before": [1.5, 1.0, 1.0]},
+        "per_sample_us": {"snn-stdp": model},
+        "ratios": {"naive_over_fit": 900.0, "naive_over_predict": 3500.0,
+                   "fit_over_floor": 4.7, "predict_over_floor": 1.2},
+        "floor": {"floor_us": 60.0, "neuron_updates_per_sample": 45200.0,
+                  "ns_per_neuron_update": 1.2, "synaptic_events_per_sample": 9000.0,
+                  "ns_per_synaptic_event": 0.7},
+        "naive": {"fit_us": 250000.0, "predict_us": 245000.0},
+        "builds": {"programs": 4, "parallel_build_s": 50.0, "fresh_process_rebuilt": False},
+        "loop_profile": {"predict_batched": {"neuron_updates": 0.5, "kernel": 0.1}},
+    }))
+    block = benchmarks_block(tmp_path)
+    assert "| snn-stdp | 280 µs | 70 µs | 700 µs | 0.965 / 0.965 |" in block
+    assert "**900x**" in block and "**3500x**" in block and "4.7x" in block
+    assert "| time-step loop | 50.0 | 50.0 | 50.0 |" in block
+    assert "reused them" in block and "neuron updates 50 %" in block and "load 1.5" in block

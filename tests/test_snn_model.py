@@ -221,7 +221,7 @@ def test_standalone_build_is_reused_by_a_fresh_process(tmp_path, monkeypatch):
     np.save(tmp_path / "X.npy", X)
     expected = model.predict_proba(X)
     builds = [p for p in (tmp_path / "cache" / "snn").iterdir() if p.is_dir()]
-    assert len(builds) == 1
+    assert len(builds) == 2  # the training and the batched inference program
     stamp = (builds[0] / "brainlearn_manifest.json").stat().st_mtime_ns
     code = textwrap.dedent(
         f"""

@@ -69,22 +69,83 @@ def benchmarks_block(bench_dir: str | Path) -> str | None:
             "",
         ]
     if snn_path.exists():
-        s = json.loads(snn_path.read_text(encoding="utf-8"))
-        rebuilt = "rebuilt" if s["fresh_process_rebuilt"] else "reused the compiled program"
-        lines += [
-            f"**Spiking (`benchmarks/bench_snn.py`):** the C++ standalone build takes "
-            f"{s['build_s']:.0f} s once; then fit ({s['epochs']} epoch(s) of "
-            f"{s['n_samples']} samples) "
-            f"plus predict ({s['n_samples']} samples) takes {s['fit_predict_s']:.2f} s, "
-            f"{1e3 * s['per_sample_s']:.2f} ms per sample, against "
-            f"{1e3 * s['naive_per_sample_s']:.0f} ms per sample for the first loop a Brian2 user "
-            f"writes (runtime mode, one `run()` per sample): **{s['speedup']:.0f}x**. "
-            f"A second fit in a fresh process took {s['fresh_process_fit_s']:.2f} s and "
-            f"{rebuilt}. Simulated time runs {s['simulated_over_wall']:.1f}x faster than wall "
-            "time.",
-            "",
-        ]
+        lines += _snn_block(json.loads(snn_path.read_text(encoding="utf-8")))
     return "\n".join(lines) if lines else None
+
+
+_PHASE_NAMES = {
+    "write_inputs": "write inputs",
+    "process_start": "start process",
+    "setup": "set-up",
+    "loop": "time-step loop",
+    "write_results": "write results",
+    "process_exit": "process exit",
+    "read_results": "read results",
+}
+
+
+def _snn_block(s: dict) -> list[str]:
+    """The spiking part of the speed block (``benchmarks/results/snn.json``)."""
+    per, r, fl = s["per_sample_us"], s["ratios"], s["floor"]
+    load = s["machine"]["load_before"][0]
+    lines = [
+        f"**Spiking (`benchmarks/bench_snn.py`, {s['date']}, {s['machine']['cpus']} cores, "
+        f"load {load:.1f}):** per sample on {s['task']} ({s['n_samples']} training and "
+        f"{s['n_samples']} test samples), one process, medians of repeats; the inference "
+        "program runs many frozen copies of the network side by side, the sequential path "
+        "presents one sample after another in the training program with learning off.",
+        "",
+        "| model | fit | predict (batched) | predict (sequential) | accuracy batched / "
+        "sequential |",
+        "|---|---|---|---|---|",
+    ]
+    for name, t in per.items():
+        acc_b = sum(t["accuracy_batched"]) / len(t["accuracy_batched"])
+        acc_s = sum(t["accuracy_sequential"]) / len(t["accuracy_sequential"])
+        lines.append(f"| {name} | {t['fit_us']:.0f} µs | {t['predict_batched_us']:.0f} µs | "
+                     f"{t['predict_sequential_us']:.0f} µs | {acc_b:.3f} / {acc_s:.3f} |")
+    floor = (f"{fl['floor_us']:.0f} µs per sample ({fl['neuron_updates_per_sample']:.0f} neuron "
+             f"updates at {fl['ns_per_neuron_update']:.2f} ns and "
+             f"{fl['synaptic_events_per_sample']:.0f} synaptic events at "
+             f"{fl['ns_per_synaptic_event']:.2f} ns in a plain C loop compiled here)"
+             if "floor_us" in fl else "not measured")
+    lines += [
+        "",
+        f"Against one Brian2 `run()` per sample in runtime mode "
+        f"({s['naive']['fit_us'] / 1e3:.0f} ms fit, {s['naive']['predict_us'] / 1e3:.0f} ms "
+        f"predict per sample), snn-stdp is **{r['naive_over_fit']:.0f}x** faster to fit and "
+        f"**{r['naive_over_predict']:.0f}x** faster to predict. The floor estimated from "
+        f"operation counts is {floor}"
+        + (f": fit takes {r['fit_over_floor']:.1f}x and prediction "
+           f"{r['predict_over_floor']:.1f}x the floor." if r.get("fit_over_floor") else ".")
+        + f" The {s['builds']['programs']} compiled programs of the three models build in "
+        f"{s['builds']['parallel_build_s']:.0f} s side by side; a fresh process "
+        + ("rebuilt them." if s["builds"]["fresh_process_rebuilt"] else "reused them."),
+        "",
+    ]
+    bd = per["snn-stdp"]["breakdown_us"]
+    cols = [c for c in ("fit", "predict_batched", "predict_sequential") if c in bd]
+    lines += [
+        "Where the time of snn-stdp goes, µs per sample:",
+        "",
+        "| phase | " + " | ".join(c.replace("_", " ") for c in cols) + " |",
+        "|---" * (len(cols) + 1) + "|",
+    ]
+    for key, label in _PHASE_NAMES.items():
+        lines.append(f"| {label} | "
+                     + " | ".join(f"{bd[c].get(key, 0.0):.1f}" for c in cols) + " |")
+    prof = s.get("loop_profile", {})
+    shares = {k: v for k, v in prof.items() if isinstance(v, dict) and "skipped" not in v}
+    if shares:
+        parts = []
+        for what, d in shares.items():
+            top = ", ".join(f"{k.replace('_', ' ')} {100 * v:.0f} %" for k, v in
+                            list(d.items())[:6])
+            parts.append(f"{what.replace('_', ' ')}: {top}")
+        lines += ["", "CPU samples of the compiled program (`perf`) by kind of work -- "
+                  + "; ".join(parts) + "."]
+    lines.append("")
+    return lines
 
 
 def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:

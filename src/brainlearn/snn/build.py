@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from . import program
 from .graph import STATE_VARIABLES, TIMED_ARRAYS, NetworkSpec, blueprint, build_network
 
 __all__ = [
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 #: bump when the way a build is made or read changes (map or manifest format, seed code)
-BUILD_FORMAT = 2
+BUILD_FORMAT = 3
 COMPILE_ARGS = (
     "-w",
     "-O1",  # -O3 compiles ~15 % slower here and the runs are no faster
@@ -221,25 +222,35 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
     b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS)
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = list(MAKE_ARGS)
     b2.set_device("cpp_standalone", directory=str(out_dir), build_on_run=False)
+    program.instrument(b2.device)
     net, h = build_network(spec)
-    control = b2.NeuronGroup(1, "seed : integer", name="control")
+    # the seed of the random numbers and the presentations of this run (at most the chunk)
+    control = b2.NeuronGroup(1, "seed : integer\npresentations : integer", name="control")
+    control.presentations = spec.chunk
     net.add(control)
     b2.device.apply_run_args()
     seed_array = b2.device.get_array_name(control.variables["seed"])
     b2.device.insert_code("main", SEED_CODE.format(array=seed_array))
+    program.mark_loop_start(b2.device)
     net.run(run_duration_ms(spec) * ms, namespace={})
-    b2.device.build(directory=str(out_dir), compile=True, run=False, with_output=False)
+    program.mark_loop_end(b2.device)
+    b2.device.build(directory=str(out_dir), compile=False, run=False, with_output=False)
 
     def dtype(obj, var):
         return np.dtype(h[obj].variables[var].dtype).str
 
     mapping: dict[str, Any] = {"outputs": {}, "timed": {}, "inputs": {}}
     readable = {**{f"{o}.{v}": "array" for o, v in STATE_VARIABLES.values()}, **_MONITORS}
+    if not spec.plastic:  # frozen: the state is only set, never read back
+        readable = {**{f"{o}.{v}": "input" for o, v in STATE_VARIABLES.values()}, **_MONITORS}
     for name, kind in readable.items():
         obj_name, var = name.split(".")
         if obj_name not in h or var not in h[obj_name].variables:
             continue  # e.g. Rbar without a reward rule, no afferent -> efferent projection
         v = h[obj_name].variables[var]
+        if kind == "input":
+            mapping["inputs"][name] = dtype(obj_name, var)
+            continue
         mapping["outputs"][name] = {
             "file": b2.device.get_array_filename(v),
             "dtype": np.dtype(v.dtype).str,
@@ -253,6 +264,11 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
         mapping["timed"][ta.name] = {"dtype": np.dtype(ta.values.dtype).str,
                                      "shape": list(ta.values.shape)}
     mapping["spec"] = spec.describe()
+    p = spec.net
+    presentations = b2.device.get_array_name(control.variables["presentations"])
+    program.patch_run_duration(out_dir, f"brian::{presentations}[0]",
+                               p.presentation_ms * 1e-3, p.dt_ms * 1e-3)
+    program.compile_patched(b2.device, out_dir, {m["file"] for m in mapping["outputs"].values()})
     (out_dir / MAP).write_text(json.dumps(mapping, indent=1))
 
 

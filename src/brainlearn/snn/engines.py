@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import build
+from . import build, program
 from .graph import (
     POPULATIONS,
     STATE_VARIABLES,
@@ -87,9 +87,9 @@ class ChunkInputs:
         K, m = spec.chunk, len(self)
         if m > K:
             raise ValueError(f"a chunk holds at most {K} presentations, got {m}")
-        if self.rates.shape != (m, spec.n_afferent):
-            raise ValueError(f"rates must have shape ({m}, {spec.n_afferent}), got "
-                             f"{self.rates.shape}")
+        n_aff = spec.n_afferent * spec.copies  # copy-major columns (graph module docstring)
+        if self.rates.shape != (m, n_aff):
+            raise ValueError(f"rates must have shape ({m}, {n_aff}), got {self.rates.shape}")
         out = {}
         for name in TIMED_ARRAYS:
             v = np.asarray(getattr(self, name), float)
@@ -191,6 +191,7 @@ class StandaloneEngine:
             # damaged since this engine was made: rebuild, then run the new program
             self.build_dir = build.ensure_built(spec)
             self.mapping = build.read_map(self.build_dir)
+        t_begin = program.now()
         padded = inputs.padded(spec)
         runs = self.build_dir / "runs"
         runs.mkdir(exist_ok=True)
@@ -208,11 +209,17 @@ class StandaloneEngine:
             flat = state.flat()
             for name, dtype in self.mapping["inputs"].items():
                 f = res / f"in_{name}.dat"
-                np.ascontiguousarray(flat[name], dtype=np.dtype(dtype)).tofile(f)
+                # every copy starts from the same state (block-diagonal, copy-major order)
+                values = np.tile(flat[name], spec.copies)
+                np.ascontiguousarray(values, dtype=np.dtype(dtype)).tofile(f)
                 args.append(f"{name}={f}")
             args += self._constants
             args.append(f"control.seed={int(seed) % (2**31)}")
+            # a short last chunk stops after its own presentations (no padded ones)
+            args.append(f"control.presentations={len(inputs)}")
+            t_spawn = program.now()
             proc = subprocess.run(args, cwd=self.build_dir, capture_output=True, text=True)
+            t_exit = program.now()
             build.check_program_output(proc, self.build_dir)
             out = {}
             for name, meta in self.mapping["outputs"].items():
@@ -223,6 +230,8 @@ class StandaloneEngine:
                 if meta["kind"] == "dynamic2d":
                     data = data.reshape(-1, meta["size"])
                 out[name] = data.astype(np.float64)
+            program.report(program.chunk_phases(t_begin, t_spawn, program.read_timing(res),
+                                                t_exit, program.now()))
         finally:
             shutil.rmtree(res, ignore_errors=True)
         monitors = {pop: out[f"count_{pop}.count"] for pop in POPULATIONS}

@@ -345,6 +345,10 @@ def build_network(
     timed = timed or {}
     kw = {"codeobj_class": codeobj_class}
 
+    # one clock per time scale: Brian2's loop visits every clock at every step, and a
+    # ``dt=`` per object would make a clock per object
+    step = b2.Clock(dt, name="step_clock")
+    per_presentation = b2.Clock(T, name="presentation_clock")
     namespace: dict[str, Any] = {"half_T": 0.5 * T}
     handles: dict[str, Any] = {}
     for name in TIMED_ARRAYS:
@@ -368,7 +372,7 @@ def build_network(
             method=pop.method,
             name=pop.name,
             namespace=dict(namespace),
-            dt=dt,
+            clock=step,
             **kw,
         )
         for var, value in pop.initial_values(copies).items():
@@ -384,7 +388,7 @@ def build_network(
             on_post=proj.on_post,
             name=proj.name,
             namespace={},
-            dt=dt,
+            clock=step,
             **kw,
         )
         n_pre = handles[proj.source].N // copies
@@ -404,14 +408,15 @@ def build_network(
 
     for obj_name, code, order in bp.boundaries:
         op = handles[obj_name].run_regularly(
-            code, dt=T, when="start", order=order, name=f"{obj_name}_b{order}", **kw
+            code, clock=per_presentation, when="start", order=order,
+            name=f"{obj_name}_b{order}", **kw
         )
         objects.append(op)
 
     # per-presentation spike counts, read just before the reset
     for pop in POPULATIONS:
-        mon = b2.StateMonitor(handles[pop], "count", record=True, dt=T, when="start",
-                              order=-10, name=f"count_{pop}", **kw)
+        mon = b2.StateMonitor(handles[pop], "count", record=True, clock=per_presentation,
+                              when="start", order=-10, name=f"count_{pop}", **kw)
         objects.append(mon)
         handles[mon.name] = mon
     if spike_monitors:

@@ -33,9 +33,11 @@ data with no value inside is an error.
 from __future__ import annotations
 
 import copy
+import functools
 import numbers
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -44,6 +46,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
+from .batched import BatchedEngine
+from .build import BuildError, cache_root
 from .encoding import GaussianReceptiveFields
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
@@ -98,6 +102,29 @@ def _check_unit_interval(X: np.ndarray, what: str) -> None:
             UserWarning,
             stacklevel=3,
         )
+
+
+def _engine(spec: NetworkSpec, backend: str):
+    """The engine of ``spec`` (:func:`~brainlearn.snn.engines.get_engine`), made once per
+    process and cache directory: making one derives the build key from the generated
+    equations, which takes longer than a small prediction."""
+    return _cached_engine(spec, backend, str(cache_root()))
+
+
+def _inference_engine(spec: NetworkSpec) -> BatchedEngine:
+    """The batched inference engine of ``spec``'s network, made once per process and cache
+    directory."""
+    return _cached_batched_engine(spec, str(cache_root()))
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_engine(spec: NetworkSpec, backend: str, root: str):
+    return get_engine(spec, backend)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_batched_engine(spec: NetworkSpec, root: str) -> BatchedEngine:
+    return BatchedEngine(spec)
 
 
 def _encoder(spec: NetworkSpec) -> GaussianReceptiveFields:
@@ -346,33 +373,66 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         share = np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), 0.5)
         return (n + 0.5 * share) / (n.sum(1, keepdims=True) + 0.5)
 
+    def _batched_engine(self, spec: NetworkSpec) -> BatchedEngine | None:
+        """The compiled inference program of ``spec``'s network (:mod:`.batched`), or None
+        where prediction runs sequentially (runtime backend, no working compiler)."""
+        if self.backend == "runtime" or _engine(spec, self.backend).name != "standalone":
+            return None
+        return _inference_engine(spec)
+
     def _predict_counts(self, X, state: NetworkState | None = None, *, engine=None,
-                        seed=None):
-        """Spike counts of a prediction run (no plasticity, no teacher, no label)."""
+                        seed=None, batched: bool = True, spec: NetworkSpec | None = None):
+        """Spike counts of a prediction run (no plasticity, no teacher, no label): with the
+        batched inference program unless an ``engine`` is given, ``batched=False`` or no
+        compiler works; otherwise presentation after presentation in ``engine``. ``spec``:
+        the network (default ``spec_``)."""
+        spec = self.spec_ if spec is None else spec
         if state is None:
             state = _state(self.weights_, self.theta_, self.rbar_)
-        engine = engine or get_engine(self.spec_, self.backend)
         seed = self.predict_seed_ if seed is None else seed
+        if engine is None and batched:
+            bengine = self._batched_engine(spec)
+            if bengine is not None:
+                return bengine.counts(_encoder(bengine.spec).rates(X), state, seed), None
+        engine = engine or _engine(spec, self.backend)
         n = len(X)
         counts, _, spikes = self._run(engine, X, np.full(n, -1.0), 0.0, 0.0, 0.0, state, seed)
         return counts, spikes
 
     def _proba_with(self, spec, engine, state, seed, X):
-        c, _ = self._predict_counts(X, state, engine=engine, seed=seed)
+        c, _ = self._predict_counts(X, state, engine=engine, seed=seed, spec=spec)
         n, s = self._scores(spec, c["interneuron"], c["efferent"], state.w_out,
                             c["afferent"], state.w_skip)
         return self._proba(n, s)
 
     # ----------------------------------------------------------------------- fit
     def prepare(self, n_features: int) -> str:
-        """Build (or find in the cache) the compiled program for ``n_features`` inputs now,
-        e.g. in parallel before a sweep; returns the backend that will run it."""
+        """Build (or find in the cache) the compiled programs for ``n_features`` inputs now
+        (training and batched inference, side by side), e.g. before a sweep; returns the
+        backend that will run them."""
         self._check_hyperparameters()
         if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral):
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
         if n_features < 1:
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
-        return get_engine(self._make_spec(int(n_features)), self.backend).name
+        # Brian2's first import installs a signal handler, which only the main thread may do
+        import brian2  # noqa: F401
+
+        spec = self._make_spec(int(n_features))
+        # the training and the inference program build side by side (each in a child
+        # process, under the cache's lock)
+        with ThreadPoolExecutor(2) as pool:
+            inference = None
+            if self.backend != "runtime":
+                inference = pool.submit(_inference_engine, spec)
+            name = _engine(spec, self.backend).name
+            if inference is not None:
+                try:
+                    inference.result()
+                except BuildError:
+                    if name == "standalone":  # the compiler works: a real failure
+                        raise
+        return name
 
     def fit(self, X, y, eval_set=None) -> SpikingClassifier:
         """Train on ``X`` (n_samples, n_features) in [0, 1] and binary labels ``y``.
@@ -419,7 +479,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         initial_weights = _weights(state)
         predict_seed = int(rng.integers(2**31))
 
-        engine = get_engine(spec, self.backend)
+        engine = _engine(spec, self.backend)
         n_epochs = max(int(self.epochs), -(-int(self.min_presentations) // len(X)))
         hidden_epochs = n_epochs if self.hidden_epochs is None else self.hidden_epochs
         history: dict[str, list] = {"samples_seen": [], "train_accuracy": []}
@@ -459,8 +519,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             history["samples_seen"].append(seen)
             history["train_accuracy"].append(float(np.mean(pred == y_idx[idx])))
             if eval_set is not None:
-                proba = self._proba_with(spec, get_engine(spec, self.backend), state,
-                                         predict_seed, X_ev)
+                proba = self._proba_with(spec, None, state, predict_seed, X_ev)
                 history["eval_accuracy"].append(float(np.mean(np.argmax(proba, 1) == y_ev)))
             weight_history.append({k: w.ravel() for k, w in _weights(state).items()})
 
@@ -485,7 +544,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities (n_samples, 2) in the order of ``classes_`` (see module doc)."""
         X = check_predict_data(self, X)
         _check_unit_interval(X, "X")
-        return self._proba_with(self.spec_, get_engine(self.spec_, self.backend),
+        return self._proba_with(self.spec_, None,
                                 _state(self.weights_, self.theta_, self.rbar_),
                                 self.predict_seed_, X)
 

@@ -185,10 +185,17 @@ class STDP(PlasticityRule):
         apre += 1
         w = clip(w - learn_post * eta_dep * apost, 0, w_max)
         """
-    on_post = """
-        w = clip(w + learn_post * eta_pot * (apre * (w_max - w)**mu - x_tar * w), 0, w_max)
+    _ON_POST = """
+        w = clip(w + learn_post * eta_pot * (apre * {room} - x_tar * w), 0, w_max)
         apost += 1
         """
+
+    @property
+    def on_post(self) -> str:
+        # (w_max - w)**mu, written without the power for mu = 1: the same value without a
+        # pow() per synapse and postsynaptic spike in the compiled code
+        room = "(w_max - w)" if self.params.mu == 1 else "(w_max - w)**mu"
+        return self._ON_POST.format(room=room)
     reset_code = """
         apre = 0
         apost = 0

@@ -185,10 +185,13 @@ dv/dt = (-v + ge - gi + I_extra) / tau_m + noise : volt (unless refractory)
 dge/dt = -ge / tau_e : volt
 dgi/dt = -gi / tau_i : volt
 count : 1
-learn : 1
+learn : 1 (shared)
 """
-#: the state reset of every LIF population at the start of a presentation
-RESET_LIF = "v = 0*mV\nge = 0*mV\ngi = 0*mV\ncount = 0\n"
+#: the state reset of every LIF population at the start of a presentation; it stands for a
+#: rest between presentations, so refractoriness ends too (otherwise a spike in the last
+#: ``t_ref`` of one presentation would hold the neuron at the start of the next, and a
+#: sample's spike counts would depend on the sample before it)
+RESET_LIF = "v = 0*mV\nge = 0*mV\ngi = 0*mV\ncount = 0\nlastspike = -1e4*second\n"
 
 
 def lif_equations(I_extra: str = "0*volt", noise: str = "0*volt/second"):
@@ -273,12 +276,16 @@ class Afferent(Population):
 
     name = "afferent"
     method = "euler"
-    threshold = (
-        "poisson_on * int(rand() < rates_ta(t, i) * dt) + (1 - poisson_on) * int(phase > 1) > 0"
-    )
+
     reset = "count += 1\nphase = phase - int(phase > 1)"
     refractory = None
-    start_code = "count = 0\nphase = rand()\nlearn = learn_hidden_ta(t + half_T)"
+    # the shared ``learn`` flags are written first (Brian2 runs scalar code before vector code)
+    start_code = "learn = learn_hidden_ta(t + half_T)\ncount = 0\nphase = rand()"
+
+    @property
+    def threshold(self) -> str:
+        # compiled for the afferent kind: no random number per afferent and step when regular
+        return "rand() < rates_ta(t, i) * dt" if self.net.poisson_input else "phase > 1"
 
     def own_equations(self):
         from brian2 import Equations
@@ -287,12 +294,12 @@ class Afferent(Population):
             """
             dphase/dt = rates_ta(t, i) : 1
             count : 1
-            learn : 1
+            learn : 1 (shared)
             """
         )
 
     def parameters(self) -> dict[str, Any]:
-        return {"poisson_on": 1.0 if self.net.poisson_input else 0.0}
+        return {}
 
 
 class Interneuron(Population):
@@ -305,7 +312,7 @@ class Interneuron(Population):
         count += 1
         theta = clip(theta + learn * theta_plus, 0 * mV, theta_max)
         """
-    start_code = RESET_LIF + "learn = learn_hidden_ta(t + half_T)"
+    start_code = "learn = learn_hidden_ta(t + half_T)\n" + RESET_LIF
 
     def own_equations(self):
         from brian2 import Equations
@@ -328,7 +335,7 @@ class Inhibitory(Population):
     """The inhibitory partners of the interneurons (winner-take-all)."""
 
     name = "inhibitory"
-    start_code = RESET_LIF + "learn = 0"
+    start_code = "learn = 0\n" + RESET_LIF
 
 
 class Efferent(Population):
@@ -347,11 +354,11 @@ class Efferent(Population):
     name = "efferent"
     method = "euler"
     start_code = (
-        RESET_LIF
+        "learn = learn_readout_ta(t + half_T)\n"
+        + RESET_LIF
         + """
         n_same = 0
         n_other = 0
-        learn = learn_readout_ta(t + half_T)
         label = label_ta(t + half_T)
         teach = teach_ta(t + half_T)
         """

@@ -1,0 +1,247 @@
+"""What the compiled network programs carry beyond Brian2's generated code: phase timings,
+and a leaner time-step loop.
+
+Phase timings
+-------------
+Every program writes ``brainlearn_timing.txt`` into its results directory: the
+``CLOCK_MONOTONIC`` time (system-wide, so comparable with the caller's clock) when ``main``
+starts, after Brian2's set-up (arrays allocated, static arrays read), when the time-step
+loop starts (command-line values read, synapses created, initial values set), when the
+loop ends, and after the results are written. With the caller's own times around the
+process (:func:`chunk_phases`) a chunk's wall time splits into: writing the inputs,
+starting the process, set-up, the time-step loop, writing the results, process exit, and
+reading the results. Five ``clock_gettime`` calls per run cost nothing measurable.
+
+The time-step loop
+------------------
+Brian2's standalone ``Network::run`` (2.9) reads the process CPU clock (``std::clock``, a
+system call) after every time step, to stop a run that exceeds ``maximum_run_time``; the
+networks here never set that limit, and at about 10 us per step the system call is a
+sizeable share of the loop. :func:`patch_network_source` reads the clock once after the
+loop instead; nothing else in the loop changes (the measured time of the run, Brian2's
+``_last_run_time``, stays what it was).
+
+Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
+keeps the files the engines read, and :func:`patch_run_duration` lets a run stop after
+the presentations it needs. The patches are text edits of the generated C++ that check
+their anchor and raise if Brian2's code has another shape; they are part of how a build
+is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache key).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from pathlib import Path
+
+__all__ = [
+    "TIMING_FILE",
+    "PHASES",
+    "chunk_phases",
+    "instrument",
+    "mark_loop_end",
+    "mark_loop_start",
+    "patch_network_source",
+    "patch_run_duration",
+    "patch_write_arrays",
+    "read_timing",
+    "recording",
+]
+
+TIMING_FILE = "brainlearn_timing.txt"
+#: the phases of one chunk, in order (seconds of wall time each; see the module docstring)
+PHASES = (
+    "write_inputs",
+    "process_start",
+    "setup",
+    "loop",
+    "write_results",
+    "process_exit",
+    "read_results",
+)
+
+_DECLARE = "struct timespec _bl_ts[5]; clock_gettime(CLOCK_MONOTONIC, &_bl_ts[0]);"
+_MARK = "clock_gettime(CLOCK_MONOTONIC, &_bl_ts[{k}]);"
+_WRITE = (
+    "clock_gettime(CLOCK_MONOTONIC, &_bl_ts[4]);\n"
+    "{ std::ofstream _bl_f((brian::results_dir + \"" + TIMING_FILE + "\").c_str());\n"
+    "  for (int _bl_k = 0; _bl_k < 5; _bl_k++)\n"
+    "    _bl_f << _bl_ts[_bl_k].tv_sec << \" \" << _bl_ts[_bl_k].tv_nsec << std::endl; }"
+)
+
+
+def instrument(device) -> None:
+    """Time ``main``'s start, Brian2's set-up and the results' writing (call before
+    :func:`mark_loop_start`)."""
+    device.insert_code("before_start", _DECLARE)
+    device.insert_code("after_start", _MARK.format(k=1))
+    device.insert_code("after_end", _WRITE)
+
+
+def mark_loop_start(device) -> None:
+    """Mark the start of the time-step loop (call just before ``net.run``)."""
+    device.insert_code("main", _MARK.format(k=2))
+
+
+def mark_loop_end(device) -> None:
+    """Mark the end of the time-step loop (call just after ``net.run``)."""
+    device.insert_code("main", _MARK.format(k=3))
+
+
+_PER_STEP_CLOCK = (
+    "        current = std::clock();\n"
+    "        elapsed_realtime = (double)(current - start)/(1 * CLOCKS_PER_SEC);\n"
+)
+_AFTER_LOOP = "    Network::_globally_running = false;\n"
+
+
+def patch_network_source(directory: str | Path) -> None:
+    """Read the CPU clock once after the time-step loop instead of after every step.
+
+    Raises
+    ------
+    RuntimeError
+        If the generated ``network.cpp`` does not have the expected shape (another Brian2
+        version): the patch must not silently do nothing.
+    """
+    path = Path(directory) / "network.cpp"
+    src = path.read_text()
+    if src.count(_PER_STEP_CLOCK) != 1 or src.count(_AFTER_LOOP) != 1:
+        raise RuntimeError(f"{path}: unexpected Network::run (Brian2 version?); not patched")
+    src = src.replace(_PER_STEP_CLOCK, "")
+    src = src.replace(_AFTER_LOOP, _AFTER_LOOP + _PER_STEP_CLOCK.replace("        ", "    "))
+    path.write_text(src)
+
+
+def read_timing(results_dir: str | Path) -> list[float] | None:
+    """The five ``CLOCK_MONOTONIC`` times (s) a program wrote, or None if it wrote none."""
+    path = Path(results_dir) / TIMING_FILE
+    if not path.exists():
+        return None
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    return [int(s) + int(ns) * 1e-9 for s, ns in rows]
+
+
+def now() -> float:
+    """The caller's side of the same clock."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+def chunk_phases(t_begin: float, t_spawn: float, program: list[float] | None, t_exit: float,
+                 t_end: float) -> dict[str, float]:
+    """Seconds per phase of one chunk (:data:`PHASES`).
+
+    ``t_begin``: the caller starts writing inputs; ``t_spawn``: it starts the process;
+    ``program``: the program's five times (:func:`read_timing`); ``t_exit``: the process
+    has ended; ``t_end``: the results are read.
+    """
+    if program is None:  # a program without timings: the process as one phase
+        return {"write_inputs": t_spawn - t_begin, "process": t_exit - t_spawn,
+                "read_results": t_end - t_exit}
+    p0, p1, p2, p3, p4 = program
+    return {
+        "write_inputs": t_spawn - t_begin,
+        "process_start": p0 - t_spawn,
+        "setup": p2 - p0,
+        "loop": p3 - p2,
+        "write_results": p4 - p3,
+        "process_exit": t_exit - p4,
+        "read_results": t_end - t_exit,
+    }
+
+
+
+_RUN_CALL = re.compile(r"(\w+)\.run\(([0-9.eE+-]+), NULL, ([0-9.eE+-]+)\);")
+
+
+def patch_run_duration(directory: str | Path, n_expr: str, presentation_s: float,
+                       dt_s: float) -> None:
+    """Run ``n * presentation + dt`` instead of the compiled duration, ``n`` read from the
+    C++ expression ``n_expr`` (a variable set on the command line): a run of fewer
+    presentations than compiled stops early instead of simulating padding.
+
+    Raises
+    ------
+    RuntimeError
+        If ``main.cpp`` does not hold exactly one ``run`` call of the expected shape.
+    """
+    path = Path(directory) / "main.cpp"
+    src = path.read_text()
+    calls = _RUN_CALL.findall(src)
+    if len(calls) != 1:
+        raise RuntimeError(f"{path}: expected one run() call, found {len(calls)}; not patched")
+    src = _RUN_CALL.sub(
+        lambda m: f"{m.group(1)}.run((double)({n_expr}) * {presentation_s!r} + {dt_s!r}, "
+        f"NULL, {m.group(3)});",
+        src,
+    )
+    path.write_text(src)
+
+
+_WRITE_BLOCK = re.compile(
+    r'    ofstream outfile_(\w+);\n'
+    r'    outfile_\1\.open\(results_dir \+ "(\w+)", ios::binary \| ios::out\);\n'
+    r'.*?std::cout << "Error writing output file for \1\." << endl;\n    }\n',
+    re.S,
+)
+
+
+def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int:
+    """Write only the result files in ``keep`` at the end of a run; returns how many of the
+    program's array files are no longer written.
+
+    Brian2 writes every array of the network after a run (for a batched program tens of
+    megabytes of synapse indices); the engines read a few monitors and weights.
+
+    Raises
+    ------
+    RuntimeError
+        If ``_write_arrays`` does not have the expected shape or lacks a file of ``keep``.
+    """
+    path = Path(directory) / "objects.cpp"
+    src = path.read_text()
+    start = src.find("void _write_arrays()")
+    end = src.find("\n}\n", start)
+    if start < 0 or end < 0:
+        raise RuntimeError(f"{path}: no _write_arrays (Brian2 version?); not patched")
+    body = src[start:end]
+    found = {m.group(2) for m in _WRITE_BLOCK.finditer(body)}
+    if body.count("ofstream outfile_") != len(found) + 1 or not set(keep) <= found:
+        raise RuntimeError(f"{path}: unexpected _write_arrays (Brian2 version?); not patched; "
+                           f"missing: {sorted(set(keep) - found)}")
+    body = _WRITE_BLOCK.sub(lambda m: m.group(0) if m.group(2) in keep else "", body)
+    path.write_text(src[:start] + body + src[end:])
+    return len(found - set(keep))
+
+
+def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -> None:
+    """Generate the project of ``device``, patch it (:func:`patch_network_source`,
+    :func:`patch_write_arrays` keeping the files ``keep``) and compile it with Brian2's
+    own ``make`` (raises Brian2's "Project compilation failed")."""
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+
+    patch_network_source(directory)
+    patch_write_arrays(directory, keep)
+    compiler, _ = get_compiler_and_args()
+    device.compile_source(str(directory), compiler, debug=False, clean=True)
+
+_RECORDERS: list[list[dict[str, float]]] = []
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect the phases (:func:`chunk_phases`) of every chunk any engine runs inside the
+    ``with`` block, in order: ``with recording() as chunks: model.fit(X, y)``."""
+    chunks: list[dict[str, float]] = []
+    _RECORDERS.append(chunks)
+    try:
+        yield chunks
+    finally:
+        _RECORDERS.remove(chunks)
+
+
+def report(phases: dict[str, float]) -> None:
+    """Hand the phases of one chunk to every active :func:`recording`."""
+    for chunks in _RECORDERS:
+        chunks.append(phases)

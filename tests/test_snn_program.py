@@ -1,0 +1,142 @@
+"""What the compiled programs carry beyond Brian2's code (:mod:`brainlearn.snn.program`):
+the patches of the generated C++ (on small sources of Brian2's shape, and on a real build),
+the phase timings, and a short chunk that stops after its own presentations with the same
+result as the padded run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from brainlearn.snn import program
+
+NETWORK_CPP = """\
+    while(clock && clock->running() && !Network::_globally_stopped)
+    {
+        t = clock->t[0];
+        clock = next_clocks();
+
+        current = std::clock();
+        elapsed_realtime = (double)(current - start)/(1 * CLOCKS_PER_SEC);
+
+
+    }
+    Network::_globally_running = false;
+
+    _last_run_time = elapsed_realtime;
+"""
+
+
+def _block(name, file):
+    return (
+        f"    ofstream outfile_{name};\n"
+        f'    outfile_{name}.open(results_dir + "{file}", ios::binary | ios::out);\n'
+        f"    if(outfile_{name}.is_open())\n"
+        "    {\n"
+        f"        outfile_{name}.write(reinterpret_cast<char*>({name}), 8);\n"
+        f"        outfile_{name}.close();\n"
+        "    } else\n"
+        "    {\n"
+        f'        std::cout << "Error writing output file for {name}." << endl;\n'
+        "    }\n"
+    )
+
+
+OBJECTS_CPP = (
+    "void _write_arrays()\n{\n    using namespace brian;\n\n"
+    + _block("_array_a", "_array_a_1")
+    + _block("_dynamic_array_b", "_dynamic_array_b_2")
+    + _block("_array_c", "_array_c_3")
+    + '    ofstream outfile_last_run_info;\n'
+    '    outfile_last_run_info.open(results_dir + "last_run_info.txt", ios::out);\n'
+    "}\n"
+)
+
+
+def test_the_per_step_clock_moves_after_the_loop(tmp_path):
+    (tmp_path / "network.cpp").write_text(NETWORK_CPP)
+    program.patch_network_source(tmp_path)
+    src = (tmp_path / "network.cpp").read_text()
+    loop, after = src.split("Network::_globally_running = false;")
+    assert "std::clock()" not in loop and "elapsed_realtime" not in loop
+    assert after.index("std::clock()") < after.index("_last_run_time = elapsed_realtime")
+    with pytest.raises(RuntimeError, match="unexpected Network::run"):
+        program.patch_network_source(tmp_path)  # already patched: the anchor is gone
+
+
+def test_only_the_kept_result_files_are_written(tmp_path):
+    (tmp_path / "objects.cpp").write_text(OBJECTS_CPP)
+    assert program.patch_write_arrays(tmp_path, {"_array_c_3"}) == 2
+    src = (tmp_path / "objects.cpp").read_text()
+    assert '"_array_c_3"' in src and "_array_a_1" not in src and "_dynamic_array_b" not in src
+    assert "last_run_info.txt" in src
+    (tmp_path / "objects.cpp").write_text(OBJECTS_CPP)
+    with pytest.raises(RuntimeError, match="missing: \\['nothere'\\]"):
+        program.patch_write_arrays(tmp_path, {"nothere"})
+
+
+def test_the_run_duration_is_read_from_a_variable(tmp_path):
+    (tmp_path / "main.cpp").write_text("  x;\n        magicnetwork.run(1.2505, NULL, 10.0);\n")
+    program.patch_run_duration(tmp_path, "brian::_array_control_n[0]", 0.05, 0.0005)
+    src = (tmp_path / "main.cpp").read_text()
+    assert "magicnetwork.run((double)(brian::_array_control_n[0]) * 0.05 + 0.0005, NULL, 10.0);" \
+        in src
+    with pytest.raises(RuntimeError, match="expected one run"):
+        program.patch_run_duration(tmp_path, "n", 0.05, 0.0005)
+
+
+def test_chunk_phases_split_the_wall_time_and_recordings_collect_them(tmp_path):
+    (tmp_path / program.TIMING_FILE).write_text("10 0\n10 500000000\n11 0\n13 0\n13 250000000\n")
+    stamps = program.read_timing(tmp_path)
+    assert stamps == [10.0, 10.5, 11.0, 13.0, 13.25]
+    phases = program.chunk_phases(9.5, 9.9, stamps, 13.5, 13.75)
+    assert list(phases) == list(program.PHASES)
+    assert phases == pytest.approx({"write_inputs": 0.4, "process_start": 0.1, "setup": 1.0,
+                                    "loop": 2.0, "write_results": 0.25, "process_exit": 0.25,
+                                    "read_results": 0.25})
+    assert sum(phases.values()) == pytest.approx(13.75 - 9.5)
+    assert program.read_timing(tmp_path / "none") is None
+    with program.recording() as outer:
+        program.report({"loop": 1.0})
+        with program.recording() as inner:
+            program.report({"loop": 2.0})
+    program.report({"loop": 3.0})  # nobody records
+    assert outer == [{"loop": 1.0}, {"loop": 2.0}] and inner == [{"loop": 2.0}]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("numpy_runtime")
+def test_a_short_chunk_stops_early_with_the_result_of_the_padded_run():
+    """The compiled program runs only the presentations of a short chunk; the runtime engine
+    simulates the padded rest (silent, no learning): counts and learned state agree."""
+    pytest.importorskip("brian2")
+    from brainlearn.snn.engines import ChunkInputs, NetworkState, RuntimeEngine, StandaloneEngine
+    from brainlearn.snn.graph import NetworkSpec
+    from brainlearn.snn.plasticity import STDP, OjaHebbian
+    from brainlearn.snn.populations import NetworkParams
+
+    net = NetworkParams(dt_ms=0.5, presentation_ms=20.0, n_per_feature=3, n_hidden=3,
+                        n_per_class=2, noise_mv=0.0)
+    spec = NetworkSpec(n_features=2, chunk=6, net=net, hidden_rule=STDP(eta_pot=0.05,
+                       eta_dep=0.01), readout_rule=OjaHebbian(eta=0.2), supervised=True)
+    rng = np.random.default_rng(4)
+    m = 4
+    inputs = ChunkInputs.make((rng.random((m, spec.n_afferent)) < 0.4) * 4000.0,
+                              [0, 1, 1, 0], 1.0, 1.0, 1.0)
+    state = NetworkState(w_in=rng.uniform(0.2, 0.6, (spec.n_afferent, 3)),
+                         w_out=rng.uniform(0.3, 0.8, (3, spec.n_efferent)),
+                         theta_volt=np.zeros(3), rbar=np.zeros(spec.n_efferent))
+    eng = StandaloneEngine(spec)
+    with program.recording() as chunks:
+        short = eng.run(inputs, state, seed=3)
+    padded = RuntimeEngine(spec).run(inputs, state, seed=3)
+    for pop in short.counts:
+        assert short.counts[pop].shape[0] == m
+        np.testing.assert_array_equal(short.counts[pop], padded.counts[pop], err_msg=pop)
+    for name in ("w_in", "w_out", "theta_volt"):
+        np.testing.assert_allclose(getattr(short.state, name), getattr(padded.state, name),
+                                   rtol=1e-9, atol=1e-12, err_msg=name)
+        assert np.abs(getattr(short.state, name) - getattr(state, name)).max() > 1e-4, name
+    # the run reported its phases, and they add up to a positive loop
+    assert len(chunks) == 1 and list(chunks[0]) == list(program.PHASES)
+    assert chunks[0]["loop"] > 0
