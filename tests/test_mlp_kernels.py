@@ -1,4 +1,8 @@
-"""The jitted MLP kernels against plain-NumPy twins and finite differences."""
+"""The jitted MLP kernels against plain-NumPy twins and finite differences.
+
+Two classes use one sigmoid output (``n_out = 1``), K classes a softmax over ``n_out = K``
+outputs; every kernel is checked for both (the softmax also at K = 2, which the kernels
+allow although the estimator uses the sigmoid there)."""
 
 import numpy as np
 import pytest
@@ -18,6 +22,7 @@ FD_RTOL = 1e-6
 
 ACTS = list(K.ACTIVATIONS)
 HIDDEN = [(5,), (4, 3), (3, 4, 2)]
+N_OUT = [1, 2, 4]  # 1: sigmoid + binary cross-entropy; >= 2: softmax + cross-entropy
 
 
 # --------------------------------------------------------------------------- NumPy twins
@@ -46,20 +51,37 @@ def np_fprime(z, act):
 
 
 def np_forward(theta, sizes, act, X):
-    """Logits plus the per-layer pre-activations and activations (row per sample)."""
+    """Logits (n, n_out) plus the per-layer pre-activations and activations (row per sample)."""
     layers = np_layers(theta, sizes)
     As, Zs = [X], [X]
     for l, (W, b) in enumerate(layers):
         z = As[-1] @ W.T + b
         Zs.append(z)
         As.append(z if l == len(layers) - 1 else np_f(z, act))
-    return As[-1][:, 0], Zs, As
+    return As[-1], Zs, As
+
+
+def np_softmax(s):
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def np_predicted(s):
+    """Predicted class index: logit > 0 for one output, else the first largest logit."""
+    return (s[:, 0] > 0).astype(int) if s.shape[1] == 1 else np.argmax(s, axis=1)
 
 
 def np_loss_grad(theta, sizes, act, X, y):
-    s, Zs, As = np_forward(theta, sizes, act, X)
-    loss = np.mean(np.maximum(s, 0) - s * y + np.log1p(np.exp(-np.abs(s))))
-    delta = ((1 / (1 + np.exp(-s))) - y)[:, None] / len(y)
+    S, Zs, As = np_forward(theta, sizes, act, X)
+    if S.shape[1] == 1:  # binary cross-entropy on the logit
+        s = S[:, 0]
+        loss = np.mean(np.maximum(s, 0) - s * y + np.log1p(np.exp(-np.abs(s))))
+        delta = ((1 / (1 + np.exp(-s))) - y)[:, None] / len(y)
+    else:  # categorical cross-entropy on the softmax, y = class indices
+        t = y.astype(int)
+        P = np_softmax(S)
+        loss = -np.mean(np.log(P[np.arange(len(t)), t]))
+        delta = (P - np.eye(S.shape[1])[t]) / len(y)
     layers = np_layers(theta, sizes)
     grads = [None] * len(layers)
     for l in range(len(layers) - 1, -1, -1):
@@ -92,7 +114,7 @@ def np_train(theta, sizes, act, opt, X, y, perms, bs, lr, mu=0.9):
         for start in range(0, len(y), bs):
             idx = perm[start : start + bs]
             logits, _, _ = np_forward(theta, sizes, act, X[idx])
-            hits += int(np.sum((logits > 0) == (y[idx] > 0.5)))
+            hits += int(np.sum(np_predicted(logits) == y[idx]))
             loss, g = np_loss_grad(theta, sizes, act, X[idx], y[idx])
             tot += loss * len(idx)
             t += 1
@@ -108,13 +130,17 @@ def np_train(theta, sizes, act, opt, X, y, perms, bs, lr, mu=0.9):
 # --------------------------------------------------------------------------- helpers
 
 
-def problem(hidden, seed=0, n=37, d=3):
+def problem(hidden, seed=0, n=37, d=3, n_out=1):
+    """Random network, data and labels (0/1 for one output, class indices for n_out >= 2)."""
     rng = np.random.default_rng(seed)
-    sizes = np.array([d, *hidden, 1], dtype=np.int64)
+    sizes = np.array([d, *hidden, n_out], dtype=np.int64)
     n_params = K.param_offsets(sizes)[2]
     theta = rng.normal(0, 0.8, n_params)
     X = rng.normal(0, 1, (n, d))
-    y = (rng.random(n) < 0.5).astype(float)
+    if n_out == 1:
+        y = (rng.random(n) < 0.5).astype(float)
+    else:
+        y = rng.integers(0, n_out, n).astype(float)
     return sizes, theta, X, y
 
 
@@ -145,11 +171,13 @@ def test_layout_offsets():
     assert list(w_off) == [0, 16, 26] and list(b_off) == [12, 24, 28] and n == 29
 
 
+@pytest.mark.parametrize("n_out", N_OUT)
 @pytest.mark.parametrize("act", ACTS)
 @pytest.mark.parametrize("hidden", HIDDEN)
-def test_forward_matches_numpy(act, hidden):
-    sizes, theta, X, _ = problem(hidden, n=300)  # more rows than one internal chunk
+def test_forward_matches_numpy(act, hidden, n_out):
+    sizes, theta, X, _ = problem(hidden, n=300, n_out=n_out)  # more rows than one chunk
     s = K.forward(theta, sizes, K.ACTIVATIONS[act], X)
+    assert s.shape == (300, n_out)
     s_np, _, As = np_forward(theta, sizes, act, X)
     np.testing.assert_allclose(s, s_np, rtol=RTOL_PASS, atol=ATOL_PASS)
     for layer in range(len(hidden)):
@@ -157,20 +185,22 @@ def test_forward_matches_numpy(act, hidden):
         np.testing.assert_allclose(h, As[layer + 1], rtol=RTOL_PASS, atol=ATOL_PASS)
 
 
+@pytest.mark.parametrize("n_out", N_OUT)
 @pytest.mark.parametrize("act", ACTS)
 @pytest.mark.parametrize("hidden", HIDDEN)
-def test_backward_matches_numpy(act, hidden):
-    sizes, theta, X, y = problem(hidden)
+def test_backward_matches_numpy(act, hidden, n_out):
+    sizes, theta, X, y = problem(hidden, n_out=n_out)
     loss, grad = K.loss_and_grad(theta, sizes, K.ACTIVATIONS[act], X, y)
     loss_np, grad_np = np_loss_grad(theta, sizes, act, X, y)
     assert loss == pytest.approx(loss_np, rel=RTOL_PASS)
     np.testing.assert_allclose(grad, grad_np, rtol=RTOL_PASS, atol=ATOL_PASS)
 
 
+@pytest.mark.parametrize("n_out", N_OUT)
 @pytest.mark.parametrize("act", ACTS)
 @pytest.mark.parametrize("hidden", HIDDEN)
-def test_backward_matches_finite_differences(act, hidden):
-    sizes, theta, X, y = problem(hidden, seed=1)
+def test_backward_matches_finite_differences(act, hidden, n_out):
+    sizes, theta, X, y = problem(hidden, seed=1, n_out=n_out)
     code = K.ACTIVATIONS[act]
     _, grad = K.loss_and_grad(theta, sizes, code, X, y)
     fd = np.empty_like(theta)
@@ -196,6 +226,27 @@ def test_loss_is_stable_for_huge_logits():
     assert loss == pytest.approx(1000.0) and np.all(np.isfinite(grad))
     loss, _ = K.loss_and_grad(theta, sizes, K.RELU, X, np.array([1.0]))
     assert loss == pytest.approx(0.0, abs=1e-300)
+
+
+def test_softmax_loss_is_stable_for_huge_logits():
+    # three outputs with logits (1000, 0, -1000): exp(1000) overflows in a naive softmax
+    sizes = np.array([1, 1, 3], dtype=np.int64)
+    theta = np.array([1.0, 0.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0])  # W0, b0, W1 (3x1), b1
+    X = np.array([[1000.0]])
+    for label, expected in [(0, 0.0), (1, 1000.0), (2, 2000.0)]:
+        loss, grad = K.loss_and_grad(theta, sizes, K.RELU, X, np.array([float(label)]))
+        assert loss == pytest.approx(expected, abs=1e-12) and np.all(np.isfinite(grad))
+
+
+def test_softmax_delta_is_probabilities_minus_one_hot():
+    # the output delta of one sample is softmax(s) - onehot(y), summing to 0 over classes
+    sizes, theta, X, y = problem((4,), seed=9, n=1, n_out=5)
+    _, grad = K.loss_and_grad(theta, sizes, K.TANH, X, y)
+    _, b_off, _ = K.param_offsets(sizes)
+    s, _, _ = np_forward(theta, sizes, "tanh", X)
+    expected = np_softmax(s)[0] - np.eye(5)[int(y[0])]
+    np.testing.assert_allclose(grad[b_off[-1] :], expected, rtol=RTOL_PASS, atol=ATOL_PASS)
+    assert abs(grad[b_off[-1] :].sum()) < 1e-12
 
 
 def test_adam_step_matches_numpy_and_keras_first_step():
@@ -234,15 +285,18 @@ def test_sgd_step_matches_numpy():
 
 
 @pytest.mark.parametrize(
-    "act,opt,hidden,lr",
+    "act,opt,hidden,lr,n_out",
     [
-        ("relu", "adam", (5,), 1e-2),
-        ("tanh", "sgd", (4, 3), 5e-2),
-        ("sigmoid", "adam", (3, 4, 2), 1e-2),
+        ("relu", "adam", (5,), 1e-2, 1),
+        ("tanh", "sgd", (4, 3), 5e-2, 1),
+        ("sigmoid", "adam", (3, 4, 2), 1e-2, 1),
+        ("relu", "adam", (5,), 1e-2, 3),
+        ("tanh", "sgd", (4, 3), 5e-2, 4),
+        ("sigmoid", "adam", (3, 4, 2), 1e-2, 10),
     ],
 )
-def test_train_epochs_matches_numpy(act, opt, hidden, lr):
-    sizes, theta, X, y = problem(hidden, seed=4, n=70)
+def test_train_epochs_matches_numpy(act, opt, hidden, lr, n_out):
+    sizes, theta, X, y = problem(hidden, seed=4, n=70, n_out=n_out)
     rng = np.random.default_rng(5)
     perms = np.stack([rng.permutation(70) for _ in range(3)])
     bs = 16  # 70 = 4 * 16 + 6: the last minibatch is smaller
@@ -257,30 +311,33 @@ def test_train_epochs_matches_numpy(act, opt, hidden, lr):
     assert not np.allclose(th, theta)  # it did train
 
 
-def test_train_epochs_records_eval_accuracy():
-    sizes, theta, X, y = problem((5,), seed=6, n=64)
+@pytest.mark.parametrize("n_out", [1, 3])
+def test_train_epochs_records_eval_accuracy(n_out):
+    sizes, theta, X, y = problem((5,), seed=6, n=64, n_out=n_out)
     X_ev = np.random.default_rng(7).normal(size=(300, 3))
-    y_ev = (X_ev[:, 0] > 0).astype(float)
+    y_ev = (X_ev[:, 0] > 0).astype(float) + (X_ev[:, 1] > 0) * (n_out > 1)
     perms = np.stack([np.arange(64)] * 2)
     *_, th, _, _, ev = run_kernel_training(
         theta, sizes, "tanh", "adam", X, y, perms, 32, 1e-2, X_eval=(X_ev, y_ev)
     )
     s_np, _, _ = np_forward(th, sizes, "tanh", X_ev)
-    assert ev[-1] == np.mean((s_np > 0) == (y_ev > 0.5))
+    assert ev[-1] == np.mean(np_predicted(s_np) == y_ev)
 
 
-def test_train_epochs_stops_on_nan():
-    sizes, theta, X, y = problem((5,), seed=8, n=64)
-    theta[3] = np.nan
+@pytest.mark.parametrize("n_out", [1, 3])
+def test_train_epochs_stops_on_nan(n_out):
+    sizes, theta, X, y = problem((5,), seed=8, n=64, n_out=n_out)
+    theta[-1] = np.nan  # the bias of the last output: for K classes, not every label's logit
     perms = np.stack([np.arange(64)] * 5)
     status, done, step, *_ = run_kernel_training(theta, sizes, "relu", "adam", X, y, perms, 8, 1e-3)
     assert (status, done, step) == (K.DIVERGED, 0, 0)  # stopped before the first update
 
 
-def test_train_epochs_stops_on_exploding_loss():
+@pytest.mark.parametrize("n_out", [1, 3])
+def test_train_epochs_stops_on_exploding_loss(n_out):
     # a step size far too large: tanh saturates, so the weights explode without
     # overflowing and the loss stays finite but enormous; the loss threshold catches it
-    sizes, theta, X, y = problem((5,), seed=8, n=64)
+    sizes, theta, X, y = problem((5,), seed=8, n=64, n_out=n_out)
     perms = np.stack([np.arange(64)] * 20)
     args = (theta, sizes, "tanh", "sgd", X, y, perms, 8, 1e6)
     status, done, *_ = run_kernel_training(*args)

@@ -23,10 +23,10 @@ def fast(**kw):
     return MLPClassifier(**{**params, **kw})
 
 
-# scikit-learn's estimator checks; none is marked xfail. The classifier is binary only,
-# declared by the tag classifier_tags.multi_class = False, so the checks train it on two-class
-# data and check that multiclass y is refused; check_classifiers_train needs > 0.83 training
-# accuracy on two blobs, which 20 epochs at learning rate 1e-2 reach. scikit-learn itself
+# scikit-learn's estimator checks; none is marked xfail. The classifier takes K classes (the
+# default tag classifier_tags.multi_class = True), so the checks also train it on three-class
+# data (check_classifiers_train needs > 0.83 training accuracy on blobs, which 20 epochs at
+# learning rate 1e-2 reach) and with string labels (check_classifiers_classes). scikit-learn itself
 # skips two checks when their optional dependencies are missing from the environment:
 # check_array_api_input (needs SCIPY_ARRAY_API=1 and array-api-compat) and
 # check_estimators_dtypes with pandas input (pandas is not a dependency of brainlearn).
@@ -148,6 +148,79 @@ def test_ablation(linear):
         m.ablated(0.1, kind="dendrites")
 
 
+# ---------------------------------------------------------------------------- K classes
+
+
+@pytest.fixture(scope="module")
+def three():
+    """Three classes in the plane: the bands x1 + x2 < 0.8, < 1.2, >= 1.2."""
+    split = load_task("linear", n_train=600, n_test=400, seed=0)
+
+    def band(X):
+        s = X.sum(1)
+        return (s >= 0.8).astype(int) + (s >= 1.2)
+
+    return split.X_train, band(split.X_train), split.X_test, band(split.X_test)
+
+
+def test_k_classes_softmax_output(three):
+    X, y, Xt, yt = three
+    labels = np.array(["low", "mid", "high"])  # sorted: high, low, mid
+    m = fast(hidden_layer_sizes=(8,), epochs=40).fit(X, labels[y])
+    assert m.classes_.tolist() == ["high", "low", "mid"]
+    assert [W.shape for W in m.coefs_] == [(2, 8), (8, 3)]  # one output unit per class
+    P = m.predict_proba(Xt)
+    assert P.shape == (400, 3)
+    np.testing.assert_allclose(P.sum(1), 1.0)
+    pred = m.predict(Xt)
+    np.testing.assert_array_equal(pred, m.classes_[np.argmax(P, axis=1)])
+    assert m.score(Xt, labels[yt]) > 0.9
+    # column j is the probability of classes_[j]: the mean probability of the true class
+    # is high for every class
+    for j, c in enumerate(m.classes_):
+        assert P[labels[yt] == c, j].mean() > 0.6, c
+    # the softmax of the logits, as the docstring says
+    logits = np.maximum(Xt @ m.coefs_[0] + m.intercepts_[0], 0) @ m.coefs_[1] + m.intercepts_[1]
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(P, e / e.sum(1, keepdims=True), rtol=1e-10)
+
+
+def test_k_classes_history_eval_set_and_determinism(three):
+    X, y, Xt, yt = three
+    m = fast(epochs=5).fit(X, y + 10, eval_set=(Xt, yt + 10))
+    assert m.history_["eval_accuracy"][-1] == m.score(Xt, yt + 10)
+    assert m.history_["loss"][-1] < m.history_["loss"][0] < 1.2  # chance: ln 3 = 1.10
+    again = fast(epochs=5).fit(X, y + 10, eval_set=(Xt, yt + 10))
+    assert all(np.array_equal(a, b) for a, b in zip(m.coefs_, again.coefs_, strict=True))
+    with pytest.raises(ValueError, match=r"labels not seen in y: \[13\]"):
+        fast().fit(X, y, eval_set=(Xt, np.full(len(Xt), 13)))
+
+
+def test_k_classes_hidden_response_ops_and_ablation(three):
+    X, y, Xt, _ = three
+    m = fast(hidden_layer_sizes=(6, 4)).fit(X, y)
+    assert m.hidden_response(Xt).shape == (400, 6)
+    assert m.ops_per_sample(Xt) == {"macs": 2 * 6 + 6 * 4 + 4 * 3}
+    half = m.ablated(0.5, "synapses", random_state=0)
+    assert sum(int(np.sum(W == 0)) for W in half.coefs_) == 24
+    gone = m.ablated(1.0, "neurons", random_state=0)
+    P = gone.predict_proba(Xt)
+    assert P.shape == (400, 3) and np.allclose(P, P[0])  # constant: only the output biases
+
+
+def test_binary_still_uses_one_sigmoid_output(linear):
+    m = fast().fit(linear.X_train, linear.y_train)
+    assert m.coefs_[-1].shape == (5, 1)
+
+
+def test_ablated_checks_its_random_state(linear):
+    m = fast().fit(linear.X_train, linear.y_train)
+    with pytest.raises(ValueError, match="random_state must be"):
+        m.ablated(0.5, random_state=-2)
+    with pytest.raises(ValueError, match="fraction must be a number"):
+        m.ablated("a")
+
+
 # ---------------------------------------------------------------------------- bad input
 
 X_OK, Y_OK = make_task("linear", 40, seed=0)
@@ -168,8 +241,9 @@ BAD_DATA = [
     ("1-D X", _with(X=X_OK[:, 0]), "Expected 2D array"),
     ("y too short", _with(y=Y_OK[:-3]), "inconsistent numbers of samples"),
     ("empty X", (np.empty((0, 2)), np.empty(0)), "0 sample"),
-    ("one class", _with(y=np.ones(40, dtype=int)), "only one class"),
-    ("three classes", _with(y=np.arange(40) % 3), "binary classification.*y has 3 classes"),
+    ("one class", _with(y=np.ones(40, dtype=int)), "only one class.*at least two classes"),
+    ("strings and ints", _with(y=np.array(["a", 1] * 20, dtype=object)), "mixes strings and n"),
+    ("list of strings, ints", _with(y=["a", 1] * 20), "mixes strings and numbers"),
     ("continuous y", _with(y=np.linspace(0, 1, 40)), "Unknown label type"),
 ]
 
@@ -199,6 +273,7 @@ BAD_PARAMS = [
     (dict(hidden_layer_sizes="5"), "hidden_layer_sizes must be a tuple of positive integers"),
     (dict(momentum=1.0), "momentum must be a number in"),
     (dict(random_state="seed"), "random_state must be"),
+    (dict(random_state=-1), "random_state must be None, an integer >= 0"),
 ]
 
 
@@ -206,6 +281,15 @@ BAD_PARAMS = [
 def test_bad_hyperparameters_raise_value_error_naming_them(params, match):
     with pytest.raises(ValueError, match=match):
         fast(**params).fit(X_OK, Y_OK)
+    # the same check without data, as the runner does at spec-parse time
+    with pytest.raises(ValueError, match=match):
+        fast(**params)._check_hyperparameters()
+
+
+def test_check_hyperparameters_passes_the_defaults_and_sets_nothing():
+    m = MLPClassifier()
+    m._check_hyperparameters()
+    assert vars(m) == vars(MLPClassifier())
 
 
 def test_predict_checks_input(linear):
@@ -286,3 +370,56 @@ def test_mlp_wide_accuracy(task):
     split = load_task(task, n_train=1000, n_test=1000, seed=1)
     m = make_model("mlp-wide", random_state=1).fit(split.X_train, split.y_train)
     assert m.score(split.X_test, split.y_test) >= 0.97
+
+
+# ---------------------------------------------------------------------------- property-based
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.sampled_from(["relu", "tanh", "sigmoid", "adam", "sgd", (5,), (3, 2), (), [4], "gelu"]),
+    st.lists(st.integers(-2, 5), max_size=3).map(tuple),
+)
+_PARAMS = [
+    "hidden_layer_sizes", "activation", "optimizer", "learning_rate", "momentum", "epochs",
+    "batch_size", "random_state",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(_PARAMS), value=_VALUES)
+def test_any_hyperparameter_value_is_accepted_or_named(name, value):
+    m = MLPClassifier(**{name: value})
+    try:
+        m._check_hyperparameters()
+    except ValueError as exc:
+        assert name in str(exc) or name.split("_")[0] in str(exc), str(exc)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    k=st.integers(2, 6),
+    kind=st.sampled_from(["int", "str", "float"]),
+    seed=st.integers(0, 2**16),
+)
+def test_any_labels_of_one_type_fit_and_come_back(k, kind, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.choice(1000, size=k, replace=False)
+    # floats must be integral: scikit-learn reads other floats as a regression target
+    strings = np.array([f"c{v}" for v in values])
+    labels = {"int": values, "str": strings, "float": values * 1.0}[kind]
+    y = labels[np.arange(5 * k) % k]
+    X = rng.random((5 * k, 3))
+    m = MLPClassifier(epochs=2, random_state=seed).fit(X, y)
+    assert m.classes_.tolist() == sorted(labels.tolist())
+    assert m.predict_proba(X).shape == (5 * k, k)
+    assert set(m.predict(X).tolist()) <= set(labels.tolist())
+    mixed = list(y[:-1]) + (["z"] if kind != "str" else [3])
+    with pytest.raises(ValueError, match="mixes strings and numbers"):
+        MLPClassifier(epochs=1).fit(X, np.array(mixed, dtype=object))

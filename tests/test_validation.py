@@ -1,5 +1,6 @@
 """Both model families reject bad input with the same ValueError and the same message
-(up to the estimator's name): the checks live in one place, brainlearn._validation."""
+(up to the estimator's name): the checks live in one place, brainlearn._validation.
+A third class is accepted only by estimators that declare ``_supports_multiclass``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from brainlearn import make_task
+from brainlearn._validation import check_fit_data, encode_labels, label_indices
 from brainlearn.mlp.model import MLPClassifier
 from brainlearn.snn.model import SpikingClassifier
 
@@ -27,8 +29,13 @@ BAD = {
     "empty X": (np.empty((0, 2)), np.empty(0), "0 sample"),
     "no features": (np.empty((40, 0)), Y_OK, "0 feature"),
     "y NaN": (X_OK, np.where(np.arange(40) == 2, np.nan, Y_OK), "Input y contains NaN"),
-    "one class": (X_OK, np.ones(40, dtype=int), r"only one class \(\[1\]\); {name} needs"),
-    "three classes": (X_OK, np.arange(40) % 3, "{name} is a binary classifier, but y has 3"),
+    "one class": (X_OK, np.ones(40, dtype=int), r"only one class \(\[1\]\); {name} needs at"),
+    "strings and ints": (
+        X_OK,
+        np.array(["a", 1] * 20, dtype=object),
+        r"y mixes strings and numbers as labels \(e.g. 'a' and 1\)",
+    ),
+    "list of strings and floats": (X_OK, ["b", 2.5] * 20, "y mixes strings and numbers"),
     "continuous y": (X_OK, np.linspace(0, 1, 40), "Unknown label type"),
     "strings in X": (np.array([["a", "b"]] * 40), Y_OK, "could not convert string to float"),
 }
@@ -48,6 +55,38 @@ def test_both_families_raise_the_same_value_error(case):
     messages = {fam: _message(cls, X, y) for fam, cls in FAMILIES.items()}
     assert messages["mlp"] == messages["snn"]
     assert re.search(match, messages["mlp"]), messages["mlp"]
+
+
+def test_more_than_two_classes_only_where_supported():
+    y3 = np.arange(40) % 3
+    assert MLPClassifier._supports_multiclass
+    assert not getattr(SpikingClassifier, "_supports_multiclass", False)
+    message = _message(SpikingClassifier, X_OK, y3)
+    assert re.search("Only binary classification is supported", message)
+    assert re.search(r"{name} is a binary classifier, but y has 3 classes \(\[0, 1, 2\]\)", message)
+    m = MLPClassifier(epochs=2, random_state=0).fit(X_OK, y3)
+    assert m.classes_.tolist() == [0, 1, 2]
+
+
+def test_check_fit_data_reads_the_class_attribute():
+    class Binary(MLPClassifier):
+        _supports_multiclass = False
+
+    with pytest.raises(ValueError, match="Binary is a binary classifier, but y has 4 classes"):
+        check_fit_data(Binary(), X_OK, np.arange(40) % 4)
+    _, _, classes = check_fit_data(MLPClassifier(), X_OK, np.arange(40) % 4)
+    assert classes.tolist() == [0, 1, 2, 3]
+
+
+def test_label_indices():
+    classes = np.array(["a", "b", "c"])
+    idx = label_indices(classes, ["c", "a", "b", "c"], "y")
+    assert idx.dtype == np.float64 and idx.tolist() == [2.0, 0.0, 1.0, 2.0]
+    assert encode_labels(np.array([3, 7]), [7, 3, 7], "y").tolist() == [1.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match=r"eval y contains labels not seen in y: \['d'\]"):
+        label_indices(classes, ["a", "d"], "eval y")
+    with pytest.raises(ValueError, match="eval y mixes strings and numbers"):
+        label_indices(classes, np.array(["a", 1], dtype=object), "eval y")
 
 
 @pytest.mark.parametrize("cls", list(FAMILIES.values()), ids=list(FAMILIES))

@@ -2,24 +2,27 @@
 
 Public API
 ----------
-- :func:`make_task`, :func:`load_task`, :func:`list_tasks` -- the binary task suite.
-- :class:`MLPClassifier` -- a backprop MLP with Numba-jitted kernels.
+- :func:`make_task`, :func:`load_task`, :func:`list_tasks`, :func:`task_info` -- the task
+  suite (synthetic two-class tasks; real data with two or more classes).
+- :class:`MLPClassifier` -- a backprop MLP with Numba-jitted kernels (K >= 2 classes).
 - :class:`SpikingClassifier` -- a Brian2 spiking network with plastic synapses.
-- :func:`make_model`, :func:`list_models` -- named configurations used by the runner.
+- :func:`make_model`, :func:`list_models`, :func:`register_model`, :func:`resolved_params`
+  -- named model configurations used by the runner, and how to add one.
 
 Heavy modules (Brian2, the Numba kernels) are imported on first use.
 """
 
 from __future__ import annotations
 
-from .registry import list_models, make_model, model_spec
-from .tasks import TaskSplit, list_tasks, load_task, make_task
+from .registry import list_models, make_model, model_spec, register_model, resolved_params
+from .tasks import TaskInfo, TaskSplit, list_tasks, load_task, make_task, task_info
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MLPClassifier",
     "SpikingClassifier",
+    "TaskInfo",
     "TaskSplit",
     "list_models",
     "list_tasks",
@@ -27,6 +30,9 @@ __all__ = [
     "make_model",
     "make_task",
     "model_spec",
+    "register_model",
+    "resolved_params",
+    "task_info",
 ]
 
 

@@ -2,38 +2,91 @@
 with the same message from ``MLPClassifier`` and ``SpikingClassifier``.
 
 It is scikit-learn's validation (``validate_data``, ``check_classification_targets``,
-``check_is_fitted``) plus the binary-classification checks of this package: NaN or
-infinity, a wrong shape or number of features, an empty ``X``, mismatched lengths, one
-class, more than two classes and continuous labels are all ``ValueError`` s that name the
-problem (``NotFittedError``, raised before fitting, is a ``ValueError`` too).
+``check_is_fitted``) plus the classification checks of this package: NaN or infinity, a
+wrong shape or number of features, an empty ``X``, mismatched lengths, one class,
+labels that mix strings and numbers, continuous labels, and more than two classes for an
+estimator that is binary only, are all ``ValueError`` s that name the problem
+(``NotFittedError``, raised before fitting, is a ``ValueError`` too).
+
+An estimator takes more than two classes when its class sets ``_supports_multiclass =
+True``; for the others a third class is the "Only binary classification is supported"
+error that scikit-learn's estimator checks expect.
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["check_eval_set", "check_fit_data", "check_predict_data", "encode_labels"]
+__all__ = [
+    "check_eval_set",
+    "check_fit_data",
+    "check_label_types",
+    "check_predict_data",
+    "encode_labels",
+    "label_indices",
+]
+
+
+def check_label_types(y, what: str = "y") -> None:
+    """A ValueError if the labels ``y`` mix strings and numbers (e.g. ``["a", 1]``).
+
+    Such labels cannot be sorted (numpy raises a bare TypeError), and a plain list of
+    them is silently turned into strings by numpy (``1`` would come back as ``"1"``), so
+    they are refused whatever container holds them.
+    """
+    dtype = getattr(y, "dtype", None)  # a numpy array, a pandas Series, ...
+    if dtype is not None and dtype != np.dtype(object):
+        return  # one typed array: one kind of label
+    if dtype is None:
+        try:
+            if np.asarray(y).dtype.kind not in "OSU":
+                return  # a list of numbers (or bools) only
+        except (TypeError, ValueError):
+            pass
+    try:
+        values = np.asarray(y, dtype=object).ravel()
+    except (TypeError, ValueError):  # ragged nesting; validate_data names the shape problem
+        return
+    text = number = None
+    for v in values:
+        if isinstance(v, str | bytes):
+            text = v if text is None else text
+        elif isinstance(v, numbers.Number):
+            number = v if number is None else number
+        if text is not None and number is not None:
+            raise ValueError(
+                f"{what} mixes strings and numbers as labels (e.g. {text!r} and {number!r}); "
+                "use labels of one type"
+            )
 
 
 def check_fit_data(estimator, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validated ``(X, y, classes)`` for ``fit``; sets ``estimator.n_features_in_``.
 
+    ``classes`` are the sorted distinct labels. More than two are accepted only if the
+    estimator's class sets ``_supports_multiclass = True``.
+
     Raises
     ------
     ValueError
-        Bad ``X`` or ``y`` (see the module docstring), or not exactly two classes.
+        Bad ``X`` or ``y`` (see the module docstring): one class, or more than two for a
+        binary-only estimator, among others.
     """
+    check_label_types(y)
     X, y = validate_data(estimator, X, y, dtype=np.float64, ensure_min_samples=1)
     check_classification_targets(y)
     classes = np.unique(y)
     name = type(estimator).__name__
+    multiclass = bool(getattr(type(estimator), "_supports_multiclass", False))
     if len(classes) < 2:
         raise ValueError(
-            f"y contains only one class ({classes.tolist()}); {name} needs exactly two classes"
+            f"y contains only one class ({classes.tolist()}); {name} needs at least two classes"
         )
-    if len(classes) > 2:
+    if len(classes) > 2 and not multiclass:
         shown = classes[:6].tolist()
         # the first sentence is the one scikit-learn's estimator checks expect
         raise ValueError(
@@ -44,8 +97,12 @@ def check_fit_data(estimator, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return X, y, classes
 
 
-def encode_labels(classes: np.ndarray, y, what: str) -> np.ndarray:
-    """Labels as float64 0/1 (1 = ``classes[1]``); labels not in ``classes`` are an error."""
+def label_indices(classes: np.ndarray, y, what: str) -> np.ndarray:
+    """Labels as float64 class indices (``k`` for ``classes[k]``); unknown labels are an error.
+
+    For two classes these are 0/1 with 1 = ``classes[1]``.
+    """
+    check_label_types(y, what)
     y = np.asarray(y)
     known = np.isin(y, classes)
     if not known.all():
@@ -54,12 +111,23 @@ def encode_labels(classes: np.ndarray, y, what: str) -> np.ndarray:
             f"{what} contains labels not seen in y: {bad.tolist()} "
             f"(classes_ = {np.asarray(classes).tolist()})"
         )
-    return (y == classes[1]).astype(np.float64)
+    out = np.zeros(len(y), dtype=np.float64)
+    for k in range(1, len(classes)):
+        out[y == classes[k]] = k
+    return out
+
+
+def encode_labels(classes: np.ndarray, y, what: str) -> np.ndarray:
+    """Labels of a two-class problem as float64 0/1 (1 = ``classes[1]``).
+
+    The same as :func:`label_indices` (kept for the binary-only spiking classifier).
+    """
+    return label_indices(classes, y, what)
 
 
 def check_eval_set(estimator, eval_set) -> tuple[np.ndarray, np.ndarray]:
-    """Validated ``(X_val, y_val as 0/1)`` of a ``fit(..., eval_set=(X_val, y_val))``;
-    call after ``check_fit_data`` and after setting ``classes_``."""
+    """Validated ``(X_val, y_val as class indices)`` of a ``fit(..., eval_set=(X_val, y_val))``
+    (0/1 for two classes); call after ``check_fit_data`` and after setting ``classes_``."""
     if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
         raise ValueError("eval_set must be a pair (X_val, y_val)")
     X_eval = validate_data(estimator, eval_set[0], dtype=np.float64, reset=False)
@@ -69,7 +137,7 @@ def check_eval_set(estimator, eval_set) -> tuple[np.ndarray, np.ndarray]:
             f"eval_set: y_val must be 1-D with one label per row of X_val "
             f"({X_eval.shape[0]} rows), got shape {y_eval.shape}"
         )
-    return X_eval, encode_labels(estimator.classes_, y_eval, "eval_set y_val")
+    return X_eval, label_indices(estimator.classes_, y_eval, "eval_set y_val")
 
 
 def check_predict_data(estimator, X) -> np.ndarray:

@@ -1,7 +1,9 @@
-"""The binary task suite.
+"""The task suite: synthetic two-class tasks in the plane and real data sets.
 
-Every task returns ``X`` (float64, shape ``(n, d)``) and ``y`` (int64 labels 0/1,
-shape ``(n,)``); the same seed gives the same data.
+Every task returns ``X`` (float64, shape ``(n, d)``) and ``y`` (int64 labels
+``0..K-1``, shape ``(n,)``; ``K = 2`` except for ``iris`` and ``digits``); the same
+seed gives the same data. :func:`task_info` gives a task's number of classes,
+features and (for a real data set) rows.
 
 Synthetic tasks (two features, inside or about inside ``[0, 1]^2``)
 ---------------------------------------------------------------------
@@ -30,15 +32,28 @@ Synthetic tasks (two features, inside or about inside ``[0, 1]^2``)
     rows shuffled. Arms are about 0.13 apart, so a model must draw a boundary that
     winds three times: the hard task.
 
-The real task
--------------
+Real tasks
+----------
+Read from the files that ship inside scikit-learn (no network), and min-max scaled to
+about ``[0, 1]`` with statistics of the training part only: use :func:`load_task` for
+evaluation. ``make_task`` on a real task returns ``n`` rows (a stratified subsample, or
+all rows in a random order when ``n`` is at least their number) scaled with the
+statistics of those same rows.
+
 ``breast-cancer``
     The Wisconsin diagnostic breast cancer data (569 samples x 30 features,
-    0 = malignant, 1 = benign), read from scikit-learn's bundled files (no
-    network). Features are min-max scaled to ``[0, 1]`` with statistics of the
-    training part only: use :func:`load_task` for evaluation. ``make_task`` on it
-    returns ``n`` rows (a stratified subsample, or all 569 when ``n >= 569``)
-    scaled with the statistics of those same rows.
+    0 = malignant, 1 = benign); each feature scaled by its own minimum and range.
+``iris``
+    Fisher's iris flowers (150 samples x 4 features, 3 classes of 50: 0 = setosa,
+    1 = versicolor, 2 = virginica); each feature scaled by its own minimum and range.
+``digits``
+    The UCI optical hand-written digits (1797 samples x 64 features, the pixel
+    intensities 0..16 of an 8 x 8 image, row-major; 10 classes, label = the digit).
+    The pixels share one scale: all of them are scaled by the one minimum and range
+    of the training pixels (in practice ``x / 16``), which keeps the images as they
+    are; a per-pixel range would blow up the rare ink of border pixels.
+``digits-parity``
+    The same images, two classes: 0 = even digit, 1 = odd digit (898 / 899 rows).
 
 Examples
 --------
@@ -49,30 +64,73 @@ Examples
 >>> split = load_task("breast-cancer", n_train=1000, n_test=1000, seed=0)
 >>> split.X_train.shape, split.X_test.shape
 ((398, 30), (171, 30))
+>>> info = task_info("digits")
+>>> info.n_classes, info.n_features, info.n_rows
+(10, 64, 1797)
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TaskSplit", "list_tasks", "load_task", "make_task", "REAL_TASKS", "SYNTHETIC_TASKS"]
+__all__ = [
+    "REAL_TASKS",
+    "SYNTHETIC_TASKS",
+    "TaskInfo",
+    "TaskSplit",
+    "list_tasks",
+    "load_task",
+    "make_task",
+    "task_info",
+]
 
 SYNTHETIC_TASKS = ("seed-random", "linear", "xor", "circle", "moons", "spiral")
-REAL_TASKS = ("breast-cancer",)
+REAL_TASKS = ("breast-cancer", "digits-parity", "iris", "digits")
 
 #: fraction of the real data set that is held out for testing in :func:`load_task`
 REAL_TEST_FRACTION = 0.3
 
+#: real tasks whose features share one scale (image pixels): scaled by one min and range
+_SHARED_SCALE = ("digits", "digits-parity")
 
-def list_tasks() -> list[str]:
-    """Names of every task, synthetic first."""
-    return [*SYNTHETIC_TASKS, *REAL_TASKS]
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What a task is: see :func:`task_info`."""
+
+    name: str
+    kind: str  # "synthetic" or "real"
+    n_classes: int
+    n_features: int
+    n_rows: int | None  # rows of a real data set; None: a synthetic task draws any number
+
+
+def list_tasks(details: bool = False) -> list[str] | list[TaskInfo]:
+    """Names of every task, synthetic first (``details=True``: their :class:`TaskInfo`)."""
+    names = [*SYNTHETIC_TASKS, *REAL_TASKS]
+    return [task_info(n) for n in names] if details else names
+
+
+def task_info(name: str) -> TaskInfo:
+    """Number of classes, features and (real data) rows of the named task.
+
+    >>> task_info("xor")
+    TaskInfo(name='xor', kind='synthetic', n_classes=2, n_features=2, n_rows=None)
+    >>> task_info("iris")
+    TaskInfo(name='iris', kind='real', n_classes=3, n_features=4, n_rows=150)
+    """
+    _check_name(name)
+    if name in SYNTHETIC_TASKS:
+        return TaskInfo(name, "synthetic", 2, 2, None)
+    X, y = _real_raw(name)
+    return TaskInfo(name, "real", len(np.unique(y)), X.shape[1], X.shape[0])
 
 
 def _check_name(name: str) -> None:
-    if name not in list_tasks():
+    if not isinstance(name, str) or name not in list_tasks():
         raise ValueError(f"unknown task {name!r}; valid tasks: {', '.join(list_tasks())}")
 
 
@@ -131,15 +189,29 @@ def _synthetic(name: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray,
     raise AssertionError(name)  # pragma: no cover - guarded by _check_name
 
 
-def _breast_cancer_raw() -> tuple[np.ndarray, np.ndarray]:
+@functools.cache
+def _real_raw(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The unscaled rows and labels of a real task (read-only arrays, read once)."""
     try:
-        from sklearn.datasets import load_breast_cancer
+        from sklearn import datasets
     except ImportError as exc:  # pragma: no cover - scikit-learn is a dependency
         raise ImportError(
-            "the 'breast-cancer' task reads scikit-learn's bundled data: pip install scikit-learn"
+            f"the {name!r} task reads scikit-learn's bundled data: pip install scikit-learn"
         ) from exc
-    data = load_breast_cancer()
-    return np.asarray(data.data, dtype=np.float64), np.asarray(data.target, dtype=np.int64)
+    loader = {
+        "breast-cancer": datasets.load_breast_cancer,
+        "iris": datasets.load_iris,
+        "digits": datasets.load_digits,
+        "digits-parity": datasets.load_digits,
+    }[name]
+    data = loader()
+    X = np.asarray(data.data, dtype=np.float64)
+    y = np.asarray(data.target, dtype=np.int64)
+    if name == "digits-parity":
+        y = y % 2
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
 
 
 def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -159,10 +231,18 @@ def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndar
     return out[rng.permutation(len(out))]
 
 
-def minmax_fit(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column minima and ranges of ``X`` (a zero range becomes 1)."""
-    lo = X.min(axis=0)
-    span = X.max(axis=0) - lo
+def minmax_fit(X: np.ndarray, shared: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Column minima and ranges of ``X`` (a zero range becomes 1).
+
+    ``shared=True``: one minimum and range over all of ``X`` (features on one scale,
+    such as pixels), returned per column.
+    """
+    if shared:
+        lo = np.full(X.shape[1], X.min())
+        span = np.full(X.shape[1], X.max() - X.min())
+    else:
+        lo = X.min(axis=0)
+        span = X.max(axis=0) - lo
     span = np.where(span > 0, span, 1.0)
     return lo, span
 
@@ -175,24 +255,24 @@ def make_task(name: str, n: int, seed: int | None = 0) -> tuple[np.ndarray, np.n
     name : str
         One of :func:`list_tasks`.
     n : int
-        Number of samples (for ``breast-cancer`` at most 569 are returned).
+        Number of samples (a real task returns at most all of its rows).
     seed : int or None
         Seed of a ``numpy.random.default_rng``; the same seed gives the same data.
 
     Returns
     -------
     X : ndarray of float64, shape (n, d)
-    y : ndarray of int64, shape (n,), values in {0, 1}
+    y : ndarray of int64, shape (n,), values in ``0..K-1`` (:func:`task_info`)
     """
     _check_name(name)
     n = _check_n(n)
     rng = np.random.default_rng(seed)
     if name in SYNTHETIC_TASKS:
         return _synthetic(name, n, rng)
-    X, y = _breast_cancer_raw()
+    X, y = _real_raw(name)
     idx = _stratified_take(y, n, rng)
     X, y = X[idx], y[idx]
-    lo, span = minmax_fit(X)
+    lo, span = minmax_fit(X, shared=name in _SHARED_SCALE)
     return (X - lo) / span, y
 
 
@@ -224,10 +304,15 @@ def load_task(name: str, n_train: int = 1000, n_test: int = 1000, seed: int = 0)
     ``default_rng([seed, 1])``), so the test set does not depend on
     ``n_train`` (a data-scarcity curve is measured on one test set).
 
-    ``breast-cancer`` holds out a stratified 30 % of the 569 samples as the test
-    set of split ``seed`` (``n_test`` is capped at those 171 rows); the training set is a
-    stratified subsample of ``min(n_train, 398)`` of the other 70 %. The min-max
-    scaling is fitted on the training rows only and applied to both parts (test
+    A real task of ``N`` rows holds out a stratified ``round(0.3 N)`` of them as the
+    test set of split ``seed`` (drawn from ``default_rng([seed, 2])``); the held-out
+    rows do not depend on ``n_train`` or ``n_test``. ``n_test`` and ``n_train`` are
+    upper bounds there, not promises: the test set is the first ``min(n_test, round(0.3 N))``
+    held-out rows (in their random order), and the training set a stratified subsample of
+    ``min(n_train, N - round(0.3 N))`` of the other rows; :attr:`TaskSplit.n_train` and
+    :attr:`TaskSplit.n_test` give the sizes obtained (``breast-cancer``: at most 398 and
+    171; ``iris``: 105 and 45; ``digits`` and ``digits-parity``: 1258 and 539). The
+    min-max scaling is fitted on the training rows only and applied to both parts (test
     values may fall slightly outside ``[0, 1]``).
     """
     _check_name(name)
@@ -240,7 +325,7 @@ def load_task(name: str, n_train: int = 1000, n_test: int = 1000, seed: int = 0)
         X_tr, y_tr = _synthetic(name, n_train, np.random.default_rng([seed, 0]))
         X_te, y_te = _synthetic(name, n_test, np.random.default_rng([seed, 1]))
         return TaskSplit(name, seed, X_tr, y_tr, X_te, y_te)
-    X, y = _breast_cancer_raw()
+    X, y = _real_raw(name)
     rng = np.random.default_rng([seed, 2])
     test_idx = _stratified_take(y, int(round(REAL_TEST_FRACTION * len(y))), rng)
     mask = np.ones(len(y), dtype=bool)
@@ -248,7 +333,7 @@ def load_task(name: str, n_train: int = 1000, n_test: int = 1000, seed: int = 0)
     pool = np.flatnonzero(mask)
     train_idx = pool[_stratified_take(y[pool], n_train, rng)]
     test_idx = test_idx[:n_test]
-    lo, span = minmax_fit(X[train_idx])
+    lo, span = minmax_fit(X[train_idx], shared=name in _SHARED_SCALE)
     return TaskSplit(
         name,
         seed,

@@ -6,13 +6,15 @@ plain-NumPy twin in ``tests/test_mlp_kernels.py`` that it must agree with.
 
 Parameter layout
 ----------------
-A network with layer sizes ``sizes = [d, h_1, ..., h_k, 1]`` has ``L = k + 1``
-dense layers. All parameters live in one flat vector ``theta``; layer ``l``
-(0-based) owns the weight matrix ``W_l`` of shape ``(sizes[l+1], sizes[l])``,
-stored row-major at ``theta[w_off[l] : w_off[l] + sizes[l+1] * sizes[l]]``, and
-the bias ``b_l`` of length ``sizes[l+1]`` at ``theta[b_off[l] : ...]`` (see
-:func:`param_offsets`). The optimizers then act on one vector, and their state
-(Adam's moments, SGD's velocity) has the shape of ``theta``.
+A network with layer sizes ``sizes = [d, h_1, ..., h_k, n_out]`` has ``L = k + 1``
+dense layers; ``n_out = 1`` for two classes (one logit, sigmoid output) and ``n_out = K``
+for ``K >= 3`` classes (one logit per class, softmax output). All parameters live in one
+flat vector ``theta``; layer ``l`` (0-based) owns the weight matrix ``W_l`` of shape
+``(sizes[l+1], sizes[l])``, stored row-major at
+``theta[w_off[l] : w_off[l] + sizes[l+1] * sizes[l]]``, and the bias ``b_l`` of length
+``sizes[l+1]`` at ``theta[b_off[l] : ...]`` (see :func:`param_offsets`). The optimizers
+then act on one vector, and their state (Adam's moments, SGD's velocity) has the shape
+of ``theta``.
 
 Equations
 ---------
@@ -20,16 +22,23 @@ Forward, for hidden layers ``l < L - 1`` and the output layer ``L - 1``::
 
     a_0 = x
     z_{l+1} = W_l a_l + b_l,   a_{l+1} = f(z_{l+1})        (hidden, f = relu | tanh | sigmoid)
-    s = z_L = W_{L-1} a_{L-1} + b_{L-1}                     (output logit; p = sigmoid(s))
+    s = z_L = W_{L-1} a_{L-1} + b_{L-1}                     (output logits)
 
-Loss: binary cross-entropy on the logit, in its numerically stable form
-(no ``log`` of a probability that may round to 0 or 1)::
+Two classes (``n_out = 1``, labels ``y`` in {0, 1}): ``p = sigmoid(s)`` and the binary
+cross-entropy on the logit, in its numerically stable form (no ``log`` of a probability
+that may round to 0 or 1)::
 
     l(s, y) = max(s, 0) - s y + log(1 + exp(-|s|))          dl/ds = sigmoid(s) - y
 
-averaged over the minibatch of size ``B``. Backward (backpropagation)::
+``K >= 3`` classes (``n_out = K``, label ``y`` = the class index in 0..K-1, passed as a
+float64 holding an integer): ``p = softmax(s)`` and the categorical cross-entropy, by the
+log-sum-exp with the largest logit ``m = max_k s_k`` taken out (every ``exp`` is <= 1)::
 
-    delta_L = (sigmoid(s) - y) / B
+    l(s, y) = m + log(sum_k exp(s_k - m)) - s_y             dl/ds_k = p_k - [k = y]
+
+Either loss is averaged over the minibatch of size ``B``. Backward (backpropagation)::
+
+    delta_L = (p - y) / B           (p - onehot(y) for K classes)
     grad W_l = delta_{l+1} a_l^T,      grad b_l = delta_{l+1}
     delta_l = (W_l^T delta_{l+1}) * f'(z_l)                 (l >= 1)
 
@@ -74,7 +83,8 @@ ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-7
 OK, DIVERGED = 0, 1
 
 #: an epoch whose mean training loss exceeds this many nats per sample counts as diverged
-#: (chance level is ln 2 = 0.69): the logits are then in the thousands with the wrong sign.
+#: (chance level is ln K: 0.69 for two classes, 2.3 for ten): the logits are then in the
+#: thousands with the wrong sign.
 #: A step size far too large usually ends there, with finite but useless weights (a
 #: saturating tanh/sigmoid layer keeps the loss finite), not at NaN.
 DIVERGENCE_LOSS = 1e3
@@ -212,8 +222,41 @@ def _output_delta(A, D, out_row, y, rows, start, B, inv_b):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _output_delta_softmax(A, D, out_row, n_out, y, rows, start, B, inv_b):
+    """Set ``D[out_row : out_row + K, :B]`` to dL/ds = (softmax(s) - onehot(y)) / B.
+
+    ``y`` holds class indices (0..K-1, as float64). Returns (summed categorical
+    cross-entropy, hits), a hit being a sample whose largest logit (the first on a
+    tie) is its label's. A NaN or infinite logit makes the loss NaN (divergence).
+    """
+    total = 0.0
+    hits = 0
+    for c in range(B):
+        t = int(y[rows[start + c]])
+        m = A[out_row, c]
+        best = 0
+        for k in range(1, n_out):
+            if A[out_row + k, c] > m:
+                m = A[out_row + k, c]
+                best = k
+        ssum = 0.0
+        for k in range(n_out):
+            e = math.exp(A[out_row + k, c] - m)
+            D[out_row + k, c] = e
+            ssum += e
+        total += m + math.log(ssum) - A[out_row + t, c]
+        scale = inv_b / ssum
+        for k in range(n_out):
+            D[out_row + k, c] *= scale
+        D[out_row + t, c] -= inv_b
+        if best == t:
+            hits += 1
+    return total, hits
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def _backward_batch(theta, sizes, w_off, b_off, n_off, act, B, Z, A, D, grad):
-    """Backpropagate ``D[n_off[L], :B]`` (dL/ds per sample); adds the batch gradient to ``grad``."""
+    """Backpropagate dL/ds in ``D[n_off[L]:, :B]``; add the batch gradient to ``grad``."""
     n_layers = sizes.shape[0] - 1
     for l in range(n_layers - 1, -1, -1):
         n_in = sizes[l]
@@ -264,8 +307,8 @@ _CHUNK = 256
 
 @njit(cache=True)
 def forward(theta, sizes, act, X):
-    """Logits of every row of ``X`` (shape ``(n,)``)."""
-    return _forward_rows(theta, sizes, act, X, sizes.shape[0] - 1)[:, 0]
+    """Output logits of every row of ``X``, shape ``(n, n_out)``."""
+    return _forward_rows(theta, sizes, act, X, sizes.shape[0] - 1)
 
 
 @njit(cache=True)
@@ -296,9 +339,11 @@ def _forward_rows(theta, sizes, act, X, level):
 
 @njit(cache=True)
 def loss_and_grad(theta, sizes, act, X, y):
-    """Mean BCE-with-logits loss over the rows of ``X`` and its gradient w.r.t. ``theta``.
+    """Mean cross-entropy over the rows of ``X`` and its gradient w.r.t. ``theta``.
 
-    This is the forward and backward pass of one minibatch (``y`` in {0, 1} as float64).
+    This is the forward and backward pass of one minibatch: binary cross-entropy on the
+    logit for ``n_out = 1`` (``y`` in {0, 1} as float64), categorical cross-entropy on
+    the softmax for ``n_out = K >= 2`` (``y`` = class indices as float64).
     """
     w_off, b_off, n_params = param_offsets(sizes)
     n_off = node_offsets(sizes)
@@ -310,7 +355,10 @@ def loss_and_grad(theta, sizes, act, X, y):
     rows = np.arange(n)
     _load_batch(X, rows, 0, n, A)
     _forward_batch(theta, sizes, w_off, b_off, n_off, act, n, Z, A)
-    total, _ = _output_delta(A, D, n_off[-2], y, rows, 0, n, 1.0 / n)
+    if sizes[-1] == 1:
+        total, _ = _output_delta(A, D, n_off[-2], y, rows, 0, n, 1.0 / n)
+    else:
+        total, _ = _output_delta_softmax(A, D, n_off[-2], sizes[-1], y, rows, 0, n, 1.0 / n)
     _backward_batch(theta, sizes, w_off, b_off, n_off, act, n, Z, A, D, grad)
     return total / n, grad
 
@@ -345,19 +393,32 @@ def sgd_step(theta, grad, velocity, lr, momentum):
 
 @njit(cache=True)
 def _accuracy(theta, sizes, w_off, b_off, n_off, act, X, y, Z, A):
-    """Fraction of rows of ``X`` whose predicted class (logit > 0) equals ``y``."""
+    """Fraction of rows of ``X`` whose predicted class equals ``y``.
+
+    The predicted class is ``logit > 0`` for one output, else the largest logit (the
+    first on a tie).
+    """
     n = X.shape[0]
     chunk = Z.shape[1]
     rows = np.arange(n)
     out_row = n_off[sizes.shape[0] - 1]
+    n_out = sizes[-1]
     hits = 0
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         _load_batch(X, rows, start, stop, A)
         _forward_batch(theta, sizes, w_off, b_off, n_off, act, stop - start, Z, A)
         for c in range(stop - start):
-            if (A[out_row, c] > 0.0) == (y[start + c] > 0.5):
-                hits += 1
+            if n_out == 1:
+                if (A[out_row, c] > 0.0) == (y[start + c] > 0.5):
+                    hits += 1
+            else:
+                best = 0
+                for k in range(1, n_out):
+                    if A[out_row + k, c] > A[out_row + best, c]:
+                        best = k
+                if best == int(y[start + c]):
+                    hits += 1
     return hits / n
 
 
@@ -393,11 +454,13 @@ def train_epochs(
     theta : float64 (n_params,)
         Flat parameters (see the module docstring), updated in place.
     sizes : int64 (L + 1,)
-        Layer sizes ``[d, h_1, ..., h_k, 1]``.
+        Layer sizes ``[d, h_1, ..., h_k, n_out]``: ``n_out = 1`` trains a sigmoid output
+        on the binary cross-entropy, ``n_out = K >= 2`` a softmax on the categorical one.
     act, optimizer : int
         Hidden activation code (:data:`ACTIVATIONS`) and optimizer code (:data:`OPTIMIZERS`).
     X, y : float64 (n, d), float64 (n,)
-        Training data, labels in {0, 1}.
+        Training data; labels in {0, 1} for ``n_out = 1``, else class indices
+        0..K-1 (as float64).
     perms : int64 (n_epochs, n)
         One permutation of ``range(n)`` per epoch (drawn by the caller from its
         seeded generator); epoch ``e`` visits rows ``perms[e]`` in minibatches of
@@ -432,6 +495,7 @@ def train_epochs(
     w_off, b_off, n_params = param_offsets(sizes)
     n_off = node_offsets(sizes)
     out_row = n_off[sizes.shape[0] - 1]
+    n_out = sizes[-1]
     n = X.shape[0]
     batch_size = min(batch_size, n)
     Z = np.empty((n_off[-1], batch_size))
@@ -447,7 +511,12 @@ def train_epochs(
             B = stop - start
             _load_batch(X, rows, start, stop, A)
             _forward_batch(theta, sizes, w_off, b_off, n_off, act, B, Z, A)
-            batch_loss, batch_hits = _output_delta(A, D, out_row, y, rows, start, B, 1.0 / B)
+            if n_out == 1:
+                batch_loss, batch_hits = _output_delta(A, D, out_row, y, rows, start, B, 1.0 / B)
+            else:
+                batch_loss, batch_hits = _output_delta_softmax(
+                    A, D, out_row, n_out, y, rows, start, B, 1.0 / B
+                )
             if not math.isfinite(batch_loss):
                 return DIVERGED, e, step
             total_loss += batch_loss

@@ -1,4 +1,4 @@
-"""A backprop multilayer perceptron for binary classification, trained by Numba kernels.
+"""A backprop multilayer perceptron classifier (two or more classes), trained by Numba kernels.
 
 The class validates input, draws every random number from ``random_state`` and
 hands plain arrays to the jitted kernels of :mod:`brainlearn.mlp._kernels`
@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
+from .._validation import check_eval_set, check_fit_data, check_predict_data, label_indices
 from . import _kernels as K
 
 __all__ = ["MLPClassifier"]
@@ -47,22 +47,37 @@ def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-class MLPClassifier(ClassifierMixin, BaseEstimator):
-    r"""Binary MLP classifier trained by backpropagation (Keras-compatible defaults).
+def _generator(rs, what: str = "random_state") -> np.random.Generator:
+    """``numpy.random.default_rng(rs)`` for None, an integer >= 0 or a Generator."""
+    if rs is None or isinstance(rs, np.random.Generator) or (_is_int(rs) and rs >= 0):
+        return np.random.default_rng(rs)
+    raise ValueError(
+        f"{what} must be None, an integer >= 0 or a numpy.random.Generator, got {rs!r}"
+    )
 
-    A fully connected network ``d - h_1 - ... - h_k - 1``: hidden layers with
-    activation ``f`` (relu, tanh or sigmoid) and one sigmoid output unit,
+
+class MLPClassifier(ClassifierMixin, BaseEstimator):
+    r"""MLP classifier trained by backpropagation (Keras-compatible defaults), K >= 2 classes.
+
+    A fully connected network ``d - h_1 - ... - h_k - n_out``: hidden layers with
+    activation ``f`` (relu, tanh or sigmoid), then for two classes one sigmoid output
+    unit (``n_out = 1``) and for ``K >= 3`` classes ``K`` softmax output units,
 
     .. math::
 
         a_0 = x,\quad z_{l+1} = W_l a_l + b_l,\quad a_{l+1} = f(z_{l+1}),\quad
-        p(y = c_1 \mid x) = \sigma(s),\ s = W_k a_k + b_k,
+        s = W_k a_k + b_k,\quad
+        p(y = c_1 \mid x) = \sigma(s)\ (K = 2),\quad
+        p(y = c_j \mid x) = \frac{e^{s_j}}{\sum_i e^{s_i}}\ (K \ge 3).
 
-    trained on the binary cross-entropy in its numerically stable logit form
-    :math:`\ell(s, y) = \max(s, 0) - s y + \log(1 + e^{-|s|})`, averaged over
-    minibatches of ``batch_size`` samples drawn by reshuffling the training set
-    every epoch. Backpropagation gives :math:`\delta_k = (\sigma(s) - y)/B`,
-    :math:`\nabla W_l = \delta_{l+1} a_l^\top`, :math:`\nabla b_l = \delta_{l+1}`,
+    Two classes train on the binary cross-entropy in its numerically stable logit form
+    :math:`\ell(s, y) = \max(s, 0) - s y + \log(1 + e^{-|s|})` (Keras' sigmoid +
+    ``binary_crossentropy``), K classes on the categorical cross-entropy
+    :math:`\ell(s, y) = \log \sum_i e^{s_i} - s_y` (Keras' softmax +
+    ``sparse_categorical_crossentropy``), averaged over minibatches of ``batch_size``
+    samples drawn by reshuffling the training set every epoch. Backpropagation gives
+    :math:`\delta_k = (p - \mathrm{onehot}(y))/B` (:math:`(\sigma(s) - y)/B` for two
+    classes), :math:`\nabla W_l = \delta_{l+1} a_l^\top`, :math:`\nabla b_l = \delta_{l+1}`,
     :math:`\delta_l = (W_l^\top \delta_{l+1}) \odot f'(z_l)`.
 
     Initialisation as Keras' ``Dense`` layer: Glorot-uniform weights
@@ -103,13 +118,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The two labels, as given (sorted); ``predict_proba[:, 1]`` is the
-        probability of ``classes_[1]``.
+    classes_ : ndarray of shape (K,)
+        The labels, as given (sorted); column ``j`` of ``predict_proba`` is the
+        probability of ``classes_[j]``.
     n_features_in_ : int
     coefs_ : list of ndarray
         ``coefs_[l]`` has shape ``(n_in, n_out)`` (pre x post, as scikit-learn's
-        MLP and the spiking models' ``weights_``): it is :math:`W_l^\top`.
+        MLP and the spiking models' ``weights_``): it is :math:`W_l^\top`. The
+        output layer has one unit for two classes, ``K`` units for ``K >= 3``.
     intercepts_ : list of ndarray
         ``intercepts_[l]`` has shape ``(n_out,)``.
     history_ : dict of list
@@ -128,7 +144,20 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     >>> clf = MLPClassifier(learning_rate=1e-2, random_state=0)
     >>> clf.fit(split.X_train, split.y_train).score(split.X_test, split.y_test) > 0.95
     True
+
+    Ten classes (labels of any type scikit-learn accepts; here the digit values):
+
+    >>> digits = load_task("digits", seed=0)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(32,), learning_rate=5e-3, epochs=50,
+    ...                     random_state=0).fit(digits.X_train, digits.y_train)
+    >>> clf.classes_.tolist(), clf.predict_proba(digits.X_test).shape
+    ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], (539, 10))
+    >>> clf.score(digits.X_test, digits.y_test) > 0.9
+    True
     """
+
+    #: ``_validation.check_fit_data`` accepts more than two classes for this estimator
+    _supports_multiclass = True
 
     def __init__(
         self,
@@ -169,11 +198,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return tuple(int(k) for k in h)
 
     def _check_hyperparameters(self) -> None:
-        if self.activation not in K.ACTIVATIONS:
+        """Check every constructor parameter, without data (ValueError naming it).
+
+        ``fit`` calls it first; the runner calls it on a freshly made model so that a
+        bad value in an experiment spec is an error before anything runs.
+        """
+        if not isinstance(self.activation, str) or self.activation not in K.ACTIVATIONS:
             raise ValueError(
                 f"unknown activation {self.activation!r}; valid: {', '.join(K.ACTIVATIONS)}"
             )
-        if self.optimizer not in K.OPTIMIZERS:
+        if not isinstance(self.optimizer, str) or self.optimizer not in K.OPTIMIZERS:
             raise ValueError(
                 f"unknown optimizer {self.optimizer!r}; valid: {', '.join(K.OPTIMIZERS)}"
             )
@@ -188,19 +222,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if not _is_int(self.batch_size) or self.batch_size <= 0:
             raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
         self._hidden_sizes()
+        self._rng()
 
     def _rng(self) -> np.random.Generator:
-        rs = self.random_state
-        if rs is None or _is_int(rs) or isinstance(rs, np.random.Generator):
-            return np.random.default_rng(rs)
-        raise ValueError(
-            f"random_state must be None, an integer or a numpy.random.Generator, got {rs!r}"
-        )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
+        return _generator(self.random_state)
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "coefs_")
@@ -228,7 +253,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return coefs, intercepts
 
     def _sizes(self) -> np.ndarray:
-        return np.array([c.shape[0] for c in self.coefs_] + [1], dtype=np.int64)
+        return np.array(
+            [c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]], dtype=np.int64
+        )
 
     def _act_code(self) -> int:
         return K.ACTIVATIONS[self.activation]
@@ -243,7 +270,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Finite real values.
         y : array-like of shape (n_samples,)
-            Exactly two distinct labels (any values: 0/1, -1/+1, strings, ...).
+            Two or more distinct labels of one type (0/1, -1/+1, digits, strings, ...).
+            Two classes train one sigmoid output, more classes a softmax output.
         eval_set : tuple (X_val, y_val), optional
             Held-out data whose accuracy is recorded after every epoch in
             ``history_["eval_accuracy"]``; it never influences training.
@@ -256,7 +284,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             For a bad hyperparameter or bad input (NaN/inf, wrong shape, empty
-            ``X``, not exactly two classes); the message names the problem.
+            ``X``, one class, labels mixing strings and numbers); the message
+            names the problem.
         FloatingPointError
             If training diverges (the learning rate is too large): the loss or
             a weight becomes NaN or infinite, or an epoch's mean loss exceeds
@@ -269,7 +298,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         X, y, classes = check_fit_data(self, X, y)
         self.classes_ = classes
         X = _plain(X)
-        y01 = encode_labels(classes, y, "y")
+        # two classes: y in {0, 1} for the sigmoid output; more: class indices for the softmax
+        y_idx = label_indices(classes, y, "y")
 
         if eval_set is not None:
             X_eval, y_eval = check_eval_set(self, eval_set)
@@ -279,7 +309,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         rng = self._rng()
         hidden = self._hidden_sizes()
-        sizes = np.array([X.shape[1], *hidden, 1], dtype=np.int64)
+        n_out = 1 if len(classes) == 2 else len(classes)
+        sizes = np.array([X.shape[1], *hidden, n_out], dtype=np.int64)
         coefs = []
         for l in range(len(sizes) - 1):
             limit = np.sqrt(6.0 / (sizes[l] + sizes[l + 1]))
@@ -307,7 +338,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 self._act_code(),
                 K.OPTIMIZERS[self.optimizer],
                 X,
-                y01,
+                y_idx,
                 perms,
                 int(self.batch_size),
                 float(self.learning_rate),
@@ -352,12 +383,20 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return _plain(check_predict_data(self, X))
 
     def _logits(self, X) -> np.ndarray:
+        """Output logits, shape ``(n, 1)`` for two classes, ``(n, K)`` for K >= 3."""
         theta = self._pack(self.coefs_, self.intercepts_)
         return K.forward(theta, self._sizes(), self._act_code(), X)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape ``(n_samples, 2)`` in the order of ``classes_``."""
+        """Class probabilities, shape ``(n_samples, K)`` in the order of ``classes_``.
+
+        Two classes: ``[1 - sigmoid(s), sigmoid(s)]``; K >= 3: ``softmax(s)``.
+        """
         s = self._logits(self._validated(X))
+        if s.shape[1] > 1:
+            e = np.exp(s - s.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        s = s[:, 0]
         p1 = np.empty_like(s)
         pos = s >= 0
         p1[pos] = 1.0 / (1.0 + np.exp(-s[pos]))
@@ -366,9 +405,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - p1, p1])
 
     def predict(self, X) -> np.ndarray:
-        """Predicted labels (values of ``classes_``): ``classes_[1]`` where the logit is > 0."""
+        """Predicted labels (values of ``classes_``).
+
+        Two classes: ``classes_[1]`` where the logit is > 0; K >= 3: the class of the
+        largest logit (the first of ``classes_`` on a tie).
+        """
         s = self._logits(self._validated(X))
-        return self.classes_[(s > 0).astype(np.intp)]
+        if s.shape[1] > 1:
+            return self.classes_[np.argmax(s, axis=1)]
+        return self.classes_[(s[:, 0] > 0).astype(np.intp)]
 
     def hidden_response(self, X) -> np.ndarray:
         """Activations of the first hidden layer, shape ``(n_samples, hidden_layer_sizes[0])``."""
@@ -412,7 +457,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
         if kind not in ("synapses", "neurons"):
             raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = np.random.default_rng(random_state)
+        rng = _generator(random_state)
         new = copy.deepcopy(self)
         if kind == "synapses":
             sizes = [W.size for W in new.coefs_]
