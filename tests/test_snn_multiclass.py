@@ -137,18 +137,99 @@ def test_an_active_network_does_not_warn():
 
 
 # --------------------------------------------------------------- integral homeostasis
-def test_target_spikes_steers_the_interneuron_layer_to_its_target():
-    # a strong drive makes the layer fire far above the target at first; the integral
-    # homeostasis raises the thresholds until it fires about target_spikes per presentation
-    X, y = _blobs(n=48)
-    net = {"w_in_mv": 80.0, "theta_plus_mv": 2.0, "presentation_ms": 20.0}
-    kw = dict(TINY, min_presentations=480)
-    free = SpikingClassifier(random_state=0, network_params=net, **kw).fit(X, y)
-    held = SpikingClassifier(
-        random_state=0, network_params={**net, "target_spikes": 1.0}, **kw
-    ).fit(X, y)
-    n_free = free.hidden_response(X).sum(axis=1).mean()
-    n_held = held.hidden_response(X).sum(axis=1).mean()
-    assert n_free > 3.0
-    assert 0.3 < n_held < 2.0
-    assert held.theta_.mean() > free.theta_.mean()
+@pytest.mark.parametrize("target", [0.0, 3.0])
+def test_target_spikes_lowers_every_threshold_per_learning_presentation(target):
+    # integral homeostasis: without spikes, each learning presentation lowers every
+    # threshold by theta_plus * target_spikes / n_hidden (down to 0); frozen presentations
+    # (learn = 0) leave it; target 0 leaves only the exponential decay
+    from brainlearn.snn.engines import ChunkInputs, NetworkState, RuntimeEngine
+    from brainlearn.snn.graph import NetworkSpec
+    from brainlearn.snn.plasticity import STDP
+    from brainlearn.snn.populations import NetworkParams
+
+    net = NetworkParams(presentation_ms=10.0, n_per_feature=2, n_hidden=4, n_per_class=1,
+                        theta_plus_mv=0.5, tau_theta_ms=1e7, target_spikes=target)
+    spec = NetworkSpec(n_features=1, chunk=6, net=net, hidden_rule=STDP(),
+                       readout_rule=STDP(), supervised=True)
+    learn = np.array([1, 1, 1, 0, 1, 1.0])
+    inputs = ChunkInputs.make(np.zeros((6, 2)), [0] * 6, learn, 1.0, 0.0)
+    theta0 = np.array([2.0, 1.0, 0.5, 0.1]) * 1e-3
+    state = NetworkState(w_in=np.zeros((2, 4)), w_out=np.zeros((4, 2)), theta_volt=theta0,
+                         rbar=np.zeros(2))
+    res = RuntimeEngine(spec).run(inputs, state, seed=0)
+    assert res.counts["interneuron"].sum() == 0
+    step = 0.5e-3 * target / 4  # volt per learning presentation
+    # at the boundary ending each presentation (the chunk runs K * T + dt, so the last
+    # presentation's boundary is included): 5 learning presentations
+    # (the exponential decay over 50 ms with tau_theta = 1e7 ms is below 1e-5 relative)
+    expected = np.clip(theta0 - step * learn.sum(), 0.0, None)
+    np.testing.assert_allclose(res.state.theta_volt, expected, rtol=1e-4, atol=1e-12)
+
+
+# ------------------------------------------------------------------------ K classes
+def test_efferent_tally_gives_the_labelled_class_and_the_strongest_other():
+    # the network's end-of-presentation code (before the reward rule's): n_label and the
+    # spikes of the most active other class, from one counter per class
+    from brainlearn.snn.plasticity import RewardSTDP
+    from brainlearn.snn.populations import Efferent, NetworkParams
+
+    eff = Efferent(NetworkParams(n_per_class=1), 4, RewardSTDP())
+    counts = np.array([[3, 7, 1, 5], [0, 0, 0, 0], [2, 2, 9, 1], [4, 1, 1, 6], [4, 1, 1, 6]])
+    label = np.array([1, 0, 2, 3, -1])
+    g = brian2.NeuronGroup(
+        len(label), "label : 1\nn_label : 1\nn_wrong : 1\n"
+        + "".join(f"n_c{k} : 1\n" for k in range(4)),
+    )
+    g.label = label
+    for k in range(4):
+        setattr(g, f"n_c{k}", counts[:, k])
+    g.run_regularly(eff.finish_code, dt=1 * brian2.ms)
+    brian2.Network(g).run(1 * brian2.ms)
+    n_label = [counts[i, c] if c >= 0 else 0 for i, c in enumerate(label)]
+    n_wrong = [max(n for k, n in enumerate(row) if k != c)
+               for row, c in zip(counts, label, strict=True)]
+    np.testing.assert_array_equal(g.n_label[:], n_label)
+    np.testing.assert_array_equal(g.n_wrong[:], n_wrong)
+    assert eff.n == 4 and list(eff.initial_values(2)["cls"]) == [0, 1, 2, 3] * 2
+
+
+def _three_blobs(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    c = np.array([0.15, 0.5, 0.85])
+    X = np.clip(np.column_stack([c[y], 1 - c[y]]) + rng.normal(0, 0.04, (n, 2)), 0, 1)
+    return X, y
+
+
+@pytest.mark.parametrize("readout", ["stdp", "rstdp"])
+def test_k_class_fit_on_a_tiny_network(readout):
+    X, y = _three_blobs()
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    kw = dict(TINY, n_hidden=9, chunk_size=32)
+    m = SpikingClassifier(
+        readout_rule=readout, epochs=3, random_state=1,
+        network_params={"w_in_mv": 60.0, "w_out_mv": 200.0}, **kw,
+    ).fit(X, labels)
+    assert list(m.classes_) == ["setosa", "versicolor", "virginica"]
+    assert m.spec_.n_classes == 3 and m.spec_.n_efferent == 3 * 2
+    assert m.weights_["interneuron->efferent"].shape == (9, 6)
+    assert m.rbar_.shape == (6,)
+    proba = m.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    pred = m.predict(X)
+    np.testing.assert_array_equal(pred, m.classes_[np.argmax(proba, axis=1)])
+    if readout == "stdp":
+        # the teacher-driven readout separates three well-separated blobs
+        assert np.mean(pred == labels) > 0.8
+
+
+def test_proba_columns_follow_the_efferent_groups():
+    # predict_proba of K classes from efferent counts and graded readout (module doc):
+    # (n_c + 0.5 s_c / sum s) / (sum n + 0.5), a tie without any spike shares evenly
+    n = np.array([[0.0, 3.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    s = np.array([[1.0, 1.0, 2.0], [0.0, 3.0, 1.0], [0.0, 0.0, 0.0]])
+    p = SpikingClassifier._proba(n, s)
+    np.testing.assert_allclose(p[0], (n[0] + 0.5 * s[0] / 4) / 4.5)
+    np.testing.assert_allclose(p[1], [0.0, 0.75, 0.25])
+    np.testing.assert_allclose(p[2], [1 / 3] * 3)
