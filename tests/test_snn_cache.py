@@ -8,6 +8,7 @@ import pytest
 pytest.importorskip("brian2")
 
 from brainlearn.cli import main  # noqa: E402
+from brainlearn.snn.build import build_key  # noqa: E402
 from brainlearn.snn.cache import cached_builds, remove_build  # noqa: E402
 from brainlearn.snn.model import SpikingClassifier  # noqa: E402
 
@@ -27,11 +28,11 @@ def _fake_build(snn_dir: Path, key: str, desc: dict | None, size: int) -> Path:
 def base(tmp_path):
     spec = SpikingClassifier(n_hidden=4, n_per_feature=3, n_per_class=2)._make_spec(2)
     snn = tmp_path / "worker-0" / "snn"  # as a sweep's per-worker cache lays it out
-    _fake_build(snn, spec.key(), spec.describe(), 1000)  # what this code compiles today
+    _fake_build(snn, build_key(spec), spec.describe(), 1000)  # what this code compiles today
     _fake_build(snn, "0123456789abcdef0123", spec.describe(), 3000)  # older code: stale
     _fake_build(snn, "fedcba9876543210fedc", None, 500)  # no description: stale
     (snn / "half.tmp-1234").mkdir()  # a build in progress is not listed
-    return tmp_path, spec.key()
+    return tmp_path, build_key(spec)
 
 
 def test_builds_are_listed_with_size_and_staleness(base):
