@@ -5,7 +5,7 @@ Fits the same model configuration on ``digits`` (all 1258 training rows, 64 feat
 classes) and on ``xor`` drawn at the same size (2 features, 2 classes), after building both
 programs (``prepare``), alternating the two ``REPEATS`` times in one run; reports the median
 fit times and their ratio. Writes ``benchmarks/results/wide.json``. Run:
-``python benchmarks/bench_wide.py [model] [json of constructor overrides]``.
+``python benchmarks/bench_wide.py [model] [json of constructor overrides] [repeats]``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 REPEATS = 3
 
 
-def main(model: str = "snn-stdp", overrides: dict | None = None) -> dict:
+def main(model: str = "snn-stdp", overrides: dict | None = None, repeats: int = REPEATS) -> dict:
     from brainlearn import load_task, make_model
 
     overrides = overrides or {}
@@ -32,7 +32,7 @@ def main(model: str = "snn-stdp", overrides: dict | None = None) -> dict:
         n_classes = len(set(split.y_train.tolist()))
         make_model(model, random_state=0, **overrides).prepare(split.X_train.shape[1], n_classes)
     times: dict[str, list[float]] = {k: [] for k in tasks}
-    for r in range(REPEATS):
+    for r in range(repeats):
         for name, split in tasks.items():
             m = make_model(model, random_state=r, **overrides)
             t0 = time.perf_counter()
@@ -56,5 +56,6 @@ def main(model: str = "snn-stdp", overrides: dict | None = None) -> dict:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    res = main(args[0] if args else "snn-stdp", json.loads(args[1]) if len(args) > 1 else None)
+    res = main(args[0] if args else "snn-stdp", json.loads(args[1]) if len(args) > 1 else None,
+               int(args[2]) if len(args) > 2 else REPEATS)
     print(json.dumps(res, indent=1))

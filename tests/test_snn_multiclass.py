@@ -126,6 +126,14 @@ def test_silent_efferents_warn_at_prediction():
         m.predict(X)
 
 
+def test_a_teacher_overwhelmed_by_the_interneuron_drive_warns():
+    # no teacher current and a strong readout: every efferent group fires for every sample
+    X, y = _blobs()
+    net = {"w_in_mv": 60.0, "w_out_mv": 400.0, "teacher_mv": 0.0, "suppress_mv": 0.0}
+    with pytest.warns(RuntimeWarning, match=r"overwhelms the teacher.*w_out_mv"):
+        SpikingClassifier(random_state=0, network_params=net, **TINY).fit(X, y)
+
+
 def test_an_active_network_does_not_warn():
     X, y = _blobs()
     with warnings.catch_warnings():

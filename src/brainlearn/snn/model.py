@@ -146,6 +146,27 @@ def _check_unit_interval(X: np.ndarray, what: str) -> None:
         )
 
 
+def _warn_if_teacher_overwhelmed(spec: NetworkSpec, counts_eff, labels) -> None:
+    """RuntimeWarning when, under the teacher, the other classes' efferent groups fire about
+    as much as the labelled one: the interneuron drive overwhelms the teacher, and the
+    readout then learns the same weights for every class (the n_per_feature=4 failure on
+    digits-parity of issue 9)."""
+    k = spec.net.n_per_class
+    per_class = counts_eff.reshape(len(counts_eff), spec.n_classes, k).sum(axis=2)
+    own = per_class[np.arange(len(labels)), np.asarray(labels, dtype=int)]
+    other = (per_class.sum(axis=1) - own) / (spec.n_classes - 1)
+    if own.mean() > 0 and other.mean() >= 1.0 and own.mean() < 2.0 * other.mean():
+        warnings.warn(
+            f"during training the efferent groups of the other classes fired "
+            f"{other.mean():.1f} spikes per presentation against {own.mean():.1f} for the "
+            "labelled class: the interneuron -> efferent drive overwhelms the teacher, so the "
+            "readout cannot tell the classes apart; lower network_params 'w_out_mv' (the "
+            "interneurons fire many spikes per sample) or raise 'suppress_mv'",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
 def _encoder(spec: NetworkSpec):
     return spec.encoder
 
@@ -516,11 +537,14 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                                    _W_OUT: state.w_out.ravel().copy()})
 
         # activity of the last len(X) training presentations (the last epoch)
+        tail = {pop: np.concatenate(kept)[-len(X):] for pop, kept in last_epoch.items()}
         _warn_if_silent(
-            {pop: np.concatenate(kept)[-len(X):] for pop, kept in last_epoch.items()},
+            tail,
             ("interneuron",) if spec.supervised else ("interneuron", "efferent"),
             "of the last training epoch",
         )
+        if spec.supervised:
+            _warn_if_teacher_overwhelmed(spec, tail["efferent"], y_idx[order[-len(X):]])
         # the fit is complete: only now does the estimator become fitted
         self.__dict__.update(data_attrs)
         self.spec_ = spec
