@@ -38,11 +38,11 @@ pytestmark = pytest.mark.usefixtures("numpy_runtime")
 POPS = ("afferent", "interneuron", "inhibitory", "efferent")
 
 
-def _spec(hidden, readout, supervised, K=6):
+def _spec(hidden, readout, supervised, K=6, n_classes=2):
     net = NetworkParams(dt_ms=0.5, presentation_ms=20.0, n_per_feature=3, n_hidden=3,
                         n_per_class=2, noise_mv=0.0)
     return NetworkSpec(n_features=2, chunk=K, net=net, hidden_rule=hidden,
-                       readout_rule=readout, supervised=supervised)
+                       readout_rule=readout, supervised=supervised, n_classes=n_classes)
 
 
 def _deterministic_inputs(spec, labels, learn_h, learn_r, teach, seed):
@@ -145,14 +145,17 @@ def test_standalone_and_runtime_agree_stdp_hidden_hebbian_readout():
 
 
 @pytest.mark.slow
-def test_standalone_closed_loop_reward_matches_runtime():
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_standalone_closed_loop_reward_matches_runtime(n_classes):
     """R-STDP readout, reward computed inside the compiled program (tally synapses and
     run_regularly at the end of each presentation): the same reward baseline, weights and
     spikes as the runtime-mode network, and the baseline equals a NumPy recomputation of
-    R = (n_label - n_wrong) / (n_label + n_wrong + eps) from the efferent counts."""
+    R = (n_label - n_wrong) / (n_label + n_wrong + eps) from the efferent counts, n_wrong
+    the spikes of the most active other class."""
     readout = RewardSTDP(eta=0.3, tau_e_ms=30.0, baseline_presentations=3.0)
-    spec = _spec(STDP(eta_pot=0.05, eta_dep=0.01), readout, supervised=False)
-    labels = [0, 1, -1, 1, 0, 1]
+    spec = _spec(STDP(eta_pot=0.05, eta_dep=0.01), readout, supervised=False,
+                 n_classes=n_classes)
+    labels = [0, 1, -1, 1, 0, 1] if n_classes == 2 else [0, 2, -1, 1, 2, 0]
     learn_r = [1, 1, 1, 0, 1, 1]
     inputs = _deterministic_inputs(spec, labels, [1] * 6, learn_r, [0] * 6, seed=1)
     state = _state(spec, 1, rbar=0.1)
@@ -166,8 +169,9 @@ def test_standalone_closed_loop_reward_matches_runtime():
     for k in range(spec.chunk):
         if labels[k] < 0:
             continue
-        per_class = [c[k, :npc].sum(), c[k, npc:].sum()]
-        nl, nw = per_class[labels[k]], per_class[1 - labels[k]]
+        per_class = [c[k, i * npc : (i + 1) * npc].sum() for i in range(n_classes)]
+        nl = per_class[labels[k]]
+        nw = max(n for i, n in enumerate(per_class) if i != labels[k])
         R = (nl - nw) / (nl + nw + p.reward_eps)
         rbar += learn_r[k] * (R - rbar) / p.baseline_presentations
         moved |= bool(learn_r[k] and R != 0.1)

@@ -38,13 +38,14 @@ DT_MS = 0.1
 def _post_group(rule, n, spikes=None, *, n_steps=None, learn=1.0, extra_eqs="", dt_ms=DT_MS,
                 namespace=None, threshold=None):
     """A postsynaptic group with what every rule needs (``learn``, ``count``, and for
-    R-STDP ``cls``, ``label``, ``n_same``, ``n_other`` and the rule's ``post_eqs``).
+    R-STDP ``label``, the network's tallies ``n_label``, ``n_wrong`` and the rule's
+    ``post_eqs``).
 
     ``spikes``: {neuron: [times in ms]} fired exactly (a TimedArray-driven threshold)."""
     ns = dict(namespace or {})
     eqs = "count : 1\nlearn : 1\n" + extra_eqs
     if rule.needs_reward:
-        eqs += "cls : 1 (constant)\nn_same : 1\nn_other : 1\n"
+        eqs += "n_label : 1\nn_wrong : 1\n"
         if "label" not in extra_eqs:
             eqs += "label : 1\n"
         eqs += rule.post_eqs + shared_declarations(rule.post_parameters())
@@ -284,18 +285,19 @@ RSTDP_P = dict(tau_pre_ms=10.0, tau_post_ms=25.0, tau_e_ms=50.0, a_plus=1.0, a_m
                eta=0.1, baseline_presentations=4.0, reward_eps=1.0, w_max=1.0)
 
 
-def _rstdp_run(rule, pre_sp, post_sp, pairs, w0, cls, label, n_same, n_other, rbar0, T_ms):
+def _rstdp_run(rule, pre_sp, post_sp, pairs, w0, label, n_label, n_wrong, rbar0, T_ms):
     """Spikes in (0, T); the reward is computed at the boundary t = T from the given
-    tallies. ``label`` is per post neuron and switches from -1 (no reward at t = 0) to
-    its value at T / 2, so that only the boundary at T sees a labelled presentation."""
-    n_pre, n_post = 1 + max(i for i, _ in pairs), len(cls)
+    tallies (spikes of the labelled class and of the most active other class). ``label`` is
+    per post neuron and switches from -1 (no reward at t = 0) to its value at T / 2, so
+    that only the boundary at T sees a labelled presentation."""
+    n_pre, n_post = 1 + max(i for i, _ in pairs), len(label)
     n_steps = int(round(T_ms / DT_MS)) + 2
     lab = np.vstack([np.full(n_post, -1.0), label, label])
     ns = {"label_ta": b2.TimedArray(lab, dt=T_ms / 2 * ms)}
     pre = _pre_generator(n_pre, pre_sp)
     post = _post_group(rule, n_post, post_sp, n_steps=n_steps,
                        extra_eqs="label = label_ta(t, i) : 1\n", namespace=ns)
-    post.cls, post.n_same, post.n_other, post.Rbar = cls, n_same, n_other, rbar0
+    post.n_label, post.n_wrong, post.Rbar = n_label, n_wrong, rbar0
     S = _synapses(rule, pre, post, [a for a, _ in pairs], [b for _, b in pairs], w0)
     ops = _boundaries(rule, pre, post, S, T_ms * ms)
     b2.Network(pre, post, S, *ops).run((T_ms + DT_MS) * ms, namespace={})
@@ -315,10 +317,9 @@ def test_rstdp_eligibility_trace_decays_with_tau_e():
     post_sp = {0: [115.0], 1: [15.0], 2: [15.0, 65.0]}
     pairs = [(0, 0), (1, 1), (2, 2)]
     w0 = 0.5
-    # every post neuron sees the same positive reward: label 0, own class 0, 3 vs 0 spikes
-    cls = [0, 0, 0]
-    w, R, _ = _rstdp_run(rule, pre_sp, post_sp, pairs, w0, cls, [0, 0, 0], [3, 3, 3],
-                         [0, 0, 0], 0.0, T)
+    # every post neuron sees the same positive reward: the labelled class 3 spikes, others 0
+    w, R, _ = _rstdp_run(rule, pre_sp, post_sp, pairs, w0, [0, 0, 0], [3, 3, 3], [0, 0, 0],
+                         0.0, T)
     R_exp = 3 / (3 + 0 + p["reward_eps"])
     np.testing.assert_allclose(R, R_exp, rtol=1e-12)
     te, tp = p["tau_e_ms"], p["tau_pre_ms"]
@@ -345,14 +346,13 @@ def test_rstdp_reward_sign_and_size_and_baseline():
     post_sp = {k: [64.0] for k in range(n)}
     pre_sp[n], post_sp[n] = [64.0], [60.0]
     pairs = [(k, k) for k in range(n + 1)]
-    # label, own class, same-class and other-class spike counts -> R
+    # label, spikes of the labelled class and of the most active other class -> R
     label = [0, 0, 1, 1, -1, 0, 0]
-    cls = [0, 0, 0, 1, 0, 1, 0]
-    n_same = [4, 0, 4, 5, 4, 2, 4]
-    n_other = [1, 3, 1, 0, 1, 2, 1]
+    n_label = [4, 0, 1, 5, 1, 2, 4]
+    n_wrong = [1, 3, 4, 0, 4, 2, 1]
     rbar0 = 0.1
     w0 = 0.5
-    w, R, Rbar = _rstdp_run(rule, pre_sp, post_sp, pairs, w0, cls, label, n_same, n_other,
+    w, R, Rbar = _rstdp_run(rule, pre_sp, post_sp, pairs, w0, label, n_label, n_wrong,
                             rbar0, T)
     assert p["reward_eps"] == 1.0  # the denominators below: n_label + n_wrong + 1
     R_exp = np.array([3 / 6, -3 / 4, -3 / 6, 5 / 6, 0.0, 0 / 5, 3 / 6])
@@ -392,10 +392,9 @@ def _random_rule_net(rule, seed, learn, n_pres=30, T_ms=25.0, dt_ms=0.5):
     S = _synapses(rule, pre, post, i, j, w0, dt_ms=dt_ms)
     post_reset = "count = 0\n"
     if rule.needs_reward:
-        post.cls = np.arange(n_post) % 2
         post.Rbar = 0.0
-        post_reset += ("label = floor(rand() * 3) - 1\nn_same = floor(rand() * 6)\n"
-                       "n_other = floor(rand() * 6)\n")
+        post_reset += ("label = floor(rand() * 3) - 1\nn_label = floor(rand() * 6)\n"
+                       "n_wrong = floor(rand() * 6)\n")
     ops = _boundaries(rule, pre, post, S, T_ms * ms, pre_reset="count = 0", post_reset=post_reset)
     mon = b2.StateMonitor(S, "w", record=True, dt=T_ms * ms / 5, when="end")
     b2.Network(pre, post, S, mon, *ops).run(n_pres * T_ms * ms, namespace={})

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .encoding import GaussianReceptiveFields, RateCode, make_encoder
 from .plasticity import PlasticityRule, make_rule, shared_declarations
 from .populations import NetworkParams, Population, populations
 
@@ -82,14 +83,34 @@ class NetworkSpec:
     copies: int = 1
     #: False: no plasticity code at all (frozen weights, inference only)
     plastic: bool = True
+    #: K, the number of classes: one group of ``n_per_class`` efferent neurons each
+    n_classes: int = 2
+    #: effective number of afferents that divides the input drive (see
+    #: :mod:`brainlearn.snn.encoding`; not compiled in); None: the encoder's value without
+    #: data
+    drive_norm: float | None = None
+
+    @property
+    def encoder(self) -> GaussianReceptiveFields | RateCode:
+        p = self.net
+        return make_encoder(p.encoding, n_per_feature=p.n_per_feature,
+                            rate_max_hz=p.rate_max_hz, rate_min_hz=p.rate_min_hz,
+                            sigma_scale=p.sigma_scale)
 
     @property
     def n_afferent(self) -> int:
-        return self.n_features * self.net.n_per_feature
+        return self.encoder.n_afferents(self.n_features)
 
     @property
     def n_efferent(self) -> int:
-        return 2 * self.net.n_per_class
+        return self.n_classes * self.net.n_per_class
+
+    @property
+    def input_drive_norm(self) -> float:
+        """The effective number of afferents dividing ``w_in_mv``."""
+        if self.drive_norm is not None:
+            return self.drive_norm
+        return self.encoder.drive_norm(self.n_features)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -101,6 +122,8 @@ class NetworkSpec:
             "supervised": self.supervised,
             "copies": self.copies,
             "plastic": self.plastic,
+            "n_classes": self.n_classes,
+            "drive_norm": self.drive_norm,
         }
 
     @classmethod
@@ -114,6 +137,8 @@ class NetworkSpec:
             supervised=d["supervised"],
             copies=d.get("copies", 1),
             plastic=d.get("plastic", True),
+            n_classes=d.get("n_classes", 2),
+            drive_norm=d.get("drive_norm"),
         )
 
 
@@ -221,8 +246,9 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
 
     p = spec.net
     hid, out = spec.hidden_rule, spec.readout_rule
-    pops = populations(p, spec.n_afferent, out, plastic)
-    w_in_unit = p.w_in_mv / (spec.n_features * p.sigma_scale) * mV
+    pops = populations(p, spec.n_afferent, out, plastic, spec.n_classes)
+    efferent = pops[-1]
+    w_in_unit = p.w_in_mv / spec.input_drive_norm * mV
 
     def plastic_projection(name, source, target, rule, w_unit):
         if plastic:
@@ -239,7 +265,7 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
                    "gi_post += w_ie", {"w_ie": p.w_ie_mv * mV}),
         plastic_projection("interneuron_efferent", "interneuron", "efferent", out,
                            p.w_out_mv * mV),
-        # mutual inhibition between the efferent groups of the two classes (w_lat = 0: none)
+        # mutual inhibition between the efferent groups of the classes (w_lat = 0: none)
         Projection("efferent_efferent", "efferent", "efferent", "other_class",
                    "gi_post += w_lat", {"w_lat": p.w_lat_mv * mV}),
     ]
@@ -248,11 +274,9 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
         projections.append(plastic_projection("afferent_efferent", "afferent", "efferent", out,
                                               p.w_skip_mv / spec.n_features * mV))
     if plastic and out.needs_reward:
-        # the reward's spike tally: every efferent spike counts for its own class or not
+        # the reward's spike tally: every efferent neuron counts the spikes of each class
         projections.append(Projection(
-            "efferent_tally", "efferent", "efferent", "all",
-            "n_same_post += int(cls_pre == cls_post)\n"
-            "n_other_post += int(cls_pre != cls_post)",
+            "efferent_tally", "efferent", "efferent", "all", efferent.tally_on_pre,
         ))
 
     # 0: the efferent group finishes the presentation (reward); 1: end-of-presentation
@@ -260,9 +284,11 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
     boundaries: list[tuple[str, str, int]] = []
     if plastic:
         boundaries += [
-            ("efferent", out.post_end_code, 0),
+            ("efferent", efferent.finish_code + out.post_end_code, 0),
             ("afferent_interneuron", hid.end_code, 1),
             ("interneuron_efferent", out.end_code, 1),
+            # integral homeostasis (theta_minus = 0: no change)
+            ("interneuron", "theta = clip(theta - learn * theta_minus, 0 * mV, theta_max)", 1),
             ("efferent", out.post_after_code, 2),
             ("afferent_interneuron", hid.reset_code, 3),
             ("interneuron_efferent", out.reset_code, 3),
@@ -286,7 +312,7 @@ def _connectivity(kind: str, n_pre: int, n_post: int, n_per_class: int, copies: 
     elif kind == "all_but_self":
         i, j = np.nonzero(~np.eye(n_pre, n_post, dtype=bool))
     elif kind == "other_class":
-        cls_of = np.repeat(np.arange(2), n_per_class)
+        cls_of = np.repeat(np.arange(n_pre // n_per_class), n_per_class)
         i, j = np.nonzero(cls_of[:, None] != cls_of[None, :])
     else:
         raise ValueError(f"unknown connection pattern {kind!r}")

@@ -10,6 +10,13 @@ is compiled once and run fast.
 *Interneuron* is used in the reflex-arc sense (afferent -> interneuron -> efferent): the
 excitatory hidden layer, not an inhibitory cell.
 
+Classes
+-------
+Any number K >= 2 of classes, labels of any type scikit-learn accepts: one group of
+``n_per_class`` efferent neurons per class, in the order of ``classes_``. In supervised
+training the teacher drives the labelled group and suppresses every other one; the R-STDP
+readout is rewarded when the labelled group outspikes the most active other group.
+
 Prediction
 ----------
 Each sample is presented for ``presentation_ms`` without plasticity and without teacher.
@@ -19,8 +26,16 @@ interneuron spike counts ``n_j`` of the sample weighted by the learned readout w
 the efferent neurons of class ``c``; with ``skip_readout`` plus the afferent counts weighted
 by the direct weights, scaled by ``w_skip_mv / (n_features w_out_mv)``), and a remaining
 tie goes to the first class of ``classes_``. ``predict_proba`` is
-``(n_c + 0.5 s_c / (s_0 + s_1)) / (n_0 + n_1 + 0.5)`` (one half pseudo-spike shared by
-the graded readout), so its arg-max is the prediction.
+``(n_c + 0.5 s_c / sum_k s_k) / (sum_k n_k + 0.5)`` (one half pseudo-spike shared by the
+graded readout), so its arg-max is the prediction.
+
+Activity
+--------
+A population that does not spike at all in more than half of the presentations
+(:data:`SILENT_FRACTION`) -- the interneurons in training or prediction, the efferents in
+prediction (and in training without a teacher) -- gives a ``RuntimeWarning`` that names it
+and the parameter to change: such a network would otherwise predict the first class, or
+rest on the graded readout alone, without saying so.
 
 Inputs
 ------
@@ -48,19 +63,53 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
 from .batched import BatchedEngine
 from .build import BuildError, cache_root
-from .encoding import GaussianReceptiveFields
+from .encoding import ENCODINGS
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
 from .params import make_params
 from .plasticity import make_rule
 from .populations import NetworkParams
 
-__all__ = ["SpikingClassifier"]
+__all__ = ["SILENT_FRACTION", "SpikingClassifier"]
 
 _W_IN, _W_OUT = "afferent->interneuron", "interneuron->efferent"
 _W_SKIP = "afferent->efferent"  # only with network_params["skip_readout"]
 #: share of input values outside [0, 1] above which fit and predict warn
 _OUTSIDE_WARN = 0.01
+
+#: a population that does not spike at all in more than this fraction of the presentations
+#: is reported as silent (RuntimeWarning): interneurons in training or prediction,
+#: efferents in prediction (and in training when no teacher drives them)
+SILENT_FRACTION = 0.5
+
+_SILENT_ADVICE = {
+    "interneuron": (
+        "the input drive is too weak for the interneuron thresholds: raise network_params "
+        "'w_in_mv' or 'rate_max_hz', or lower 'v_th_mv' (and check that inputs are scaled "
+        "to [0, 1]); a sample without interneuron spikes is predicted as the first class"
+    ),
+    "efferent": (
+        "the interneuron -> efferent drive is too weak: raise network_params 'w_out_mv' "
+        "(or, without a teacher, 'w_out_init_high'); predictions then rest on the graded "
+        "readout of the interneuron spikes alone"
+    ),
+}
+
+
+def _warn_if_silent(counts: dict[str, np.ndarray], populations, when: str) -> None:
+    """RuntimeWarning for each population silent in > SILENT_FRACTION of presentations."""
+    for pop in populations:
+        c = counts[pop]
+        if len(c) == 0:
+            continue
+        silent = float(np.mean(c.sum(axis=1) == 0))
+        if silent > SILENT_FRACTION:
+            warnings.warn(
+                f"the {pop} population did not spike in {silent:.0%} of the {len(c)} "
+                f"presentations {when}: {_SILENT_ADVICE[pop]}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
 
 def _check_random_state(random_state) -> None:
@@ -127,9 +176,29 @@ def _cached_batched_engine(spec: NetworkSpec, root: str) -> BatchedEngine:
     return BatchedEngine(spec)
 
 
-def _encoder(spec: NetworkSpec) -> GaussianReceptiveFields:
-    p = spec.net
-    return GaussianReceptiveFields(p.n_per_feature, p.rate_max_hz, p.rate_min_hz, p.sigma_scale)
+def _warn_if_teacher_overwhelmed(spec: NetworkSpec, counts_eff, labels) -> None:
+    """RuntimeWarning when, under the teacher, the other classes' efferent groups fire about
+    as much as the labelled one: the interneuron drive overwhelms the teacher, and the
+    readout then learns the same weights for every class (the n_per_feature=4 failure on
+    digits-parity of issue 9)."""
+    k = spec.net.n_per_class
+    per_class = counts_eff.reshape(len(counts_eff), spec.n_classes, k).sum(axis=2)
+    own = per_class[np.arange(len(labels)), np.asarray(labels, dtype=int)]
+    other = (per_class.sum(axis=1) - own) / (spec.n_classes - 1)
+    if own.mean() > 0 and other.mean() >= 1.0 and own.mean() < 2.0 * other.mean():
+        warnings.warn(
+            f"during training the efferent groups of the other classes fired "
+            f"{other.mean():.1f} spikes per presentation against {own.mean():.1f} for the "
+            "labelled class: the interneuron -> efferent drive overwhelms the teacher, so the "
+            "readout cannot tell the classes apart; lower network_params 'w_out_mv' (the "
+            "interneurons fire many spikes per sample) or raise 'suppress_mv'",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def _encoder(spec: NetworkSpec):
+    return spec.encoder
 
 
 def _state(weights: dict[str, np.ndarray], theta, rbar) -> NetworkState:
@@ -147,7 +216,7 @@ def _weights(state: NetworkState) -> dict[str, np.ndarray]:
 
 
 class SpikingClassifier(ClassifierMixin, BaseEstimator):
-    """Binary classifier: a spiking network with plastic synapses, simulated by Brian2.
+    """Classifier (K >= 2 classes): a spiking network with plastic synapses, in Brian2.
 
     Parameters
     ----------
@@ -164,8 +233,12 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         efferent spikes against the label is the only learning signal.
     n_hidden : int
         Number of interneurons (and of inhibitory partners).
+    encoding : {"population", "rate"}
+        Afferent code (:mod:`brainlearn.snn.encoding`): ``"population"``, Gaussian receptive
+        fields, ``n_per_feature`` afferents per feature; ``"rate"``, one afferent per
+        feature firing at a rate proportional to the value (for wide inputs, e.g. images).
     n_per_feature : int
-        Afferent neurons (receptive fields) per input feature, >= 2.
+        Afferent neurons (receptive fields) per input feature, >= 2 (population code).
     n_per_class : int
         Efferent neurons per class.
     epochs : int
@@ -193,9 +266,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The two labels, as given (sorted); ``predict_proba[:, 1]`` is the probability of
-        ``classes_[1]``.
+    classes_ : ndarray of shape (K,)
+        The labels, as given (sorted); column ``c`` of ``predict_proba`` and efferent group
+        ``c`` belong to ``classes_[c]``.
     n_features_in_ : int
     spec_ : NetworkSpec
         The network that was trained (shapes, constants, rules, chunk size).
@@ -205,14 +278,14 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         Duration of one sample's presentation in ms.
     weights_ : dict of ndarray
         Learned weights, pre x post: ``"afferent->interneuron"`` (n_afferent, n_hidden) and
-        ``"interneuron->efferent"`` (n_hidden, 2 n_per_class), and with
+        ``"interneuron->efferent"`` (n_hidden, K n_per_class), and with
         ``network_params["skip_readout"]`` ``"afferent->efferent"`` (n_afferent,
-        2 n_per_class); dimensionless in ``[0, w_max]`` of their rule.
+        K n_per_class); dimensionless in ``[0, w_max]`` of their rule.
     initial_weights_ : dict of ndarray
         The same before training.
     theta_ : ndarray of shape (n_hidden,)
         Adaptive thresholds of the interneurons after training, in volt.
-    rbar_ : ndarray of shape (2 n_per_class,)
+    rbar_ : ndarray of shape (K n_per_class,)
         Reward baseline of the efferent neurons (R-STDP readout; zeros otherwise).
     predict_seed_ : int
         Seed of the spikes of every prediction (the same X gives the same prediction).
@@ -231,13 +304,14 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     leaves the estimator unfitted (``NotFittedError``).
     """
 
-    _supports_multiclass = False
+    _supports_multiclass = True
 
     def __init__(
         self,
         hidden_rule: str = "stdp",
         readout_rule: str = "stdp",
         n_hidden: int = 200,
+        encoding: str = "population",
         n_per_feature: int = 16,
         n_per_class: int = 10,
         epochs: int = 1,
@@ -253,6 +327,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         self.hidden_rule = hidden_rule
         self.readout_rule = readout_rule
         self.n_hidden = n_hidden
+        self.encoding = encoding
         self.n_per_feature = n_per_feature
         self.n_per_class = n_per_class
         self.epochs = epochs
@@ -294,7 +369,11 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                     f"{name} must be a dict of parameter overrides or None, got "
                     f"{type(v).__name__} {v!r}"
                 )
-        for key in ("n_hidden", "n_per_feature", "n_per_class"):
+        if not isinstance(self.encoding, str) or self.encoding not in ENCODINGS:
+            raise ValueError(
+                f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}"
+            )
+        for key in ("n_hidden", "encoding", "n_per_feature", "n_per_class"):
             if self.network_params and key in self.network_params:
                 raise ValueError(
                     f"set {key!r} as an argument of SpikingClassifier, not in network_params"
@@ -306,10 +385,14 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         _check_random_state(self.random_state)
         self._make_spec(1)  # the network and rule parameters, with their ranges
 
-    def _make_spec(self, n_features: int) -> NetworkSpec:
+    def _make_spec(self, n_features: int, n_classes: int = 2, X=None) -> NetworkSpec:
+        """The network for ``n_features`` inputs and ``n_classes`` classes; the training
+        rows ``X`` set the input-drive normalisation of the rate code
+        (:mod:`brainlearn.snn.encoding`)."""
         net = make_params(NetworkParams, self.network_params, what="network_params")
         net = replace(
             net,
+            encoding=self.encoding,
             n_hidden=int(self.n_hidden),
             n_per_feature=int(self.n_per_feature),
             n_per_class=int(self.n_per_class),
@@ -320,14 +403,18 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be a rule name, got {rule!r}")
         hid = make_rule(self.hidden_rule, self.hidden_rule_params)
         out = make_rule(self.readout_rule, self.readout_rule_params)
-        return NetworkSpec(
+        spec = NetworkSpec(
             n_features=n_features,
             chunk=int(self.chunk_size),
             net=net,
             hidden_rule=hid,
             readout_rule=out,
             supervised=not out.needs_reward,
+            n_classes=int(n_classes),
         )
+        if X is not None:
+            spec = replace(spec, drive_norm=spec.encoder.drive_norm(n_features, X))
+        return spec
 
     # ----------------------------------------------------------------------- running
     @staticmethod
@@ -356,21 +443,23 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _scores(spec, counts_hidden, counts_eff, w_out, counts_aff=None, w_skip=None):
-        """Efferent spike counts per class and graded readout per class (with the direct
-        afferent -> efferent projection, its drive is added in the same synaptic units)."""
+        """Efferent spike counts per class and graded readout per class, (n, K) each (with
+        the direct afferent -> efferent projection, its drive is added in the same synaptic
+        units)."""
         p = spec.net
         k = p.n_per_class
-        n = np.stack([counts_eff[:, :k].sum(1), counts_eff[:, k:].sum(1)], axis=1)
+        K = spec.n_classes
+        n = np.stack([counts_eff[:, c * k : (c + 1) * k].sum(1) for c in range(K)], axis=1)
         g = counts_hidden @ w_out
         if w_skip is not None:
             g = g + (counts_aff @ w_skip) * (p.w_skip_mv / spec.n_features) / p.w_out_mv
-        s = np.stack([g[:, :k].sum(1), g[:, k:].sum(1)], axis=1)
+        s = np.stack([g[:, c * k : (c + 1) * k].sum(1) for c in range(K)], axis=1)
         return n, s
 
     @staticmethod
     def _proba(n, s):
         tot = s.sum(1, keepdims=True)
-        share = np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), 0.5)
+        share = np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), 1.0 / s.shape[1])
         return (n + 0.5 * share) / (n.sum(1, keepdims=True) + 0.5)
 
     def _batched_engine(self, spec: NetworkSpec) -> BatchedEngine | None:
@@ -399,26 +488,31 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         counts, _, spikes = self._run(engine, X, np.full(n, -1.0), 0.0, 0.0, 0.0, state, seed)
         return counts, spikes
 
-    def _proba_with(self, spec, engine, state, seed, X):
+    def _proba_with(self, spec, engine, state, seed, X, warn=False):
         c, _ = self._predict_counts(X, state, engine=engine, seed=seed, spec=spec)
+        if warn:
+            _warn_if_silent(c, ("interneuron", "efferent"), "of this prediction")
         n, s = self._scores(spec, c["interneuron"], c["efferent"], state.w_out,
                             c["afferent"], state.w_skip)
         return self._proba(n, s)
 
     # ----------------------------------------------------------------------- fit
-    def prepare(self, n_features: int) -> str:
-        """Build (or find in the cache) the compiled programs for ``n_features`` inputs now
-        (training and batched inference, side by side), e.g. before a sweep; returns the
-        backend that will run them."""
+    def prepare(self, n_features: int, n_classes: int = 2) -> str:
+        """Build (or find in the cache) the compiled programs for ``n_features`` inputs and
+        ``n_classes`` classes now (training and batched inference, side by side), e.g.
+        before a sweep; returns the backend that will run them."""
         self._check_hyperparameters()
         if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral):
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
         if n_features < 1:
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
+        if (isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral)
+                or n_classes < 2):
+            raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
         # Brian2's first import installs a signal handler, which only the main thread may do
         import brian2  # noqa: F401
 
-        spec = self._make_spec(int(n_features))
+        spec = self._make_spec(int(n_features), int(n_classes))
         # the training and the inference program build side by side (each in a child
         # process, under the cache's lock)
         with ThreadPoolExecutor(2) as pool:
@@ -435,7 +529,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         return name
 
     def fit(self, X, y, eval_set=None) -> SpikingClassifier:
-        """Train on ``X`` (n_samples, n_features) in [0, 1] and binary labels ``y``.
+        """Train on ``X`` (n_samples, n_features) in [0, 1] and labels ``y`` (K >= 2).
 
         The fitted attributes are set only when training completes: after an error or an
         interruption the estimator is unfitted."""
@@ -460,7 +554,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
         seed = _seed_int(self.random_state)
         rng = np.random.default_rng(seed)
-        spec = self._make_spec(X.shape[1])
+        spec = self._make_spec(X.shape[1], len(classes), X)
         p = spec.net
         hw = spec.hidden_rule.w_max
         ow = spec.readout_rule.w_max
@@ -486,6 +580,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         if eval_set is not None:
             history["eval_accuracy"] = []
         weight_history = []
+        last_epoch: dict[str, list[np.ndarray]] = {"interneuron": [], "efferent": []}
         seen = 0
         K = spec.chunk
         # every epoch is a fresh permutation; the epochs are laid end to end and cut into
@@ -508,6 +603,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                 int(rng.integers(2**31)),
             )
             seen += len(idx)
+            for pop, kept in last_epoch.items():
+                kept.append(counts[pop])
             # online training accuracy of the chunk: the efferent vote of the spikes
             # seen during training (without teacher: R-STDP), or the graded readout of
             # the interneuron spikes with the chunk-end weights (teacher-driven models)
@@ -523,6 +620,15 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                 history["eval_accuracy"].append(float(np.mean(np.argmax(proba, 1) == y_ev)))
             weight_history.append({k: w.ravel() for k, w in _weights(state).items()})
 
+        # activity of the last len(X) training presentations (the last epoch)
+        tail = {pop: np.concatenate(kept)[-len(X):] for pop, kept in last_epoch.items()}
+        _warn_if_silent(
+            tail,
+            ("interneuron",) if spec.supervised else ("interneuron", "efferent"),
+            "of the last training epoch",
+        )
+        if spec.supervised:
+            _warn_if_teacher_overwhelmed(spec, tail["efferent"], y_idx[order[-len(X):]])
         # the fit is complete: only now does the estimator become fitted
         self.__dict__.update(data_attrs)
         self.spec_ = spec
@@ -541,12 +647,12 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------------- predict
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (n_samples, 2) in the order of ``classes_`` (see module doc)."""
+        """Class probabilities (n_samples, K) in the order of ``classes_`` (module doc)."""
         X = check_predict_data(self, X)
         _check_unit_interval(X, "X")
         return self._proba_with(self.spec_, None,
                                 _state(self.weights_, self.theta_, self.rbar_),
-                                self.predict_seed_, X)
+                                self.predict_seed_, X, warn=True)
 
     def predict(self, X) -> np.ndarray:
         """The class whose efferent neurons spike most (ties: graded readout, then first)."""
@@ -564,9 +670,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
         A synaptic event is one spike arriving at one synapse (spike x out-degree):
         afferent -> interneuron (n_hidden), interneuron -> inhibitory (1) and -> efferent
-        (2 n_per_class), inhibitory -> interneuron (n_hidden - 1), efferent -> efferent of the
-        other class (n_per_class, when that mutual inhibition is on), and with
-        ``skip_readout`` afferent -> efferent (2 n_per_class more per afferent spike). The
+        (K n_per_class), inhibitory -> interneuron (n_hidden - 1), efferent -> efferent of the
+        other classes ((K - 1) n_per_class, when that mutual inhibition is on), and with
+        ``skip_readout`` afferent -> efferent (K n_per_class more per afferent spike). The
         efferent reward tally of R-STDP is learning machinery and is not counted.
         ``spikes`` counts the spikes of all four populations.
         """
@@ -577,7 +683,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             "afferent": p.n_hidden + (self.spec_.n_efferent if p.skip_readout else 0),
             "interneuron": 1 + self.spec_.n_efferent,
             "inhibitory": p.n_hidden - 1,
-            "efferent": p.n_per_class if p.w_lat_mv > 0 else 0,
+            "efferent": (self.spec_.n_classes - 1) * p.n_per_class if p.w_lat_mv > 0 else 0,
         }
         events = sum(c[k].sum(1) * f for k, f in fan.items())
         spikes = sum(c[k].sum(1) for k in fan)

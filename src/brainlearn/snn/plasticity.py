@@ -318,12 +318,13 @@ class RewardSTDP(PlasticityRule):
 
     .. math::
 
-        R = \frac{n_{label} - n_{other}}{n_{label} + n_{other} + \epsilon}
+        R = \frac{n_{label} - n_{wrong}}{n_{label} + n_{wrong} + \epsilon}
 
     where :math:`n_{label}` counts the spikes of the efferent neurons of the labelled class
-    and :math:`n_{other}` those of the other class, both gathered by event-driven synapses
-    from the efferent group onto itself. The weight follows the reward prediction error
-    (Fremaux, Sprekeler & Gerstner 2010):
+    and :math:`n_{wrong}` those of the most active other class (with two classes: the other
+    class), both provided by the network (event-driven tally synapses from the efferent
+    group onto itself): the reward is positive when the labelled group wins. The weight
+    follows the reward prediction error (Fremaux, Sprekeler & Gerstner 2010):
 
     .. math::
 
@@ -368,20 +369,17 @@ class RewardSTDP(PlasticityRule):
         apre = 0
         apost = 0
         """
-    # what the rule needs on its postsynaptic (efferent) group; n_same / n_other are
-    # counted by the network's efferent->efferent tally synapses, label is the shared
-    # label of the presentation (-1 when there is none) and cls the neuron's class
+    # what the rule needs on its postsynaptic (efferent) group; n_label / n_wrong (the
+    # spikes of the labelled class and of the most active other class) are provided by
+    # the network's efferent tally, label is the shared label of the presentation (-1 when
+    # there is none)
     post_eqs = """
         R : 1
         Rbar : 1
         rewarded : 1
-        n_label : 1
-        n_wrong : 1
         """
     post_end_code = """
         rewarded = int(label >= 0)
-        n_label = n_same * int(cls == label) + n_other * int(cls != label)
-        n_wrong = n_other * int(cls == label) + n_same * int(cls != label)
         R = rewarded * (n_label - n_wrong) / (n_label + n_wrong + reward_eps)
         """
     post_after_code = """

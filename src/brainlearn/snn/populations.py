@@ -25,17 +25,28 @@ new values without recompiling). :mod:`brainlearn.snn.graph` assembles them.
 
     spike when :math:`v > v_{th} + \\theta`; then :math:`v \\leftarrow v_{reset}`,
     :math:`\\theta \\mathrel{+}= \\ell\\, \\theta_+` (:math:`\\ell` is the ``learn`` flag:
-    the threshold is frozen during prediction). *Interneuron* is meant in the reflex-arc
-    sense (afferent -> interneuron -> efferent): the excitatory hidden layer, not an
-    inhibitory cell.
+    the threshold is frozen during prediction). With ``target_spikes`` :math:`S > 0` each
+    threshold also falls by :math:`\\ell\\, \\theta_+ S / n_{hidden}` at the end of every
+    presentation (integral control, clipped to :math:`[0, \\theta_{max}]`): a neuron's
+    threshold rises while it fires more than :math:`S / n_{hidden}` spikes per presentation
+    and falls while it fires fewer, so the layer settles near :math:`S` spikes per
+    presentation whatever the input drive (the exponential decay alone only makes
+    :math:`\\theta` proportional to the rate; use a long ``tau_theta_ms`` with it).
+    *Interneuron* is meant in the reflex-arc sense (afferent -> interneuron -> efferent):
+    the excitatory hidden layer, not an inhibitory cell.
 ``inhibitory``
     One inhibitory LIF neuron per interneuron, excited by its partner and inhibiting all
     other interneurons: soft winner-take-all competition (Diehl & Cook 2015).
 ``efferent``
-    ``n_per_class`` LIF neurons per class. During supervised training a teacher current
-    (``teacher_mv``) drives the labelled class and suppresses the other; there is none
-    during prediction, and none at all with a reward-modulated readout. The two groups can
-    inhibit each other (``w_lat_mv`` > 0), a winner-take-all at the output. Membrane noise
+    ``n_per_class`` LIF neurons for each of the K classes (neuron ``c * n_per_class + k``
+    belongs to class ``c``). During supervised training a teacher current (``teacher_mv``)
+    drives the labelled class and ``suppress_mv`` holds down every other one; there is none
+    during prediction, and none at all with a reward-modulated readout. The groups can
+    inhibit each other (``w_lat_mv`` > 0), a winner-take-all at the output. With a reward
+    rule, every efferent neuron tallies the spikes of each class (``n_c0 ... n_c{K-1}``,
+    through the network's efferent -> efferent tally synapses) and at the end of a
+    presentation knows ``n_label``, the spikes of the labelled class, and ``n_wrong``,
+    those of the most active other class. Membrane noise
     of standard deviation ``noise_mv`` (Ornstein-Uhlenbeck, ``sigma sqrt(2 / tau_m) xi``).
 
 All groups count their spikes in ``count`` (reset at the start of each presentation) and
@@ -81,7 +92,8 @@ class NetworkParams:
     # time
     dt_ms: float = 0.5
     presentation_ms: float = 50.0
-    # encoder
+    # encoder ("population": Gaussian receptive fields; "rate": one afferent per feature)
+    encoding: str = "population"
     n_per_feature: int = 16
     rate_max_hz: float = 200.0
     rate_min_hz: float = 0.0
@@ -101,6 +113,10 @@ class NetworkParams:
     theta_plus_mv: float = 0.5
     tau_theta_ms: float = 20000.0
     theta_max_mv: float = 40.0
+    # integral homeostasis: at the end of every learning presentation each threshold also
+    # falls by theta_plus * target_spikes / n_hidden, so the layer settles where it fires
+    # about target_spikes spikes per presentation in all; 0: off
+    target_spikes: float = 0.0
     # synaptic scales: a weight w in [0, w_max] adds w * scale to g_e of the target
     w_in_mv: float = 20.0  # afferent -> interneuron, / (n_features * sigma_scale)
     w_ei_mv: float = 200.0  # interneuron -> its inhibitory partner
@@ -158,6 +174,13 @@ class NetworkParams:
                 f"rate_max_hz={self.rate_max_hz!r}, dt_ms={self.dt_ms!r}"
             )
         check_range(self, "sigma_scale", gt=0, le=MAX_SCALE)
+        from .encoding import ENCODINGS
+
+        if self.encoding not in ENCODINGS:
+            raise ValueError(
+                f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}"
+            )
+        check_range(self, "target_spikes", ge=0, le=MAX_SCALE)
         for name in ("v_th_mv", "theta_plus_mv", "theta_max_mv", "w_in_mv", "w_ei_mv",
                      "w_ie_mv", "w_out_mv", "w_lat_mv", "teacher_mv", "suppress_mv",
                      "noise_mv", "w_skip_mv"):
@@ -328,6 +351,7 @@ class Interneuron(Population):
             "tau_theta": p.tau_theta_ms * ms,
             "theta_plus": p.theta_plus_mv * mV,
             "theta_max": p.theta_max_mv * mV,
+            "theta_minus": p.theta_plus_mv * p.target_spikes / p.n_hidden * mV,
         }
 
 
@@ -344,7 +368,8 @@ class Efferent(Population):
     Parameters
     ----------
     net : NetworkParams
-    n : int
+    n_classes : int
+        K: the group has ``n_classes * n_per_class`` neurons.
     readout : PlasticityRule
         The rule of the synapses onto this group; it adds its ``post_eqs`` and constants.
     plastic : bool
@@ -353,21 +378,47 @@ class Efferent(Population):
 
     name = "efferent"
     method = "euler"
-    start_code = (
-        "learn = learn_readout_ta(t + half_T)\n"
-        + RESET_LIF
-        + """
-        n_same = 0
-        n_other = 0
-        label = label_ta(t + half_T)
-        teach = teach_ta(t + half_T)
-        """
-    )
 
-    def __init__(self, net: NetworkParams, n: int, readout: PlasticityRule, plastic: bool = True):
-        super().__init__(net, n)
+    def __init__(self, net: NetworkParams, n_classes: int, readout: PlasticityRule,
+                 plastic: bool = True):
+        super().__init__(net, n_classes * net.n_per_class)
+        self.n_classes = int(n_classes)
         self.readout = readout
         self.plastic = plastic
+
+    @property
+    def tallies(self) -> bool:
+        """Whether the group counts the spikes of each class (for a reward rule)."""
+        return self.plastic and self.readout.needs_reward
+
+    @property
+    def start_code(self) -> str:  # type: ignore[override]
+        reset_tally = "".join(f"n_c{k} = 0\n" for k in range(self.n_classes))
+        return RESET_LIF + (reset_tally if self.tallies else "") + (
+            "learn = learn_readout_ta(t + half_T)\n"
+            "label = label_ta(t + half_T)\n"
+            "teach = teach_ta(t + half_T)\n"
+        )
+
+    @property
+    def tally_on_pre(self) -> str:
+        """The code of the efferent -> efferent tally synapses: each spike counts for the
+        class of its neuron."""
+        return "\n".join(f"n_c{k}_post += int(cls_pre == {k})" for k in range(self.n_classes))
+
+    @property
+    def finish_code(self) -> str:
+        """End of a presentation: ``n_label``, the spikes of the labelled class, and
+        ``n_wrong``, those of the most active other class (``max(a, b) = a + clip(b - a, 0,
+        b)`` for counts ``a, b >= 0``); run before the reward rule's ``post_end_code``."""
+        if not self.tallies:
+            return ""
+        K = range(self.n_classes)
+        lines = ["n_label = " + " + ".join(f"int(label == {k}) * n_c{k}" for k in K),
+                 "n_wrong = 0"]
+        lines += [f"n_wrong = n_wrong + int(label != {k}) * clip(n_c{k} - n_wrong, 0, n_c{k})"
+                  for k in K]
+        return "\n".join(lines) + "\n"
 
     def own_equations(self):
         from brian2 import Equations
@@ -378,10 +429,13 @@ class Efferent(Population):
             cls : 1 (constant)
             label : 1
             teach : 1
-            n_same : 1
-            n_other : 1
             """
         )
+        if self.tallies:
+            eqs = eqs + Equations(
+                "".join(f"n_c{k} : 1\n" for k in range(self.n_classes))
+                + "n_label : 1\nn_wrong : 1\n"
+            )
         if self.plastic and self.readout.post_eqs.strip():
             eqs = eqs + Equations(self.readout.post_eqs)
         return eqs
@@ -401,17 +455,21 @@ class Efferent(Population):
     def initial_values(self, copies: int) -> dict[str, Any]:
         import numpy as np
 
-        one = np.repeat([0.0, 1.0], self.net.n_per_class)
+        one = np.repeat(np.arange(self.n_classes, dtype=float), self.net.n_per_class)
         return {"cls": np.tile(one, copies)}
 
 
 def populations(
-    net: NetworkParams, n_afferent: int, readout: PlasticityRule, plastic: bool = True
+    net: NetworkParams,
+    n_afferent: int,
+    readout: PlasticityRule,
+    plastic: bool = True,
+    n_classes: int = 2,
 ) -> list[Population]:
     """The four populations of one network, in the order they are created."""
     return [
         Afferent(net, n_afferent),
         Interneuron(net, net.n_hidden),
         Inhibitory(net, net.n_hidden),
-        Efferent(net, 2 * net.n_per_class, readout, plastic),
+        Efferent(net, n_classes, readout, plastic),
     ]
