@@ -230,11 +230,11 @@ def test_shipped_specs_are_valid_toml_with_the_required_shape():
     default = tomllib.loads((root / "default.toml").read_text())
     names = [m["name"] for m in default["models"]]
     assert names == ["mlp-seed", "mlp-wide", "snn-stdp", "snn-hebbian", "snn-rstdp",
-                     "snn-surrogate", "snn-frozen", "snn-random", "ref-logreg", "ref-knn",
-                     "ref-svm", "ref-kmeans"]
+                     "snn-stdp-scratch", "snn-delta-skip", "snn-surrogate", "snn-frozen",
+                     "snn-random", "ref-logreg", "ref-knn", "ref-svm", "ref-kmeans"]
     comp = next(s for s in default["sweep"] if s["name"] == "comparison")
     assert comp["tasks"] == ["seed-random", "linear", "xor", "circle", "moons", "spiral",
-                             "breast-cancer"]
+                             "breast-cancer", "digits-parity"]
     assert comp["seeds"] == [0, 1, 2] and comp["n_train"] == 1000 and comp["n_test"] == 1000
     scarce = next(s for s in default["sweep"] if s["name"] == "data-scarcity")
     assert scarce["n_train"] == [10, 30, 100, 300, 1000]
@@ -242,7 +242,7 @@ def test_shipped_specs_are_valid_toml_with_the_required_shape():
     assert asked == set(ANALYSES)  # every figure has its data
     full = tomllib.loads((root / "full.toml").read_text())
     fcomp = next(s for s in full["sweep"] if s["name"] == "comparison")
-    assert fcomp["seeds"] == 10 and len(fcomp["tasks"]) == 7
+    assert fcomp["seeds"] == 10 and len(fcomp["tasks"]) == 8
     assert {a for s in full["sweep"] for a in s.get("analyses", [])} == set(ANALYSES)
 
 

@@ -393,9 +393,10 @@ class Efferent(Population):
 
     @property
     def start_code(self) -> str:  # type: ignore[override]
+        # ``learn`` is shared (one per group): Brian2 wants scalar writes before vector ones
         reset_tally = "".join(f"n_c{k} = 0\n" for k in range(self.n_classes))
-        return RESET_LIF + (reset_tally if self.tallies else "") + (
-            "learn = learn_readout_ta(t + half_T)\n"
+        return "learn = learn_readout_ta(t + half_T)\n" + RESET_LIF + (
+            reset_tally if self.tallies else "") + (
             "label = label_ta(t + half_T)\n"
             "teach = teach_ta(t + half_T)\n"
         )
