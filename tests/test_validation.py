@@ -60,8 +60,12 @@ def test_both_families_raise_the_same_value_error(case):
 def test_more_than_two_classes_only_where_supported():
     y3 = np.arange(40) % 3
     assert MLPClassifier._supports_multiclass
-    assert not getattr(SpikingClassifier, "_supports_multiclass", False)
-    message = _message(SpikingClassifier, X_OK, y3)
+    assert SpikingClassifier._supports_multiclass
+
+    class BinarySpiking(SpikingClassifier):
+        _supports_multiclass = False
+
+    message = _message(BinarySpiking, X_OK, y3).replace("BinarySpiking", "{name}")
     assert re.search("Only binary classification is supported", message)
     assert re.search(r"{name} is a binary classifier, but y has 3 classes \(\[0, 1, 2\]\)", message)
     m = MLPClassifier(epochs=2, random_state=0).fit(X_OK, y3)
