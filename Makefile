@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/brainlearn run --readme README.md
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 figures: $(STAMP)
 	$(BIN)/brainlearn figures --readme README.md
