@@ -28,12 +28,8 @@ def _tiny(name: str) -> dict:
                 network_params={**net, "presentation_ms": 20.0})
 
 
-@pytest.fixture(autouse=True)
-def _numpy_target():
-    old = brian2.prefs.codegen.target
-    brian2.prefs.codegen.target = "numpy"
-    yield
-    brian2.prefs.codegen.target = old
+# tiny networks in runtime mode, numpy target (no compilation): the shared conftest fixture
+pytestmark = pytest.mark.usefixtures("numpy_runtime")
 
 
 def _data(n=32, seed=0):

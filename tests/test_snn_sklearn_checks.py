@@ -50,12 +50,8 @@ EXPECTED_FAILED: dict[str, str] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _numpy_target():
-    old = brian2.prefs.codegen.target
-    brian2.prefs.codegen.target = "numpy"
-    yield
-    brian2.prefs.codegen.target = old
+# tiny networks in runtime mode, numpy target (no compilation): the shared conftest fixture
+pytestmark = pytest.mark.usefixtures("numpy_runtime")
 
 
 @pytest.mark.slow
