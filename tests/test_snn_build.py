@@ -59,7 +59,7 @@ def test_key_follows_the_compiled_code_not_parameter_values():
 def test_key_changes_when_an_equation_changes(monkeypatch):
     spec = _spec()
     key = build.build_key(spec)
-    monkeypatch.setattr(STDP, "_ON_POST", STDP._ON_POST.replace("apost += 1", "apost += 2"))
+    monkeypatch.setattr(STDP, "learn_on_pre", STDP.learn_on_pre.replace("eta_dep", "2 * eta_dep"))
     assert build.build_key(spec) != key
     monkeypatch.undo()
     from brainlearn.snn import populations

@@ -165,19 +165,45 @@ class Projection:
     extra: dict[str, Any] = field(default_factory=dict)
     rule: PlasticityRule | None = None
     model: str = ""
+    #: keep the rule's traces in the neuron groups, under this tag
+    #: (:meth:`PlasticityRule.neuron_traced`); None: in the synapses
+    trace_tag: str | None = None
+
+    @property
+    def code(self):
+        """The rule's code in the form this projection uses (None without a rule)."""
+        if self.rule is None:
+            return None
+        if self.trace_tag is not None and self.rule.traces:
+            return self.rule.neuron_traced(self.trace_tag)
+        return self.rule
+
+    @property
+    def neuron_traces(self) -> tuple:
+        """The traces the source (``side == "pre"``) and target groups must keep."""
+        code = self.code
+        return getattr(code, "neurons", ()) if code is not None else ()
 
     @property
     def full_model(self) -> str:
-        base = self.rule.model if self.rule is not None else self.model
+        base = self.code.model if self.rule is not None else self.model
         return base + shared_declarations(self.extra)
 
     @property
     def on_post(self) -> str | None:
-        return (self.rule.on_post or None) if self.rule is not None else None
+        return (self.code.on_post or None) if self.rule is not None else None
 
     @property
     def full_on_pre(self) -> str:
-        return self.on_pre + ("\n" + self.rule.on_pre if self.rule is not None else "")
+        return self.on_pre + ("\n" + self.code.on_pre if self.rule is not None else "")
+
+    @property
+    def end_code(self) -> str:
+        return self.code.end_code if self.rule is not None else ""
+
+    @property
+    def reset_code(self) -> str:
+        return self.code.reset_code if self.rule is not None else ""
 
     def parameters(self) -> dict[str, Any]:
         return {**(self.rule.parameters() if self.rule is not None else {}), **self.extra}
@@ -214,7 +240,7 @@ class Blueprint:
 
     def parameters(self) -> dict[str, dict[str, Any]]:
         """Every constant that is not compiled in: object name -> {variable: value}."""
-        out = {p.name: p.parameters() for p in self.populations}
+        out = {p.name: p.all_parameters() for p in self.populations}
         out.update({s.name: s.parameters() for s in self.projections})
         return out
 
@@ -250,15 +276,19 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
     efferent = pops[-1]
     w_in_unit = p.w_in_mv / spec.input_drive_norm * mV
 
-    def plastic_projection(name, source, target, rule, w_unit):
+    def plastic_projection(name, source, target, rule, w_unit, trace_tag=None):
         if plastic:
             return Projection(name, source, target, "all", "ge_post += w * w_unit",
-                              {"w_unit": w_unit}, rule)
+                              {"w_unit": w_unit}, rule, trace_tag=trace_tag)
         return Projection(name, source, target, "all", "ge_post += w * w_unit",
                           {"w_unit": w_unit}, model="w : 1")
 
     projections = [
-        plastic_projection("afferent_interneuron", "afferent", "interneuron", hid, w_in_unit),
+        # the largest projection (n_afferent x n_hidden synapses) keeps its rule's traces
+        # in the neurons: one trace per neuron instead of one per synapse (same values,
+        # no exp per synapse and spike; see brainlearn.snn.plasticity)
+        plastic_projection("afferent_interneuron", "afferent", "interneuron", hid, w_in_unit,
+                           trace_tag="in"),
         Projection("interneuron_inhibitory", "interneuron", "inhibitory", "one_to_one",
                    "ge_post += w_ei", {"w_ei": p.w_ei_mv * mV}),
         Projection("inhibitory_interneuron", "inhibitory", "interneuron", "all_but_self",
@@ -279,26 +309,32 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
             "efferent_tally", "efferent", "efferent", "all", efferent.tally_on_pre,
         ))
 
+    by_name = {q.name: q for q in pops}
+    for proj in projections:
+        for tr in proj.neuron_traces:
+            by_name[proj.source if tr.side == "pre" else proj.target].add_traces([tr])
+
     # 0: the efferent group finishes the presentation (reward); 1: end-of-presentation
     # plasticity; 2: reward baseline; 3: reset state and read the next presentation's flags
+    by_proj = {s.name: s for s in projections}
     boundaries: list[tuple[str, str, int]] = []
     if plastic:
         boundaries += [
             ("efferent", efferent.finish_code + out.post_end_code, 0),
-            ("afferent_interneuron", hid.end_code, 1),
-            ("interneuron_efferent", out.end_code, 1),
+            ("afferent_interneuron", by_proj["afferent_interneuron"].end_code, 1),
+            ("interneuron_efferent", by_proj["interneuron_efferent"].end_code, 1),
             # integral homeostasis (theta_minus = 0: no change)
             ("interneuron", "theta = clip(theta - learn * theta_minus, 0 * mV, theta_max)", 1),
             ("efferent", out.post_after_code, 2),
-            ("afferent_interneuron", hid.reset_code, 3),
-            ("interneuron_efferent", out.reset_code, 3),
+            ("afferent_interneuron", by_proj["afferent_interneuron"].reset_code, 3),
+            ("interneuron_efferent", by_proj["interneuron_efferent"].reset_code, 3),
         ]
         if p.skip_readout:
             boundaries += [
-                ("afferent_efferent", out.end_code, 1),
-                ("afferent_efferent", out.reset_code, 3),
+                ("afferent_efferent", by_proj["afferent_efferent"].end_code, 1),
+                ("afferent_efferent", by_proj["afferent_efferent"].reset_code, 3),
             ]
-    boundaries += [(q.name, q.start_code, 3) for q in pops]
+    boundaries += [(q.name, q.full_start_code, 3) for q in pops]
     boundaries = [b for b in boundaries if b[1] and b[1].strip()]
     return Blueprint(spec, pops, projections, boundaries, plastic, int(copies))
 
@@ -393,7 +429,7 @@ def build_network(
             pop.n * copies,
             pop.equations(),
             threshold=pop.threshold,
-            reset=pop.reset,
+            reset=pop.full_reset,
             refractory=pop.refractory or False,
             method=pop.method,
             name=pop.name,
@@ -403,6 +439,8 @@ def build_network(
         )
         for var, value in pop.initial_values(copies).items():
             setattr(g, var, value)
+        # presynaptic traces jump before the step's synaptic pathways read them
+        g.resetter["spike"].when = pop.reset_when
         objects.append(g)
         handles[g.name] = g
     for proj in bp.projections:

@@ -11,6 +11,13 @@ A rule knows nothing about the network around it. It gives
   presentation;
 - ``post_eqs`` / ``post_end_code`` / ``post_after_code`` -- what the rule needs from its
   postsynaptic group (the reward of :class:`RewardSTDP`);
+- ``traces`` -- its spike traces (:class:`Trace`: a variable that jumps by 1 at each spike
+  of one side and decays with a time constant), kept per synapse by default (event-driven:
+  :attr:`PlasticityRule.model` and the pathways declare and increment them) or, for a large
+  all-to-all projection, per neuron (:meth:`PlasticityRule.neuron_traced`): every synapse of
+  a presynaptic neuron sees the same presynaptic trace, so one variable per neuron holds it
+  and the synapses read it (``apre_in_pre``) instead of decaying their own copy at every
+  event -- the same values, without an ``exp`` per synapse and spike;
 - ``parameters()`` / ``post_parameters()`` -- its constants, with Brian2 units; they are
   declared as shared variables (see :attr:`PlasticityRule.model` and
   :meth:`PlasticityRule.apply`), so a compiled network takes new values without
@@ -25,7 +32,8 @@ tiny runtime-mode network and in the compiled (C++ standalone) classifier.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .params import MAX_SCALE, MAX_TIME_MS, check_range, make_params
@@ -40,9 +48,61 @@ __all__ = [
     "RewardSTDP",
     "STDP",
     "STDPParams",
+    "NeuronTrace",
+    "NeuronTraced",
+    "Trace",
     "make_rule",
     "RULES",
 ]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A spike trace of a rule: ``name`` jumps by 1 at each spike of ``side`` (``"pre"`` or
+    ``"post"``) and decays with the time constant named ``tau`` (one of the rule's
+    parameters): :math:`\\tau\\, dx/dt = -x`."""
+
+    name: str
+    side: str
+    tau: str
+
+
+@dataclass(frozen=True)
+class NeuronTrace:
+    """A trace kept by a neuron group: variable ``var`` with time constant ``tau`` (a Brian2
+    quantity) declared as the shared parameter ``tau_name``; ``side`` says which end of
+    the projection holds it."""
+
+    var: str
+    side: str
+    tau_name: str
+    tau: Any
+
+    @property
+    def equation(self) -> str:
+        return f"d{self.var}/dt = -{self.var} / {self.tau_name} : 1"
+
+
+@dataclass(frozen=True)
+class NeuronTraced:
+    """A rule's synapse code with its traces kept by the neurons
+    (:meth:`PlasticityRule.neuron_traced`)."""
+
+    model: str
+    on_pre: str
+    on_post: str
+    end_code: str
+    reset_code: str
+    neurons: tuple[NeuronTrace, ...] = field(default_factory=tuple)
+
+
+def _join(*parts: str) -> str:
+    """Code blocks, dedented, one after another."""
+    return "\n".join(_clean(p) for p in parts if p and p.strip())
+
+
+def _clean(code: str) -> str:
+    return textwrap.dedent(code).strip()
 
 
 class PlasticityRule:
@@ -64,14 +124,37 @@ class PlasticityRule:
         self.params = params
 
     # -- code -------------------------------------------------------------------------
+    #: the synapse model without the traces
     synapse_eqs: str = "w : 1"
-    on_pre: str = ""
-    on_post: str = ""
+    #: the spike traces the pathway code reads (by their names)
+    traces: ClassVar[tuple[Trace, ...]] = ()
+    #: the plasticity code of the pathways, without the traces' increments
+    learn_on_pre: str = ""
+    learn_on_post: str = ""
     end_code: str = ""
-    reset_code: str = ""
+    #: the reset of the synapses' own state at each presentation start (traces aside)
+    state_reset: str = ""
     post_eqs: str = ""
     post_end_code: str = ""
     post_after_code: str = ""
+
+    # -- the rule with per-synapse (event-driven) traces --------------------------------
+    @property
+    def on_pre(self) -> str:
+        """Presynaptic pathway: the presynaptic traces jump first, then the rule's code."""
+        inc = "".join(f"{tr.name} += 1\n" for tr in self.traces if tr.side == "pre")
+        return _join(inc, self.learn_on_pre)
+
+    @property
+    def on_post(self) -> str:
+        """Postsynaptic pathway: the rule's code, then the postsynaptic traces jump."""
+        inc = "".join(f"{tr.name} += 1\n" for tr in self.traces if tr.side == "post")
+        return _join(self.learn_on_post, inc)
+
+    @property
+    def reset_code(self) -> str:
+        """Presentation start: the synapses' state and their traces back to 0."""
+        return _join(self.state_reset, "".join(f"{tr.name} = 0\n" for tr in self.traces))
 
     def parameters(self) -> dict[str, Any]:
         """Constants of the synapse code, name -> value with Brian2 units."""
@@ -83,9 +166,41 @@ class PlasticityRule:
 
     @property
     def model(self) -> str:
-        """The full ``Synapses`` model: :attr:`synapse_eqs` plus one shared parameter
-        declaration per constant (so the values can change without recompiling)."""
-        return self.synapse_eqs + shared_declarations(self.parameters())
+        """The full ``Synapses`` model: :attr:`synapse_eqs`, one event-driven equation per
+        trace, and one shared parameter declaration per constant (so the values can change
+        without recompiling)."""
+        eqs = "".join(f"\nd{tr.name}/dt = -{tr.name} / {tr.tau} : 1 (event-driven)"
+                      for tr in self.traces)
+        return _clean(self.synapse_eqs) + eqs + shared_declarations(self.parameters())
+
+    # -- the rule with per-neuron traces ------------------------------------------------
+    def neuron_traced(self, tag: str) -> NeuronTraced:
+        """The rule's code with its traces kept by the neurons (see the module docstring).
+
+        Trace ``x`` of side ``pre`` becomes the variable ``x_<tag>`` of the presynaptic
+        group (``x_<tag>_pre`` in the synapse code), with its own time constant
+        ``<tau>_<tag>``; likewise for ``post``. The neuron groups must increment a
+        presynaptic trace *before* the synaptic pathways of the step and a postsynaptic
+        one *after* them (Brian2 runs the pre pathway before the post pathway in a step):
+        then every pathway sees the same trace values as with per-synapse traces.
+        """
+        from brian2.utils.stringtools import word_substitute
+
+        params = self.parameters()
+        names = {tr.name: f"{tr.name}_{tag}_{tr.side}" for tr in self.traces}
+        neurons = tuple(
+            NeuronTrace(var=f"{tr.name}_{tag}", side=tr.side, tau_name=f"{tr.tau}_{tag}",
+                        tau=params[tr.tau])
+            for tr in self.traces
+        )
+        return NeuronTraced(
+            model=_clean(self.synapse_eqs) + shared_declarations(params),
+            on_pre=word_substitute(_clean(self.learn_on_pre), names),
+            on_post=word_substitute(_clean(self.learn_on_post), names),
+            end_code=word_substitute(_clean(self.end_code), names),
+            reset_code=_clean(self.state_reset),
+            neurons=neurons,
+        )
 
     def apply(self, synapses) -> None:
         """Set the rule's constants on a ``Synapses`` object built with :attr:`model`."""
@@ -176,30 +291,20 @@ class STDP(PlasticityRule):
 
     name = "stdp"
     params_class = STDPParams
-    synapse_eqs = """
-        w : 1
-        dapre/dt = -apre / taupre : 1 (event-driven)
-        dapost/dt = -apost / taupost : 1 (event-driven)
-        """
-    on_pre = """
-        apre += 1
+    traces = (Trace("apre", "pre", "taupre"), Trace("apost", "post", "taupost"))
+    learn_on_pre = """
         w = clip(w - learn_post * eta_dep * apost, 0, w_max)
         """
-    _ON_POST = """
+    _LEARN_ON_POST = """
         w = clip(w + learn_post * eta_pot * (apre * {room} - x_tar * w), 0, w_max)
-        apost += 1
         """
 
     @property
-    def on_post(self) -> str:
+    def learn_on_post(self) -> str:  # type: ignore[override]
         # (w_max - w)**mu, written without the power for mu = 1: the same value without a
         # pow() per synapse and postsynaptic spike in the compiled code
         room = "(w_max - w)" if self.params.mu == 1 else "(w_max - w)**mu"
-        return self._ON_POST.format(room=room)
-    reset_code = """
-        apre = 0
-        apost = 0
-        """
+        return self._LEARN_ON_POST.format(room=room)
 
     def parameters(self) -> dict[str, Any]:
         from brian2 import ms
@@ -348,26 +453,21 @@ class RewardSTDP(PlasticityRule):
     synapse_eqs = """
         w : 1
         delig/dt = -elig / tau_elig : 1 (event-driven)
-        dapre/dt = -apre / taupre : 1 (event-driven)
-        dapost/dt = -apost / taupost : 1 (event-driven)
         """
-    on_pre = """
-        apre += 1
+    traces = (Trace("apre", "pre", "taupre"), Trace("apost", "post", "taupost"))
+    learn_on_pre = """
         elig += -a_minus * apost
         """
-    on_post = """
+    learn_on_post = """
         elig += a_plus * apre
-        apost += 1
         """
     end_code = """
         elig_now = elig * exp(-(t - lastupdate) / tau_elig)
         dw = learn_post * rewarded_post * eta * (R_post - Rbar_post) * elig_now
         w = clip(w + dw, 0, w_max)
         """
-    reset_code = """
+    state_reset = """
         elig = 0
-        apre = 0
-        apost = 0
         """
     # what the rule needs on its postsynaptic (efferent) group; n_label / n_wrong (the
     # spikes of the labelled class and of the most active other class) are provided by

@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .params import MAX_MV, MAX_SCALE, MAX_TIME_MS, check_ordered, check_range
-from .plasticity import PlasticityRule, shared_declarations
+from .plasticity import NeuronTrace, PlasticityRule, shared_declarations
 
 __all__ = [
     "Afferent",
@@ -244,18 +244,60 @@ class Population:
     def __init__(self, net: NetworkParams, n: int):
         self.net = net
         self.n = int(n)
+        #: spike traces of the plasticity rules kept by this group
+        #: (:meth:`~brainlearn.snn.plasticity.PlasticityRule.neuron_traced`)
+        self.traces: tuple[NeuronTrace, ...] = ()
+
+    def add_traces(self, traces) -> None:
+        """Keep ``traces`` (:class:`~brainlearn.snn.plasticity.NeuronTrace`) in this group:
+        each decays with its time constant, is reset at each presentation start and jumps
+        by 1 at each spike (in :attr:`full_reset`). A presynaptic trace must jump before
+        the step's synaptic pathways read it, a postsynaptic one after them, so the reset
+        of a group holding presynaptic traces runs just before the pathways
+        (:attr:`reset_when`; nothing the pathways read changes in a reset) and a group
+        cannot hold traces of both sides."""
+        traces = self.traces + tuple(traces)
+        if len({tr.side for tr in traces}) > 1:
+            raise ValueError(f"population {self.name!r} cannot keep both presynaptic and "
+                             "postsynaptic traces (their jumps need different slots)")
+        self.traces = traces
 
     def own_equations(self):
         """The model without the shared parameter declarations."""
         return lif_equations()
 
+    def all_parameters(self) -> dict[str, Any]:
+        """:meth:`parameters` and the time constants of the group's traces."""
+        return {**self.parameters(), **{tr.tau_name: tr.tau for tr in self.traces}}
+
     def equations(self):
-        """The full ``NeuronGroup`` model: :meth:`own_equations` plus one shared declaration
-        per constant of :meth:`parameters`."""
+        """The full ``NeuronGroup`` model: :meth:`own_equations`, the traces, and one
+        shared declaration per constant of :meth:`all_parameters`."""
         from brian2 import Equations
 
-        decl = shared_declarations(self.parameters())
-        return self.own_equations() + Equations(decl) if decl else self.own_equations()
+        eqs = self.own_equations()
+        if self.traces:
+            eqs = eqs + Equations("\n".join(tr.equation for tr in self.traces))
+        decl = shared_declarations(self.all_parameters())
+        return eqs + Equations(decl) if decl else eqs
+
+    @property
+    def full_reset(self) -> str:
+        """The reset on a spike, with the traces' jumps."""
+        return self.reset + "".join(f"\n{tr.var} += 1" for tr in self.traces)
+
+    @property
+    def reset_when(self) -> str:
+        """Brian2's slot of the reset: before the synaptic pathways where the group keeps
+        presynaptic traces (see :meth:`add_traces`), else the usual ``"resets"``."""
+        pre = any(tr.side == "pre" for tr in self.traces)
+        return "before_synapses" if pre else "resets"
+
+    @property
+    def full_start_code(self) -> str:
+        """The presentation-start code, with the traces back to 0."""
+        resets = "".join(f"{tr.var} = 0\n" for tr in self.traces)
+        return self.start_code + ("\n" if self.start_code and resets else "") + resets
 
     def parameters(self) -> dict[str, Any]:
         """Constants of the code, name -> value with Brian2 units."""
@@ -277,7 +319,7 @@ class Population:
 
     def apply(self, group) -> None:
         """Set the constants on a ``NeuronGroup`` built with :meth:`equations`."""
-        for name, value in self.parameters().items():
+        for name, value in self.all_parameters().items():
             setattr(group, name, value)
 
     def describe(self) -> dict[str, Any]:
@@ -287,10 +329,11 @@ class Population:
             "n": self.n,
             "equations": str(self.equations()),
             "threshold": self.threshold,
-            "reset": self.reset,
+            "reset": self.full_reset,
+            "reset_when": self.reset_when,
             "refractory": self.refractory,
             "method": self.method,
-            "start_code": self.start_code,
+            "start_code": self.full_start_code,
         }
 
 
@@ -298,7 +341,12 @@ class Afferent(Population):
     """Poisson (or regular, random-phase) afferents driven by the ``rates_ta`` array."""
 
     name = "afferent"
-    method = "euler"
+
+    @property
+    def method(self) -> str:  # type: ignore[override]
+        # the phase advances by rate * dt either way; exponential Euler also decays the
+        # traces exactly (x * exp(-dt / tau)), where Euler would not
+        return "exponential_euler" if self.traces else "euler"
 
     reset = "count += 1\nphase = phase - int(phase > 1)"
     refractory = None
