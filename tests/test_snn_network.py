@@ -311,3 +311,49 @@ def test_runtime_engine_leaves_the_global_numpy_generator_alone():
     after = np.random.get_state()  # noqa: NPY002
     np.testing.assert_array_equal(after[1], before[1])
     assert after[2] == before[2]
+
+
+@pytest.mark.parametrize("poisson", [False, True])
+def test_traces_kept_by_the_neurons_give_the_weights_of_per_synapse_traces(monkeypatch,
+                                                                          poisson):
+    """The all-to-all projections keep their STDP traces in the neurons (one per neuron,
+    jumping before or after the pathways, decaying exactly also in the Euler-integrated
+    efferent group): same spikes and same weights as the rule's own per-synapse
+    (event-driven) traces, with both projections learning and a teacher (regular and
+    Poisson afferents, whose random threshold keeps its one draw per step)."""
+    from brainlearn.snn import graph
+
+    spec = _spec(STDP(eta_pot=0.05, eta_dep=0.02, x_tar=0.3, tau_pre_ms=8.0),
+                 STDP(eta_pot=0.04, eta_dep=0.01, tau_post_ms=12.0), K=5, supervised=True,
+                 w_in_mv=40.0, w_out_mv=60.0, teacher_mv=20.0, noise_mv=1.0,
+                 poisson_input=poisson)
+    X = np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.5], [0.1, 0.9], [0.9, 0.9]])
+    inputs, _ = _inputs(spec, X, [0, 1, 0, 0, 1], [1] * 5, [1] * 5, [1] * 5)
+    state = _state(spec, 4)
+    bp = graph.blueprint(spec)
+    held = {q.name: {tr.side for tr in q.traces} for q in bp.populations}
+    assert held == {"afferent": {"pre"}, "interneuron": {"pre", "post"}, "inhibitory": set(),
+                    "efferent": {"post"}}
+    assert all("event-driven" not in s.full_model for s in bp.projections)
+    neuron = _run(spec, inputs, state, 5)
+    # the rule's own (per-synapse) traces
+    monkeypatch.setattr(graph.Projection, "code", property(lambda self: self.rule))
+    assert "event-driven" in graph.blueprint(spec).projections[0].full_model
+    synapse = _run(spec, inputs, state, 5)
+    for pop in neuron.counts:
+        np.testing.assert_array_equal(neuron.counts[pop], synapse.counts[pop])
+    assert neuron.counts["interneuron"].sum() >= 5 and neuron.counts["efferent"].sum() >= 5
+    assert np.abs(neuron.state.w_in - state.w_in).max() > 1e-3
+    np.testing.assert_allclose(neuron.state.w_in, synapse.state.w_in, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(neuron.state.w_out, synapse.state.w_out, rtol=0, atol=1e-10)
+
+
+def test_a_group_with_a_random_threshold_cannot_keep_traces_of_both_sides():
+    from brainlearn.snn.plasticity import NeuronTrace
+    from brainlearn.snn.populations import Afferent
+
+    aff = Afferent(NetworkParams(poisson_input=True), 4)
+    aff.add_traces([NeuronTrace("apre_x", "pre", "taupre_x", 0.02)])
+    assert aff.reset_when == "before_synapses" and "apre_x += 1" in aff.full_reset
+    with pytest.raises(ValueError, match="random threshold"):
+        aff.add_traces([NeuronTrace("apost_x", "post", "taupost_x", 0.02)])

@@ -284,9 +284,9 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
                           {"w_unit": w_unit}, model="w : 1")
 
     projections = [
-        # the largest projection (n_afferent x n_hidden synapses) keeps its rule's traces
-        # in the neurons: one trace per neuron instead of one per synapse (same values,
-        # no exp per synapse and spike; see brainlearn.snn.plasticity)
+        # the all-to-all projections keep their rules' traces in the neurons: one trace
+        # per neuron instead of one per synapse (same values, no exp per synapse and
+        # spike; see brainlearn.snn.plasticity)
         plastic_projection("afferent_interneuron", "afferent", "interneuron", hid, w_in_unit,
                            trace_tag="in"),
         Projection("interneuron_inhibitory", "interneuron", "inhibitory", "one_to_one",
@@ -294,7 +294,7 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
         Projection("inhibitory_interneuron", "inhibitory", "interneuron", "all_but_self",
                    "gi_post += w_ie", {"w_ie": p.w_ie_mv * mV}),
         plastic_projection("interneuron_efferent", "interneuron", "efferent", out,
-                           p.w_out_mv * mV),
+                           p.w_out_mv * mV, trace_tag="out"),
         # mutual inhibition between the efferent groups of the classes (w_lat = 0: none)
         Projection("efferent_efferent", "efferent", "efferent", "other_class",
                    "gi_post += w_lat", {"w_lat": p.w_lat_mv * mV}),
@@ -425,6 +425,7 @@ def build_network(
 
     objects: list[Any] = []
     for pop in bp.populations:
+        events = {"pretrace": pop.pretrace_event} if pop.pretrace_event else None
         g = b2.NeuronGroup(
             pop.n * copies,
             pop.equations(),
@@ -432,6 +433,7 @@ def build_network(
             reset=pop.full_reset,
             refractory=pop.refractory or False,
             method=pop.method,
+            events=events,
             name=pop.name,
             namespace=dict(namespace),
             clock=step,
@@ -441,6 +443,12 @@ def build_network(
             setattr(g, var, value)
         # presynaptic traces jump before the step's synaptic pathways read them
         g.resetter["spike"].when = pop.reset_when
+        if pop.pretrace_event:
+            # the event is checked before the spike (which starts the refractory period),
+            # so it holds for exactly the neurons that spike in this step
+            g.thresholder["pretrace"].when = g.thresholder["spike"].when
+            g.thresholder["pretrace"].order = g.thresholder["spike"].order - 1
+            g.run_on_event("pretrace", pop.pretrace_code, when="before_synapses")
         objects.append(g)
         handles[g.name] = g
     for proj in bp.projections:

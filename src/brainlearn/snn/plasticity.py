@@ -78,10 +78,6 @@ class NeuronTrace:
     tau_name: str
     tau: Any
 
-    @property
-    def equation(self) -> str:
-        return f"d{self.var}/dt = -{self.var} / {self.tau_name} : 1"
-
 
 @dataclass(frozen=True)
 class NeuronTraced:

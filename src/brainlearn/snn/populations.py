@@ -250,17 +250,70 @@ class Population:
 
     def add_traces(self, traces) -> None:
         """Keep ``traces`` (:class:`~brainlearn.snn.plasticity.NeuronTrace`) in this group:
-        each decays with its time constant, is reset at each presentation start and jumps
-        by 1 at each spike (in :attr:`full_reset`). A presynaptic trace must jump before
-        the step's synaptic pathways read it, a postsynaptic one after them, so the reset
-        of a group holding presynaptic traces runs just before the pathways
-        (:attr:`reset_when`; nothing the pathways read changes in a reset) and a group
-        cannot hold traces of both sides."""
-        traces = self.traces + tuple(traces)
-        if len({tr.side for tr in traces}) > 1:
-            raise ValueError(f"population {self.name!r} cannot keep both presynaptic and "
-                             "postsynaptic traces (their jumps need different slots)")
-        self.traces = traces
+        each decays with its time constant (exactly, whatever the group's integration
+        method), is reset at each presentation start and jumps by 1 at each spike.
+
+        A presynaptic trace must jump before the step's synaptic pathways read it, a
+        postsynaptic one after them (:meth:`PlasticityRule.neuron_traced`). Postsynaptic
+        jumps are part of the reset (slot ``"resets"``, after the pathways). Presynaptic
+        jumps are part of the reset too where the group keeps no postsynaptic traces, and
+        the reset then runs just before the pathways (:attr:`reset_when`; nothing the
+        pathways read changes in a reset); where it keeps both, they run on their own
+        event ``"pretrace"`` (the spike condition again, :attr:`pretrace_event`) before the
+        pathways, which needs a threshold without random numbers."""
+        self.traces = self.traces + tuple(traces)
+        if self.pretrace_event is not None and "rand(" in self.threshold:
+            raise ValueError(f"population {self.name!r} cannot keep presynaptic and "
+                             "postsynaptic traces with a random threshold")
+
+    @property
+    def _sides(self) -> set[str]:
+        return {tr.side for tr in self.traces}
+
+    def _jumps(self, side: str) -> str:
+        return "\n".join(f"{tr.var} += 1" for tr in self.traces if tr.side == side)
+
+    @property
+    def full_reset(self) -> str:
+        """The reset on a spike, with the traces' jumps (see :meth:`add_traces`)."""
+        sides = ("post",) if self.pretrace_event is not None else ("pre", "post")
+        jumps = "\n".join(self._jumps(side) for side in sides if self._jumps(side))
+        return self.reset + ("\n" + jumps if jumps else "")
+
+    @property
+    def reset_when(self) -> str:
+        """Brian2's slot of the reset (see :meth:`add_traces`)."""
+        return "before_synapses" if self._sides == {"pre"} else "resets"
+
+    @property
+    def pretrace_event(self) -> str | None:
+        """The condition of the ``"pretrace"`` event (None: not needed): the spike
+        condition, outside the refractory period where the group has one."""
+        if self._sides != {"pre", "post"}:
+            return None
+        return f"({self.threshold}) and not_refractory" if self.refractory else self.threshold
+
+    @property
+    def pretrace_code(self) -> str:
+        return self._jumps("pre") if self.pretrace_event is not None else ""
+
+    @property
+    def full_start_code(self) -> str:
+        """The presentation-start code, with the traces back to 0."""
+        resets = "".join(f"{tr.var} = 0\n" for tr in self.traces)
+        return self.start_code + ("\n" if self.start_code and resets else "") + resets
+
+    def trace_equations(self) -> str:
+        """One decay equation per trace, exact for the group's integration method: the
+        exact integrators give ``x exp(-dt / tau)`` from ``dx/dt = -x / tau``; for an
+        explicit method (Euler, ``x - dt f(x)``) the rate is written as ``(1 - exp(-dt /
+        tau)) / dt``, so one step gives the same ``x exp(-dt / tau)``."""
+        exact = self.method in ("exact", "linear", "exponential_euler")
+        return "\n".join(
+            f"d{tr.var}/dt = -{tr.var} / {tr.tau_name} : 1" if exact else
+            f"d{tr.var}/dt = -{tr.var} * (1 - exp(-dt / {tr.tau_name})) / dt : 1"
+            for tr in self.traces
+        )
 
     def own_equations(self):
         """The model without the shared parameter declarations."""
@@ -277,27 +330,9 @@ class Population:
 
         eqs = self.own_equations()
         if self.traces:
-            eqs = eqs + Equations("\n".join(tr.equation for tr in self.traces))
+            eqs = eqs + Equations(self.trace_equations())
         decl = shared_declarations(self.all_parameters())
         return eqs + Equations(decl) if decl else eqs
-
-    @property
-    def full_reset(self) -> str:
-        """The reset on a spike, with the traces' jumps."""
-        return self.reset + "".join(f"\n{tr.var} += 1" for tr in self.traces)
-
-    @property
-    def reset_when(self) -> str:
-        """Brian2's slot of the reset: before the synaptic pathways where the group keeps
-        presynaptic traces (see :meth:`add_traces`), else the usual ``"resets"``."""
-        pre = any(tr.side == "pre" for tr in self.traces)
-        return "before_synapses" if pre else "resets"
-
-    @property
-    def full_start_code(self) -> str:
-        """The presentation-start code, with the traces back to 0."""
-        resets = "".join(f"{tr.var} = 0\n" for tr in self.traces)
-        return self.start_code + ("\n" if self.start_code and resets else "") + resets
 
     def parameters(self) -> dict[str, Any]:
         """Constants of the code, name -> value with Brian2 units."""
@@ -331,6 +366,8 @@ class Population:
             "threshold": self.threshold,
             "reset": self.full_reset,
             "reset_when": self.reset_when,
+            "pretrace_event": self.pretrace_event,
+            "pretrace_code": self.pretrace_code,
             "refractory": self.refractory,
             "method": self.method,
             "start_code": self.full_start_code,
