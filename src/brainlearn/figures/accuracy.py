@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..runner.stats import describe
+from ..tasks import task_info
 from ._data import SkipFigure, at_headline, families, group, order_models, order_tasks
 from .style import (
     add_caption,
@@ -50,16 +51,24 @@ def accuracy_by_task(records, out_dir):
                        linewidths=0)
         ax.bar(xs, means, width * 0.92, yerr=errs, capsize=2, color=model_color(m, fam[m]),
                label=f"{m} ({fam[m]})", error_kw={"elinewidth": 0.8})
-    ax.axhline(0.5, color="k", lw=0.8, ls=":", label="chance")
+    chance = [1.0 / task_info(t).n_classes for t in tasks]
+    if len(set(chance)) == 1:
+        ax.axhline(chance[0], color="k", lw=0.8, ls=":", label="chance")
+    else:  # K classes: chance is 1/K, drawn under each task's bars
+        for i, c in enumerate(chance):
+            ax.hlines(c, i - 0.45, i + 0.45, color="k", lw=0.8, ls=":",
+                      label="chance (1/K)" if i == 0 else None)
+    lowest = min([*chance, *(r["metrics"]["test_accuracy"] for r in recs)])
     ax.set_xticks(range(len(tasks)), tasks)
-    ax.set_ylim(0.3, 1.02)
+    ax.set_ylim(min(0.3, max(0.0, np.floor(10 * lowest - 0.5) / 10)), 1.02)
     ax.set_ylabel("test accuracy")
     ax.legend(ncol=min(len(models) + 1, 6), loc="lower center", bbox_to_anchor=(0.5, 1.0))
     caption = (
         "Test accuracy per task and model: bar = mean over seeds, whisker = 95 % confidence "
         "interval (Student's t, mean ± t(0.975, n-1)·sd/√n), dots = single seeds "
-        f"(n = {', '.join(map(str, sorted(n_seeds)))}). seed-random has labels independent "
-        "of the input: 0.5 is the right answer there."
+        f"(n = {', '.join(map(str, sorted(n_seeds)))}); dotted = chance, 1/K for a task of K "
+        "classes. seed-random has labels independent of the input: 0.5 is the right answer "
+        "there."
     )
     add_caption(fig, caption)
     return save_figure(fig, out_dir, "accuracy_by_task"), caption

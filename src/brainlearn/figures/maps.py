@@ -1,6 +1,9 @@
-"""decision_boundaries and receptive_fields: what the models compute over the input square."""
+"""decision_boundaries and receptive_fields: what the models compute over the input square,
+or, for image tasks, which pixels drive each hidden unit."""
 
 from __future__ import annotations
+
+import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -75,14 +78,20 @@ def decision_boundaries(records, out_dir):
     return save_figure(fig, out_dir, "decision_boundaries"), caption
 
 
-def receptive_fields(records, out_dir, units: int = 8):
-    """Hidden-unit responses over the input square, one row per model, on one task."""
+def receptive_fields(records, out_dir, units: int = 8, image_units: int = 16):
+    """Receptive fields on one task (the showcase task): for a 2-D task, hidden-unit
+    responses over the input square, one row per model (``units`` per row); for an image
+    task, each unit's response-weighted average image, a block of ``image_units`` per model
+    (:func:`receptive_images`)."""
     recs = with_payload(records, "receptive_fields")
     if not recs:
-        raise SkipFigure("no run recorded hidden responses (2-D tasks only)")
+        raise SkipFigure("no run recorded hidden responses (2-D or image tasks only)")
     apply_style()
     task, cells, models = showcase(recs)
     fam = families(recs)
+    if any(payload(cells[(task, m)], "receptive_fields").get("kind") == "image"
+           for m in models):
+        return receptive_images(task, cells, models, fam, out_dir, image_units)
     fig, axes = plt.subplots(len(models), units, figsize=(1.25 * units + 1.2, 1.35 * len(models)),
                              squeeze=False)
     for i, m in enumerate(models):
@@ -114,4 +123,60 @@ def receptive_fields(records, out_dir, units: int = 8):
         f"shown, up to {units} per model, each scaled to its own maximum. One seed."
     )
     add_caption(fig, caption, width=int(18 * units) + 20)
+    return save_figure(fig, out_dir, "receptive_fields"), caption
+
+
+def _most_structured(images: np.ndarray, live: np.ndarray, k: int) -> np.ndarray:
+    """Indices of up to ``k`` units with a response, the most structured image (largest
+    pixel spread) first."""
+    spread = images.reshape(len(images), -1).std(1)
+    order = np.argsort(-spread, kind="stable")
+    return order[live[order]][:k]
+
+
+def receptive_images(task, cells, models, fam, out_dir, image_units: int = 16):
+    """A block of ``image_units`` images per model, models side by side (four blocks per
+    row): each hidden unit's response-weighted average test image minus the mean image,
+    red = pixels whose ink drives the unit, blue = pixels whose ink silences it."""
+    cols = math.ceil(math.sqrt(image_units))
+    rows = math.ceil(image_units / cols)
+    per_row = min(4, len(models))
+    fig = plt.figure(figsize=(per_row * (0.62 * cols + 0.3) + 0.8,
+                              math.ceil(len(models) / per_row) * (0.62 * rows + 0.7)))
+    subs = np.atleast_1d(fig.subfigures(math.ceil(len(models) / per_row), per_row,
+                                        squeeze=False).ravel())
+    shape = None
+    for k, sub in enumerate(subs):
+        if k >= len(models):
+            continue
+        m = models[k]
+        p = payload(cells[(task, m)], "receptive_fields")
+        images = np.asarray(p["images"], dtype=float)
+        shape = tuple(p["shape"])
+        live = np.asarray(p["response_range"], dtype=float) > 0
+        order = _most_structured(images, live, image_units)
+        axes = sub.subplots(rows, cols, squeeze=False)
+        for j, ax in enumerate(axes.ravel()):
+            ax.set_axis_off()
+            if j >= len(order):
+                continue
+            img = images[order[j]]
+            lim = max(float(np.abs(img).max()), 1e-12)
+            ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+        kind = "spike-triggered" if family(fam[m]).spiking else "activation-weighted"
+        of = f" (of {p['n_hidden']})" if p["n_hidden"] > len(live) else ""
+        sub.suptitle(f"{m} ({fam[m]})\n{kind}; {int(live.sum())} of {len(live)} units "
+                     f"respond{of}", fontsize=7)
+    side = "x".join(map(str, shape)) if shape else ""
+    caption = (
+        f"Receptive fields on the {task} task as {side} images: for each hidden unit, the "
+        "average of the held-out test images weighted by the unit's response (spiking "
+        "networks: interneuron spike count per presentation, a spike-triggered average; MLP: "
+        "first-layer activation, shifted so its smallest value is 0), minus the mean test "
+        "image. Red pixels drive the unit, blue ones silence it; each image is scaled to its "
+        f"own largest magnitude. Up to {image_units} units per model, the most structured "
+        "first; units that respond the same to every image are left out. One seed (the "
+        "lowest)."
+    )
+    add_caption(fig, caption, width=int(22 * per_row * cols / 4) + 40)
     return save_figure(fig, out_dir, "receptive_fields"), caption

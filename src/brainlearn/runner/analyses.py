@@ -44,6 +44,7 @@ __all__ = [
     "Option",
     "RunContext",
     "default_options",
+    "image_side",
     "option_owner",
 ]
 
@@ -200,20 +201,106 @@ def _decision_boundaries(ctx: RunContext) -> dict:
     }
 
 
+#: smallest side of a square image: a task's features are shown as a ``side x side`` image
+#: when their number is a square of at least this side (the 8 x 8 digits; not iris' 4)
+IMAGE_MIN_SIDE = 4
+
+
+def image_side(n_features: int) -> int | None:
+    """The side of the square image a task's features form (row-major pixels), or None."""
+    side = math.isqrt(int(n_features))
+    return side if side * side == n_features and side >= IMAGE_MIN_SIDE else None
+
+
+def _hidden(ctx: RunContext, X: np.ndarray) -> np.ndarray:
+    h = np.asarray(ctx.model.hidden_response(X), dtype=np.float64)
+    if h.ndim != 2 or h.shape[0] != len(X):
+        raise ValueError(
+            f"hidden_response returned shape {h.shape}, expected ({len(X)}, n_hidden)")
+    return h
+
+
 def _receptive_fields(ctx: RunContext) -> dict:
-    skip = _needs_2d(ctx, "receptive fields")
-    if skip:
-        return skip
+    """Per hidden unit: its response over a grid of the input square (2-D tasks,
+    ``kind = "grid"``), or the response-weighted average of the test images minus their
+    mean (tasks whose features form a square image, ``kind = "image"``)."""
+    from ..tasks import task_info
+
+    d = task_info(ctx.config.task).n_features
+    side = image_side(d)
+    if d != 2 and side is None:
+        return {"skipped": f"input is {d}-D; receptive fields need 2-D inputs or features "
+                           "that form a square image"}
+    if side is not None:
+        return _receptive_images(ctx, side)
     g = int(ctx.option("receptive_grid"))
     axis, pts = _grid(g)
-    h = np.asarray(ctx.model.hidden_response(pts), dtype=np.float64)
-    if h.ndim != 2 or h.shape[0] != len(pts):
-        raise ValueError(
-            f"hidden_response returned shape {h.shape}, expected ({len(pts)}, n_hidden)")
+    h = _hidden(ctx, pts)
     n_hidden = h.shape[1]
     keep = min(n_hidden, int(ctx.option("receptive_units")))
     h = h[:, :keep].T.reshape(keep, g, g)  # unit, x2 row, x1 column
-    return {"axis": _arr(axis), "n_hidden": int(n_hidden), "responses": _arr(h, 4)}
+    return {"kind": "grid", "axis": _arr(axis), "n_hidden": int(n_hidden),
+            "responses": _arr(h, 4)}
+
+
+def _receptive_images(ctx: RunContext, side: int) -> dict:
+    r"""Response-weighted average of the test inputs per hidden unit, as ``side x side`` images.
+
+    For unit :math:`u` with response :math:`h_{iu}` to test sample :math:`x_i`
+    (``hidden_response``: spike counts of a spiking model, activations of an MLP), the
+    image is
+
+    .. math:: F_u = \frac{\sum_i w_{iu} x_i}{\sum_i w_{iu}} - \bar x,
+              \qquad w_{iu} = h_{iu} - \min_j h_{ju},
+
+    the spike-triggered average (de Boer & Kuyper 1968; Chichilnisky 2001) minus the mean
+    input, so the pixels that drive the unit show positive and those that silence it
+    negative. Shifting by the unit's minimum response leaves the numerator unchanged
+    (:math:`\sum_i (x_i - \bar x) = 0`) and makes the weights non-negative for units whose
+    response can be negative (tanh); for spike counts and ReLU it is 0. A unit whose
+    response is the same on every sample (silent) has no image: all zeros, and
+    ``response_range`` 0.
+    """
+    X = np.asarray(ctx.split.X_test, dtype=np.float64)
+    h = _hidden(ctx, X)
+    n_hidden = h.shape[1]
+    keep = min(n_hidden, int(ctx.option("receptive_units")))
+    w = h[:, :keep] - h[:, :keep].min(axis=0)
+    total = w.sum(axis=0)
+    mean = X.mean(axis=0)
+    images = np.zeros((keep, X.shape[1]))
+    live = total > 0
+    images[live] = (w[:, live].T @ X) / total[live, None] - mean
+    return {
+        "kind": "image",
+        "shape": [side, side],
+        "samples": int(len(X)),
+        "n_hidden": int(n_hidden),
+        "mean_response": _arr(h[:, :keep].mean(axis=0), 4),
+        "response_range": _arr(np.ptp(h[:, :keep], axis=0), 4),
+        "mean_image": _arr(mean.reshape(side, side), 4),
+        "images": _arr(images.reshape(keep, side, side), 4),  # unit, pixel row, pixel column
+    }
+
+
+def _confusion_matrix(ctx: RunContext) -> dict:
+    """Counts of the test predictions: ``counts[i][j]`` = test samples of true class
+    ``classes[i]`` predicted as ``classes[j]``, in the order of the model's ``classes_``."""
+    classes = getattr(ctx.model, "classes_", None)
+    if classes is None:
+        classes = np.unique(ctx.split.y_train)
+    classes = np.asarray(classes)
+    index = {c: i for i, c in enumerate(classes.tolist())}
+    counts = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    for what, labels in (("true", ctx.split.y_test), ("predicted", ctx.pred_test)):
+        unknown = sorted({v for v in np.asarray(labels).tolist() if v not in index}, key=str)
+        if unknown:
+            raise ValueError(f"{what} test labels {unknown!r} are not among the model's "
+                             f"classes_ {classes.tolist()!r}")
+    rows = [index[v] for v in np.asarray(ctx.split.y_test).tolist()]
+    cols = [index[v] for v in np.asarray(ctx.pred_test).tolist()]
+    np.add.at(counts, (rows, cols), 1)
+    return {"classes": classes.tolist(), "counts": _arr(counts)}
 
 
 def _alternating_classes(y: np.ndarray, k: int) -> np.ndarray:
@@ -364,7 +451,8 @@ TABLE: Mapping[str, Analysis] = MappingProxyType({a.name: a for a in (
     ),
     Analysis(
         "receptive_fields",
-        "hidden-unit responses over a grid of the input square (2-D tasks)",
+        "hidden-unit responses over a grid of the input square (2-D tasks), or each unit's "
+        "response-weighted average test image (tasks whose features form a square image)",
         options={
             "receptive_grid": Option(21, _count(1), "points per axis of the grid on which "
                                                     "hidden responses are recorded"),
@@ -374,6 +462,12 @@ TABLE: Mapping[str, Analysis] = MappingProxyType({a.name: a for a in (
         needs=(HiddenResponse,),
         compute=_receptive_fields,
         figure=f"{_F}.maps:receptive_fields",
+    ),
+    Analysis(
+        "confusion_matrix",
+        "counts of true x predicted class of the test predictions (any number of classes)",
+        compute=_confusion_matrix,
+        figure=f"{_F}.confusion:confusion_matrix",
     ),
     Analysis(
         "data_scarcity",
