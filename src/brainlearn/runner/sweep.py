@@ -1,6 +1,7 @@
 """Run the missing runs of a set of specs: in this process, in local processes, or on Dask.
 
-The parent process plans the runs, skips those already recorded, hands the rest
+The parent process plans the runs, skips those already recorded, builds the compiled
+programs the rest need (:mod:`.prebuild`: each once, in parallel), hands the runs
 to an executor (:mod:`.executors`) and writes each record atomically as soon as it
 comes back, so a sweep killed at any moment (even ``kill -9``) loses at most the runs
 in flight. Runs are handed out seed-major, at most as many at a time as the executor
@@ -86,7 +87,7 @@ def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1,
     lines.append(
         f"projected wall time with {jobs} worker(s): {fmt_s(total)}"
         + (f" plus {unknown} runs of models without recorded timings" if unknown else "")
-        + f" (from {timed} recorded runs; one-time builds included in their timings)")
+        + f" (from {timed} recorded runs; the builds below come first)")
     todo = [r for r in runs if r.run_id not in have]
     homes = worker_caches(sweep_cache_root(out), jobs, None, worker_cache)
     n_programs, missing = count_programs(todo, homes)
@@ -228,8 +229,9 @@ def run_sweep(
         serialises its builds with a file lock and publishes them by atomic rename, and
         gives every run its own results directory, so workers never collide and each
         program is compiled once), or one directory per worker (``worker-<slot>``: no
-        sharing at all, every worker compiles its own programs). Dask workers always get
-        their own directory (hosts may share a network home where locks are unreliable).
+        sharing at all: every program is compiled into every worker's directory). Dask
+        workers always get their own directory (hosts may share a network home where locks
+        are unreliable).
     prebuild_programs : bool
         Before the runs, build every compiled program they need, each once per cache
         directory, ``jobs`` at a time (:mod:`.prebuild`; not on Dask). The runs that need a
@@ -261,14 +263,19 @@ def run_sweep(
         return report
 
     cache_root = sweep_cache_root(out)
+    started = time.monotonic()  # the builds count against the time budget
     homes = worker_caches(cache_root, jobs, scheduler, worker_cache)
     not_built = {}
     if prebuild_programs and homes is not None:
         not_built = prebuild(todo, homes, jobs, stream).failed_runs
+    elif prebuild_programs:
+        print("brainlearn: no pre-build on Dask: each worker builds the programs it needs "
+              "in its own cache", file=stream, flush=True)
     executor = open_executor(todo, cache_root, jobs, scheduler, worker_cache)
     projection = Projection(executor.parallel)
     shown = Progress(len(todo) - len(not_built), stream, progress)
     budget = _Budget(budget_s, projection)
+    budget.start = started
     recorder = _Recorder(out, report, projection, shown)
     for cfg in todo:
         if cfg.run_id in not_built:
