@@ -160,7 +160,7 @@ def _cmd_run(args) -> int:
     if args.dry_run:
         from .runner.sweep import plan
 
-        print(plan(runs, out, jobs=args.jobs))
+        print(plan(runs, out, jobs=args.jobs, worker_cache=args.worker_cache))
         return 0
     try:
         with sweep_lock(out), _disk_errors(out):

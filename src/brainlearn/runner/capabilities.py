@@ -17,6 +17,9 @@ with a note (not an error). A model offers a capability by having the members be
 :class:`PredictsProba`  ``predict_proba(X)`` and ``classes_``
 :class:`FitsWithEvalSet` ``fit(X, y, eval_set=(X_val, y_val))``, recording
                         ``history_["eval_accuracy"]`` at each checkpoint
+:class:`BuildsPrograms` before fitting: ``program_specs(n_features, n_classes)`` ->
+                        the compiled programs (``brainlearn.snn`` ``NetworkSpec`` s)
+                        its fit and predictions will run (:mod:`.prebuild`)
 =====================  ==========================================================
 
 Every model the runner fits has ``fit`` and ``predict`` (scikit-learn's contract).
@@ -29,6 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "Ablatable",
+    "BuildsPrograms",
     "CountsOps",
     "FitsWithEvalSet",
     "HiddenResponse",
@@ -85,6 +89,14 @@ class PredictsProba(Protocol):
     classes_: Any
 
     def predict_proba(self, X: Any) -> Any: ...
+
+
+@runtime_checkable
+class BuildsPrograms(Protocol):
+    """A model that compiles programs for the shape of its data and can name them before
+    it sees the data, so a sweep builds them once, up front (:mod:`.prebuild`)."""
+
+    def program_specs(self, n_features: int, n_classes: int = 2) -> list: ...
 
 
 class _FitTakes(type):

@@ -24,7 +24,7 @@ from .config import RunConfig
 from .execute import execute_run, use_cache_dir
 
 __all__ = ["DASK_CONNECT_TIMEOUT", "WORKER_CACHE_MODES", "check_scheduler_address",
-           "open_executor"]
+           "open_executor", "worker_caches"]
 
 #: how local workers share BRAINLEARN_CACHE (see run_sweep)
 WORKER_CACHE_MODES = ("shared", "separate")
@@ -47,6 +47,17 @@ def _worker_cache(cache_root: Path, slot: int, mode: str) -> Path:
     if mode not in WORKER_CACHE_MODES:
         raise ValueError(f"worker_cache must be one of {WORKER_CACHE_MODES}, got {mode!r}")
     return cache_root if mode == "shared" else cache_root / f"worker-{slot}"
+
+
+def worker_caches(cache_root: Path, jobs: int = 1, scheduler: str | None = None,
+                  mode: str = "shared") -> list[Path] | None:
+    """The ``BRAINLEARN_CACHE`` directories the runs of :func:`open_executor` will use (one
+    when shared, one per local worker when separate), or None on Dask, whose workers keep
+    their caches on their own hosts."""
+    if scheduler is not None:
+        return None
+    slots = range(max(int(jobs), 1)) if jobs > 1 else range(1)
+    return sorted({_worker_cache(Path(cache_root), s, mode) for s in slots})
 
 
 # ------------------------------------------------------------------ in this process

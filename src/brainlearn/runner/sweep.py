@@ -1,6 +1,7 @@
 """Run the missing runs of a set of specs: in this process, in local processes, or on Dask.
 
-The parent process plans the runs, skips those already recorded, hands the rest
+The parent process plans the runs, skips those already recorded, builds the compiled
+programs the rest need (:mod:`.prebuild`: each once, in parallel), hands the runs
 to an executor (:mod:`.executors`) and writes each record atomically as soon as it
 comes back, so a sweep killed at any moment (even ``kill -9``) loses at most the runs
 in flight. Runs are handed out seed-major, at most as many at a time as the executor
@@ -23,7 +24,8 @@ from typing import Any
 from .._io import write_json_atomic
 from .._paths import failed_dir, runs_dir, sweep_cache_root
 from .config import RunConfig
-from .executors import open_executor, reopen
+from .executors import open_executor, reopen, worker_caches
+from .prebuild import count_programs, prebuild
 from .progress import Progress, Projection, fmt_s
 from .storage import clean_temporaries, load_records, record_is_complete, recorded_ids
 
@@ -48,9 +50,12 @@ class SweepReport:
 # ------------------------------------------------------------------------ plan
 
 
-def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1) -> str:
+def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1,
+         worker_cache: str = "shared") -> str:
     """A table of the planned runs per model: how many, how many recorded, and the time
-    the missing ones are projected to take (from the timings of recorded runs)."""
+    the missing ones are projected to take (from the timings of recorded runs); and how
+    many compiled programs the missing runs need and how many of them a sweep would build
+    first (:mod:`.prebuild`)."""
     records = load_records(out, move_invalid=False)  # a dry run changes nothing on disk
     have = {r["run_id"] for r in records if record_is_complete(r)}
     projection = Projection(max(jobs, 1))
@@ -82,7 +87,14 @@ def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1) -> str:
     lines.append(
         f"projected wall time with {jobs} worker(s): {fmt_s(total)}"
         + (f" plus {unknown} runs of models without recorded timings" if unknown else "")
-        + f" (from {timed} recorded runs; one-time builds included in their timings)")
+        + f" (from {timed} recorded runs; the builds below come first)")
+    todo = [r for r in runs if r.run_id not in have]
+    homes = worker_caches(sweep_cache_root(out), jobs, None, worker_cache)
+    n_programs, missing = count_programs(todo, homes)
+    where = f" in {len(homes)} worker caches" if len(homes) > 1 else ""
+    lines.append(f"compiled programs: the runs to do need {n_programs}; {missing} to build"
+                 f"{where} before the runs, up to {max(jobs, 1)} at a time "
+                 f"(cache: {sweep_cache_root(out)})")
     return "\n".join(lines)
 
 
@@ -197,6 +209,7 @@ def run_sweep(
     progress: bool | None = None,
     stream=None,
     worker_cache: str = "shared",
+    prebuild_programs: bool = True,
 ) -> SweepReport:
     """Do every run of ``runs`` that is not yet recorded under ``out``.
 
@@ -216,8 +229,13 @@ def run_sweep(
         serialises its builds with a file lock and publishes them by atomic rename, and
         gives every run its own results directory, so workers never collide and each
         program is compiled once), or one directory per worker (``worker-<slot>``: no
-        sharing at all, every worker compiles its own programs). Dask workers always get
-        their own directory (hosts may share a network home where locks are unreliable).
+        sharing at all: every program is compiled into every worker's directory). Dask
+        workers always get their own directory (hosts may share a network home where locks
+        are unreliable).
+    prebuild_programs : bool
+        Before the runs, build every compiled program they need, each once per cache
+        directory, ``jobs`` at a time (:mod:`.prebuild`; not on Dask). The runs that need a
+        program that fails to build are recorded as failed and not started.
 
     Raises
     ------
@@ -245,11 +263,24 @@ def run_sweep(
         return report
 
     cache_root = sweep_cache_root(out)
+    started = time.monotonic()  # the builds count against the time budget
+    homes = worker_caches(cache_root, jobs, scheduler, worker_cache)
+    not_built = {}
+    if prebuild_programs and homes is not None:
+        not_built = prebuild(todo, homes, jobs, stream).failed_runs
+    elif prebuild_programs:
+        print("brainlearn: no pre-build on Dask: each worker builds the programs it needs "
+              "in its own cache", file=stream, flush=True)
     executor = open_executor(todo, cache_root, jobs, scheduler, worker_cache)
     projection = Projection(executor.parallel)
-    shown = Progress(len(todo), stream, progress)
+    shown = Progress(len(todo) - len(not_built), stream, progress)
     budget = _Budget(budget_s, projection)
-    loop = _Loop(executor, list(todo), _Recorder(out, report, projection, shown), budget,
+    budget.start = started
+    recorder = _Recorder(out, report, projection, shown)
+    for cfg in todo:
+        if cfg.run_id in not_built:
+            recorder.failed(cfg, not_built[cfg.run_id])
+    loop = _Loop(executor, [r for r in todo if r.run_id not in not_built], recorder, budget,
                  lambda ex: reopen(ex, cache_root, worker_cache))
     cancel = False
     try:

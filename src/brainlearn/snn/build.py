@@ -104,11 +104,12 @@ def build_key(spec: NetworkSpec) -> str:
 
 
 # -------------------------------------------------------------------------- cache dir
-def cache_root() -> Path:
-    """Directory of compiled programs: ``$BRAINLEARN_CACHE/snn`` or ``~/.cache/brainlearn/snn``."""
+def cache_root(home: str | os.PathLike | None = None) -> Path:
+    """Directory of compiled programs: ``$BRAINLEARN_CACHE/snn`` or ``~/.cache/brainlearn/snn``;
+    with ``home``, the one of the process whose ``$BRAINLEARN_CACHE`` is ``home``."""
     from .._paths import cache_home
 
-    return cache_home() / "snn"
+    return (cache_home() if home is None else Path(home).resolve()) / "snn"
 
 
 @contextlib.contextmanager
@@ -291,14 +292,19 @@ def _compile(spec_file: Path, out_dir: Path) -> subprocess.CompletedProcess:
     )
 
 
-def ensure_built(spec: NetworkSpec) -> Path:
+def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None) -> Path:
     """The directory of the whole, compiled program for ``spec``, building it if needed.
 
-    Safe against concurrent processes: builds are serialised by a file lock and published by
-    an atomic rename, so a reader sees either no build or a complete one. A damaged build
-    (:func:`check_build`) is replaced by a new one, with a warning.
+    Safe against concurrent processes: builds of one program are serialised by a file lock
+    (builds of different programs run side by side) and published by an atomic rename, so
+    a reader sees either no build or a complete one. A damaged build (:func:`check_build`)
+    is replaced by a new one, with a warning.
+
+    ``root``: the cache directory to build into (default :func:`cache_root`, from this
+    process's ``$BRAINLEARN_CACHE``), e.g. another worker's, for a build made before the
+    runs that use it (:mod:`brainlearn.runner.prebuild`).
     """
-    root = cache_root()
+    root = cache_root() if root is None else Path(root)
     key = build_key(spec)
     final = root / key
     if final.exists() and check_build(final) is None:

@@ -61,7 +61,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
-from .batched import BatchedEngine
+from .batched import BatchedEngine, inference_spec
 from .build import BuildError, cache_root
 from .encoding import ENCODINGS
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
@@ -497,11 +497,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         return self._proba(n, s)
 
     # ----------------------------------------------------------------------- fit
-    def prepare(self, n_features: int, n_classes: int = 2) -> str:
-        """Build (or find in the cache) the compiled programs for ``n_features`` inputs and
-        ``n_classes`` classes now (training and batched inference, side by side), e.g.
-        before a sweep; returns the backend that will run them."""
-        self._check_hyperparameters()
+    def _check_shape(self, n_features, n_classes) -> None:
         if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral):
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
         if n_features < 1:
@@ -509,6 +505,32 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         if (isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral)
                 or n_classes < 2):
             raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+
+    def program_specs(self, n_features: int, n_classes: int = 2) -> list[NetworkSpec]:
+        """The compiled programs that ``fit`` and ``predict`` (and ``predict_proba``, the
+        ``eval_set`` checkpoints, ``hidden_response``, ``ops_per_sample`` and ``ablated``
+        copies) will run for data with ``n_features`` features and ``n_classes`` classes:
+        the training program and the batched inference program
+        (:func:`~brainlearn.snn.batched.inference_spec`). Empty with ``backend="runtime"``,
+        which compiles nothing; ``record_spikes`` runs in runtime mode and needs none.
+
+        Each is built by :func:`brainlearn.snn.build.ensure_built` (once per cache; the
+        fit's own data only changes values set on the program's command line, never the
+        program), so building them beforehand, e.g. for every run of a sweep, leaves the fit
+        nothing to compile."""
+        self._check_hyperparameters()
+        self._check_shape(n_features, n_classes)
+        if self.backend == "runtime":
+            return []
+        spec = self._make_spec(int(n_features), int(n_classes))
+        return [spec, inference_spec(spec)]
+
+    def prepare(self, n_features: int, n_classes: int = 2) -> str:
+        """Build (or find in the cache) the compiled programs for ``n_features`` inputs and
+        ``n_classes`` classes now (training and batched inference, side by side), e.g.
+        before a sweep; returns the backend that will run them."""
+        self._check_hyperparameters()
+        self._check_shape(n_features, n_classes)
         # Brian2's first import installs a signal handler, which only the main thread may do
         import brian2  # noqa: F401
 
