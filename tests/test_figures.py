@@ -119,6 +119,27 @@ def test_readme_block_is_generated_from_summary_csv(fixture_results, tmp_path):
     assert "| xor |" in text and "| breast-cancer |" in text
 
 
+def test_readme_multiclass_block_comes_from_the_multiclass_results_directory(
+        fixture_results, tmp_path):
+    """The README's multiclass block is drawn from ``results-multiclass/`` under the output
+    directory, and left alone while that directory has no results."""
+    from brainlearn._readme import markers
+    from brainlearn.runner.report import update_readme_from_results
+
+    out = tmp_path / "out"
+    shutil.copytree(fixture_results, out)
+    readme = tmp_path / "README.md"
+    (r0, r1), (m0, m1) = markers("results"), markers("multiclass")
+    readme.write_text(f"{r0}\n{r1}\nK classes:\n{m0}\nold\n{m1}\n")
+    update_readme_from_results(readme, out)
+    assert "\nold\n" in readme.read_text()  # no multiclass results yet
+    shutil.copytree(fixture_results / "results", out / "results-multiclass" / "results")
+    assert update_readme_from_results(readme, out)
+    text = readme.read_text()
+    block = text[text.index(m0):text.index(m1)]
+    assert "old" not in block and "| task | test-centroid (mlp) | spiky (snn) |" in block
+
+
 def test_seed_replication_figure_is_rebuilt_when_its_results_exist(tmp_path):
     from pathlib import Path
 

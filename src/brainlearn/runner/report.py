@@ -148,12 +148,26 @@ def _snn_block(s: dict) -> list[str]:
     return lines
 
 
+#: README blocks drawn from the results of other experiments run into a directory of their
+#: own under the main output directory: block name -> that directory (``brainlearn run
+#: multiclass --out results-multiclass``)
+EXPERIMENT_BLOCKS = {"multiclass": "results-multiclass"}
+
+
 def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
     """Replace the README's ``<!-- results:start -->`` ... ``<!-- results:end -->`` block with
-    the tables generated from ``out/results/summary.csv``, and its
-    ``<!-- benchmarks:start -->`` ... ``<!-- benchmarks:end -->`` block (when present) with
-    the speed figures of ``out/benchmarks/results/``; returns whether anything changed."""
+    the tables generated from ``out/results/summary.csv``, each block of
+    :data:`EXPERIMENT_BLOCKS` that the README has with the tables of that experiment's
+    directory (when it has results), and its ``<!-- benchmarks:start -->`` ...
+    ``<!-- benchmarks:end -->`` block (when present) with the speed figures of
+    ``out/benchmarks/results/``; returns whether anything changed."""
     changed = update_readme(readme, readme_block(out))
+    for block, sub in EXPERIMENT_BLOCKS.items():
+        other = Path(out) / sub
+        text = Path(readme).read_text(encoding="utf-8")
+        if (find_block(text, block) is not None
+                and (results_dir(other) / "summary.csv").exists()):
+            changed = update_readme(readme, readme_block(other), block=block) or changed
     try:
         bench = benchmarks_block(Path(out) / "benchmarks" / "results")
     except (KeyError, TypeError, ValueError) as exc:  # written by an older benchmark script
