@@ -49,7 +49,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 N = 1000
 REPEATS = 3
-NAIVE_SAMPLES = 40
+NAIVE_SAMPLES = 20
 MODELS = ("snn-stdp", "snn-hebbian", "snn-rstdp")
 TASK = "xor"
 

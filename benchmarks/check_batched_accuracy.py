@@ -24,7 +24,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 MODELS = ("snn-stdp", "snn-hebbian", "snn-rstdp")
-TASKS = ("seed-random", "linear", "xor", "circle", "moons", "spiral", "breast-cancer")
+TASKS = ("seed-random", "linear", "xor", "circle", "moons", "spiral", "breast-cancer",
+         "digits-parity")
 
 
 def _accuracy(m, counts, y) -> float:

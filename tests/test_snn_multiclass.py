@@ -130,6 +130,17 @@ def test_a_teacher_overwhelmed_by_the_interneuron_drive_warns():
         SpikingClassifier(random_state=0, network_params=net, **TINY).fit(X, y)
 
 
+@pytest.mark.parametrize("readout, drives", [("stdp", True), ("hebbian", True),
+                                             ("rstdp", False), ("delta", False)])
+def test_the_teacher_check_applies_only_where_a_teacher_drives_the_efferents(readout, drives):
+    # the delta rule runs with teacher_mv = 0 by design (its efferent counts are its own
+    # answer): checking it for an overwhelmed teacher gave false alarms; R-STDP has none
+    from brainlearn.snn.model import _teacher_drives
+
+    spec = SpikingClassifier(readout_rule=readout, **TINY)._make_spec(2, 2)
+    assert _teacher_drives(spec) is drives
+
+
 def test_an_active_network_does_not_warn():
     X, y = _blobs()
     with warnings.catch_warnings():

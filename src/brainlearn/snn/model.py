@@ -176,6 +176,13 @@ def _cached_batched_engine(spec: NetworkSpec, root: str) -> BatchedEngine:
     return BatchedEngine(spec)
 
 
+def _teacher_drives(spec: NetworkSpec) -> bool:
+    """Whether a teacher current drives the efferents in training: a supervised readout
+    other than the delta rule, whose efferents run without teacher by design (teacher_mv =
+    0: their counts are the network's own answer, not the teacher's signal)."""
+    return spec.supervised and spec.readout_rule.name != "delta"
+
+
 def _warn_if_teacher_overwhelmed(spec: NetworkSpec, counts_eff, labels) -> None:
     """RuntimeWarning when, under the teacher, the other classes' efferent groups fire about
     as much as the labelled one: the interneuron drive overwhelms the teacher, and the
@@ -649,7 +656,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             ("interneuron",) if spec.supervised else ("interneuron", "efferent"),
             "of the last training epoch",
         )
-        if spec.supervised:
+        if _teacher_drives(spec):
             _warn_if_teacher_overwhelmed(spec, tail["efferent"], y_idx[order[-len(X):]])
         # the fit is complete: only now does the estimator become fitted
         self.__dict__.update(data_attrs)
