@@ -160,6 +160,19 @@ def test_run_and_figures_update_the_readme_block(tiny_spec, tmp_path, test_model
     text = readme.read_text()
     assert "stale" not in text and "| xor |" in text and text.endswith(f"{README_END}\nend\n")
     assert f"{readme} updated" in capsys.readouterr().err
+    # the README says how long the sweep that did these runs took (from the manifest) ...
+    import json
+    import re
+
+    sweep = json.loads((out / "results" / "manifest.json").read_text())["sweep"]
+    assert sweep["done"] == sweep["planned"] > 0 and sweep["elapsed_s"] > 0
+    said = re.search(r"did (\d+) of the (\d+) runs in ([\d.]+) min", text)
+    assert said and int(said.group(1)) == sweep["done"]
+    # ... and a second run that finds everything recorded keeps that time
+    assert main(["run", str(tiny_spec), "--out", str(out), "-j", "1", "--no-figures",
+                 "--readme", str(readme)]) == 0
+    assert json.loads((out / "results" / "manifest.json").read_text())["sweep"] == sweep
+    assert said.group(0) in readme.read_text()
     bare = tmp_path / "BARE.md"
     bare.write_text("no markers")
     assert main(["figures", str(out), "--readme", str(bare)]) == 2

@@ -187,15 +187,28 @@ def _cmd_run(args) -> int:
 
 
 def _sweep(args, paths: list[Path], runs, out: Path):
-    from .runner.storage import write_manifest
+    import datetime
+
+    from .runner.storage import record_sweep, write_manifest
     from .runner.sweep import run_sweep
 
     write_manifest(out, [str(p) for p in paths], [r.run_id for r in runs])
-    return run_sweep(
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    report = run_sweep(
         runs, out, jobs=args.jobs, scheduler=args.scheduler,
         budget_s=None if args.budget is None else 60.0 * args.budget,
         worker_cache=args.worker_cache,
     )
+    # the wall time of the runs the tables describe (the README says it from here)
+    record_sweep(out, {
+        "planned": report.planned, "done": len(report.done), "skipped": report.skipped,
+        "failed": len(report.failed), "not_started": report.not_started,
+        "elapsed_s": round(report.elapsed_s, 1), "jobs": args.jobs,
+        "scheduler": args.scheduler is not None, "cpus": os.cpu_count(),
+        "load_at_start": load,
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    })
+    return report
 
 
 def _after_runs(args, out: Path, use_all: bool, draw: bool) -> int:

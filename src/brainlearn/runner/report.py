@@ -39,11 +39,33 @@ def write_reports(out: str | Path, records: list[dict] | None = None,
 
 
 def readme_block(out: str | Path) -> str:
-    """The markdown table block for the README, generated from ``results/summary.csv``."""
-    from .storage import read_summary_csv
+    """The markdown table block for the README, generated from ``results/summary.csv``,
+    with the wall time of the sweep that did its runs (from the manifest) when known."""
+    from .storage import load_manifest, read_summary_csv
 
     rows = read_summary_csv(results_dir(out) / "summary.csv")
-    return summary_markdown(rows)
+    md = summary_markdown(rows)
+    m = load_manifest(out, move_invalid=False)
+    line = sweep_line(m.get("sweep")) if m else None
+    return md + ("\n\n" + line if line else "")
+
+
+def sweep_line(sweep: dict | None) -> str | None:
+    """One sentence on the sweep that did the runs of the tables (None when unknown)."""
+    if not isinstance(sweep, dict) or not sweep.get("done"):
+        return None
+    try:
+        before = (f" ({sweep['skipped']} were recorded before)" if sweep["skipped"] else "")
+        where = ("on a Dask cluster" if sweep.get("scheduler") else
+                 f"with {sweep['jobs']} worker process(es) on {sweep['cpus']} cores")
+        load = sweep.get("load_at_start")
+        return (f"*These records: the last `brainlearn run` did {sweep['done']} of the "
+                f"{sweep['planned']} runs{before} in {sweep['elapsed_s'] / 60:.1f} min of "
+                f"wall time {where}, compiled programs included"
+                + (f" (load average {load:.1f} at its start)" if load is not None else "")
+                + f", finished {sweep['finished'][:10]}.*")
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def benchmarks_block(bench_dir: str | Path) -> str | None:

@@ -42,6 +42,7 @@ __all__ = [
     "summary_rows",
     "set_aside",
     "write_json_atomic",
+    "record_sweep",
     "write_manifest",
     "write_summary_csv",
     "write_text_atomic",
@@ -232,7 +233,22 @@ def recorded_ids(out: str | Path, complete_only: bool = True,
 
 
 def write_manifest(out: str | Path, specs: list[str], run_ids: list[str]) -> Path:
-    return write_json_atomic(manifest_path(out), {"specs": specs, "run_ids": list(run_ids)})
+    """Name the runs the figures and tables describe. The wall time of the sweep that did
+    them (:func:`record_sweep`) is kept while the runs stay the same."""
+    m: dict[str, Any] = {"specs": specs, "run_ids": list(run_ids)}
+    old = load_manifest(out, move_invalid=False)
+    if old and isinstance(old.get("sweep"), dict) and set(old["run_ids"]) == set(run_ids):
+        m["sweep"] = old["sweep"]
+    return write_json_atomic(manifest_path(out), m)
+
+
+def record_sweep(out: str | Path, sweep: dict[str, Any]) -> Path | None:
+    """Add what the last sweep did and how long it took (plain data) to the manifest; a
+    sweep that did no run (everything was recorded) leaves the earlier entry."""
+    m = load_manifest(out, move_invalid=False)
+    if m is None or not sweep.get("done"):
+        return None
+    return write_json_atomic(manifest_path(out), {**m, "sweep": sweep})
 
 
 def load_manifest(out: str | Path, move_invalid: bool = True) -> dict[str, Any] | None:
