@@ -27,6 +27,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp.py
 	$(BIN)/python benchmarks/bench_snn.py
 	$(BIN)/python benchmarks/bench_surrogate.py
+	$(BIN)/python benchmarks/bench_wide.py snn-stdp
+	$(BIN)/python benchmarks/bench_wide.py snn-delta-skip
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks experiments

@@ -299,7 +299,8 @@ def _naive(n_samples: int) -> dict:
     s_in = b2.Synapses(
         afferent,
         hid,
-        r_in.synapse_eqs + shared_declarations(P["afferent_interneuron"]),
+        # the rule with its own per-synapse traces (what a Brian2 user writes first)
+        r_in.model + shared_declarations({"w_unit": P["afferent_interneuron"]["w_unit"]}),
         on_pre="ge_post += w * w_unit\n" + r_in.on_pre,
         on_post=r_in.on_post,
     )
@@ -311,7 +312,7 @@ def _naive(n_samples: int) -> dict:
     s_out = b2.Synapses(
         hid,
         eff,
-        r_out.synapse_eqs + shared_declarations(P["interneuron_efferent"]),
+        r_out.model + shared_declarations({"w_unit": P["interneuron_efferent"]["w_unit"]}),
         on_pre="ge_post += w * w_unit\n" + r_out.on_pre,
         on_post=r_out.on_post,
     )

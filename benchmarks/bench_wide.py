@@ -4,7 +4,7 @@ the same size (issue 9: at most 3 times as long, after the build).
 Fits the same model configuration on ``digits`` (all 1258 training rows, 64 features, 10
 classes) and on ``xor`` drawn at the same size (2 features, 2 classes), after building both
 programs (``prepare``), alternating the two ``REPEATS`` times in one run; reports the median
-fit times and their ratio. Writes ``benchmarks/results/wide.json``. Run:
+fit times and their ratio. Writes the model's entry of ``benchmarks/results/wide.json``. Run:
 ``python benchmarks/bench_wide.py [model] [json of constructor overrides] [repeats]``.
 """
 
@@ -50,7 +50,12 @@ def main(model: str = "snn-stdp", overrides: dict | None = None, repeats: int = 
         "note": "wall-clock times on a shared machine; the ratio is the measurement",
     }
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "wide.json").write_text(json.dumps(out, indent=1))
+    path = HERE / "results" / "wide.json"
+    # one entry per model (a file of an older layout, one model's entry, is replaced)
+    old = json.loads(path.read_text()) if path.exists() else {}
+    every = old if "model" not in old else {}
+    every[model if not overrides else f"{model} {json.dumps(overrides, sort_keys=True)}"] = out
+    path.write_text(json.dumps(every, indent=1) + "\n")
     return out
 
 
