@@ -17,7 +17,6 @@ import textwrap
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("brian2")
@@ -29,9 +28,7 @@ from brainlearn.runner.prebuild import needed_programs, prebuild  # noqa: E402
 from brainlearn.runner.spec import load_spec, resolve_runs  # noqa: E402
 from brainlearn.runner.storage import failed_dir  # noqa: E402
 from brainlearn.runner.sweep import plan, run_sweep  # noqa: E402
-from brainlearn.snn import build, engines  # noqa: E402
-from brainlearn.snn.engines import ChunkResult  # noqa: E402
-from brainlearn.snn.graph import POPULATIONS  # noqa: E402
+from brainlearn.snn import build  # noqa: E402
 from brainlearn.snn.model import SpikingClassifier  # noqa: E402
 from conftest import subprocess_env  # noqa: E402
 
@@ -238,28 +235,12 @@ def test_without_a_compiler_nothing_is_failed_and_it_is_said(tmp_path, compiler)
 
 
 # ----------------------------------------------------- against what a real run asks for
-def test_the_programs_named_for_a_run_are_the_ones_the_run_asks_for(tmp_path, monkeypatch):
+def test_the_programs_named_for_a_run_are_the_ones_the_run_asks_for(tmp_path,
+                                                                    recorded_builds):
     """A real run of the runner (iris: 4 features, 3 classes; breast-cancer: 30) with the
     standalone engine stood in for: the keys it asks the build cache for are the ones the
     pre-build names for it."""
-    asked: list[str] = []
-
-    def fake_ensure_built(spec, root=None):
-        asked.append(build.build_key(spec))
-        return tmp_path
-
-    def fake_run(self, inputs, state, seed):
-        spec, m = self.spec, len(inputs)
-        sizes = {"afferent": spec.n_afferent, "interneuron": spec.net.n_hidden,
-                 "inhibitory": spec.net.n_hidden, "efferent": spec.n_efferent}
-        return ChunkResult({p: np.zeros((m, spec.copies * sizes[p])) for p in POPULATIONS},
-                           state)
-
-    monkeypatch.setattr(build, "ensure_built", fake_ensure_built)
-    monkeypatch.setattr(build, "read_map", lambda d: {})
-    monkeypatch.setattr(build, "verify_build", lambda d, checksums=None: True)
-    monkeypatch.setattr(engines.StandaloneEngine, "run", fake_run)
-    monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
+    asked = recorded_builds
     runs = resolve_runs([load_spec(_spec_file(
         tmp_path, ["snn-rstdp"], ["iris", "breast-cancer"], seeds=1,
         analyses='["compute_cost", "learning_curves"]'))])

@@ -21,40 +21,12 @@ import pytest
 
 pytest.importorskip("brian2")
 
-from brainlearn.snn import build, engines  # noqa: E402
-from brainlearn.snn.engines import ChunkResult  # noqa: E402
-from brainlearn.snn.graph import POPULATIONS  # noqa: E402
+from brainlearn.snn import build  # noqa: E402
 from brainlearn.snn.model import SpikingClassifier  # noqa: E402
 from conftest import subprocess_env  # noqa: E402
 
 TINY = dict(n_hidden=6, n_per_feature=4, n_per_class=2, chunk_size=16, min_presentations=0,
             network_params={"presentation_ms": 20.0})
-
-
-@pytest.fixture
-def recorded_builds(monkeypatch, tmp_path):
-    """The build keys the model asks ``ensure_built`` for (no compilation: the standalone
-    engine answers with zero spike counts)."""
-    asked: list[str] = []
-
-    def fake_ensure_built(spec, root=None):
-        asked.append(build.build_key(spec))
-        return tmp_path
-
-    def fake_run(self, inputs, state, seed):
-        spec, m = self.spec, len(inputs)
-        sizes = {"afferent": spec.n_afferent, "interneuron": spec.net.n_hidden,
-                 "inhibitory": spec.net.n_hidden, "efferent": spec.n_efferent}
-        counts = {pop: np.zeros((m, spec.copies * sizes[pop])) for pop in POPULATIONS}
-        return ChunkResult(counts, state)
-
-    monkeypatch.setattr(build, "ensure_built", fake_ensure_built)
-    monkeypatch.setattr(build, "read_map", lambda d: {})
-    monkeypatch.setattr(build, "verify_build", lambda d, checksums=None: True)
-    monkeypatch.setattr(engines.StandaloneEngine, "run", fake_run)
-    # the engines are kept per process and cache directory: a new directory, new engines
-    monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
-    return asked
 
 
 CASES = {
