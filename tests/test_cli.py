@@ -177,3 +177,12 @@ def test_run_and_figures_update_the_readme_block(tiny_spec, tmp_path, test_model
     bare.write_text("no markers")
     assert main(["figures", str(out), "--readme", str(bare)]) == 2
     assert "markers" in capsys.readouterr().err
+
+
+def test_the_manifest_names_a_shipped_spec_by_its_name_and_another_by_its_path(tmp_path):
+    # the same manifest in every clone and install: no machine's path in committed results
+    from brainlearn.cli import SHIPPED_SPECS, _spec_label
+
+    assert _spec_label(SHIPPED_SPECS / "default.toml") == "default"
+    other = tmp_path / "mine.toml"
+    assert _spec_label(other) == str(other.resolve())

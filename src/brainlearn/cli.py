@@ -186,13 +186,22 @@ def _cmd_run(args) -> int:
     return 1 if bad or bad_figures else 0
 
 
+def _spec_label(path: Path) -> str:
+    """How the manifest names a spec: a shipped one by its name (the same in every clone
+    and install), another by its path."""
+    path = Path(path).resolve()
+    if path.parent == Path(SHIPPED_SPECS).resolve():
+        return path.stem
+    return str(path)
+
+
 def _sweep(args, paths: list[Path], runs, out: Path):
     import datetime
 
     from .runner.storage import record_sweep, write_manifest
     from .runner.sweep import run_sweep
 
-    write_manifest(out, [str(p) for p in paths], [r.run_id for r in runs])
+    write_manifest(out, [_spec_label(p) for p in paths], [r.run_id for r in runs])
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     report = run_sweep(
         runs, out, jobs=args.jobs, scheduler=args.scheduler,
