@@ -31,6 +31,7 @@ shape of a batched inference program.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,9 +170,10 @@ class Projection:
     #: (:meth:`PlasticityRule.neuron_traced`); None: in the synapses
     trace_tag: str | None = None
 
-    @property
+    @functools.cached_property
     def code(self):
-        """The rule's code in the form this projection uses (None without a rule)."""
+        """The rule's code in the form this projection uses (None without a rule); derived
+        once per projection (the neuron-traced form rewrites the rule's code)."""
         if self.rule is None:
             return None
         if self.trace_tag is not None and self.rule.traces:
