@@ -23,6 +23,7 @@ from brian2 import Hz, ms  # noqa: E402
 from brainlearn.snn.plasticity import (  # noqa: E402
     STDP,
     OjaHebbian,
+    STDPOffset,
     RewardSTDP,
     make_rule,
     shared_declarations,
@@ -155,6 +156,28 @@ def test_stdp_pre_before_post_potentiates_post_before_pre_depresses_by_the_rule(
     crossover = p["tau_pre_ms"] * math.log((p["w_max"] - w0) ** p["mu"] / (p["x_tar"] * w0))
     np.testing.assert_array_equal(w[:5] > w0, d < crossover)
     assert np.all(w[:4] > w0) and w[4] < w0
+    assert np.all(w[5:10] < w0)
+
+
+def test_stdp_offset_potentiates_active_and_depresses_silent_inputs_by_the_rule():
+    """Diehl & Cook's rule: Delta w = eta_pot (x_pre - x_tar) (w_max - w)^mu on a post
+    spike (no -x_tar w term), w - eta_dep x_post on a pre spike."""
+    p = STDP_P
+    w0 = 0.3
+    w = _stdp_pairs(STDPOffset(**p), w0)
+    d = np.asarray(DELTAS_MS)
+
+    def post(apre, w):
+        dw = p["eta_pot"] * (apre - p["x_tar"]) * (p["w_max"] - w) ** p["mu"]
+        return np.clip(w + dw, 0.0, p["w_max"])
+
+    np.testing.assert_allclose(w[:5], post(np.exp(-d / p["tau_pre_ms"]), w0), atol=1e-12)
+    np.testing.assert_allclose(
+        w[5:10], stdp_pre(p, np.exp(-d / p["tau_post_ms"]), post(0.0, w0)), atol=1e-12)
+    # the sign of the change is the sign of x_pre - x_tar: the crossover does not depend
+    # on w (unlike STDP's x_pre (w_max - w)^mu = x_tar w)
+    crossover = p["tau_pre_ms"] * math.log(1.0 / p["x_tar"])
+    np.testing.assert_array_equal(w[:5] > w0, d < crossover)
     assert np.all(w[5:10] < w0)
 
 
@@ -405,12 +428,14 @@ def _random_rule_net(rule, seed, learn, n_pres=30, T_ms=25.0, dt_ms=0.5):
 # rates chosen so that every rule drives weights into both bounds
 STRONG = {
     "stdp": lambda: STDP(eta_pot=0.3, eta_dep=0.2, x_tar=0.3, mu=1.0, w_max=0.7),
+    "stdp-offset": lambda: STDPOffset(eta_pot=0.3, eta_dep=0.2, x_tar=0.3, mu=0.2, w_max=0.7),
     "hebbian": lambda: OjaHebbian(eta=0.6, x_ref=1.5, y_ref=1.5, w_max=0.7),
     "rstdp": lambda: RewardSTDP(eta=1.5, a_plus=1.0, a_minus=1.0, baseline_presentations=5.0,
                                 w_max=0.7),
 }
 RULE_PARAMS = [
     pytest.param("stdp", id="stdp"),
+    pytest.param("stdp-offset", id="stdp-offset"),
     pytest.param("hebbian", id="hebbian"),
     pytest.param("rstdp", id="rstdp"),
 ]

@@ -1,6 +1,6 @@
 """Afferent encoding: input values in [0, 1] to afferent firing rates.
 
-Two codes (``encoding`` of :class:`~brainlearn.snn.model.SpikingClassifier`):
+Three codes (``encoding`` of :class:`~brainlearn.snn.model.SpikingClassifier`):
 
 ``"population"`` (default): Gaussian receptive fields, :class:`GaussianReceptiveFields`
     Each input feature is seen by ``n_per_feature`` afferent neurons whose preferred values
@@ -23,6 +23,16 @@ Two codes (``encoding`` of :class:`~brainlearn.snn.model.SpikingClassifier`):
     :math:`r_f(x) = r_{min} + (r_{max} - r_{min})\\, x_f` (the Poisson pixel code of Diehl &
     Cook 2015). ``n_features`` afferents: the code for wide inputs such as images.
 
+``"rate-complement"``: a rate code with on and off channels, :class:`ComplementRateCode`
+    Two afferents per feature, one at the rate of ``x_f`` and one at the rate of
+    ``1 - x_f`` (complement coding; Carpenter, Grossberg & Rosen 1991). Every input then
+    drives the same total rate, a value of 0 is seen (by its off afferent) rather than
+    being silent, and for weight vectors of equal sum the dot product with the code
+    falls as the L1 distance between the input and the weights' on/off pattern grows:
+    competition by matched drive becomes competition by distance, which the plain rate
+    code only gives for inputs of equal brightness (it cannot tell the quadrants of xor
+    apart, for instance). ``2 n_features`` afferents.
+
 Whether the afferents fire as Poisson processes or regularly at these rates is the
 network's ``poisson_input`` (see :mod:`brainlearn.snn.populations`).
 
@@ -43,14 +53,17 @@ of one feature of unit ``sigma_scale``:
   the edges, whatever ``n_per_feature``, so :math:`N_{eff} = n_{features}\\,
   \\text{sigma\\_scale}` (no data needed);
 - rate code: :math:`N_{eff} = \\overline{\\sum_f x_f} / \\sqrt{2\\pi}`, the mean summed
-  input of the training rows (at least ``1 / sqrt(2 pi)``).
+  input of the training rows (at least ``1 / sqrt(2 pi)``);
+- complement rate code: :math:`N_{eff} = n_{features} / \\sqrt{2\\pi}` (the on and off
+  values of a row always sum to :math:`n_{features}`).
 
 A weight vector that matches an input therefore gives about the same drive whatever the
 code and the input width.
 
 References
 ----------
-Pouget, Dayan & Zemel (2000) Nat Rev Neurosci 1:125. Bohte, Kok & La Poutre (2002)
+Carpenter, Grossberg & Rosen (1991) Neural Netw 4:759. Pouget, Dayan & Zemel (2000) Nat
+Rev Neurosci 1:125. Bohte, Kok & La Poutre (2002)
 IEEE Trans Neural Netw 13:426. Diehl & Cook (2015) Front Comput Neurosci 9:99.
 """
 
@@ -61,7 +74,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ENCODINGS", "GaussianReceptiveFields", "RateCode", "make_encoder"]
+__all__ = ["ENCODINGS", "ComplementRateCode", "GaussianReceptiveFields", "RateCode",
+           "make_encoder"]
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
@@ -143,7 +157,36 @@ class RateCode:
         return max(s, 1.0) / _SQRT_2PI
 
 
-ENCODINGS = ("population", "rate")
+@dataclass(frozen=True)
+class ComplementRateCode:
+    """Rate code with complement (on/off) channels, two afferents per feature
+    (``encoding="rate-complement"``; module docstring)."""
+
+    rate_max_hz: float = 200.0
+    rate_min_hz: float = 0.0
+
+    name = "rate-complement"
+
+    def __post_init__(self):
+        _check_rates(self.rate_min_hz, self.rate_max_hz)
+
+    def n_afferents(self, n_features: int) -> int:
+        return 2 * n_features
+
+    def rates(self, X: np.ndarray) -> np.ndarray:
+        """Firing rates in Hz, shape ``(n_samples, 2 n_features)``: the "on" afferents
+        (``x``) of every feature, then the "off" afferents (``1 - x``)."""
+        X = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0)
+        return self.rate_min_hz + (self.rate_max_hz - self.rate_min_hz) * np.hstack(
+            [X, 1.0 - X])
+
+    def drive_norm(self, n_features: int, X: np.ndarray | None = None) -> float:
+        """Effective number of afferents, ``n_features / sqrt(2 pi)``: every row's on and
+        off values sum to ``n_features`` (``X`` is unused)."""
+        return n_features / _SQRT_2PI
+
+
+ENCODINGS = ("population", "rate", "rate-complement")
 
 
 def make_encoder(
@@ -153,11 +196,13 @@ def make_encoder(
     rate_max_hz: float = 200.0,
     rate_min_hz: float = 0.0,
     sigma_scale: float = 1.0,
-) -> GaussianReceptiveFields | RateCode:
+) -> GaussianReceptiveFields | RateCode | ComplementRateCode:
     """The encoder named ``encoding`` (``"population"`` or ``"rate"``); the rate code
     ignores ``n_per_feature`` and ``sigma_scale``."""
     if encoding == "population":
         return GaussianReceptiveFields(n_per_feature, rate_max_hz, rate_min_hz, sigma_scale)
     if encoding == "rate":
         return RateCode(rate_max_hz, rate_min_hz)
+    if encoding == "rate-complement":
+        return ComplementRateCode(rate_max_hz, rate_min_hz)
     raise ValueError(f"unknown encoding {encoding!r}; valid encodings: {', '.join(ENCODINGS)}")

@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from .encoding import GaussianReceptiveFields, RateCode, make_encoder
-from .plasticity import PlasticityRule, make_rule, shared_declarations
+from .encoding import ComplementRateCode, GaussianReceptiveFields, RateCode, make_encoder
+from .plasticity import NeuronTraced, PlasticityRule, make_rule, shared_declarations
 from .populations import NetworkParams, Population, populations
 
 __all__ = [
@@ -92,7 +92,7 @@ class NetworkSpec:
     drive_norm: float | None = None
 
     @property
-    def encoder(self) -> GaussianReceptiveFields | RateCode:
+    def encoder(self) -> GaussianReceptiveFields | RateCode | ComplementRateCode:
         p = self.net
         return make_encoder(p.encoding, n_per_feature=p.n_per_feature,
                             rate_max_hz=p.rate_max_hz, rate_min_hz=p.rate_min_hz,
@@ -169,6 +169,9 @@ class Projection:
     #: keep the rule's traces in the neuron groups, under this tag
     #: (:meth:`PlasticityRule.neuron_traced`); None: in the synapses
     trace_tag: str | None = None
+    #: a postsynaptic variable (e.g. ``"wsum_post"``) that every weight change of the rule
+    #: is added to (:func:`track_weight_changes`); None: none
+    sum_var: str | None = None
 
     @functools.cached_property
     def code(self):
@@ -177,8 +180,19 @@ class Projection:
         if self.rule is None:
             return None
         if self.trace_tag is not None and self.rule.traces:
-            return self.rule.neuron_traced(self.trace_tag)
-        return self.rule
+            code = self.rule.neuron_traced(self.trace_tag)
+        else:
+            code = self.rule
+        if self.sum_var is None:
+            return code
+        return NeuronTraced(
+            model=code.model,
+            on_pre=track_weight_changes(code.on_pre, self.sum_var),
+            on_post=track_weight_changes(code.on_post, self.sum_var),
+            end_code=track_weight_changes(code.end_code, self.sum_var),
+            reset_code=code.reset_code,
+            neurons=getattr(code, "neurons", ()),
+        )
 
     @property
     def neuron_traces(self) -> tuple:
@@ -278,10 +292,19 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
     efferent = pops[-1]
     w_in_unit = p.w_in_mv / spec.input_drive_norm * mV
 
-    def plastic_projection(name, source, target, rule, w_unit, trace_tag=None):
+    # per-neuron normalisation of the afferent -> interneuron weights (Diehl & Cook 2015):
+    # the interneurons keep the sum of their incoming weights, and every presentation ends
+    # by scaling the weights back to the target sum
+    normalise = plastic and p.w_in_norm > 0
+    if normalise:
+        pops[1].normalise(p.w_in_norm * spec.n_afferent * hid.w_max)
+
+    def plastic_projection(name, source, target, rule, w_unit, trace_tag=None,
+                           sum_var=None):
         if plastic:
             return Projection(name, source, target, "all", "ge_post += w * w_unit",
-                              {"w_unit": w_unit}, rule, trace_tag=trace_tag)
+                              {"w_unit": w_unit}, rule, trace_tag=trace_tag,
+                              sum_var=sum_var)
         return Projection(name, source, target, "all", "ge_post += w * w_unit",
                           {"w_unit": w_unit}, model="w : 1")
 
@@ -290,7 +313,7 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
         # per neuron instead of one per synapse (same values, no exp per synapse and
         # spike; see brainlearn.snn.plasticity)
         plastic_projection("afferent_interneuron", "afferent", "interneuron", hid, w_in_unit,
-                           trace_tag="in"),
+                           trace_tag="in", sum_var="wsum_post" if normalise else None),
         Projection("interneuron_inhibitory", "interneuron", "inhibitory", "one_to_one",
                    "ge_post += w_ei", {"w_ei": p.w_ei_mv * mV}),
         Projection("inhibitory_interneuron", "inhibitory", "interneuron", "all_but_self",
@@ -315,9 +338,19 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
     for proj in projections:
         for tr in proj.neuron_traces:
             by_name[proj.source if tr.side == "pre" else proj.target].add_traces([tr])
+    if p.k_winners > 0:
+        # k-winners-take-all: every inhibitory neuron counts the interneurons that fire for
+        # the first time in the presentation (count_pre is still the count before the
+        # spike where the interneurons' reset runs after the pathways, one more where it
+        # runs before them)
+        first = 1 if by_name["interneuron"].reset_when == "before_synapses" else 0
+        projections.append(Projection(
+            "interneuron_tally", "interneuron", "inhibitory", "all",
+            f"n_active_post += int(count_pre == {first})",
+        ))
 
     # 0: the efferent group finishes the presentation (reward); 1: end-of-presentation
-    # plasticity; 2: reward baseline; 3: reset state and read the next presentation's flags
+    # plasticity; 2: reward baseline, weight normalisation; 3: reset state and read the next presentation's flags
     by_proj = {s.name: s for s in projections}
     boundaries: list[tuple[str, str, int]] = []
     if plastic:
@@ -331,6 +364,15 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
             ("afferent_interneuron", by_proj["afferent_interneuron"].reset_code, 3),
             ("interneuron_efferent", by_proj["interneuron_efferent"].reset_code, 3),
         ]
+        if normalise:
+            # after the rule's own end-of-presentation change (order 1); learn = 0 leaves
+            # the weights as they are
+            boundaries.append((
+                "afferent_interneuron",
+                "w = clip(w * (1 + learn_post * (w_norm_total_post / (wsum_post + 1e-12) "
+                "- 1)), 0, w_max)",
+                2,
+            ))
         if p.skip_readout:
             boundaries += [
                 ("afferent_efferent", by_proj["afferent_efferent"].end_code, 1),
@@ -339,6 +381,25 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
     boundaries += [(q.name, q.full_start_code, 3) for q in pops]
     boundaries = [b for b in boundaries if b[1] and b[1].strip()]
     return Blueprint(spec, pops, projections, boundaries, plastic, int(copies))
+
+
+def track_weight_changes(code: str, total: str) -> str:
+    """``code`` with every weight assignment ``w = EXPR`` also adding its change to the
+    variable ``total``: ``dw_tracked = EXPR - w; w += dw_tracked; total += dw_tracked``.
+
+    Every rule writes its weight in statements of that form (the rules of
+    :mod:`brainlearn.snn.plasticity`), so the postsynaptic sum of the weights stays
+    known without summing over the synapses (the weight normalisation of
+    ``NetworkParams.w_in_norm``)."""
+    out = []
+    for line in code.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("w = "):
+            out += [f"dw_tracked = ({stripped[4:]}) - w", "w += dw_tracked",
+                    f"{total} += dw_tracked"]
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _connectivity(kind: str, n_pre: int, n_post: int, n_per_class: int, copies: int):

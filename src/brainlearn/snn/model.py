@@ -180,7 +180,7 @@ def _teacher_drives(spec: NetworkSpec) -> bool:
     """Whether a teacher current drives the efferents in training: a supervised readout
     other than the delta rule, whose efferents run without teacher by design (teacher_mv =
     0: their counts are the network's own answer, not the teacher's signal)."""
-    return spec.supervised and spec.readout_rule.name != "delta"
+    return spec.supervised and spec.readout_rule.name not in ("delta", "assign")
 
 
 def _warn_if_teacher_overwhelmed(spec: NetworkSpec, counts_eff, labels) -> None:
@@ -227,9 +227,11 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_rule : {"stdp", "hebbian", "rstdp"}
-        Plasticity of afferent -> interneuron synapses (unsupervised feature learning).
-    readout_rule : {"stdp", "hebbian", "rstdp", "delta"}
+    hidden_rule : {"stdp", "stdp-offset", "hebbian", "rstdp"}
+        Plasticity of afferent -> interneuron synapses (unsupervised feature learning);
+        ``"stdp-offset"`` is the rule of Diehl & Cook (2015), meant to go with the
+        per-neuron weight normalisation ``network_params["w_in_norm"]``.
+    readout_rule : {"stdp", "hebbian", "rstdp", "delta", "assign"}
         Plasticity of interneuron -> efferent synapses (and of the direct afferent ->
         efferent synapses when ``network_params["skip_readout"]`` is on). With ``"stdp"`` or
         ``"hebbian"`` the readout is supervised by a teacher current into the labelled
@@ -237,13 +239,19 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         and the error against its own count drives the change (set ``teacher_mv`` and
         ``suppress_mv`` to 0 so the teacher does not also drive it);
         with ``"rstdp"`` there is no teacher: the reward computed in the network from the
-        efferent spikes against the label is the only learning signal.
+        efferent spikes against the label is the only learning signal. ``"assign"`` has
+        no plastic readout: each interneuron is assigned the class it responded to most
+        in the last training epoch, and the class whose interneurons fire most on average
+        is predicted (the label assignment of Diehl & Cook 2015; the efferent neurons are
+        not used).
     n_hidden : int
         Number of interneurons (and of inhibitory partners).
-    encoding : {"population", "rate"}
+    encoding : {"population", "rate", "rate-complement"}
         Afferent code (:mod:`brainlearn.snn.encoding`): ``"population"``, Gaussian receptive
         fields, ``n_per_feature`` afferents per feature; ``"rate"``, one afferent per
-        feature firing at a rate proportional to the value (for wide inputs, e.g. images).
+        feature firing at a rate proportional to the value (for wide inputs, e.g. images);
+        ``"rate-complement"``, two afferents per feature, at the rates of ``x`` and
+        ``1 - x``.
     n_per_feature : int
         Afferent neurons (receptive fields) per input feature, >= 2 (population code).
     n_per_class : int
@@ -298,6 +306,13 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         Seed of the spikes of every prediction (the same X gives the same prediction).
     backend_ : str
         ``"standalone"`` or ``"runtime"``: the engine that trained.
+    assignments_ : ndarray of shape (n_hidden,)
+        Each interneuron's class index (into ``classes_``): the class in whose
+        presentations of the last training epoch it fired most on average. Predictions
+        use it with ``readout_rule="assign"``.
+    presentations_ : int
+        Training presentations made, re-presentations at a raised intensity included
+        (``network_params["min_hidden_spikes"]``).
     n_epochs_ : int
         Epochs run (see ``min_presentations``).
     history_ : dict of list
@@ -425,8 +440,10 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------------- running
     @staticmethod
-    def _run(engine, X, labels, learn_h, learn_r, teach, state: NetworkState, seed):
-        """Present the rows of X in order, chunk by chunk.
+    def _run(engine, X, labels, learn_h, learn_r, teach, state: NetworkState, seed,
+             gain=None):
+        """Present the rows of X in order, chunk by chunk; ``gain`` (one factor per row)
+        multiplies the input rates (re-presentation at a raised intensity).
 
         Returns (spike counts per population, state after the last chunk, spike trains
         of the first chunk or None)."""
@@ -436,10 +453,14 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         counts: dict[str, list[np.ndarray]] = {}
         spikes = None
         rng = np.random.default_rng(seed)
+        learn_h = np.broadcast_to(np.asarray(learn_h, float), (len(X),))
         for start in range(0, len(X), K):
             stop = min(start + K, len(X))
-            inputs = ChunkInputs.make(enc.rates(X[start:stop]), labels[start:stop],
-                                      learn_h, learn_r, teach)
+            rates = enc.rates(X[start:stop])
+            if gain is not None:
+                rates = rates * np.asarray(gain, float)[start:stop, None]
+            inputs = ChunkInputs.make(rates, labels[start:stop], learn_h[start:stop],
+                                      learn_r, teach)
             res = engine.run(inputs, state, int(rng.integers(2**31)))
             state = res.state
             for pop, c in res.counts.items():
@@ -486,19 +507,62 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         if state is None:
             state = _state(self.weights_, self.theta_, self.rbar_)
         seed = self.predict_seed_ if seed is None else seed
-        if engine is None and batched:
-            bengine = self._batched_engine(spec)
+        bengine = self._batched_engine(spec) if engine is None and batched else None
+        if bengine is None:
+            engine = engine or _engine(spec, self.backend)
+
+        def run(rows, gain, run_seed):
             if bengine is not None:
-                return bengine.counts(_encoder(bengine.spec).rates(X), state, seed), None
-        engine = engine or _engine(spec, self.backend)
-        n = len(X)
-        counts, _, spikes = self._run(engine, X, np.full(n, -1.0), 0.0, 0.0, 0.0, state, seed)
+                rates = _encoder(bengine.spec).rates(X[rows])
+                return bengine.counts(rates * gain[:, None], state, run_seed), None
+            n = len(rows)
+            counts, _, spikes = self._run(engine, X[rows], np.full(n, -1.0), 0.0, 0.0, 0.0,
+                                          state, run_seed, gain=gain)
+            return counts, spikes
+
+        rows = np.arange(len(X))
+        counts, spikes = run(rows, np.ones(len(X)), seed)
+        # re-presentation at a raised intensity of the samples that left the interneurons
+        # (nearly) silent (NetworkParams.min_hidden_spikes; Diehl & Cook 2015)
+        p = spec.net
+        for level in range(1, p.max_intensity_steps + 1 if p.min_hidden_spikes else 1):
+            weak = rows[counts["interneuron"][rows].sum(axis=1) < p.min_hidden_spikes]
+            if len(weak) == 0:
+                break
+            again, _ = run(weak, np.full(len(weak), 1.0 + p.intensity_step * level),
+                           seed + level)
+            for pop in counts:
+                counts[pop][weak] = again[pop]
+            rows = weak
         return counts, spikes
 
-    def _proba_with(self, spec, engine, state, seed, X, warn=False):
+    @staticmethod
+    def _assign_scores(counts_hidden, assignments, n_classes: int) -> np.ndarray:
+        """Mean spike count of the interneurons assigned to each class, (n, K) (the label
+        assignment readout, :class:`~brainlearn.snn.plasticity.LabelAssignment`)."""
+        s = np.zeros((len(counts_hidden), n_classes))
+        for c in range(n_classes):
+            mine = assignments == c
+            if mine.any():
+                s[:, c] = counts_hidden[:, mine].mean(axis=1)
+        return s
+
+    @staticmethod
+    def _assignments(class_sums, class_n) -> np.ndarray:
+        """Each interneuron's class: the one in whose presentations it fired most on
+        average (classes never presented count as 0)."""
+        mean = class_sums / np.maximum(class_n, 1)[:, None]
+        return np.argmax(mean, axis=0)
+
+    def _proba_with(self, spec, engine, state, seed, X, warn=False, assignments=None):
         c, _ = self._predict_counts(X, state, engine=engine, seed=seed, spec=spec)
+        assign = spec.readout_rule.name == "assign"
         if warn:
-            _warn_if_silent(c, ("interneuron", "efferent"), "of this prediction")
+            _warn_if_silent(c, ("interneuron",) if assign else ("interneuron", "efferent"),
+                            "of this prediction")
+        if assign:
+            s = self._assign_scores(c["interneuron"], assignments, spec.n_classes)
+            return self._proba(np.zeros_like(s), s)
         n, s = self._scores(spec, c["interneuron"], c["efferent"], state.w_out,
                             c["afferent"], state.w_skip)
         return self._proba(n, s)
@@ -593,6 +657,11 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             w_in = (p.w_init_low + (p.w_init_high - p.w_init_low) * pattern) * hw
         else:
             w_in = rng.uniform(p.w_init_low, p.w_init_high, (spec.n_afferent, p.n_hidden)) * hw
+        if p.w_in_norm > 0:
+            # the normalisation the network applies after every presentation, applied to
+            # the initial weights too (each interneuron's weights sum to the target)
+            w_in = np.clip(w_in * (p.w_in_norm * spec.n_afferent * hw)
+                           / np.maximum(w_in.sum(axis=0), 1e-12), 0.0, hw)
         w_out = rng.uniform(p.w_out_init_low, p.w_out_init_high, (p.n_hidden, spec.n_efferent)) * ow
         # drawn only when the projection exists: other models' random streams are unchanged
         w_skip = (rng.uniform(0.0, p.w_skip_init_high, (spec.n_afferent, spec.n_efferent)) * ow
@@ -609,7 +678,6 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         if eval_set is not None:
             history["eval_accuracy"] = []
         weight_history = []
-        last_epoch: dict[str, list[np.ndarray]] = {"interneuron": [], "efferent": []}
         seen = 0
         K = spec.chunk
         # every epoch is a fresh permutation; the epochs are laid end to end and cut into
@@ -619,38 +687,78 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         learn_hidden = np.repeat(
             (np.arange(n_epochs) < hidden_epochs).astype(float), len(X)
         )
-        for start in range(0, len(order), K):
-            idx = order[start : start + K]
+        # the activity of the last epoch's presentations (positions >= tail_from of order)
+        tail_from = len(order) - len(X)
+        tail = {"interneuron": np.zeros((len(X), p.n_hidden), np.float32),
+                "efferent": np.zeros((len(X), spec.n_efferent), np.float32)}
+        assign = spec.readout_rule.name == "assign"
+        # class-wise interneuron responses for the label assignment of the online training
+        # accuracy, forgetting with a time constant of one epoch
+        class_sums = np.zeros((len(classes), p.n_hidden))
+        class_n = np.zeros(len(classes))
+        # presentations to make again at a raised intensity (positions, levels):
+        # NetworkParams.min_hidden_spikes (Diehl & Cook 2015); they go first in the next
+        # chunk
+        retry_pos = np.zeros(0, dtype=np.int64)
+        retry_lvl = np.zeros(0, dtype=np.int64)
+        next_pos = 0
+        while next_pos < len(order) or len(retry_pos):
+            n_new = min(K - min(K, len(retry_pos)), len(order) - next_pos)
+            pos = np.concatenate([retry_pos[:K], np.arange(next_pos, next_pos + n_new)])
+            lvl = np.concatenate([retry_lvl[:K], np.zeros(n_new, dtype=np.int64)])
+            retry_pos, retry_lvl = retry_pos[K:], retry_lvl[K:]
+            next_pos += n_new
+            idx = order[pos]
             counts, state, _ = self._run(
                 engine,
                 X[idx],
                 y_idx[idx],
-                learn_hidden[start : start + K],
+                learn_hidden[pos],
                 1.0,
                 1.0 if spec.supervised else 0.0,
                 state,
                 int(rng.integers(2**31)),
+                gain=None if p.min_hidden_spikes == 0 else 1.0 + p.intensity_step * lvl,
             )
             seen += len(idx)
-            for pop, kept in last_epoch.items():
-                kept.append(counts[pop])
+            if p.min_hidden_spikes:
+                weak = ((counts["interneuron"].sum(axis=1) < p.min_hidden_spikes)
+                        & (lvl < p.max_intensity_steps))
+                retry_pos = np.concatenate([retry_pos, pos[weak]])
+                retry_lvl = np.concatenate([retry_lvl, lvl[weak] + 1])
+            last = pos >= tail_from
+            for pop, kept in tail.items():
+                kept[pos[last] - tail_from] = counts[pop][last]
             # online training accuracy of the chunk: the efferent vote of the spikes
             # seen during training (without teacher: R-STDP), or the graded readout of
-            # the interneuron spikes with the chunk-end weights (teacher-driven models)
-            n, s = self._scores(spec, counts["interneuron"], counts["efferent"], state.w_out,
-                                counts["afferent"], state.w_skip)
-            if spec.supervised:
-                n = np.zeros_like(n)
+            # the interneuron spikes with the chunk-end weights (teacher-driven models),
+            # or the label assignment of the responses so far
+            if assign:
+                forget = np.exp(-len(idx) / len(X))
+                onehot = np.eye(len(classes))[np.asarray(y_idx[idx], dtype=np.int64)]
+                class_sums = forget * class_sums + onehot.T @ counts["interneuron"]
+                class_n = forget * class_n + onehot.sum(axis=0)
+                s = self._assign_scores(counts["interneuron"],
+                                        self._assignments(class_sums, class_n), len(classes))
+                n = np.zeros_like(s)
+            else:
+                n, s = self._scores(spec, counts["interneuron"], counts["efferent"],
+                                    state.w_out, counts["afferent"], state.w_skip)
+                if spec.supervised:
+                    n = np.zeros_like(n)
             pred = np.argmax(self._proba(n, s), axis=1)
             history["samples_seen"].append(seen)
             history["train_accuracy"].append(float(np.mean(pred == y_idx[idx])))
             if eval_set is not None:
-                proba = self._proba_with(spec, None, state, predict_seed, X_ev)
+                proba = self._proba_with(spec, None, state, predict_seed, X_ev,
+                                         assignments=self._assignments(class_sums, class_n))
                 history["eval_accuracy"].append(float(np.mean(np.argmax(proba, 1) == y_ev)))
             weight_history.append({k: w.ravel() for k, w in _weights(state).items()})
 
-        # activity of the last len(X) training presentations (the last epoch)
-        tail = {pop: np.concatenate(kept)[-len(X):] for pop, kept in last_epoch.items()}
+        # the label assignment (Diehl & Cook 2015): from the last epoch's responses
+        tail_labels = y_idx[order[tail_from:]]
+        onehot = np.eye(len(classes))[np.asarray(tail_labels, dtype=np.int64)]
+        assignments = self._assignments(onehot.T @ tail["interneuron"], onehot.sum(axis=0))
         _warn_if_silent(
             tail,
             ("interneuron",) if spec.supervised else ("interneuron", "efferent"),
@@ -669,6 +777,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         self.rbar_ = state.rbar.copy()
         self.predict_seed_ = predict_seed
         self.backend_ = engine.name
+        self.assignments_ = assignments
+        self.presentations_ = seen
         self.n_epochs_ = n_epochs
         self.history_ = history
         self.weight_history_ = weight_history
@@ -681,7 +791,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         _check_unit_interval(X, "X")
         return self._proba_with(self.spec_, None,
                                 _state(self.weights_, self.theta_, self.rbar_),
-                                self.predict_seed_, X, warn=True)
+                                self.predict_seed_, X, warn=True,
+                                assignments=self.assignments_)
 
     def predict(self, X) -> np.ndarray:
         """The class whose efferent neurons spike most (ties: graded readout, then first)."""
@@ -699,7 +810,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
         A synaptic event is one spike arriving at one synapse (spike x out-degree):
         afferent -> interneuron (n_hidden), interneuron -> inhibitory (1) and -> efferent
-        (K n_per_class), inhibitory -> interneuron (n_hidden - 1), efferent -> efferent of the
+        (K n_per_class) and, with ``k_winners``, -> every inhibitory tally (n_hidden),
+        inhibitory -> interneuron (n_hidden - 1), efferent -> efferent of the
         other classes ((K - 1) n_per_class, when that mutual inhibition is on), and with
         ``skip_readout`` afferent -> efferent (K n_per_class more per afferent spike). The
         efferent reward tally of R-STDP is learning machinery and is not counted.
@@ -710,7 +822,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         p = self.spec_.net
         fan = {
             "afferent": p.n_hidden + (self.spec_.n_efferent if p.skip_readout else 0),
-            "interneuron": 1 + self.spec_.n_efferent,
+            # with k_winners, every interneuron spike also reaches every inhibitory
+            # neuron's tally of active interneurons
+            "interneuron": 1 + self.spec_.n_efferent + (p.n_hidden if p.k_winners else 0),
             "inhibitory": p.n_hidden - 1,
             "efferent": (self.spec_.n_classes - 1) * p.n_per_class if p.w_lat_mv > 0 else 0,
         }

@@ -39,14 +39,17 @@ from typing import Any, ClassVar
 from .params import MAX_SCALE, MAX_TIME_MS, check_range, make_params
 
 __all__ = [
+    "AssignParams",
     "DeltaParams",
     "DeltaRule",
+    "LabelAssignment",
     "HebbianParams",
     "OjaHebbian",
     "PlasticityRule",
     "RSTDPParams",
     "RewardSTDP",
     "STDP",
+    "STDPOffset",
     "STDPParams",
     "NeuronTrace",
     "NeuronTraced",
@@ -315,6 +318,79 @@ class STDP(PlasticityRule):
             "mu": p.mu,
             "w_max": p.w_max,
         }
+
+
+class STDPOffset(STDP):
+    r"""STDP with a presynaptic-trace offset: the rule of Diehl & Cook (2015, eq. 3).
+
+    Traces as in :class:`STDP`. On a presynaptic spike,
+    :math:`w \leftarrow w - \eta_{dep}\, x_{post}`; on a postsynaptic spike
+
+    .. math::
+
+        \Delta w = \eta_{pot}\, (x_{pre} - x_{tar})\, (w_{max} - w)^{\mu}
+
+    so a synapse whose input was silent before the postsynaptic spike (``x_pre`` below
+    the offset ``x_tar``) is depressed, one that was active is potentiated, and the soft
+    bound :math:`(w_{max} - w)^\mu` slows growth near :math:`w_{max}`. Unlike
+    :class:`STDP` the depression does not scale with :math:`w`: the rule has no fixed
+    point of its own, and the network's per-neuron normalisation of incoming weights
+    (``NetworkParams.w_in_norm``) keeps each weight vector bounded, as in the paper.
+    Weights are clipped to :math:`[0, w_{max}]`; changes are multiplied by the
+    postsynaptic ``learn`` flag.
+
+    References
+    ----------
+    Diehl & Cook (2015) Unsupervised learning of digit recognition using
+    spike-timing-dependent plasticity. Front Comput Neurosci 9:99.
+    """
+
+    name = "stdp-offset"
+    _LEARN_ON_POST = """
+        w = clip(w + learn_post * eta_pot * (apre - x_tar) * {room}, 0, w_max)
+        """
+
+
+@dataclass(frozen=True)
+class AssignParams:
+    """Parameters of :class:`LabelAssignment` (none is learned by a synapse).
+
+    ``w_max`` > 0 is only the scale of the (unused) readout weights."""
+
+    w_max: float = 1.0
+
+    def __post_init__(self):
+        check_range(self, "w_max", gt=0, le=MAX_SCALE)
+
+
+class LabelAssignment(PlasticityRule):
+    r"""No plastic readout: the label assignment of Diehl & Cook (2015).
+
+    The interneuron -> efferent synapses carry no plasticity code and the efferent
+    neurons are not used. After training, every interneuron :math:`j` is assigned the
+    class in whose presentations of the last training epoch it fired most on average,
+
+    .. math::
+
+        a_j = \arg\max_c \frac{1}{|\{t: \ell_t = c\}|}
+              \sum_{t: \ell_t = c} n_j(t),
+
+    and a sample is predicted as the class whose assigned interneurons fire most on
+    average, :math:`\hat c = \arg\max_c \overline{n_j}_{\,j: a_j = c}` (computed by
+    :class:`~brainlearn.snn.model.SpikingClassifier` from the interneuron spike counts).
+    The labels enter only through this assignment: nothing in the network learns from
+    them.
+
+    References
+    ----------
+    Diehl & Cook (2015) Front Comput Neurosci 9:99.
+    """
+
+    name = "assign"
+    params_class = AssignParams
+
+    def parameters(self) -> dict[str, Any]:
+        return {"w_max": self.params.w_max}
 
 
 # -------------------------------------------------------------------------- Hebbian
@@ -595,13 +671,13 @@ def shared_declarations(params: dict[str, Any]) -> str:
 
 
 RULES: dict[str, type[PlasticityRule]] = {
-    r.name: r for r in (STDP, OjaHebbian, RewardSTDP, DeltaRule)
+    r.name: r for r in (STDP, STDPOffset, OjaHebbian, RewardSTDP, DeltaRule, LabelAssignment)
 }
 
 
 def make_rule(rule, params: dict | None = None) -> PlasticityRule:
-    """A rule object from a name (``"stdp"``, ``"hebbian"``, ``"rstdp"``, ``"delta"``) or a
-    rule object."""
+    """A rule object from a name (a key of :data:`RULES`: ``"stdp"``, ``"stdp-offset"``,
+    ``"hebbian"``, ``"rstdp"``, ``"delta"``, ``"assign"``) or a rule object."""
     if isinstance(rule, PlasticityRule):
         if params:
             raise ValueError("parameters can only be given with a rule name")

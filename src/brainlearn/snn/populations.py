@@ -147,6 +147,31 @@ class NetworkParams:
     skip_readout: bool = False
     w_skip_mv: float = 20.0
     w_skip_init_high: float = 0.05
+    # per-neuron normalisation of the afferent -> interneuron weights (Diehl & Cook 2015):
+    # at the end of every learning presentation each interneuron's incoming weights are
+    # scaled so that their mean is w_in_norm * w_max (the paper: 78 / 784, about 0.1), and
+    # the initial weights are scaled the same way; 0: off
+    w_in_norm: float = 0.0
+    # re-presentation (Diehl & Cook 2015): a presentation in which the interneurons fire
+    # fewer than min_hidden_spikes spikes in all is presented again with its input rates
+    # multiplied by 1 + intensity_step * k, k = 1, 2, ... up to max_intensity_steps, in
+    # training and in prediction; 0: off
+    min_hidden_spikes: int = 0
+    intensity_step: float = 0.5
+    max_intensity_steps: int = 4
+    # competition in the interneuron layer: 0, winner-take-all (the first interneuron to
+    # fire silences the others through its inhibitory partner); k > 0, k-winners-take-all
+    # (the inhibitory neurons are held back until k distinct interneurons have fired in
+    # the presentation, so the k most strongly driven interneurons fire before the
+    # inhibition): a graded code with about k active interneurons per sample
+    k_winners: int = 0
+
+    @property
+    def max_gain(self) -> float:
+        """The largest factor re-presentation applies to the input rates (1 without it)."""
+        if self.min_hidden_spikes == 0:
+            return 1.0
+        return 1.0 + self.intensity_step * self.max_intensity_steps
 
     def __post_init__(self):
         for name in ("dt_ms", "presentation_ms", "tau_m_ms", "tau_e_ms", "tau_i_ms",
@@ -168,10 +193,18 @@ class NetworkParams:
                 f"rate_min_hz must be < rate_max_hz, got {self.rate_min_hz!r} >= "
                 f"{self.rate_max_hz!r}"
             )
-        if self.rate_max_hz * self.dt_ms / 1000.0 > 1.0:
+        check_range(self, "w_in_norm", ge=0, le=1)
+        check_range(self, "k_winners", ge=0, le=self.n_hidden, integer=True)
+        check_range(self, "min_hidden_spikes", ge=0, le=MAX_SCALE, integer=True)
+        check_range(self, "intensity_step", gt=0, le=MAX_SCALE)
+        check_range(self, "max_intensity_steps", ge=0, le=100, integer=True)
+        if self.rate_max_hz * self.max_gain * self.dt_ms / 1000.0 > 1.0:
             raise ValueError(
                 f"rate_max_hz * dt_ms must be <= 1000 (at most one spike per step), got "
                 f"rate_max_hz={self.rate_max_hz!r}, dt_ms={self.dt_ms!r}"
+                + (f" and re-presentation raising the rates up to {self.max_gain:g}-fold "
+                   "(min_hidden_spikes, intensity_step, max_intensity_steps)"
+                   if self.max_gain > 1 else "")
             )
         check_range(self, "sigma_scale", gt=0, le=MAX_SCALE)
         from .encoding import ENCODINGS
@@ -411,7 +444,13 @@ class Afferent(Population):
 
 
 class Interneuron(Population):
-    """Excitatory LIF neurons with an adaptive threshold ``theta``."""
+    """Excitatory LIF neurons with an adaptive threshold ``theta``.
+
+    With :meth:`normalise` each neuron also keeps ``wsum``, the sum of its incoming
+    afferent weights: set to the target ``w_norm_total`` at each presentation start (the
+    weights were just scaled to it) and moved by every weight change of the presentation
+    (the synapses add their changes to ``wsum_post``), so the end-of-presentation scaling
+    ``w <- w * w_norm_total / wsum`` needs no sum over the synapses at every step."""
 
     name = "interneuron"
     threshold = "v > v_th + theta"
@@ -420,31 +459,76 @@ class Interneuron(Population):
         count += 1
         theta = clip(theta + learn * theta_plus, 0 * mV, theta_max)
         """
-    start_code = "learn = learn_hidden_ta(t + half_T)\n" + RESET_LIF
+
+    def __init__(self, net: NetworkParams, n: int):
+        super().__init__(net, n)
+        #: target sum of each neuron's incoming afferent weights (None: no normalisation)
+        self.norm_total: float | None = None
+
+    def normalise(self, total: float) -> None:
+        """Keep ``wsum`` for the normalisation of the incoming weights to sum ``total``."""
+        self.norm_total = float(total)
+
+    @property
+    def start_code(self) -> str:  # type: ignore[override]
+        code = "learn = learn_hidden_ta(t + half_T)\n" + RESET_LIF
+        return code + ("wsum = w_norm_total\n" if self.norm_total is not None else "")
 
     def own_equations(self):
         from brian2 import Equations
 
-        return lif_equations() + Equations("dtheta/dt = -learn * theta / tau_theta : volt")
+        eqs = lif_equations() + Equations("dtheta/dt = -learn * theta / tau_theta : volt")
+        return eqs + Equations("wsum : 1") if self.norm_total is not None else eqs
 
     def parameters(self) -> dict[str, Any]:
         from brian2 import ms, mV
 
         p = self.net
-        return {
+        out = {
             **super().parameters(),
             "tau_theta": p.tau_theta_ms * ms,
             "theta_plus": p.theta_plus_mv * mV,
             "theta_max": p.theta_max_mv * mV,
             "theta_minus": p.theta_plus_mv * p.target_spikes / p.n_hidden * mV,
         }
+        if self.norm_total is not None:
+            out["w_norm_total"] = self.norm_total
+        return out
 
 
 class Inhibitory(Population):
-    """The inhibitory partners of the interneurons (winner-take-all)."""
+    """The inhibitory partners of the interneurons (winner-take-all).
+
+    With ``k_winners`` k > 0 each inhibitory neuron also counts in ``n_active`` the
+    distinct interneurons that have fired in the presentation (through the network's
+    interneuron -> inhibitory tally synapses) and may fire only once ``n_active >= k``:
+    k-winners-take-all."""
 
     name = "inhibitory"
-    start_code = "learn = 0\n" + RESET_LIF
+
+    @property
+    def gated(self) -> bool:
+        return self.net.k_winners > 0
+
+    @property
+    def threshold(self) -> str:  # type: ignore[override]
+        return "v > v_th and n_active >= k_winners" if self.gated else "v > v_th"
+
+    @property
+    def start_code(self) -> str:  # type: ignore[override]
+        return "learn = 0\n" + RESET_LIF + ("n_active = 0\n" if self.gated else "")
+
+    def own_equations(self):
+        from brian2 import Equations
+
+        eqs = lif_equations()
+        return eqs + Equations("n_active : 1") if self.gated else eqs
+
+    def parameters(self) -> dict[str, Any]:
+        out = super().parameters()
+        if self.gated:
+            out["k_winners"] = float(self.net.k_winners)
+        return out
 
 
 class Efferent(Population):
