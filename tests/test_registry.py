@@ -91,7 +91,7 @@ def test_register_model_rejects_bad_entries(registered):
     assert "t-ok" not in list_models()  # nothing half-registered
     with pytest.raises(ValueError, match="unknown family 'snnn'"):
         list_models("snnn")
-    assert set(FAMILIES) == {"mlp", "snn", "snn-backprop", "reference"}
+    assert set(FAMILIES) == {"mlp", "snn", "snn-backprop", "local", "reference"}
 
 
 def test_registered_params_are_copied(registered):

@@ -231,7 +231,9 @@ def test_shipped_specs_are_valid_toml_with_the_required_shape():
     names = [m["name"] for m in default["models"]]
     assert names == ["mlp-seed", "mlp-wide", "snn-stdp", "snn-hebbian", "snn-rstdp",
                      "snn-stdp-scratch", "snn-delta-skip", "snn-surrogate", "snn-frozen",
-                     "snn-random", "ref-logreg", "ref-knn", "ref-svm", "ref-kmeans"]
+                     "snn-random", "ref-logreg", "ref-knn", "ref-svm", "ref-kmeans",
+                     "hebb-krotov", "hebb-krotov-frozen", "hebb-softhebb",
+                     "hebb-softhebb-frozen"]
     comp = next(s for s in default["sweep"] if s["name"] == "comparison")
     assert comp["tasks"] == ["seed-random", "linear", "xor", "circle", "moons", "spiral",
                              "breast-cancer", "digits-parity"]

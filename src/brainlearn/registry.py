@@ -48,9 +48,9 @@ __all__ = [
 ]
 
 #: model families: "mlp" (backprop, non-spiking), "snn" (spiking, local plasticity rules),
-#: "snn-backprop" (spiking, surrogate-gradient backprop), "reference" (non-spiking
-#: scikit-learn reference classifiers)
-FAMILIES = ("mlp", "snn", "snn-backprop", "reference")
+#: "snn-backprop" (spiking, surrogate-gradient backprop), "local" (non-spiking, local
+#: learning rules), "reference" (non-spiking scikit-learn reference classifiers)
+FAMILIES = ("mlp", "snn", "snn-backprop", "local", "reference")
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,10 @@ def register_model(
     ----------
     name : str
         The new model's name (not yet registered).
-    family : {"mlp", "snn", "snn-backprop", "reference"}
+    family : {"mlp", "snn", "snn-backprop", "local", "reference"}
         What kind of model it is (:data:`FAMILIES`): backprop MLP, spiking network
-        with local rules, surrogate-gradient spiking network, non-spiking reference.
+        with local rules, surrogate-gradient spiking network, non-spiking network with
+        local rules, non-spiking reference.
     estimator : type or str
         The estimator class (defined at the top level of a module, so that worker
         processes can import it), or ``"module:Class"`` to import it lazily on the
@@ -407,6 +408,136 @@ register_model(
     readout_rule_params={"eta": 0.01, "x_ref": 1.0, "y_ref": 5.0, "y_target": 1.0},
 )
 
+# --- learned from a random, data-independent init, with the rate code ---------------------
+# The Diehl & Cook (2015) network: one Poisson afferent per feature, STDP with a presynaptic-
+# trace offset, per-neuron normalisation of the incoming weights after every presentation,
+# adaptive thresholds, winner-take-all inhibition, re-presentation of silent samples at a
+# raised intensity and the label-assignment readout. Its constants were chosen on a
+# validation split of digits' training rows (seed 0).
+_DC_NET = {
+    "poisson_input": True,
+    "init_from_data": False,
+    "w_init_low": 0.0,
+    "w_init_high": 0.3,
+    "w_in_norm": 0.1,
+    "w_in_mv": 60.0,
+    "theta_plus_mv": 0.5,
+    "target_spikes": 5.0,
+    "min_hidden_spikes": 1,
+}
+_DC_RULE = {"eta_pot": 0.01, "eta_dep": 0.0001, "x_tar": 0.4, "mu": 0.2}
+register_model(
+    "snn-dc2015",
+    "snn",
+    _SNN,
+    "The network of Diehl & Cook (2015), learned from a random init: one Poisson afferent "
+    "per feature (rate code), 200 adaptive-threshold interneurons in winner-take-all "
+    "competition, STDP with a presynaptic-trace offset, each interneuron's incoming weights "
+    "normalised after every presentation, samples that leave the layer silent presented "
+    "again at a raised rate; no plastic readout: each interneuron is labelled with the "
+    "class it answered most in the last epoch and votes for it.",
+    hidden_rule="stdp-offset",
+    readout_rule="assign",
+    encoding="rate",
+    epochs=3,
+    min_presentations=3000,
+    network_params=dict(_DC_NET),
+    hidden_rule_params=dict(_DC_RULE),
+)
+register_model(
+    "snn-dc2015-frozen",
+    "snn",
+    _SNN,
+    "Control: snn-dc2015 with hidden plasticity off (hidden_epochs=0): the interneurons keep "
+    "their normalised random weights and thresholds; the label assignment is made the same "
+    "way. Measures what the network's STDP learns.",
+    hidden_rule="stdp-offset",
+    readout_rule="assign",
+    encoding="rate",
+    epochs=3,
+    min_presentations=3000,
+    hidden_epochs=0,
+    network_params=dict(_DC_NET),
+    hidden_rule_params=dict(_DC_RULE),
+)
+
+# The same network read out by the project's local plastic readout: the delta rule on the
+# spike counts of every interneuron, the label as the one per-neuron target (snn-delta-skip's
+# readout, without the skip projection).
+_DELTA_READOUT = {"eta": 0.01, "x_ref": 1.0, "y_ref": 5.0, "y_target": 1.0}
+_NO_TEACHER = {"w_out_mv": 160.0, "teacher_mv": 0.0, "suppress_mv": 0.0}
+register_model(
+    "snn-dc2015-delta",
+    "snn",
+    _SNN,
+    "snn-dc2015's hidden layer (rate code, random init, offset STDP, normalised weights, "
+    "winner-take-all) read out by one efferent group per class whose synapses learn with "
+    "the local delta rule on spike counts, the label setting each efferent neuron's target "
+    "count (no teacher current).",
+    hidden_rule="stdp-offset",
+    readout_rule="delta",
+    encoding="rate",
+    epochs=3,
+    min_presentations=3000,
+    network_params={**_DC_NET, **_NO_TEACHER},
+    hidden_rule_params=dict(_DC_RULE),
+    readout_rule_params=dict(_DELTA_READOUT),
+)
+# A graded hidden code: k-winners-take-all (about ten interneurons answer each sample, the
+# most strongly driven first), regular afferent spike trains, integral homeostasis of the
+# thresholds; the rest as snn-dc2015-delta. Constants chosen by a random search on a
+# validation split of digits' training rows (seed 0).
+_KWTA_NET = {
+    "poisson_input": False,
+    "init_from_data": False,
+    "w_init_low": 0.0,
+    "w_init_high": 0.3,
+    "w_in_norm": 0.1,
+    "w_in_mv": 64.0,
+    "w_ie_mv": 38.0,
+    "tau_m_ms": 14.0,
+    "theta_plus_mv": 0.15,
+    "target_spikes": 15.0,
+    "min_hidden_spikes": 1,
+    "k_winners": 10,
+    **_NO_TEACHER,
+}
+_KWTA_RULE = {"eta_pot": 0.017, "eta_dep": 0.0009, "x_tar": 0.22, "mu": 0.2}
+register_model(
+    "snn-kwta",
+    "snn",
+    _SNN,
+    "A graded hidden code learned from a random init: one regular-spiking afferent per "
+    "feature (rate code), 200 interneurons in k-winners-take-all competition (the "
+    "inhibition waits for 10 distinct interneurons to fire), offset STDP with normalised "
+    "incoming weights and homeostatic thresholds; a delta-rule readout on spike counts.",
+    hidden_rule="stdp-offset",
+    readout_rule="delta",
+    encoding="rate",
+    epochs=3,
+    min_presentations=3000,
+    network_params=dict(_KWTA_NET),
+    hidden_rule_params=dict(_KWTA_RULE),
+    readout_rule_params=dict(_DELTA_READOUT),
+)
+register_model(
+    "snn-kwta-frozen",
+    "snn",
+    _SNN,
+    "Control: snn-kwta with hidden plasticity off (hidden_epochs=0): the normalised random "
+    "weights and the initial thresholds stay; only the delta readout learns. Measures what "
+    "the hidden STDP learns.",
+    hidden_rule="stdp-offset",
+    readout_rule="delta",
+    encoding="rate",
+    epochs=3,
+    min_presentations=3000,
+    hidden_epochs=0,
+    network_params=dict(_KWTA_NET),
+    hidden_rule_params=dict(_KWTA_RULE),
+    readout_rule_params=dict(_DELTA_READOUT),
+)
+
 # --- controls and references (issue 8): what each part of the spiking model contributes ------
 # Controls: snn-stdp with one part switched off (same network, budget and readout learning).
 # hidden_epochs=0 keeps the afferent->interneuron weights and the interneurons' adaptive
@@ -491,4 +622,40 @@ register_model(
     lr_schedule="cosine",
     epochs=30,
     batch_size=32,
+)
+
+# --- non-spiking, local learning rules (Numba): the "non-spiking, local" corner ---------------
+_HEBB = "brainlearn.hebbian.model"
+register_model(
+    "hebb-krotov",
+    "local",
+    f"{_HEBB}:KrotovHopfieldClassifier",
+    "Non-spiking, local: 400 hidden units learned without labels by the competing-units rule "
+    "of Krotov & Hopfield (2019) (the most driven unit pulled towards the input, the 7th "
+    "pushed away; p = 3), hidden activity relu(I)^2, and a softmax readout learned by the "
+    "delta rule (the paper trained its readout by gradient descent on its own loss).",
+)
+register_model(
+    "hebb-krotov-frozen",
+    "local",
+    f"{_HEBB}:KrotovHopfieldClassifier",
+    "Control: hebb-krotov with hidden learning off (hidden_epochs=0): random Gaussian hidden "
+    "weights, the same delta-rule readout. Measures what the Hebbian rule learns.",
+    hidden_epochs=0,
+)
+register_model(
+    "hebb-softhebb",
+    "local",
+    f"{_HEBB}:SoftHebbClassifier",
+    "Non-spiking, local: 400 hidden units learned without labels by SoftHebb (Journe et al. "
+    "2022; soft winner-take-all with temperature 0.05, Oja-like Hebbian plasticity), the "
+    "triangle activity max(u - mean u, 0), and a softmax readout learned by the delta rule.",
+)
+register_model(
+    "hebb-softhebb-frozen",
+    "local",
+    f"{_HEBB}:SoftHebbClassifier",
+    "Control: hebb-softhebb with hidden learning off (hidden_epochs=0): random unit-norm "
+    "hidden weights, the same delta-rule readout. Measures what the Hebbian rule learns.",
+    hidden_epochs=0,
 )

@@ -32,8 +32,11 @@ FAMILIES = {
                   what="spiking networks with local plastic synapses"),
     "snn-backprop": Family("#9467bd", "-.", spiking=True,
                            what="spiking networks trained by backprop (surrogate gradients)"),
+    "local": Family("#8c564b", (0, (5, 1, 1, 1, 1, 1)), spiking=False,
+                    what="non-spiking networks with local learning rules"),
 }
-_LINESTYLE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dotted"}
+_LINESTYLE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dotted",
+                    (0, (5, 1, 1, 1, 1, 1)): "dash-dot-dotted"}
 _UNKNOWN_FAMILY = Family("#555555", "-", spiking=False)
 
 #: colours per model, within its family's

@@ -77,13 +77,32 @@ CONTRASTS: tuple[Contrast, ...] = (
     Contrast("hidden learning from scratch", "snn-stdp-scratch", "snn-random",
              "a random init that hidden plasticity then learns from, against the same kind of "
              "random init kept fixed"),
+    Contrast("hidden plasticity (Diehl & Cook 2015)", "snn-dc2015", "snn-dc2015-frozen",
+             "the Diehl & Cook network against the same network with its STDP off, both "
+             "from the same random init and both read out by label assignment"),
+    Contrast("a plastic readout (instead of label assignment)", "snn-dc2015-delta",
+             "snn-dc2015", "the same hidden layer read out by the delta rule instead of the "
+             "label assignment of Diehl & Cook"),
+    Contrast("hidden plasticity (k-winners code)", "snn-kwta", "snn-kwta-frozen",
+             "the k-winners-take-all network against the same network with its STDP off, "
+             "from the same random init, both with a delta-rule readout"),
+    Contrast("hidden plasticity (Krotov & Hopfield 2019)", "hebb-krotov", "hebb-krotov-frozen",
+             "the competing-units rule against the same network with its random hidden "
+             "weights kept, both with a delta-rule readout"),
+    Contrast("hidden plasticity (SoftHebb)", "hebb-softhebb", "hebb-softhebb-frozen",
+             "soft winner-take-all Hebbian learning against the same network with its "
+             "random hidden weights kept, both with a delta-rule readout"),
+    Contrast("learning from scratch (instead of data-point copies)", "snn-kwta", "snn-frozen",
+             "a hidden layer learned from a random init against prototypes copied from "
+             "training samples and kept fixed"),
 )
 
 #: models whose accuracy is to be explained (local-learning spiking networks)
 LEARNERS: tuple[str, ...] = ("snn-stdp", "snn-hebbian", "snn-rstdp", "snn-stdp-scratch",
-                             "snn-delta-skip")
+                             "snn-delta-skip", "snn-dc2015", "snn-dc2015-delta", "snn-kwta")
 #: models with a part switched off or replaced
-CONTROLS: tuple[str, ...] = ("snn-frozen", "snn-random", "ref-kmeans")
+CONTROLS: tuple[str, ...] = ("snn-frozen", "snn-random", "ref-kmeans", "snn-dc2015-frozen",
+                             "snn-kwta-frozen")
 
 
 def record_budget(record: dict[str, Any]) -> dict[str, float | None]:

@@ -7,8 +7,10 @@ them (:data:`CORNERS`, which model fills each corner):
 ===============  =======================================  =======================
 \\                local learning                           backprop
 ===============  =======================================  =======================
-non-spiking      ``ref-kmeans`` (k-means prototypes,       ``mlp-wide``
-                 no labels, + a linear readout)
+non-spiking      the best of ``ref-kmeans`` (k-means,      ``mlp-wide``
+                 no labels, + a linear readout) and the
+                 local rules ``hebb-krotov``,
+                 ``hebb-softhebb``
 spiking          the best local-rule SNN of the task       ``snn-surrogate``
                  (:data:`~.contributions.LEARNERS`)
 ===============  =======================================  =======================
@@ -72,9 +74,9 @@ class Corner:
 
 #: which model fills each corner (one line per corner)
 CORNERS: tuple[Corner, ...] = (
-    Corner("non-spiking", "local", "reference", ("ref-kmeans",),
-           "k-means prototypes learned without labels + a linear readout (the non-spiking "
-           "twin of the interneuron layer)"),
+    Corner("non-spiking", "local", "local", ("ref-kmeans", "hebb-krotov", "hebb-softhebb"),
+           "a hidden layer learned without labels (k-means prototypes, the competing units "
+           "of Krotov & Hopfield 2019 or SoftHebb) + a linear readout (the best of the task)"),
     Corner("non-spiking", "backprop", "mlp", ("mlp-wide",), "the MLP trained by backprop"),
     Corner("spiking", "local", "snn", LEARNERS,
            "the spiking network with local plastic synapses (the best learner of the task)"),
