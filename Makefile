@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_surrogate.py
 	$(BIN)/python benchmarks/bench_wide.py snn-stdp
 	$(BIN)/python benchmarks/bench_wide.py snn-delta-skip
+	$(BIN)/python benchmarks/bench_codes.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks experiments

@@ -172,8 +172,8 @@ def _snn_block(s: dict) -> list[str]:
 
 #: README blocks drawn from the results of other experiments run into a directory of their
 #: own under the main output directory: block name -> that directory (``brainlearn run
-#: multiclass --out results-multiclass``)
-EXPERIMENT_BLOCKS = {"multiclass": "results-multiclass"}
+#: multiclass --out results-multiclass``, ``brainlearn run local --out results-local``)
+EXPERIMENT_BLOCKS = {"multiclass": "results-multiclass", "local": "results-local"}
 
 
 def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
