@@ -199,3 +199,61 @@ def test_read_idx_reads_what_it_wrote(tmp_path):
     np.testing.assert_array_equal(read_idx(p, "images"), x.reshape(2, -1))
     with pytest.raises(ValueError, match="not an IDX file of labels"):
         read_idx(p, "labels")
+
+
+# ------------------------------------------------------------------ the runner
+
+
+def test_shipped_mnist_spec_dry_run_without_files_exits_2_saying_where(home, tmp_path,
+                                                                      capsys):
+    from brainlearn.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", "mnist", "--dry-run", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "task 'mnist'" in err and DATA_ENV in err and "t10k-labels-idx1-ubyte" in err
+    assert "Traceback" not in err
+    write_idx(home / "mnist", _data(), gz=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DATA_ENV, str(home))
+        assert main(["run", "mnist", "--dry-run", "--out", str(out)]) == 0
+        plan = capsys.readouterr().out
+        assert "mlp-wide64" in plan and "snn-stdp" in plan and "ref-kmeans" in plan
+        # a damaged file is found at the dry run too
+        (home / "mnist" / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b broken")
+        assert main(["run", "mnist", "--dry-run", "--out", str(out)]) == 2
+        assert "train-labels-idx1-ubyte.gz" in capsys.readouterr().err
+    assert not out.exists()  # a dry run writes nothing
+
+
+def test_a_spec_names_its_data_home_and_the_runner_runs_the_task(home, tmp_path, capsys):
+    import json
+    import textwrap
+
+    from brainlearn.cli import main
+    from brainlearn.runner.spec import load_spec, resolve_runs
+    write_idx(home / "mnist", _data())
+    spec = tmp_path / "spec.toml"
+    body = textwrap.dedent("""
+        [[models]]
+        name = "ref-kmeans"
+        [[sweep]]
+        tasks = ["mnist"]
+        seeds = [0]
+        n_train = 30
+        n_test = 15
+    """)
+    spec.write_text('[experiment]\ndata_home = "data"\n'
+                    + body)  # relative to the spec's folder: tmp_path / "data" == home
+    (run,) = resolve_runs([load_spec(spec)])
+    assert run.data_home == str(home)
+    # where the files are is not what the run is: the run id does not depend on it
+    spec2 = tmp_path / "elsewhere.toml"
+    spec2.write_text('[experiment]\ndata_home = "/x"\n' + body)
+    assert resolve_runs([load_spec(spec2)])[0].run_id == run.run_id
+    out = tmp_path / "out"
+    assert main(["run", str(spec), "--out", str(out), "-j", "1", "--no-figures"]) == 0
+    (path,) = (out / "results" / "runs").glob("*.json")
+    rec = json.loads(path.read_text())
+    assert (rec["n_features"], rec["n_train_actual"], rec["n_test_actual"]) == (784, 30, 15)
+    assert rec["config"]["data_home"] == str(home)

@@ -441,7 +441,7 @@ def _file_raw(name: str, data_home=None) -> tuple[np.ndarray, ...]:
                 )
             out += [X, y]
         out = tuple(out)
-    for part, (X, y) in (("training", out[:2]), ("test", out[2:])):
+    for part, (_, y) in (("training", out[:2]), ("test", out[2:])):
         if len(y) == 0:
             raise ValueError(f"{name!r} in {d}: the {part} part is empty")
     for a in out:
