@@ -83,8 +83,8 @@ BAD = [
     ("sweep-key", HEAD + MODELS + SWEEP + "repeat = 2\n", ["sweep[0].", "'repeat'"]),
     ("sweep-missing", HEAD + MODELS + SWEEP.replace("n_test = 20\n", ""),
      ["missing key", "sweep[0].'n_test'"]),
-    ("task", HEAD + MODELS + SWEEP.replace('"xor"', '"mnist"'),
-     ["unknown task 'mnist'", "sweep[0].tasks"]),
+    ("task", HEAD + MODELS + SWEEP.replace('"xor"', '"cifar10"'),
+     ["unknown task 'cifar10'", "sweep[0].tasks"]),
     ("tasks-type", HEAD + MODELS + SWEEP.replace('["xor"]', '"xor"'),
      ["sweep[0].tasks", "array"]),
     ("label", HEAD + MODELS + SWEEP + 'models = ["nope"]\n',
@@ -253,13 +253,19 @@ def test_shipped_specs_are_valid_toml_with_the_required_shape():
             == set(ANALYSES) - multiclass_only)
     multiclass = tomllib.loads((root / "multiclass.toml").read_text())
     assert multiclass_only <= {a for s in multiclass["sweep"] for a in s.get("analyses", [])}
+    # MNIST at the Diehl & Cook (2015) sizes, from local files; not in the default run
+    mnist = tomllib.loads((root / "mnist.toml").read_text())
+    assert [m["name"] for m in mnist["models"]] == ["mlp-wide64", "ref-kmeans", "snn-stdp"]
+    (dc,) = mnist["sweep"]
+    assert (dc["tasks"], dc["n_train"], dc["n_test"]) == (["mnist"], 60000, 10000)
+    assert all("mnist" not in s["tasks"] for s in default["sweep"] + full["sweep"])
 
 
 def test_shipped_specs_resolve_against_the_registry():
     """The shipped specs parse completely, model parameters checked by the estimators."""
     from brainlearn.cli import SHIPPED_SPECS
 
-    for name in ("default", "full"):
+    for name in ("default", "full", "multiclass", "mnist"):  # mnist: without its files
         assert resolve_runs([load_spec(SHIPPED_SPECS / f"{name}.toml")])
 
 

@@ -147,13 +147,14 @@ def _list_specs() -> list[tuple[str, Path, str]]:
 
 
 def _cmd_run(args) -> int:
-    from .runner.spec import SpecError, load_spec, resolve_runs
+    from .runner.spec import SpecError, check_data, load_spec, resolve_runs
     from .runner.storage import ResultsBusy, sweep_lock
 
     _check_readme(args.readme)
     paths = [find_spec(n) for n in (args.specs or [DEFAULT_SPEC])]
     try:
         runs = resolve_runs([load_spec(p) for p in paths])
+        check_data(runs)  # the files of mnist-like tasks: there and whole, before anything
     except SpecError as exc:
         raise UsageError(str(exc)) from None
     out = out_dir(args.out, writable=not args.dry_run)

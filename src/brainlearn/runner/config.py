@@ -4,7 +4,8 @@ Each run's id is a SHA-256 hash (first 16 hex digits) of its fully resolved
 configuration: task, registry model name, estimator class, every hyperparameter after
 overrides (the estimator's ``get_params()``), seed, n_train, n_test, the sorted
 analyses, the options of those analyses (and the options of every run) and the data
-version. The label is presentation and not part of the identity.
+version. The label is presentation and not part of the identity, nor is ``data_home``
+(where the files of a task such as ``mnist`` are, not what they hold).
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ class RunConfig:
     overrides: Mapping[str, Any] = field(default_factory=dict, compare=False)
     plugins: tuple[str, ...] = field(default=(), compare=False)
     sweeps: tuple[str, ...] = field(default=(), compare=False)
+    #: where a task read from files finds them (None: $BRAINLEARN_DATA); not the identity
+    data_home: str | None = field(default=None, compare=False)
 
     def identity(self) -> dict[str, Any]:
         """The part of the configuration that defines the run (hashed into its id)."""
@@ -114,6 +117,8 @@ class RunConfig:
         d.update(label=self.label, family=self.family, overrides=dict(self.overrides),
                  plugins=list(self.plugins),
                  sweeps=list(self.sweeps), run_id=self.run_id)
+        if self.data_home is not None:
+            d["data_home"] = self.data_home
         return d
 
     @classmethod
@@ -126,5 +131,5 @@ class RunConfig:
             options=dict(d["options"]),
             data_version=d["data_version"], overrides=dict(d.get("overrides", {})),
             plugins=tuple(d.get("plugins", ())),
-            sweeps=tuple(d.get("sweeps", ())),
+            sweeps=tuple(d.get("sweeps", ())), data_home=d.get("data_home"),
         )

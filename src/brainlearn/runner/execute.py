@@ -145,7 +145,8 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
 
     t_start = time.perf_counter()
     _import_plugins(cfg.plugins)
-    split = load_task(cfg.task, n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)
+    split = load_task(cfg.task, n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed,
+                      data_home=cfg.data_home)
     est = build_model(cfg.model, cfg.overrides, random_state=cfg.seed)
     if canonical(hyperparameters(est)) != canonical(dict(cfg.params)):
         raise RuntimeError(

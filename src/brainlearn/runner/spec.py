@@ -8,6 +8,9 @@ unknown task, model or hyperparameter, or a value of the wrong type is a
     name = "default"
     description = "what this experiment answers"
     plugins = []                 # optional: modules to import first (they may register models)
+    data_home = "~/data"         # optional: where the tasks read from files (mnist,
+                                 # fashion-mnist) find DATA_HOME/mnist/...; a relative path
+                                 # is relative to the spec file; default $BRAINLEARN_DATA
 
     [options]                    # optional: analysis options (see brainlearn.runner.analyses)
     boundary_grid = 41
@@ -35,6 +38,10 @@ Model parameters are checked when the spec is read: unknown keys and wrong types
 the parser, values by the estimator's own ``_check_hyperparameters()`` on the registry
 defaults deep-merged with the overrides (a partial ``network_params`` keeps the other
 registered values). The identity of a run is defined in :mod:`brainlearn.runner.config`.
+
+``data_home`` says where the data are, not what they are: it is not part of a run's
+identity. Whether the files are there and whole is checked by ``brainlearn run``
+(:func:`check_data`) before it plans or runs anything.
 """
 from __future__ import annotations
 
@@ -62,6 +69,7 @@ __all__ = [
     "RunConfig",
     "SpecError",
     "canonical",
+    "check_data",
     "load_spec",
     "load_specs",
     "parse_spec",
@@ -112,6 +120,7 @@ class ExperimentSpec:
     options: Mapping[str, Any]
     models: tuple[ModelEntry, ...]
     sweeps: tuple[Sweep, ...]
+    data_home: str | None = None  # [experiment] data_home, resolved against the spec's folder
 
 
 # --------------------------------------------------------------------------- helpers
@@ -190,7 +199,7 @@ class _Ctx:
 
 
 _TOP_KEYS = {"experiment", "options", "models", "sweep"}
-_EXPERIMENT_KEYS = {"name", "description", "plugins"}
+_EXPERIMENT_KEYS = {"name", "description", "plugins", "data_home"}
 _MODEL_KEYS = {"name", "label", "params"}
 _SWEEP_KEYS = {"name", "tasks", "models", "seeds", "n_train", "n_test", "analyses"}
 
@@ -204,11 +213,39 @@ def parse_spec(data: Mapping[str, Any], path: str | Path = "<spec>") -> Experime
     ctx = _Ctx(path)
     ctx.check_keys(data, _TOP_KEYS, "", required=("models", "sweep"))
     name, description, plugins = _parse_experiment(ctx, data.get("experiment", {}))
+    data_home = _parse_data_home(ctx, data.get("experiment", {}))
     _import_plugins(plugins, ctx)
     options = _parse_options(ctx, data.get("options", {}))
     models = _parse_models(ctx, data["models"])
     sweeps = _parse_sweeps(ctx, data["sweep"], [e.label for e in models])
-    return ExperimentSpec(path, name, description, plugins, options, models, sweeps)
+    return ExperimentSpec(path, name, description, plugins, options, models, sweeps,
+                          data_home)
+
+
+def _parse_data_home(ctx: _Ctx, exp: Mapping[str, Any]) -> str | None:
+    """``[experiment] data_home``: ``~`` expanded, a relative path taken relative to the
+    spec file's folder."""
+    if "data_home" not in exp:
+        return None
+    raw = ctx.string(exp["data_home"], "experiment.data_home")
+    p = Path(raw).expanduser()
+    if not p.is_absolute():
+        p = ctx.path.resolve().parent / p
+    return str(p)
+
+
+def check_data(runs: list[RunConfig]) -> None:
+    """Read and check the data files of every task that reads local files (mnist,
+    fashion-mnist), once per task and place: :class:`SpecError` saying which files are
+    missing or damaged and where they belong. Other tasks need nothing."""
+    from ..tasks import FILE_TASKS, check_task_data
+
+    for task, home in dict.fromkeys((r.task, r.data_home) for r in runs
+                                    if r.task in FILE_TASKS):
+        try:
+            check_task_data(task, home)
+        except (OSError, ValueError) as exc:
+            raise SpecError(f"task {task!r}: {exc}") from None
 
 
 def _parse_experiment(ctx: _Ctx, exp: Any) -> tuple[str, str, tuple[str, ...]]:
@@ -434,6 +471,7 @@ def _spec_slots(spec: ExperimentSpec):
                             options=dict(spec.options), plugins=list(spec.plugins),
                             overrides=dict(e.params), sweeps=[f"{spec.name}/{sw.name}"],
                             order=sw.seeds.index(seed), spec=spec.name,
+                            data_home=spec.data_home,
                         )
 
 
@@ -446,6 +484,6 @@ def _run_config(slot: dict[str, Any]) -> RunConfig:
         options={k: v for k, v in slot["options"].items()
                  if option_applies(k, slot["analyses"])},
         overrides=slot["overrides"], plugins=tuple(slot["plugins"]),
-        sweeps=tuple(dict.fromkeys(slot["sweeps"])),
+        sweeps=tuple(dict.fromkeys(slot["sweeps"])), data_home=slot["data_home"],
     )
 
