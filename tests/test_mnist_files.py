@@ -218,7 +218,7 @@ def test_shipped_mnist_spec_dry_run_without_files_exits_2_saying_where(home, tmp
         mp.setenv(DATA_ENV, str(home))
         assert main(["run", "mnist", "--dry-run", "--out", str(out)]) == 0
         plan = capsys.readouterr().out
-        assert "mlp-wide64" in plan and "snn-stdp" in plan and "ref-kmeans" in plan
+        assert "mlp-wide64" in plan and "snn-dc2015-400" in plan and "ref-kmeans" in plan
         # a damaged file is found at the dry run too
         (home / "mnist" / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b broken")
         assert main(["run", "mnist", "--dry-run", "--out", str(out)]) == 2
