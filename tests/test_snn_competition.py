@@ -105,6 +105,17 @@ def test_silent_presentations_are_made_again_at_a_raised_intensity():
     assert silent_plain > 0.5 and silent_again < silent_plain / 2
 
 
+@pytest.mark.slow
+def test_a_layer_silent_after_the_raised_intensities_warns_naming_the_parameters():
+    X, y = _data(n=10)
+    net = dict(TINY_NET, w_in_mv=0.5, min_hidden_spikes=1, intensity_step=0.5,
+               max_intensity_steps=2)
+    with pytest.warns(RuntimeWarning, match="max_intensity_steps") as rec:
+        SpikingClassifier(network_params=net, random_state=0, **TINY).fit(X, y)
+    assert any("interneuron population did not spike" in str(w.message)
+               and "2-fold" in str(w.message) for w in rec)
+
+
 def test_rates_raised_beyond_one_spike_per_step_are_refused():
     with pytest.raises(ValueError, match="max_intensity_steps"):
         NetworkParams(rate_max_hz=1000.0, dt_ms=0.5, min_hidden_spikes=1, intensity_step=1.0,
@@ -121,6 +132,7 @@ def _active(k):
     return float(np.mean((clf.hidden_response(X) > 0).sum(axis=1)))
 
 
+@pytest.mark.slow
 def test_k_winners_take_all_lets_about_k_interneurons_fire():
     # a drive at which the first spikes' inhibition holds the layer to a few winners
     one = _active(0)

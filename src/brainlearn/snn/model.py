@@ -96,17 +96,26 @@ _SILENT_ADVICE = {
 }
 
 
-def _warn_if_silent(counts: dict[str, np.ndarray], populations, when: str) -> None:
-    """RuntimeWarning for each population silent in > SILENT_FRACTION of presentations."""
+def _warn_if_silent(counts: dict[str, np.ndarray], populations, when: str,
+                    net: NetworkParams | None = None) -> None:
+    """RuntimeWarning for each population silent in > SILENT_FRACTION of presentations
+    (``net``: the network, whose re-presentation settings the advice then names)."""
     for pop in populations:
         c = counts[pop]
         if len(c) == 0:
             continue
         silent = float(np.mean(c.sum(axis=1) == 0))
         if silent > SILENT_FRACTION:
+            again = ""
+            if pop == "interneuron" and net is not None and net.min_hidden_spikes > 0:
+                again = (
+                    f", even after up to {net.max_intensity_steps} re-presentations with the "
+                    f"input rates raised up to {net.max_gain:g}-fold; raise network_params "
+                    "'max_intensity_steps' or 'intensity_step' too"
+                )
             warnings.warn(
                 f"the {pop} population did not spike in {silent:.0%} of the {len(c)} "
-                f"presentations {when}: {_SILENT_ADVICE[pop]}",
+                f"presentations {when}{again}: {_SILENT_ADVICE[pop]}",
                 RuntimeWarning,
                 stacklevel=3,
             )
@@ -559,7 +568,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         assign = spec.readout_rule.name == "assign"
         if warn:
             _warn_if_silent(c, ("interneuron",) if assign else ("interneuron", "efferent"),
-                            "of this prediction")
+                            "of this prediction", spec.net)
         if assign:
             s = self._assign_scores(c["interneuron"], assignments, spec.n_classes)
             return self._proba(np.zeros_like(s), s)
@@ -763,6 +772,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             tail,
             ("interneuron",) if spec.supervised else ("interneuron", "efferent"),
             "of the last training epoch",
+            p,
         )
         if _teacher_drives(spec):
             _warn_if_teacher_overwhelmed(spec, tail["efferent"], y_idx[order[-len(X):]])
