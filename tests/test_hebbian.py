@@ -161,7 +161,7 @@ def test_hidden_epochs_zero_keeps_the_random_init(cls):
 ])
 def test_bad_hyperparameters_name_the_parameter(cls, bad, name):
     with pytest.raises(ValueError, match=name):
-        cls(**bad).fit(np.random.rand(10, 2), np.arange(10) % 2)
+        cls(**bad).fit(np.random.default_rng(0).random((10, 2)), np.arange(10) % 2)
 
 
 @pytest.mark.parametrize("name", ["hebb-krotov", "hebb-softhebb"])

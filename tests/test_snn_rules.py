@@ -23,8 +23,8 @@ from brian2 import Hz, ms  # noqa: E402
 from brainlearn.snn.plasticity import (  # noqa: E402
     STDP,
     OjaHebbian,
-    STDPOffset,
     RewardSTDP,
+    STDPOffset,
     make_rule,
     shared_declarations,
 )

@@ -18,9 +18,10 @@ Both papers trained their top layer by gradient descent on their own losses; her
 readout is the delta rule of a softmax layer (:func:`~brainlearn.hebbian._kernels.
 delta_readout_epoch`), which is local, and the hidden activities are divided by one
 constant (the mean Euclidean norm of the training samples' hidden vectors, ``h_scale_``) so
-that one readout step size serves every task. Inputs are standardised with the training data's statistics (like the other
-non-spiking references). ``hidden_epochs=0`` keeps the hidden weights at their random,
-data-independent initialisation: the control that says what the Hebbian rule learns.
+that one readout step size serves every task. Inputs are standardised with the training
+data's statistics (like the other non-spiking references). ``hidden_epochs=0`` keeps the
+hidden weights at their random, data-independent initialisation: the control that says what
+the Hebbian rule learns.
 
 Budget: ``presentations_ = (hidden_epochs + readout_epochs) * n_samples``.
 

@@ -350,7 +350,8 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
         ))
 
     # 0: the efferent group finishes the presentation (reward); 1: end-of-presentation
-    # plasticity; 2: reward baseline, weight normalisation; 3: reset state and read the next presentation's flags
+    # plasticity; 2: reward baseline, weight normalisation; 3: reset state and read the next
+    # presentation's flags
     by_proj = {s.name: s for s in projections}
     boundaries: list[tuple[str, str, int]] = []
     if plastic:

@@ -1,0 +1,13 @@
+# ruff: noqa -- the screening scripts as they were run (see README.md here)
+import json, sys, numpy as np
+rng = np.random.default_rng(int(sys.argv[1]))
+cfgs = {}
+for t in range(int(sys.argv[2])):
+    lu = lambda a, b: float(np.exp(rng.uniform(np.log(a), np.log(b))))
+    net = {"poisson_input": False, "min_hidden_spikes": 1,
+           "w_in_mv": lu(30, 150), "w_ie_mv": lu(8, 40), "theta_plus_mv": lu(0.1, 1.0),
+           "target_spikes": lu(5, 30), "tau_m_ms": lu(10, 25), "w_in_norm": lu(0.08, 0.3),
+           "k_winners": int(rng.choice([0, 5, 10, 20]))}
+    hid = {"eta_pot": lu(0.001, 0.02), "x_tar": lu(0.1, 0.5), "eta_dep": lu(1e-5, 1e-3)}
+    cfgs[f"c{sys.argv[1]}_{t}"] = {"encoding": "rate-complement", "network_params": net, "hidden_rule_params": hid}
+print(json.dumps(cfgs))
