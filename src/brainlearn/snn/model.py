@@ -534,8 +534,13 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         # re-presentation at a raised intensity of the samples that left the interneurons
         # (nearly) silent (NetworkParams.min_hidden_spikes; Diehl & Cook 2015)
         p = spec.net
+        # (a sample without input stays silent at any intensity)
+        has_input = (np.concatenate([_encoder(spec).rates(X[i:i + 1000]).sum(axis=1) > 0
+                                     for i in range(0, len(X), 1000)])
+                     if p.min_hidden_spikes else None)
         for level in range(1, p.max_intensity_steps + 1 if p.min_hidden_spikes else 1):
-            weak = rows[counts["interneuron"][rows].sum(axis=1) < p.min_hidden_spikes]
+            weak = rows[(counts["interneuron"][rows].sum(axis=1) < p.min_hidden_spikes)
+                        & has_input[rows]]
             if len(weak) == 0:
                 break
             again, _ = run(weak, np.full(len(weak), 1.0 + p.intensity_step * level),
@@ -711,6 +716,10 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         retry_pos = np.zeros(0, dtype=np.int64)
         retry_lvl = np.zeros(0, dtype=np.int64)
         next_pos = 0
+        # total input rate of each sample (re-presentation skips samples without input)
+        drive = (np.concatenate([_encoder(spec).rates(X[i:i + 1000]).sum(axis=1)
+                                 for i in range(0, len(X), 1000)])
+                 if p.min_hidden_spikes else None)
         while next_pos < len(order) or len(retry_pos):
             n_new = min(K - min(K, len(retry_pos)), len(order) - next_pos)
             pos = np.concatenate([retry_pos[:K], np.arange(next_pos, next_pos + n_new)])
@@ -731,8 +740,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             )
             seen += len(idx)
             if p.min_hidden_spikes:
+                # a sample without input (every rate 0) stays silent at any intensity
                 weak = ((counts["interneuron"].sum(axis=1) < p.min_hidden_spikes)
-                        & (lvl < p.max_intensity_steps))
+                        & (lvl < p.max_intensity_steps) & (drive[idx] > 0))
                 retry_pos = np.concatenate([retry_pos, pos[weak]])
                 retry_lvl = np.concatenate([retry_lvl, lvl[weak] + 1])
             last = pos >= tail_from
