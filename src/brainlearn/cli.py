@@ -319,13 +319,14 @@ def _readme(readme: str, out: Path) -> None:
 
 def _cmd_list(args) -> int:
     from .registry import list_models, model_spec
-    from .tasks import list_tasks, task_info
+    from .tasks import DATA_ENV, list_tasks, task_info
 
     print("tasks:")
     for t in list_tasks():
         info = task_info(t)
-        print(f"  {t:<16} {info.n_classes:>2} classes, {info.n_features:>2} features, "
-              f"{info.kind}")
+        kind = (f"real, read from local files (${DATA_ENV}/{t}/)" if info.kind == "files"
+                else info.kind)
+        print(f"  {t:<16} {info.n_classes:>2} classes, {info.n_features:>2} features, {kind}")
     print("models:")
     for m in list_models():
         s = model_spec(m)
