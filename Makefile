@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.brainlearn-installed
 
-.PHONY: run test figures bench lint clean
+.PHONY: run test figures timings bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 figures: $(STAMP)
 	$(BIN)/brainlearn figures --readme README.md
+
+# the per-model timings shipped with the package (for --dry-run), from the committed results
+timings: $(STAMP)
+	$(BIN)/python -m brainlearn.runner.timings
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp.py

@@ -157,7 +157,7 @@ def recorded_builds(monkeypatch, tmp_path):
 
     asked: list[str] = []
 
-    def fake_ensure_built(spec, root=None):
+    def fake_ensure_built(spec, root=None, **kwargs):
         asked.append(build.build_key(spec))
         return tmp_path
 

@@ -56,4 +56,6 @@ def test_a_plain_install_runs_the_shipped_experiments_from_anywhere(tmp_path):
     for args in (["run", "--dry-run"], ["run", "full", "--dry-run"]):
         plan = _run([brainlearn, *args], elsewhere)
         assert "snn-stdp" in plan and "projected wall time" in plan
+        # the timings shipped with the package project the runs (issue 20 §5)
+        assert "without recorded timings" not in plan and "timings shipped" in plan
     assert not any(elsewhere.iterdir())  # a dry run writes nothing

@@ -122,7 +122,7 @@ def test_each_program_is_built_once_for_all_the_runs_that_share_it(tmp_path, com
     assert {r for _, r in compiler.calls} == {build.cache_root(tmp_path / "cache")}
     assert (rep.programs, rep.built, rep.present, rep.failed) == (6, 6, 0, {})
     text = out.getvalue()
-    assert "need 6 compiled programs: 0 already built, 6 to build (2 at a time)" in text
+    assert "need 6 compiled programs: 0 already built, 6 to build (2 at a time, about " in text
     assert "[6/6] built the" in text and "built 6 of 6 programs in" in text
     # a second sweep over the same cache builds nothing
     again = prebuild(runs, [tmp_path / "cache"], jobs=2, stream=io.StringIO())
@@ -154,13 +154,14 @@ def test_separate_worker_caches_each_get_every_program(tmp_path, compiler):
     assert {r for _, r in compiler.calls} == {build.cache_root(h) for h in homes}
 
 
-def test_the_dry_run_counts_the_programs_to_build(tmp_path, compiler):
+def test_the_dry_run_counts_the_programs_to_build(tmp_path, compiler, monkeypatch):
+    monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
     runs = resolve_runs([load_spec(_spec_file(tmp_path, MODELS, TASKS))])
     out = tmp_path / "out"
     line = plan(runs, out, jobs=2).splitlines()[-1]
     assert "need 6; 6 to build before the runs, up to 2 at a time" in line
     assert compiler.calls == [] and not out.exists()  # a dry run builds and writes nothing
-    prebuild(runs[:2], [out / ".brainlearn_cache"], jobs=1, stream=io.StringIO())  # snn-stdp, xor
+    prebuild(runs[:2], [tmp_path / "cache"], jobs=1, stream=io.StringIO())  # snn-stdp, xor
     assert "need 6; 4 to build" in plan(runs, out, jobs=2).splitlines()[-1]
     assert "need 6; 12 to build in 2 worker caches" in plan(
         runs, tmp_path / "other", jobs=2, worker_cache="separate").splitlines()[-1]

@@ -125,7 +125,9 @@ def test_same_config_gives_the_same_numbers(tmp_path, runs):
     assert a.keys() == b.keys() and a == b
 
 
-def test_local_processes_give_the_same_numbers_and_separate_caches(tmp_path, runs):
+def test_local_processes_give_the_same_numbers_and_separate_caches(tmp_path, runs,
+                                                                  monkeypatch):
+    monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))  # the library's cache
     run_sweep(runs, tmp_path / "one", jobs=1)
     report = run_sweep(runs, tmp_path / "two", jobs=2, worker_cache="separate")
     assert report.ok
@@ -135,13 +137,12 @@ def test_local_processes_give_the_same_numbers_and_separate_caches(tmp_path, run
     caches = {c for _, c in workers}
     pids = {p for p, _ in workers}
     assert len(caches) == len(pids)  # one Brian2 build/cache directory per worker process
-    assert all(c.startswith(str(tmp_path / "two" / ".brainlearn_cache" / "worker-"))
-               for c in caches)
+    assert all(c.startswith(str(tmp_path / "cache" / "worker-")) for c in caches)
     # shared (the default): one directory, the same numbers
     run_sweep(runs, tmp_path / "three", jobs=2)
     assert by_id(tmp_path / "three") == by_id(tmp_path / "one")
     assert {r["worker"]["cache_dir"] for r in load_records(tmp_path / "three")} == {
-        str(tmp_path / "three" / ".brainlearn_cache")}
+        str(tmp_path / "cache")}
 
 
 def test_records_are_written_atomically_and_debris_is_ignored(tmp_path, runs):

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ._paths import cache_home, failed_dir, results_dir, runs_dir, sweep_cache_root
+from ._paths import CACHE_ENV, cache_home, failed_dir, results_dir, runs_dir
 from ._readme import check_block
 
 __all__ = ["main"]
@@ -319,13 +319,14 @@ def _readme(readme: str, out: Path) -> None:
 
 def _cmd_list(args) -> int:
     from .registry import list_models, model_spec
-    from .tasks import list_tasks, task_info
+    from .tasks import DATA_ENV, list_tasks, task_info
 
     print("tasks:")
     for t in list_tasks():
         info = task_info(t)
-        print(f"  {t:<16} {info.n_classes:>2} classes, {info.n_features:>2} features, "
-              f"{info.kind}")
+        kind = (f"real, read from local files (${DATA_ENV}/{t}/)" if info.kind == "files"
+                else info.kind)
+        print(f"  {t:<16} {info.n_classes:>2} classes, {info.n_features:>2} features, {kind}")
     print("models:")
     for m in list_models():
         s = model_spec(m)
@@ -345,9 +346,10 @@ def _cache_bases(args) -> list[Path]:
     if args.bases:
         return [Path(b) for b in args.bases]
     bases = [cache_home()]
-    sweep_cache = sweep_cache_root(default_out())  # where `brainlearn run` keeps its builds
-    if sweep_cache.is_dir() and sweep_cache not in bases:
-        bases.append(sweep_cache)
+    # where `brainlearn run` kept its builds before it shared the library's cache
+    legacy = default_out() / ".brainlearn_cache"
+    if legacy.is_dir() and legacy not in bases:
+        bases.append(legacy)
     return bases
 
 
@@ -449,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="BRAINLEARN_CACHE of local workers (compiled Brian2 programs): one "
                         "directory for all, builds serialised by a file lock (default), or one "
                         "per worker (worker-<n>, every worker compiles its own). The root is "
-                        "$BRAINLEARN_CACHE, else DIR/.brainlearn_cache")
+                        f"the library's cache: ${CACHE_ENV}, else ~/.cache/brainlearn")
     r.add_argument("--dry-run", action="store_true",
                    help="print the planned runs per model, how many are recorded, and the "
                         "projected time of the rest (from recorded timings); run nothing")
@@ -485,8 +487,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the compiled network programs (size, last use, stale or not) "
                     "and optionally remove them. A build is stale when this code, Brian2 or "
                     "Python has changed since it was compiled: nothing will use it again. "
-                    "Default bases: $BRAINLEARN_CACHE or ~/.cache/brainlearn, and the "
-                    "checkout's .brainlearn_cache that `brainlearn run` uses.",
+                    "Default bases: $BRAINLEARN_CACHE or ~/.cache/brainlearn (used by "
+                    "`brainlearn run` and by the library alike), and a checkout's "
+                    ".brainlearn_cache left by older versions.",
     )
     c.add_argument("bases", nargs="*", metavar="BASE", help="cache directories to look in")
     c.add_argument("--stale", action="store_true", help="only the stale builds")

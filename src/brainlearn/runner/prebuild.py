@@ -125,8 +125,19 @@ def _timed_build(spec, home: Path) -> float:
     from ..snn.build import cache_root, ensure_built
 
     t0 = time.monotonic()
-    ensure_built(spec, cache_root(home))
+    ensure_built(spec, cache_root(home), notice=False)  # prebuild() says what it builds
     return time.monotonic() - t0
+
+
+def _expected(homes: list[Path]) -> str:
+    """How long one build should take, from the builds already in these caches."""
+    from ..snn.build import TYPICAL_BUILD_S, cache_root, expected_build_s
+
+    for h in homes:
+        exp = expected_build_s(cache_root(h))
+        if exp is not None:
+            return f"about {exp[0]:.0f} s"
+    return f"about {TYPICAL_BUILD_S[0]:.0f}-{TYPICAL_BUILD_S[1]:.0f} s"
 
 
 def _tail(exc: BaseException, lines: int = 12) -> str:
@@ -154,7 +165,8 @@ def prebuild(runs: list[RunConfig], homes: list[Path], jobs: int = 1,
     n = max(1, min(int(jobs), len(todo)))
     print(f"brainlearn: the runs need {len(programs)} compiled programs{where}: "
           f"{report.present} already built, {len(todo)} to build"
-          + (f" ({n} at a time)" if todo else ""), file=stream, flush=True)
+          + (f" ({n} at a time, {_expected(homes)} each; cache: "
+             f"{', '.join(map(str, homes))})" if todo else ""), file=stream, flush=True)
     if not todo:
         return report
     pool = cf.ThreadPoolExecutor(n, thread_name_prefix="brainlearn-build")

@@ -34,8 +34,11 @@ class Projection:
         self.all: list[float] = []
 
     def add(self, cfg: RunConfig, seconds: float) -> None:
-        self.by_key[(cfg.label, cfg.task, cfg.n_train)].append(seconds)
-        self.by_label[cfg.label].append((cfg.n_train, seconds))
+        self.add_timing(cfg.label, cfg.task, cfg.n_train, seconds)
+
+    def add_timing(self, label: str, task: str, n_train: int, seconds: float) -> None:
+        self.by_key[(label, task, n_train)].append(seconds)
+        self.by_label[label].append((n_train, seconds))
         self.all.append(seconds)
 
     def estimate(self, cfg: RunConfig) -> float | None:

@@ -17,17 +17,18 @@ import sys
 import time
 import traceback
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .._io import write_json_atomic
-from .._paths import failed_dir, runs_dir, sweep_cache_root
+from .._paths import cache_home, failed_dir, runs_dir, writable_cache_home
 from .config import RunConfig
 from .executors import open_executor, reopen, worker_caches
 from .prebuild import count_programs, prebuild
 from .progress import Progress, Projection, fmt_s
 from .storage import clean_temporaries, load_records, record_is_complete, recorded_ids
+from .timings import load_shipped_timings
 
 __all__ = ["SweepReport", "plan", "run_sweep"]
 
@@ -66,7 +67,12 @@ def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1,
         if t is not None:
             projection.add(cfg, float(t))
             timed += 1
+    # models without timings here: those measured for the committed results, shipped
+    shipped = Projection(max(jobs, 1))
+    for label, task, n_train, secs in load_shipped_timings():
+        shipped.add_timing(label, task, n_train, secs)
     rows = defaultdict(lambda: [0, 0, 0.0, 0])  # runs, recorded, projected s, unknown
+    from_shipped = 0
     for r in runs:
         row = rows[r.label]
         row[0] += 1
@@ -74,6 +80,12 @@ def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1,
             row[1] += 1
             continue
         est = projection.estimate(r) if projection.by_label.get(r.label) else None
+        if est is None:
+            for alias in dict.fromkeys((r.label, r.model)):  # a label, else the registry name
+                if shipped.by_label.get(alias):
+                    est = shipped.estimate(replace(r, label=alias))
+                    from_shipped += 1
+                    break
         if est is None:
             row[3] += 1
         else:
@@ -84,17 +96,21 @@ def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1,
         lines.append(f"{label:<16}{n:>6}{rec:>10}{n - rec:>7}  {proj}")
     total = sum(v[2] for v in rows.values()) / max(jobs, 1)
     unknown = sum(v[3] for v in rows.values())
+    source = f"from {timed} recorded runs"
+    if from_shipped:
+        source += (f"; {from_shipped} runs from the timings shipped with brainlearn, "
+                   "measured where the committed results were made")
     lines.append(
         f"projected wall time with {jobs} worker(s): {fmt_s(total)}"
         + (f" plus {unknown} runs of models without recorded timings" if unknown else "")
-        + f" (from {timed} recorded runs; the builds below come first)")
+        + f" ({source}; the builds below come first)")
     todo = [r for r in runs if r.run_id not in have]
-    homes = worker_caches(sweep_cache_root(out), jobs, None, worker_cache)
+    homes = worker_caches(cache_home(), jobs, None, worker_cache)
     n_programs, missing = count_programs(todo, homes)
     where = f" in {len(homes)} worker caches" if len(homes) > 1 else ""
     lines.append(f"compiled programs: the runs to do need {n_programs}; {missing} to build"
                  f"{where} before the runs, up to {max(jobs, 1)} at a time "
-                 f"(cache: {sweep_cache_root(out)})")
+                 f"(cache: {cache_home()})")
     return "\n".join(lines)
 
 
@@ -262,7 +278,7 @@ def run_sweep(
     if not todo:
         return report
 
-    cache_root = sweep_cache_root(out)
+    cache_root = writable_cache_home()
     started = time.monotonic()  # the builds count against the time budget
     homes = worker_caches(cache_root, jobs, scheduler, worker_cache)
     not_built = {}

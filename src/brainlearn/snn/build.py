@@ -29,11 +29,14 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -83,6 +86,11 @@ class BuildCorrupted(RuntimeError):
 
 _EXIT_NO_COMPILER = 3
 
+log = logging.getLogger("brainlearn")
+
+#: what a compile takes when the cache holds no timed build yet (measured on 2 cores)
+TYPICAL_BUILD_S = (40.0, 90.0)
+
 
 # ------------------------------------------------------------------------------ key
 def build_key(spec: NetworkSpec) -> str:
@@ -103,13 +111,51 @@ def build_key(spec: NetworkSpec) -> str:
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:20]
 
 
+# ------------------------------------------------------------------------ step count
+#: at most this many simulation steps per presentation (``presentation_ms / dt_ms``; the
+#: default network takes 100): beyond it one presentation runs for minutes
+MAX_STEPS_PER_PRESENTATION = 1_000_000
+#: at most this many steps in one run of a program (``chunk`` presentations)
+MAX_STEPS_PER_CHUNK = 1_000_000_000
+
+
+def check_step_count(spec: NetworkSpec) -> int:
+    """The simulation steps of one presentation, ``presentation_ms / dt_ms``; a
+    ``ValueError`` naming ``dt_ms``, ``presentation_ms`` and the step count when it (or a
+    chunk's ``chunk * presentation_ms / dt_ms``) exceeds :data:`MAX_STEPS_PER_PRESENTATION`
+    (:data:`MAX_STEPS_PER_CHUNK`), before anything is compiled or allocated.
+
+    Used by the engines (:func:`brainlearn.snn.engines.get_engine`) and by the runner's
+    spec validation (:func:`brainlearn.runner.models.check_model`).
+    """
+    p = spec.net
+    steps = float(p.presentation_ms) / float(p.dt_ms)
+    per_chunk = steps * int(spec.chunk)
+    where = f"network_params presentation_ms={p.presentation_ms!r} and dt_ms={p.dt_ms!r}"
+    if not np.isfinite(steps) or steps > MAX_STEPS_PER_PRESENTATION:
+        raise ValueError(
+            f"{where} give presentation_ms / dt_ms = {steps:.3g} simulation steps per "
+            f"presentation, more than the bound of {MAX_STEPS_PER_PRESENTATION:.0e}: raise "
+            "dt_ms or shorten presentation_ms"
+        )
+    if per_chunk > MAX_STEPS_PER_CHUNK:
+        raise ValueError(
+            f"{where} with chunk_size={spec.chunk} give {per_chunk:.3g} simulation steps per "
+            f"program run, more than the bound of {MAX_STEPS_PER_CHUNK:.0e}: lower "
+            "chunk_size, raise dt_ms or shorten presentation_ms"
+        )
+    return int(round(steps))
+
+
 # -------------------------------------------------------------------------- cache dir
 def cache_root(home: str | os.PathLike | None = None) -> Path:
-    """Directory of compiled programs: ``$BRAINLEARN_CACHE/snn`` or ``~/.cache/brainlearn/snn``;
-    with ``home``, the one of the process whose ``$BRAINLEARN_CACHE`` is ``home``."""
-    from .._paths import cache_home
+    """Directory of compiled programs: ``$BRAINLEARN_CACHE/snn`` or ``~/.cache/brainlearn/snn``
+    (the same for the library and ``brainlearn run``; a temporary one, with a warning, when
+    that cannot be written: :func:`brainlearn._paths.writable_cache_home`); with ``home``,
+    the one of the process whose ``$BRAINLEARN_CACHE`` is ``home``."""
+    from .._paths import writable_cache_home
 
-    return (cache_home() if home is None else Path(home).resolve()) / "snn"
+    return (writable_cache_home() if home is None else Path(home).resolve()) / "snn"
 
 
 @contextlib.contextmanager
@@ -141,13 +187,49 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_manifest(build_dir: Path) -> None:
-    """List the files a run needs with their sizes and checksums."""
+def write_manifest(build_dir: Path, build_s: float | None = None) -> None:
+    """List the files a run needs with their sizes and checksums (and, when given, the
+    seconds the build took: what the next build's notice expects)."""
     files = {
         str(f.relative_to(build_dir)): {"size": f.stat().st_size, "sha256": _sha256(f)}
         for f in _needed_files(build_dir)
     }
-    (build_dir / MANIFEST).write_text(json.dumps({"format": BUILD_FORMAT, "files": files}))
+    manifest: dict[str, Any] = {"format": BUILD_FORMAT, "files": files}
+    if build_s is not None:
+        manifest["build_s"] = round(float(build_s), 1)
+    (build_dir / MANIFEST).write_text(json.dumps(manifest))
+
+
+def expected_build_s(root: Path, last: int = 10) -> tuple[float, int] | None:
+    """The median duration of the ``last`` most recent builds under ``root`` that recorded
+    one, and how many there were (None: no timed build)."""
+    timed = []
+    for m in Path(root).glob(f"*/{MANIFEST}"):
+        try:
+            t = json.loads(m.read_text()).get("build_s")
+            if isinstance(t, int | float) and t > 0:
+                timed.append((m.stat().st_mtime, float(t)))
+        except (OSError, ValueError, AttributeError):
+            continue
+    if not timed:
+        return None
+    recent = [t for _, t in sorted(timed)[-last:]]
+    return statistics.median(recent), len(recent)
+
+
+def build_notice(spec: NetworkSpec, root: Path, final: Path) -> str:
+    """The one line said before a compile: what is compiled, how long it should take, where
+    it goes."""
+    what = "training (plastic)" if spec.plastic else "prediction (frozen)"
+    exp = expected_build_s(root)
+    if exp is None:
+        lo, hi = TYPICAL_BUILD_S
+        took = f"about {lo:.0f}-{hi:.0f} s"
+    else:
+        took = f"about {exp[0]:.0f} s (median of {exp[1]} earlier build(s) here)"
+    return (f"brainlearn: compiling the Brian2 {what} program for {spec.n_features} "
+            f"input(s) and {spec.n_classes} classes, once for this network shape: expect "
+            f"{took}; cached in {final}")
 
 
 _CHECKSUMMED: set[tuple[str, float]] = set()
@@ -292,7 +374,8 @@ def _compile(spec_file: Path, out_dir: Path) -> subprocess.CompletedProcess:
     )
 
 
-def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None) -> Path:
+def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None, *,
+                 notice: bool = True) -> Path:
     """The directory of the whole, compiled program for ``spec``, building it if needed.
 
     Safe against concurrent processes: builds of one program are serialised by a file lock
@@ -303,6 +386,10 @@ def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None) -> Pa
     ``root``: the cache directory to build into (default :func:`cache_root`, from this
     process's ``$BRAINLEARN_CACHE``), e.g. another worker's, for a build made before the
     runs that use it (:mod:`brainlearn.runner.prebuild`).
+
+    A compile is announced (:func:`build_notice`: what, the expected duration, the cache
+    path) on the ``brainlearn`` logger at INFO and, unless that logger already writes to
+    stderr, as one line on stderr; ``notice=False`` leaves that to the caller.
     """
     root = cache_root() if root is None else Path(root)
     key = build_key(spec)
@@ -317,12 +404,19 @@ def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None) -> Pa
         tmp.mkdir(parents=True)
         spec_file = tmp / "spec.json"
         spec_file.write_text(json.dumps(spec.describe()))
+        line = build_notice(spec, root, final)
+        log.info("%s", line.removeprefix("brainlearn: "))
+        if notice and not (log.isEnabledFor(logging.INFO) and _logs_to_stderr()):
+            print(line, file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
         proc = _compile(spec_file, tmp)
+        build_s = time.perf_counter() - t0
         if proc.returncode != 0 or not (tmp / MAP).exists():
             shutil.rmtree(tmp, ignore_errors=True)
             err = BuildError if proc.returncode == _EXIT_NO_COMPILER else RuntimeError
             raise err("C++ standalone build failed:\n" + (proc.stderr or "")[-3000:])
-        write_manifest(tmp)
+        log.info("compiled %s in %.0f s", final, build_s)
+        write_manifest(tmp, build_s)
         if final.exists():  # damaged (or from an older build format): set aside, remove
             warnings.warn(f"compiled network {final} is damaged ({problem}); rebuilt it",
                           RuntimeWarning, stacklevel=2)
@@ -331,6 +425,18 @@ def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None) -> Pa
             shutil.rmtree(old, ignore_errors=True)
         os.replace(tmp, final)
     return final
+
+
+def _logs_to_stderr() -> bool:
+    """Whether a handler of the ``brainlearn`` logger (or the root) writes to stderr, so
+    the notice is not said twice."""
+    lg: logging.Logger | None = log
+    while lg is not None:
+        for h in lg.handlers:
+            if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is sys.stderr:
+                return True
+        lg = lg.parent if lg.propagate else None
+    return False
 
 
 def _main(argv: list[str]) -> int:

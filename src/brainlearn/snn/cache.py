@@ -23,7 +23,7 @@ __all__ = ["cached_builds", "remove_build"]
 
 def cached_builds(*bases: str | os.PathLike) -> list[dict[str, Any]]:
     """The compiled programs found under cache bases (default: the base of
-    :func:`cache_root`), e.g. ``~/.cache/brainlearn`` or a sweep's ``.brainlearn_cache`` with
+    :func:`cache_root`), e.g. ``~/.cache/brainlearn`` (the library's and the sweeps') with
     its per-worker subdirectories.
 
     Each entry: ``key``, ``path``, ``bytes`` (disk use), ``last_used`` (POSIX time of the

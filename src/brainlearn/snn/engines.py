@@ -320,6 +320,7 @@ def get_engine(spec: NetworkSpec, backend: str = "auto"):
     """A standalone engine (compiled once, cached on disk) or, as fallback, a runtime one."""
     if backend not in ("auto", "standalone", "runtime"):
         raise ValueError(f"backend must be 'auto', 'standalone' or 'runtime', got {backend!r}")
+    build.check_step_count(spec)  # before compiling or allocating anything
     if backend == "runtime":
         return RuntimeEngine(spec)
     if backend == "auto" and _NO_COMPILER:
