@@ -99,3 +99,10 @@ def test_valid_values_are_kept(overrides):
     p = make_params(NetworkParams, overrides)
     assert {k: getattr(p, k) for k in overrides} == overrides
     assert dataclasses.replace(p) == p
+
+
+def test_a_step_count_beyond_the_bound_is_refused_by_the_parameter_check():
+    from brainlearn import SpikingClassifier
+
+    with pytest.raises(ValueError, match="dt_ms.*5e\\+07 simulation steps"):
+        SpikingClassifier(network_params={"dt_ms": 1e-6})._check_hyperparameters()

@@ -62,7 +62,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
 from .batched import BatchedEngine, inference_spec
-from .build import BuildError, cache_root
+from .build import BuildError, cache_root, check_step_count
 from .encoding import ENCODINGS
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
@@ -414,7 +414,8 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                 f"backend must be 'auto', 'standalone' or 'runtime', got {self.backend!r}"
             )
         _check_random_state(self.random_state)
-        self._make_spec(1)  # the network and rule parameters, with their ranges
+        # the network and rule parameters, with their ranges, and the step counts
+        check_step_count(self._make_spec(1))
 
     def _make_spec(self, n_features: int, n_classes: int = 2, X=None) -> NetworkSpec:
         """The network for ``n_features`` inputs and ``n_classes`` classes; the training
