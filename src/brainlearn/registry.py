@@ -451,14 +451,7 @@ register_model(
     "Control: snn-dc2015 with hidden plasticity off (hidden_epochs=0): the interneurons keep "
     "their normalised random weights and thresholds; the label assignment is made the same "
     "way. Measures what the network's STDP learns.",
-    hidden_rule="stdp-offset",
-    readout_rule="assign",
-    encoding="rate",
-    epochs=3,
-    min_presentations=3000,
-    hidden_epochs=0,
-    network_params=dict(_DC_NET),
-    hidden_rule_params=dict(_DC_RULE),
+    **{**model_spec("snn-dc2015").params, "hidden_epochs": 0},
 )
 
 # The same network read out by the project's local plastic readout: the delta rule on the
@@ -527,15 +520,7 @@ register_model(
     "Control: snn-kwta with hidden plasticity off (hidden_epochs=0): the normalised random "
     "weights and the initial thresholds stay; only the delta readout learns. Measures what "
     "the hidden STDP learns.",
-    hidden_rule="stdp-offset",
-    readout_rule="delta",
-    encoding="rate",
-    epochs=3,
-    min_presentations=3000,
-    hidden_epochs=0,
-    network_params=dict(_KWTA_NET),
-    hidden_rule_params=dict(_KWTA_RULE),
-    readout_rule_params=dict(_DELTA_READOUT),
+    **{**model_spec("snn-kwta").params, "hidden_epochs": 0},
 )
 
 # --- controls and references (issue 8): what each part of the spiking model contributes ------
