@@ -249,6 +249,6 @@ def test_the_programs_named_for_a_run_are_the_ones_the_run_asks_for(tmp_path,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rec = execute_run(cfg.to_dict())
-        assert not rec["errors"], rec["errors"]
+        assert not rec.errors, rec.errors
         named = set(needed_programs([cfg]))
         assert len(named) == 2 and set(asked) == named, cfg.task
