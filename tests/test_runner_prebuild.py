@@ -21,7 +21,7 @@ import pytest
 
 pytest.importorskip("brian2")
 
-from brainlearn.registry import _REGISTRY, register_model  # noqa: E402
+from brainlearn.registry import register_model, unregister_model  # noqa: E402
 from brainlearn.runner.capabilities import BuildsPrograms  # noqa: E402
 from brainlearn.runner.execute import execute_run  # noqa: E402
 from brainlearn.runner.prebuild import needed_programs, prebuild  # noqa: E402
@@ -195,7 +195,7 @@ def building_centroid(test_models):
     try:
         yield BuildingCentroid
     finally:
-        _REGISTRY.pop("test-building", None)
+        unregister_model("test-building")
         globals().pop("BuildingCentroid", None)
 
 

@@ -481,14 +481,11 @@ def test_workers_exit_when_the_run_is_killed_with_sigkill(tmp_path, quick):
 def test_a_model_without_the_extras_runs_every_analysis_or_skips_it(tmp_path, test_models):
     """A plain scikit-learn classifier (the "reference" family of issue 8) goes through
     the runner: what it cannot do is skipped with a note naming the capability."""
-    from types import MappingProxyType
-
     from brainlearn.figures.build import build_figures
-    from brainlearn.registry import _REGISTRY, ModelSpec
+    from brainlearn.registry import register_model, unregister_model
 
-    spec = ModelSpec("test-logreg", "reference", "sklearn.linear_model:LogisticRegression",
-                     MappingProxyType({"C": 1.0}), "test-only reference")
-    _REGISTRY[spec.name] = spec
+    spec = register_model("test-logreg", "reference", "sklearn.linear_model:LogisticRegression",
+                          "test-only reference", C=1.0)
     try:
         path = tmp_path / "ref.toml"
         path.write_text(QUICK.replace("test-centroid", "test-logreg").replace(
@@ -499,7 +496,7 @@ def test_a_model_without_the_extras_runs_every_analysis_or_skips_it(tmp_path, te
         assert run_sweep(runs, tmp_path, jobs=1).ok  # no analysis failed
         rec = load_records(tmp_path)[0]
     finally:
-        _REGISTRY.pop(spec.name)
+        unregister_model(spec.name)
     a = rec.analyses
     assert len(a["decision_boundaries"]["proba"]) == 41
     assert a["robustness"]["noise_accuracy"] and a["robustness"]["removed_accuracy"] == {}

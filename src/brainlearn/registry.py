@@ -45,6 +45,7 @@ __all__ = [
     "model_spec",
     "register_model",
     "resolved_params",
+    "unregister_model",
 ]
 
 #: model families: "mlp" (backprop, non-spiking), "snn" (spiking, local plasticity rules),
@@ -162,6 +163,14 @@ def register_model(
     if isinstance(estimator, type):
         _check_keys(spec, estimator, params, "parameter")
     _REGISTRY[name] = spec
+    return spec
+
+
+def unregister_model(name: str) -> ModelSpec:
+    """Remove the model registered under ``name`` (e.g. one a test or a notebook added
+    with :func:`register_model`); returns its entry. An unknown name is a ValueError."""
+    spec = model_spec(name)
+    del _REGISTRY[name]
     return spec
 
 
