@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,7 +34,9 @@ from .capabilities import (
     WeightHistory,
     missing,
 )
-from .records import RunRecord
+
+if TYPE_CHECKING:  # records -> config -> analyses: a run-time import would close a circle
+    from .records import RunRecord
 
 __all__ = [
     "ANALYSES",
