@@ -9,14 +9,15 @@ Public API
 - :class:`SurrogateSpikingClassifier` -- the same kind of spiking network trained by backprop
   through time with surrogate gradients (Numba kernels).
 - :func:`make_model`, :func:`list_models`, :func:`register_model`, :func:`resolved_params`,
-  :func:`unregister_model`
-  -- named model configurations used by the runner, and how to add one.
+  :func:`unregister_model` -- named model configurations used by the runner (those shipped
+  are in :mod:`brainlearn.configurations`), and how to add one.
 
 Heavy modules (Brian2, the Numba kernels) are imported on first use.
 """
 
 from __future__ import annotations
 
+from . import configurations  # noqa: F401 - registers the shipped model configurations
 from .registry import (
     list_models,
     make_model,
