@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -34,9 +34,6 @@ from .capabilities import (
     WeightHistory,
     missing,
 )
-
-if TYPE_CHECKING:  # records -> config -> analyses: a run-time import would close a circle
-    from .records import RunRecord
 
 __all__ = [
     "ANALYSES",
@@ -111,7 +108,7 @@ class RunContext:
     split: Any
     config: Any  # RunConfig
     pred_test: np.ndarray
-    record: RunRecord
+    record: Any  # .records.RunRecord (records -> config -> analyses: not imported here)
     fit_kwargs: dict[str, Any] = field(default_factory=dict)
 
     def option(self, key: str) -> Any:
