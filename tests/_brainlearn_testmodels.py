@@ -29,7 +29,7 @@ from types import MappingProxyType
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from brainlearn.registry import _REGISTRY, ModelSpec
+from brainlearn.registry import ModelSpec, list_models, register_model
 
 WIDTH = 0.15
 
@@ -208,4 +208,5 @@ SPECS = [
 ]
 
 for _s in SPECS:
-    _REGISTRY.setdefault(_s.name, _s)
+    if _s.name not in list_models():
+        register_model(_s.name, _s.family, _s.estimator, _s.description, **_s.params)

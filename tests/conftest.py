@@ -82,17 +82,19 @@ def registered_test_models():
     if str(TESTS) not in sys.path:
         sys.path.insert(0, str(TESTS))
     import _brainlearn_testmodels as tm
-    from brainlearn.registry import _REGISTRY
+    from brainlearn.registry import list_models, register_model, unregister_model
 
     old_pp = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = subprocess_env()["PYTHONPATH"]  # spawned workers import the plugin
-    for s in tm.SPECS:
-        _REGISTRY[s.name] = s
+    for s in tm.SPECS:  # importing the plugin registers them; a second use registers again
+        if s.name not in list_models():
+            register_model(s.name, s.family, s.estimator, s.description, **s.params)
     try:
         yield tm
     finally:
         for s in tm.SPECS:
-            _REGISTRY.pop(s.name, None)
+            if s.name in list_models():
+                unregister_model(s.name)
         if old_pp is None:
             os.environ.pop("PYTHONPATH", None)
         else:
@@ -147,8 +149,9 @@ def numpy_runtime():
 
 @pytest.fixture
 def recorded_builds(monkeypatch, tmp_path):
-    """The build keys the model asks ``ensure_built`` for (no compilation: the standalone
-    engine answers with zero spike counts)."""
+    """The build keys of the compiled programs the model asks for (nothing is compiled: a
+    fake engine, put in through the public seam ``engines.standalone_engines``, answers
+    every chunk with zero spike counts)."""
     import numpy as np
 
     from brainlearn.snn import build, engines
@@ -157,21 +160,21 @@ def recorded_builds(monkeypatch, tmp_path):
 
     asked: list[str] = []
 
-    def fake_ensure_built(spec, root=None, **kwargs):
-        asked.append(build.build_key(spec))
-        return tmp_path
+    class FakeEngine:
+        name = "standalone"
 
-    def fake_run(self, inputs, state, seed):
-        spec, m = self.spec, len(inputs)
-        sizes = {"afferent": spec.n_afferent, "interneuron": spec.net.n_hidden,
-                 "inhibitory": spec.net.n_hidden, "efferent": spec.n_efferent}
-        counts = {pop: np.zeros((m, spec.copies * sizes[pop])) for pop in POPULATIONS}
-        return ChunkResult(counts, state)
+        def __init__(self, spec):
+            self.spec = spec
+            asked.append(build.build_key(spec))
 
-    monkeypatch.setattr(build, "ensure_built", fake_ensure_built)
-    monkeypatch.setattr(build, "read_map", lambda d: {})
-    monkeypatch.setattr(build, "verify_build", lambda d, checksums=None: True)
-    monkeypatch.setattr(engines.StandaloneEngine, "run", fake_run)
+        def run(self, inputs, state, seed):
+            spec, m = self.spec, len(inputs)
+            sizes = {"afferent": spec.n_afferent, "interneuron": spec.net.n_hidden,
+                     "inhibitory": spec.net.n_hidden, "efferent": spec.n_efferent}
+            counts = {pop: np.zeros((m, spec.copies * sizes[pop])) for pop in POPULATIONS}
+            return ChunkResult(counts, state)
+
     # the engines are kept per process and cache directory: a new directory, new engines
     monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
-    return asked
+    with engines.standalone_engines(FakeEngine):
+        yield asked

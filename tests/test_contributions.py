@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from brainlearn.runner.contributions import (
-    budget_span,
-    contribution_rows,
-    contributions_markdown,
-    record_budget,
-)
+from brainlearn.runner.contributions import contribution_rows
+from brainlearn.runner.records import RunRecord, SummaryRow
+from brainlearn.runner.report import budget_span, contributions_markdown
 from brainlearn.runner.stats import describe
 
 SEEDS = (0, 1, 2, 3)
 
 
-def _rows(acc: dict[tuple[str, str], list[float]], presentations=None) -> list[dict]:
+def _row(**kw) -> SummaryRow:
+    """A summary row with the fields a test does not care about filled in."""
+    base = {"run_id": "r", "registry_model": kw.get("model", "m"), "family": "snn",
+            "n_test": 1000, "n_train_actual": None, "n_test_actual": None}
+    return SummaryRow(**{**base, **kw})
+
+
+def _rows(acc: dict[tuple[str, str], list[float]], presentations=None) -> list[SummaryRow]:
     """Summary rows from {(task, model): per-seed accuracies}."""
     out = []
     for (task, model), accs in acc.items():
         for s, a in zip(SEEDS, accs, strict=False):
-            out.append({"task": task, "model": model, "seed": s, "n_train": 1000,
-                        "test_accuracy": a,
-                        "presentations": (presentations or {}).get(model, 1000.0),
-                        "epochs": (presentations or {}).get(model, 1000.0) / 1000})
+            out.append(_row(task=task, model=model, seed=s, n_train=1000, test_accuracy=a,
+                            presentations=(presentations or {}).get(model, 1000.0),
+                            epochs=(presentations or {}).get(model, 1000.0) / 1000))
     return out
 
 
@@ -72,8 +77,8 @@ def test_paired_differences_and_their_statistics():
 
 def test_contrasts_only_at_the_headline_size_and_on_common_seeds():
     rows = _rows(ACC)
-    rows += [{**r, "n_train": 100, "test_accuracy": 0.5} for r in rows]  # a scarcity sweep
-    rows = [r for r in rows if not (r["model"] == "snn-frozen" and r["seed"] == 3)]
+    rows += [dataclasses.replace(r, n_train=100, test_accuracy=0.5) for r in rows]  # scarcity
+    rows = [r for r in rows if not (r.model == "snn-frozen" and r.seed == 3)]
     r = _by(contribution_rows(rows), "xor", "snn-stdp", "snn-frozen")
     assert r["n_train"] == 1000 and r["seeds"] == [0, 1, 2] and r["n"] == 3
 
@@ -114,19 +119,20 @@ def test_budget_span():
 
 
 def test_record_budget_from_history_or_field():
-    rec = {"n_train": 1000, "n_train_actual": 398, "history": {"samples_seen": [250, 1194]}}
-    assert record_budget(rec) == {"presentations": 1194.0, "epochs": pytest.approx(3.0)}
-    assert record_budget({**rec, "budget": {"presentations": 5, "epochs": 1}}) == \
-        {"presentations": 5.0, "epochs": 1}
-    assert record_budget({"n_train": 10, "history": {}})["presentations"] is None
+    rec = _record("xor", "snn-stdp", 0, 0.9, 250)
+    rec.n_train_actual, rec.history = 398, {"samples_seen": [250, 1194]}
+    assert rec.training_budget() == {"presentations": 1194.0, "epochs": pytest.approx(3.0)}
+    rec.budget = {"presentations": 5, "epochs": 1}
+    assert rec.training_budget() == {"presentations": 5.0, "epochs": 1}
+    rec.budget, rec.history = None, {}
+    assert rec.training_budget()["presentations"] is None
 
 
-def _record(task, model, seed, acc, seen):
-    return {"run_id": f"{task}-{model}-{seed}", "task": task, "model": model,
-            "family": "snn" if model.startswith("snn") else "reference", "seed": seed,
-            "n_train": 1000, "n_test": 1000, "n_train_actual": 1000,
-            "metrics": {"test_accuracy": acc}, "history": {"samples_seen": [seen]},
-            "analyses": {}, "errors": {}}
+def _record(task, model, seed, acc, seen) -> RunRecord:
+    return RunRecord(run_id=f"{task}-{model}-{seed}", config={}, task=task, model=model,
+                     family="snn" if model.startswith("snn") else "reference", seed=seed,
+                     n_train=1000, n_test=1000, n_train_actual=1000,
+                     metrics={"test_accuracy": acc}, history={"samples_seen": [seen]})
 
 
 def test_figure_is_drawn_from_saved_records_only(tmp_path):
@@ -140,7 +146,7 @@ def test_figure_is_drawn_from_saved_records_only(tmp_path):
     assert all(p.stat().st_size > 0 for p in paths)
     assert "n = 4 seeds" in caption and "ref-kmeans 21,000 pres., 21 ep." in caption
     with pytest.raises(SkipFigure):
-        contributions([r for r in records if r["model"] == "snn-stdp"], tmp_path)
+        contributions([r for r in records if r.model == "snn-stdp"], tmp_path)
 
 
 def test_a_significant_difference_on_seed_random_is_called_a_chance_finding():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from brainlearn.runner.records import RunRecord
+
 
 def test_linestyle_key_names_each_family_shown_in_table_order():
     from brainlearn.figures.style import linestyle_key
@@ -15,11 +17,11 @@ def test_linestyle_key_names_each_family_shown_in_table_order():
 
 def _raster_record(model, family, pops):
     spikes = {p: {"i": [0, 1], "t_ms": [1.0, 2.0], "n": 4} for p in pops}
-    return {"run_id": model, "task": "xor", "model": model, "family": family, "seed": 0,
-            "n_train": 100, "n_test": 50, "metrics": {"test_accuracy": 0.5}, "errors": {},
-            "analyses": {"spike_raster": {"samples": 1, "indices": [0], "y": [0],
-                                          "presentation_ms": 50.0, "dt_ms": 0.5,
-                                          "before": spikes, "after": spikes}}}
+    return RunRecord(run_id=model, config={}, task="xor", model=model, family=family, seed=0,
+                     n_train=100, n_test=50, metrics={"test_accuracy": 0.5}, errors={},
+                     analyses={"spike_raster": {"samples": 1, "indices": [0], "y": [0],
+                                                "presentation_ms": 50.0, "dt_ms": 0.5,
+                                                "before": spikes, "after": spikes}})
 
 
 def test_spike_raster_caption_names_a_model_without_spiking_readout(tmp_path):

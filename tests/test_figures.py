@@ -85,7 +85,7 @@ def test_figures_command_writes_the_tables_too(fixture_results, built):
 
 
 def test_absent_data_skips_a_figure_with_a_note(fixture_results, tmp_path, caplog):
-    mlp_only = [r for r in load_records(fixture_results) if r["family"] == "mlp"]
+    mlp_only = [r for r in load_records(fixture_results) if r.family == "mlp"]
     assert mlp_only
     with caplog.at_level("INFO", logger="brainlearn.figures.build"):
         result = build_figures(tmp_path, records=mlp_only,

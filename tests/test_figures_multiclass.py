@@ -11,14 +11,15 @@ import pytest
 from brainlearn.cli import main
 from brainlearn.figures.build import build_figures
 from brainlearn.figures.confusion import confusion_task, row_normalised, summed_confusion
+from brainlearn.runner.records import RunRecord
 
 RNG = np.random.default_rng(0)
 
 
 def _record(task, model, seed, analyses, acc=0.9, family="mlp", n_train=1000):
-    return {"run_id": f"{task}-{model}-{seed}", "task": task, "model": model, "seed": seed,
-            "family": family, "n_train": n_train, "n_test": 500,
-            "metrics": {"test_accuracy": acc}, "analyses": analyses}
+    return RunRecord(run_id=f"{task}-{model}-{seed}", config={}, task=task, model=model,
+                     seed=seed, family=family, n_train=n_train, n_test=500,
+                     metrics={"test_accuracy": acc}, analyses=analyses)
 
 
 def _confusion(k, n=50, right=0.8):
@@ -53,24 +54,24 @@ def records():
 
 
 def test_confusion_counts_are_summed_over_seeds_and_rows_normalised(records):
-    rs = [r for r in records if r["task"] == "iris" and r["model"] == "snn-stdp"]
+    rs = [r for r in records if r.task == "iris" and r.model == "snn-stdp"]
     classes, counts = summed_confusion(rs)
-    want = sum(np.asarray(r["analyses"]["confusion_matrix"]["counts"]) for r in rs)
+    want = sum(np.asarray(r.analyses["confusion_matrix"]["counts"]) for r in rs)
     assert classes == [0, 1, 2] and counts.tolist() == want.tolist()
     frac = row_normalised(np.array([[3, 1], [0, 0]]))
     assert frac.tolist() == [[0.75, 0.25], [0.0, 0.0]]  # an empty row stays 0
 
 
 def test_seeds_with_different_classes_are_not_summed(records):
-    rs = [r for r in records if r["task"] == "iris" and r["model"] == "mlp-wide"]
-    rs[1]["analyses"]["confusion_matrix"]["classes"] = [0, 1, 5]
+    rs = [r for r in records if r.task == "iris" and r.model == "mlp-wide"]
+    rs[1].analyses["confusion_matrix"]["classes"] = [0, 1, 5]
     with pytest.raises(ValueError, match="classes"):
         summed_confusion(rs)
 
 
 def test_the_confusion_figure_shows_digits_when_it_was_run(records):
     assert confusion_task(records) == "digits"
-    only_iris = [r for r in records if r["task"] == "iris"]
+    only_iris = [r for r in records if r.task == "iris"]
     assert confusion_task(only_iris) == "iris"
 
 
@@ -94,7 +95,7 @@ def test_confusion_and_receptive_image_figures_are_written(records, tmp_path):
 
 def test_without_a_confusion_payload_the_figure_is_skipped(records, tmp_path):
     for r in records:
-        r["analyses"]["confusion_matrix"] = {"skipped": "not asked"}
+        r.analyses["confusion_matrix"] = {"skipped": "not asked"}
     res = build_figures(tmp_path, records=records, names=["confusion_matrix"])
     assert "skipped" in res["confusion_matrix"]
 

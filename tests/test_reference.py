@@ -231,16 +231,16 @@ def test_references_run_through_the_runner(tmp_path):
     records = load_records(tmp_path)
     assert len(records) == 4 * 2 * 2
     for r in records:
-        assert r["family"] == "reference" and not r["errors"], r["errors"]
-        assert 0.0 <= r["metrics"]["test_accuracy"] <= 1.0
-        assert r["ops_per_sample"]["macs"] > 0
-        assert r["history"]["samples_seen"] and "eval_accuracy" in r["history"]
-        assert r["budget"]["presentations"] == r["history"]["samples_seen"][-1]
-        assert r["budget"]["epochs"] == r["budget"]["presentations"] / r["n_train_actual"]
-        if r["task"] == "xor":
-            assert r["analyses"]["decision_boundaries"]["proba"]
-    inside = {r["model"]: r["analyses"] for r in records if r["task"] == "xor"
-              and r["seed"] == 0}
+        assert r.family == "reference" and not r.errors, r.errors
+        assert 0.0 <= r.metrics["test_accuracy"] <= 1.0
+        assert r.ops_per_sample["macs"] > 0
+        assert r.history["samples_seen"] and "eval_accuracy" in r.history
+        assert r.budget["presentations"] == r.history["samples_seen"][-1]
+        assert r.budget["epochs"] == r.budget["presentations"] / r.n_train_actual
+        if r.task == "xor":
+            assert r.analyses["decision_boundaries"]["proba"]
+    inside = {r.model: r.analyses for r in records if r.task == "xor"
+              and r.seed == 0}
     # the twin has a hidden layer and can be lesioned; the others get noise only
     assert inside["ref-kmeans"]["receptive_fields"]["n_hidden"] == 20
     removed = inside["ref-kmeans"]["robustness"]["removed_accuracy"]

@@ -43,12 +43,13 @@ def test_models_do_not_share_nested_parameters_with_the_registry():
 @pytest.fixture
 def registered():
     """Names registered by a test, removed again afterwards."""
-    from brainlearn.registry import _REGISTRY
+    from brainlearn.registry import unregister_model
 
     names: list[str] = []
     yield names
     for n in names:
-        _REGISTRY.pop(n, None)
+        if n in list_models():
+            unregister_model(n)
 
 
 def test_register_model_with_a_class_and_with_a_string(registered):
@@ -176,3 +177,14 @@ def test_deep_merge_properties(base, over):
     check(base, over, out)
     assert _deep_merge(out, over) == out  # merging the same override again changes nothing
     assert _deep_merge(base, {}) == base
+
+
+def test_unregister_model_removes_what_register_model_added(registered):
+    from brainlearn.registry import unregister_model
+
+    spec = register_model("t-gone", "mlp", MLPClassifier, epochs=2)
+    assert "t-gone" in list_models("mlp")
+    assert unregister_model("t-gone") == spec
+    assert "t-gone" not in list_models()
+    with pytest.raises(ValueError, match="unknown model 't-gone'"):
+        unregister_model("t-gone")

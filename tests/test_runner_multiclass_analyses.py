@@ -47,14 +47,14 @@ def _records(tmp_path, models, task, analyses, **kw):
 
 def test_confusion_matrix_of_a_three_class_run_counts_every_test_prediction(tmp_path):
     rec = _records(tmp_path, ["ref-logreg"], "iris", ["confusion_matrix"])["ref-logreg"]
-    assert rec["errors"] == {}
-    p = rec["analyses"]["confusion_matrix"]
+    assert rec.errors == {}
+    p = rec.analyses["confusion_matrix"]
     counts = np.asarray(p["counts"])
     assert p["classes"] == [0, 1, 2] and counts.shape == (3, 3)
     split = load_task("iris", n_train=120, n_test=60, seed=0)
     # rows are the true classes: their sums are the test set's class sizes
     assert counts.sum(axis=1).tolist() == np.bincount(split.y_test, minlength=3).tolist()
-    assert counts.trace() / counts.sum() == pytest.approx(rec["metrics"]["test_accuracy"])
+    assert counts.trace() / counts.sum() == pytest.approx(rec.metrics["test_accuracy"])
 
 
 def _fake_ctx(model, y_train, y_test, pred, task="iris", X_test=None, options=None):
@@ -93,8 +93,8 @@ def test_image_side_is_given_for_square_images_only():
 def test_an_mlp_on_digits_gets_one_8x8_image_per_hidden_unit(tmp_path):
     recs = _records(tmp_path, ["mlp-wide"], "digits", ["receptive_fields"],
                     options="receptive_units = 6")
-    p = recs["mlp-wide"]["analyses"]["receptive_fields"]
-    assert recs["mlp-wide"]["errors"] == {}
+    p = recs["mlp-wide"].analyses["receptive_fields"]
+    assert recs["mlp-wide"].errors == {}
     assert p["kind"] == "image" and p["shape"] == [8, 8] and p["samples"] == 60
     images = np.asarray(p["images"])
     assert images.shape == (6, 8, 8) and p["n_hidden"] > 6  # receptive_units kept 6
@@ -135,7 +135,7 @@ def test_image_is_the_response_weighted_average_minus_the_mean_input():
 def test_receptive_fields_keep_the_grid_on_2d_tasks_and_skip_other_widths(tmp_path):
     recs = _records(tmp_path, ["mlp-seed"], "xor", ["receptive_fields"],
                     options="receptive_grid = 5")
-    p = recs["mlp-seed"]["analyses"]["receptive_fields"]
+    p = recs["mlp-seed"].analyses["receptive_fields"]
     assert p["kind"] == "grid" and np.asarray(p["responses"]).shape[1:] == (5, 5)
     ctx = _fake_ctx(_Responder(lambda X: X), [0, 1, 2], [0], [0], task="iris",
                     X_test=np.zeros((1, 4)))

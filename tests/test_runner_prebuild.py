@@ -21,7 +21,7 @@ import pytest
 
 pytest.importorskip("brian2")
 
-from brainlearn.registry import _REGISTRY, register_model  # noqa: E402
+from brainlearn.registry import register_model, unregister_model  # noqa: E402
 from brainlearn.runner.capabilities import BuildsPrograms  # noqa: E402
 from brainlearn.runner.execute import execute_run  # noqa: E402
 from brainlearn.runner.prebuild import needed_programs, prebuild  # noqa: E402
@@ -196,7 +196,7 @@ def building_centroid(test_models):
     try:
         yield BuildingCentroid
     finally:
-        _REGISTRY.pop("test-building", None)
+        unregister_model("test-building")
         globals().pop("BuildingCentroid", None)
 
 
@@ -250,6 +250,6 @@ def test_the_programs_named_for_a_run_are_the_ones_the_run_asks_for(tmp_path,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rec = execute_run(cfg.to_dict())
-        assert not rec["errors"], rec["errors"]
+        assert not rec.errors, rec.errors
         named = set(needed_programs([cfg]))
         assert len(named) == 2 and set(asked) == named, cfg.task

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from brainlearn.cli import main
+from brainlearn.runner.records import SCHEMA, RunRecord, content_checksum
 from brainlearn.runner.spec import SpecError, load_spec, parse_spec, resolve_runs
 from brainlearn.runner.storage import (
     invalid_dir,
@@ -90,10 +91,28 @@ def _damage(path, how):
     elif how == "edited-config":
         rec["config"]["seed"] = 99
         path.write_text(json.dumps(rec))
+    elif how == "edited-metrics":  # a plausible accuracy, the config still hashes to the name
+        rec["metrics"]["test_accuracy"] = 0.5 if rec["metrics"]["test_accuracy"] != 0.5 else 0.6
+        path.write_text(json.dumps(rec))
+    elif how == "edited-label":
+        rec["model"] = rec["registry_model"] = "test-other"
+        path.write_text(json.dumps(rec))
+    elif how == "edited-schema":  # passed off as an old record without a checksum field
+        rec["schema"] = 1
+        path.write_text(json.dumps(rec))
+    elif how in ("negative-timing", "nan-count"):  # with a checksum that matches the edit
+        if how == "negative-timing":
+            rec["timings"]["fit_s"] = -1.0
+        else:
+            rec["budget"]["presentations"] = math.nan
+        rec["checksum"] = content_checksum(rec)
+        path.write_text(json.dumps(rec))
 
 
 @pytest.mark.parametrize("how", ["missing-fields", "accuracy-7.5", "binary-garbage",
-                                 "not-an-object", "truncated", "edited-config"])
+                                 "not-an-object", "truncated", "edited-config",
+                                 "edited-metrics", "edited-label", "edited-schema",
+                                 "negative-timing", "nan-count"])
 def test_a_damaged_record_is_set_aside_reported_and_its_run_redone(recorded, how, caplog):
     out, runs = recorded
     victim = runs_dir(out) / f"{runs[1].run_id}.json"
@@ -125,15 +144,29 @@ def test_a_second_damaged_copy_does_not_overwrite_the_first(recorded):
     assert kept == [b"\xff", b"\xff\xff"]
 
 
-def test_the_committed_records_are_all_valid():
-    """The shipped results pass the validation that damaged ones fail."""
+def test_a_saved_record_carries_a_checksum_of_its_whole_content(recorded):
+    out, runs = recorded
+    d = json.loads((runs_dir(out) / f"{runs[0].run_id}.json").read_text())
+    assert d["schema"] == SCHEMA == 2 and d["checksum"] == content_checksum(d)
+    assert RunRecord.from_dict(d).to_dict() == d  # the round trip is exact
+    d["metrics"]["train_accuracy"] = d["metrics"]["train_accuracy"] / 2
+    assert record_problems(d) == [
+        "its content does not match its checksum (edited after it was written?)"]
+
+
+@pytest.mark.parametrize("where", ["results", "results-multiclass/results"])
+def test_the_committed_records_are_all_valid(where):
+    """The shipped results (schema 1, written before records carried a checksum) pass the
+    validation that damaged ones fail, and load and serialise back unchanged."""
     from pathlib import Path
 
-    runs = Path(__file__).resolve().parent.parent / "results" / "runs"
+    runs = Path(__file__).resolve().parent.parent / where / "runs"
     paths = sorted(runs.glob("*.json"))
     assert paths
     for p in paths:
-        assert record_problems(json.loads(p.read_text()), p.stem) == [], p
+        d = json.loads(p.read_text())
+        assert record_problems(d, p.stem) == [], p
+        assert RunRecord.from_dict(d, p.stem).to_dict() == d, p
 
 
 @pytest.mark.parametrize("garbage", [b"\x00\xff\xfe binary", b'{"run_ids": 3}', b"[]"])
@@ -141,7 +174,7 @@ def test_a_damaged_manifest_is_set_aside_and_every_record_used(recorded, garbage
     out, runs = recorded
     manifest = out / "results" / "manifest.json"
     manifest.write_bytes(garbage)
-    assert {r["run_id"] for r in selected_records(out)} == {r.run_id for r in runs}
+    assert {r.run_id for r in selected_records(out)} == {r.run_id for r in runs}
     assert (invalid_dir(out) / "manifest.json").read_bytes() == garbage
     assert main(["figures", str(out)]) == 0
     assert "Traceback" not in capsys.readouterr().err
@@ -301,19 +334,22 @@ def _enospc(*args, **kwargs):
 
 def test_a_full_disk_during_run_exits_2_and_keeps_the_records(tmp_path, quick, monkeypatch,
                                                                capsys):
-    import brainlearn.runner.sweep as sweep
+    from pathlib import Path
+
+    import brainlearn.runner.storage as storage
 
     out = tmp_path / "out"
-    real = sweep.write_json_atomic
+    real = storage.write_json_atomic
     calls = []
 
     def fill_up(path, obj):
-        calls.append(path)
+        if Path(path).parent == runs_dir(out):  # a run record (not the manifest)
+            calls.append(path)
         if len(calls) > 2:  # the third record finds the disk full
             _enospc()
         return real(path, obj)
 
-    monkeypatch.setattr(sweep, "write_json_atomic", fill_up)
+    monkeypatch.setattr(storage, "write_json_atomic", fill_up)
     assert main(["run", str(quick), "--out", str(out), "-j", "1", "--no-figures"]) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and "Traceback" not in err
@@ -445,14 +481,11 @@ def test_workers_exit_when_the_run_is_killed_with_sigkill(tmp_path, quick):
 def test_a_model_without_the_extras_runs_every_analysis_or_skips_it(tmp_path, test_models):
     """A plain scikit-learn classifier (the "reference" family of issue 8) goes through
     the runner: what it cannot do is skipped with a note naming the capability."""
-    from types import MappingProxyType
-
     from brainlearn.figures.build import build_figures
-    from brainlearn.registry import _REGISTRY, ModelSpec
+    from brainlearn.registry import register_model, unregister_model
 
-    spec = ModelSpec("test-logreg", "reference", "sklearn.linear_model:LogisticRegression",
-                     MappingProxyType({"C": 1.0}), "test-only reference")
-    _REGISTRY[spec.name] = spec
+    spec = register_model("test-logreg", "reference", "sklearn.linear_model:LogisticRegression",
+                          "test-only reference", C=1.0)
     try:
         path = tmp_path / "ref.toml"
         path.write_text(QUICK.replace("test-centroid", "test-logreg").replace(
@@ -463,8 +496,8 @@ def test_a_model_without_the_extras_runs_every_analysis_or_skips_it(tmp_path, te
         assert run_sweep(runs, tmp_path, jobs=1).ok  # no analysis failed
         rec = load_records(tmp_path)[0]
     finally:
-        _REGISTRY.pop(spec.name)
-    a = rec["analyses"]
+        unregister_model(spec.name)
+    a = rec.analyses
     assert len(a["decision_boundaries"]["proba"]) == 41
     assert a["robustness"]["noise_accuracy"] and a["robustness"]["removed_accuracy"] == {}
     for name, needs in [("learning_curves", "eval_set"), ("spike_raster", "record_spikes"),

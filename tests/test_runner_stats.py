@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
+from brainlearn.runner.records import SummaryRow
+from brainlearn.runner.report import summary_markdown
 from brainlearn.runner.stats import (
     cell_stats,
     describe,
     paired_comparisons,
-    summary_markdown,
     t_quantile,
     write_stats,
 )
@@ -36,12 +38,19 @@ def test_describe_is_the_t_interval():
     assert describe([])["n"] == 0
 
 
+def _row(**kw) -> SummaryRow:
+    """A summary row with the fields a test does not care about filled in."""
+    base = {"run_id": "r", "registry_model": kw.get("model", "m"), "family": "snn",
+            "n_test": 1000, "n_train_actual": None, "n_test_actual": None}
+    return SummaryRow(**{**base, **kw})
+
+
 def _rows(acc: dict[tuple[str, str, str], list[float]], n_train=1000):
     rows = []
     for (task, model, fam), values in acc.items():
         for seed, a in enumerate(values):
-            rows.append({"task": task, "model": model, "family": fam, "seed": seed,
-                         "n_train": n_train, "test_accuracy": a, "train_accuracy": a})
+            rows.append(_row(task=task, model=model, family=fam, seed=seed,
+                             n_train=n_train, test_accuracy=a, train_accuracy=a))
     return rows
 
 
@@ -72,8 +81,8 @@ def test_paired_comparison_uses_the_best_of_each_family_on_common_seeds():
 def test_paired_comparison_needs_both_families_and_common_seeds():
     rows = _rows({("xor", "mlp-a", "mlp"): [0.8, 0.9]})
     assert paired_comparisons(rows) == []
-    rows += [{"task": "xor", "model": "snn-a", "family": "snn", "seed": 7, "n_train": 1000,
-              "test_accuracy": 0.5, "train_accuracy": 0.5}]
+    rows += [_row(task="xor", model="snn-a", family="snn", seed=7, n_train=1000,
+                  test_accuracy=0.5, train_accuracy=0.5)]
     assert paired_comparisons(rows) == []  # no seed in common
 
 
@@ -89,9 +98,9 @@ def test_summary_markdown_reports_headline_cells_and_significance(tmp_path):
         ("xor", "mlp-b", "mlp"): [0.95, 0.96, 0.97],
         ("xor", "snn-b", "snn"): [0.90, 0.92, 0.91],
     }) + _rows({("xor", "snn-b", "snn"): [0.5, 0.6, 0.55]}, n_train=10)
-    for r in rows:  # training budgets: presentations of training samples per fit
-        r["presentations"] = 300_000.0 if r["family"] == "mlp" else 1000.0
-        r["epochs"] = r["presentations"] / 1000
+    rows = [dataclasses.replace(  # training budgets: presentations of training samples per fit
+        r, presentations=(p := 300_000.0 if r.family == "mlp" else 1000.0), epochs=p / 1000)
+        for r in rows]
     md = summary_markdown(rows)
     assert "| xor | **0.960 ± 0.025** | 0.910 ± 0.025 |" in md
     assert "| *training budget per fit* | 300,000 pres., 300 ep. | 1,000 pres., 1 ep. |" in md

@@ -21,6 +21,7 @@ from brainlearn.runner.storage import (
     read_summary_csv,
     recorded_ids,
     runs_dir,
+    summary_rows,
     write_json_atomic,
     write_summary_csv,
 )
@@ -28,15 +29,15 @@ from brainlearn.runner.sweep import run_sweep
 from conftest import subprocess_env
 
 #: parts of a record that legitimately differ between two runs of one configuration
-VOLATILE = {"timings", "environment", "created", "worker"}
+VOLATILE = {"timings", "environment", "created", "worker", "checksum"}
 
 
 def numbers(rec):
-    return {k: v for k, v in rec.items() if k not in VOLATILE}
+    return {k: v for k, v in rec.to_dict().items() if k not in VOLATILE}
 
 
 def by_id(out):
-    return {r["run_id"]: numbers(r) for r in load_records(out)}
+    return {r.run_id: numbers(r) for r in load_records(out)}
 
 
 @pytest.fixture
@@ -47,29 +48,29 @@ def runs(tiny_spec, test_models):
 def test_a_sweep_records_every_run_with_its_payloads(tmp_path, runs):
     report = run_sweep(runs, tmp_path, jobs=1)
     assert report.ok and len(report.done) == len(runs) and report.skipped == 0
-    recs = {r["run_id"]: r for r in load_records(tmp_path)}
+    recs = {r.run_id: r for r in load_records(tmp_path)}
     assert set(recs) == {r.run_id for r in runs}
     for cfg in runs:
         rec = recs[cfg.run_id]
-        assert rec["config"]["run_id"] == cfg.run_id
-        assert (rec["task"], rec["model"], rec["seed"], rec["n_train"]) == (
+        assert rec.config["run_id"] == cfg.run_id
+        assert (rec.task, rec.model, rec.seed, rec.n_train) == (
             cfg.task, cfg.label, cfg.seed, cfg.n_train)
-        assert 0.0 <= rec["metrics"]["test_accuracy"] <= 1.0
-        assert set(rec["timings"]) >= {"fit_s", "predict_s", "predict_per_sample_s"}
-        assert set(rec["environment"]) >= {"python", "numpy", "numba", "brian2", "git_commit"}
-        assert rec["history"]["samples_seen"]
-        a = rec["analyses"]
+        assert 0.0 <= rec.metrics["test_accuracy"] <= 1.0
+        assert set(rec.timings) >= {"fit_s", "predict_s", "predict_per_sample_s"}
+        assert set(rec.environment) >= {"python", "numpy", "numba", "brian2", "git_commit"}
+        assert rec.history["samples_seen"]
+        a = rec.analyses
         if "decision_boundaries" in cfg.analyses:
             if cfg.task == "xor":
                 assert np.asarray(a["decision_boundaries"]["proba"]).shape == (11, 11)
                 assert np.asarray(a["receptive_fields"]["responses"]).shape[1:] == (7, 7)
             else:  # 30-D: no map over the input square
                 assert "skipped" in a["decision_boundaries"]
-            assert len(rec["history"]["eval_accuracy"]) == len(rec["history"]["samples_seen"])
-            assert rec["ops_per_sample"]
+            assert len(rec.history["eval_accuracy"]) == len(rec.history["samples_seen"])
+            assert rec.ops_per_sample
             rob = a["robustness"]
             assert len(rob["noise_accuracy"]) == 2 and rob["samples"] == 50
-            assert rob["removed_accuracy"]["synapses"][0] == rec["metrics"]["test_accuracy"]
+            assert rob["removed_accuracy"]["synapses"][0] == rec.metrics["test_accuracy"]
             if cfg.family == "snn":
                 assert {"before", "after"} <= set(a["spike_raster"])
                 assert a["weight_evolution"]["projections"]
@@ -110,9 +111,9 @@ def test_a_run_with_a_failed_analysis_is_kept_but_redone(tmp_path, runs, monkeyp
     report = run_sweep(runs, tmp_path, jobs=1)
     with_rob = {r.run_id for r in runs if "robustness" in r.analyses}
     assert set(report.incomplete) == with_rob
-    rec = next(r for r in load_records(tmp_path) if r["run_id"] in with_rob)
-    assert "ZeroDivisionError" in rec["errors"]["robustness"]
-    assert "decision_boundaries" in rec["analyses"]  # the rest of the run is kept
+    rec = next(r for r in load_records(tmp_path) if r.run_id in with_rob)
+    assert "ZeroDivisionError" in rec.errors["robustness"]
+    assert "decision_boundaries" in rec.analyses  # the rest of the run is kept
     monkeypatch.undo()
     report = run_sweep(runs, tmp_path, jobs=1)
     assert set(report.done) == with_rob and report.ok
@@ -132,7 +133,7 @@ def test_local_processes_give_the_same_numbers_and_separate_caches(tmp_path, run
     report = run_sweep(runs, tmp_path / "two", jobs=2, worker_cache="separate")
     assert report.ok
     assert by_id(tmp_path / "one") == by_id(tmp_path / "two")
-    workers = {(r["worker"]["pid"], r["worker"]["cache_dir"]) for r in
+    workers = {(r.worker["pid"], r.worker["cache_dir"]) for r in
                load_records(tmp_path / "two")}
     caches = {c for _, c in workers}
     pids = {p for p, _ in workers}
@@ -141,7 +142,7 @@ def test_local_processes_give_the_same_numbers_and_separate_caches(tmp_path, run
     # shared (the default): one directory, the same numbers
     run_sweep(runs, tmp_path / "three", jobs=2)
     assert by_id(tmp_path / "three") == by_id(tmp_path / "one")
-    assert {r["worker"]["cache_dir"] for r in load_records(tmp_path / "three")} == {
+    assert {r.worker["cache_dir"] for r in load_records(tmp_path / "three")} == {
         str(tmp_path / "cache")}
 
 
@@ -230,11 +231,12 @@ def test_summary_csv_round_trips(tmp_path, runs):
     path = write_summary_csv(recs, tmp_path / "summary.csv")
     rows = read_summary_csv(path)
     assert len(rows) == len(recs)
-    acc = {r["run_id"]: r["metrics"]["test_accuracy"] for r in recs}
+    acc = {r.run_id: r.metrics["test_accuracy"] for r in recs}
+    assert rows == summary_rows(recs)  # the CSV gives back the rows it was written from
     for row in rows:
-        assert row["test_accuracy"] == pytest.approx(acc[row["run_id"]])
-        assert (row["macs_per_sample"] is None) != (row["synaptic_events_per_sample"] is None) \
-            or row["n_train"] != 60
+        assert row.test_accuracy == pytest.approx(acc[row.run_id])
+        assert (row.macs_per_sample is None) != (row.synaptic_events_per_sample is None) \
+            or row.n_train != 60
 
 
 def test_execute_run_refuses_a_config_resolved_by_other_code(runs):
@@ -253,7 +255,7 @@ def test_dask_cluster_gives_the_same_records_as_a_local_run(tmp_path, runs, monk
         report = run_sweep(runs, tmp_path / "dask", scheduler=cluster.scheduler_address)
     assert report.ok and len(report.done) == len(runs)
     assert by_id(tmp_path / "local") == by_id(tmp_path / "dask")
-    caches = {r["worker"]["cache_dir"] for r in load_records(tmp_path / "dask")}
+    caches = {r.worker["cache_dir"] for r in load_records(tmp_path / "dask")}
     assert len(caches) == 2
     assert all(c.startswith(str(tmp_path / "worker-caches" / "dask-")) for c in caches)
 
@@ -316,5 +318,5 @@ def test_raster_samples_show_both_classes(tmp_path, runs):
                                   [0, 3, 1])
     spiky = [r for r in runs if r.label == "spiky" and "spike_raster" in r.analyses][:1]
     run_sweep(spiky, tmp_path, jobs=1)
-    raster = load_records(tmp_path)[0]["analyses"]["spike_raster"]
+    raster = load_records(tmp_path)[0].analyses["spike_raster"]
     assert sorted(set(raster["y"])) == [0, 1] and raster["samples"] == 3

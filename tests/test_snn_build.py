@@ -110,6 +110,10 @@ def test_a_program_run_that_reports_an_error_is_a_failure():
         build.check_program_output(_proc(0, "Error opening static array x.\n"), Path("x"))
     with pytest.raises(build.BuildCorrupted, match="exit status -11"):
         build.check_program_output(_proc(-11), Path("x"))
+    # Brian2 reports an unreadable input on stderr and exits 0: any output is a failure,
+    # whatever its words
+    with pytest.raises(build.BuildCorrupted, match="exit status 0"):
+        build.check_program_output(_proc(0, "", "Could not read 'in_x.dat'\n"), Path("x"))
 
 
 # ------------------------------------------------------------------------- damage

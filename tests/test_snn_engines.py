@@ -208,3 +208,29 @@ def test_frozen_copies_of_the_network_run_independently():
         np.testing.assert_array_equal(counts[:, :n], single.counts[pop], err_msg=pop)
         np.testing.assert_array_equal(counts[:, n:], single.counts[pop], err_msg=pop)
     assert single.counts["efferent"].sum() > 0
+
+
+def test_standalone_engines_is_the_seam_for_a_fake_engine():
+    """Inside the block every compiled program (get_engine's and the batched inference
+    engine's) is run by the factory; outside, by StandaloneEngine again."""
+    from brainlearn.snn import engines
+    from brainlearn.snn.batched import BatchedEngine
+    from brainlearn.snn.model import SpikingClassifier
+
+    made = []
+
+    class Fake:
+        name = "fake"
+
+        def __init__(self, spec):
+            made.append(spec)
+
+    spec, _ = SpikingClassifier(n_hidden=6, n_per_feature=4, n_per_class=2).program_specs(2)
+    with engines.standalone_engines(Fake):
+        assert isinstance(engines.get_engine(spec, "standalone"), Fake)
+        assert isinstance(BatchedEngine(spec).engine, Fake)
+    assert len(made) == 2 and made[0] == spec and not made[1].plastic
+    with engines.standalone_engines(lambda s: made.append("outer") or "outer"):
+        with engines.standalone_engines(Fake):
+            assert isinstance(engines.standalone_engine(spec), Fake)
+        assert engines.standalone_engine(spec) == "outer"  # the inner one is gone

@@ -140,3 +140,53 @@ def test_a_short_chunk_stops_early_with_the_result_of_the_padded_run():
     # the run reported its phases, and they add up to a positive loop
     assert len(chunks) == 1 and list(chunks[0]) == list(program.PHASES)
     assert chunks[0]["loop"] > 0
+
+
+class _Device:
+    """Brian2's standalone device as compile_patched uses it: compile_source runs make."""
+
+    def __init__(self, make_exit=0):
+        self.make_exit, self.compiled = make_exit, []
+
+    def compile_source(self, directory, compiler, debug, clean):
+        self.compiled.append(directory)
+        if self.make_exit:  # Brian2's own message and exception type for a failed make
+            raise RuntimeError(f"Project compilation failed (error code: {self.make_exit}).")
+
+
+def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
+    """Another Brian2's C++: the speed-ups are left out, the program is still compiled."""
+    (tmp_path / "network.cpp").write_text("void Network::run() { /* another shape */ }\n")
+    (tmp_path / "objects.cpp").write_text(OBJECTS_CPP)
+    device = _Device()
+    with pytest.warns(RuntimeWarning, match="built without this speed-up") as caught:
+        notes = program.compile_patched(device, tmp_path, {"_array_c_3"})
+    assert len(caught) == 1 and len(notes) == 1 and "Network::run" in notes[0]
+    assert device.compiled == [str(tmp_path)]
+    assert "_array_a_1" not in (tmp_path / "objects.cpp").read_text()  # the other applied
+    (tmp_path / "objects.cpp").write_text("// no _write_arrays at all\n")
+    with pytest.warns(RuntimeWarning):
+        assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 2
+
+
+def test_a_failed_make_is_a_compilation_failure_by_type(tmp_path):
+    (tmp_path / "network.cpp").write_text(NETWORK_CPP)
+    (tmp_path / "objects.cpp").write_text(OBJECTS_CPP)
+    with pytest.raises(program.CompilationFailed, match="error code: 2"):
+        program.compile_patched(_Device(make_exit=2), tmp_path, {"_array_c_3"})
+
+
+def test_brian2_is_pinned_to_the_minor_version_the_patches_were_written_for():
+    import importlib.metadata
+    import tomllib
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    root = Path(__file__).resolve().parent.parent
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    (req,) = [Requirement(d) for d in deps if Requirement(d).name == "brian2"]
+    installed = importlib.metadata.version("brian2")
+    assert installed in req.specifier
+    major, minor = (int(x) for x in installed.split(".")[:2])
+    assert f"{major}.{minor + 1}.0" not in req.specifier

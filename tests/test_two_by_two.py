@@ -10,7 +10,9 @@ import pytest
 from scipy import stats as sps
 
 from brainlearn.registry import list_models, model_spec
-from brainlearn.runner.two_by_two import CORNERS, EFFECTS, corner, two_by_two, two_by_two_markdown
+from brainlearn.runner.records import RunRecord, SummaryRow
+from brainlearn.runner.report import two_by_two_markdown
+from brainlearn.runner.two_by_two import CORNERS, EFFECTS, corner, two_by_two
 
 SEEDS = (0, 1, 2, 3)
 FAMILY = {"ref-kmeans": "reference", "mlp-wide": "mlp", "snn-stdp": "snn", "snn-hebbian": "snn",
@@ -30,9 +32,16 @@ ACC = {
 }
 
 
+def _row(**kw) -> SummaryRow:
+    """A summary row with the fields a test does not care about filled in."""
+    base = {"run_id": "r", "registry_model": kw.get("model", "m"), "family": "snn",
+            "n_test": 1000, "n_train_actual": None, "n_test_actual": None}
+    return SummaryRow(**{**base, **kw})
+
+
 def _rows(acc=ACC):
-    return [{"task": t, "model": m, "family": FAMILY[m], "seed": s, "n_train": 1000,
-             "test_accuracy": a, "presentations": 1000.0, "epochs": 1.0}
+    return [_row(task=t, model=m, family=FAMILY[m], seed=s, n_train=1000, test_accuracy=a,
+                 presentations=1000.0, epochs=1.0)
             for (t, m), accs in acc.items() for s, a in zip(SEEDS, accs, strict=True)]
 
 
@@ -46,7 +55,8 @@ def _records(acc=ACC):
             cfg = RunConfig(task=t, model=m, label=m, family=FAMILY[m], estimator="x:Y",
                             params={}, seed=s, n_train=1000, n_test=1000, analyses=(),
                             options={})
-            out.append({"run_id": cfg.run_id, "config": cfg.to_dict(), "task": t, "model": m,
+            out.append({"schema": 1, "run_id": cfg.run_id, "config": cfg.to_dict(),
+                        "task": t, "model": m,
                         "family": FAMILY[m], "seed": s, "n_train": 1000, "n_test": 1000,
                         "metrics": {"test_accuracy": a}, "analyses": {}, "errors": {},
                         "history": {"samples_seen": [1000]}})
@@ -145,7 +155,8 @@ def test_a_corner_without_runs_skips_the_figure_and_table_with_a_note(tmp_path):
     assert tt["tasks"] == [] and tt["absent"] == ["spiking, backprop"]
     assert "No 2 × 2 yet: no runs of the corner(s) spiking/backprop (snn-surrogate)" in \
         two_by_two_markdown(tt)
-    res = build_figures(tmp_path, records=_records(no_surrogate), names=["two_by_two"])
+    res = build_figures(tmp_path, records=[RunRecord.from_dict(r) for r in _records(no_surrogate)],
+                        names=["two_by_two"])
     assert "snn-surrogate" in res["two_by_two"]["skipped"]
     assert not (tmp_path / "figures" / "two_by_two.png").exists()
 

@@ -8,15 +8,24 @@ Public API
 - :class:`SpikingClassifier` -- a Brian2 spiking network with plastic synapses.
 - :class:`SurrogateSpikingClassifier` -- the same kind of spiking network trained by backprop
   through time with surrogate gradients (Numba kernels).
-- :func:`make_model`, :func:`list_models`, :func:`register_model`, :func:`resolved_params`
-  -- named model configurations used by the runner, and how to add one.
+- :func:`make_model`, :func:`list_models`, :func:`register_model`, :func:`resolved_params`,
+  :func:`unregister_model` -- named model configurations used by the runner (those shipped
+  are in :mod:`brainlearn.configurations`), and how to add one.
 
 Heavy modules (Brian2, the Numba kernels) are imported on first use.
 """
 
 from __future__ import annotations
 
-from .registry import list_models, make_model, model_spec, register_model, resolved_params
+from . import configurations  # noqa: F401 - registers the shipped model configurations
+from .registry import (
+    list_models,
+    make_model,
+    model_spec,
+    register_model,
+    resolved_params,
+    unregister_model,
+)
 from .tasks import TaskInfo, TaskSplit, list_tasks, load_task, make_task, task_info
 
 __version__ = "0.1.0"
@@ -36,6 +45,7 @@ __all__ = [
     "register_model",
     "resolved_params",
     "task_info",
+    "unregister_model",
 ]
 
 

@@ -147,6 +147,7 @@ def _list_specs() -> list[tuple[str, Path, str]]:
 
 
 def _cmd_run(args) -> int:
+    from .runner.executors import SchedulerUnavailable
     from .runner.spec import SpecError, check_data, load_spec, resolve_runs
     from .runner.storage import ResultsBusy, sweep_lock
 
@@ -169,10 +170,8 @@ def _cmd_run(args) -> int:
             bad_figures = _after_runs(args, out, use_all=False, draw=not args.no_figures)
     except ResultsBusy as exc:
         raise UsageError(str(exc)) from None
-    except RuntimeError as exc:
-        if args.scheduler is not None and ("Dask" in str(exc) or "distributed" in str(exc)):
-            raise UsageError(str(exc)) from None
-        raise
+    except SchedulerUnavailable as exc:
+        raise UsageError(str(exc)) from None
     bad = len(report.failed) + len(report.incomplete)
     print(
         f"brainlearn: {len(report.done)} runs done, {report.skipped} already recorded, "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 
+from ..runner.records import RunRecord
 from ..tasks import list_tasks
 from .style import family_rank
 
@@ -21,20 +21,20 @@ class SkipFigure(Exception):
     """The saved results hold no data for this figure (it is skipped with a note)."""
 
 
-Record = dict[str, Any]
+Record = RunRecord
 
 
 def headline_sizes(records: Iterable[Record]) -> dict[str, int]:
     """Per task, the largest requested n_train (the comparison's size)."""
     best: dict[str, int] = {}
     for r in records:
-        best[r["task"]] = max(best.get(r["task"], 0), int(r["n_train"]))
+        best[r.task] = max(best.get(r.task, 0), int(r.n_train))
     return best
 
 
 def at_headline(records: list[Record]) -> list[Record]:
     head = headline_sizes(records)
-    return [r for r in records if int(r["n_train"]) == head[r["task"]]]
+    return [r for r in records if int(r.n_train) == head[r.task]]
 
 
 def order_tasks(names: Iterable[str]) -> list[str]:
@@ -44,22 +44,19 @@ def order_tasks(names: Iterable[str]) -> list[str]:
 
 
 def order_models(records: Iterable[Record]) -> list[str]:
-    fam = {r["model"]: r.get("family", "") for r in records}
+    fam = {r.model: r.family for r in records}
     return sorted(fam, key=lambda m: (family_rank(fam[m]),
                                       PREFERRED_MODELS.index(m) if m in PREFERRED_MODELS else 99,
                                       m))
 
 
 def families(records: Iterable[Record]) -> dict[str, str]:
-    return {r["model"]: r.get("family", "") for r in records}
+    return {r.model: r.family for r in records}
 
 
 def payload(r: Record, name: str) -> dict | None:
     """The analysis payload ``name`` of a record, or None if absent or skipped."""
-    p = (r.get("analyses") or {}).get(name)
-    if not isinstance(p, dict) or "skipped" in p:
-        return None
-    return p
+    return r.payload(name)
 
 
 def with_payload(records: Iterable[Record], name: str) -> list[Record]:
@@ -69,8 +66,8 @@ def with_payload(records: Iterable[Record], name: str) -> list[Record]:
 def one_per_cell(records: Iterable[Record]) -> dict[tuple[str, str], Record]:
     """(task, model) -> the record with the lowest seed (at the largest n_train)."""
     out: dict[tuple[str, str], Record] = {}
-    for r in sorted(records, key=lambda r: (-int(r["n_train"]), int(r["seed"]))):
-        out.setdefault((r["task"], r["model"]), r)
+    for r in sorted(records, key=lambda r: (-int(r.n_train), int(r.seed))):
+        out.setdefault((r.task, r.model), r)
     return out
 
 
@@ -85,15 +82,15 @@ def showcase_task(tasks: Iterable[str]) -> str:
 def showcase(records: list[Record]) -> tuple[str, dict[tuple[str, str], Record], list[str]]:
     """For the figures that show one task: that task (:func:`showcase_task`), its record
     per (task, model) cell (:func:`one_per_cell`) and the model order."""
-    task = showcase_task({r["task"] for r in records})
-    records = [r for r in records if r["task"] == task]
+    task = showcase_task({r.task for r in records})
+    records = [r for r in records if r.task == task]
     return task, one_per_cell(records), order_models(records)
 
 
 def group(records: Iterable[Record], *keys: str) -> dict[tuple, list[Record]]:
     out: dict[tuple, list[Record]] = defaultdict(list)
     for r in records:
-        out[tuple(r[k] for k in keys)].append(r)
+        out[tuple(getattr(r, k) for k in keys)].append(r)
     return out
 
 

@@ -27,7 +27,7 @@ def accuracy_by_task(records, out_dir):
     if not recs:
         raise SkipFigure("no runs recorded")
     apply_style()
-    tasks = order_tasks(r["task"] for r in recs)
+    tasks = order_tasks(r.task for r in recs)
     models = order_models(recs)
     fam = families(recs)
     cells = group(recs, "task", "model")
@@ -40,7 +40,7 @@ def accuracy_by_task(records, out_dir):
             rs = cells.get((t, m))
             if not rs:
                 continue
-            accs = [r["metrics"]["test_accuracy"] for r in rs]
+            accs = [r.test_accuracy for r in rs]
             d = describe(accs)
             n_seeds.add(d["n"])
             x = i - 0.4 + width * (j + 0.5)
@@ -58,7 +58,7 @@ def accuracy_by_task(records, out_dir):
         for i, c in enumerate(chance):
             ax.hlines(c, i - 0.45, i + 0.45, color="k", lw=0.8, ls=":",
                       label="chance (1/K)" if i == 0 else None)
-    lowest = min([*chance, *(r["metrics"]["test_accuracy"] for r in recs)])
+    lowest = min([*chance, *(r.test_accuracy for r in recs)])
     ax.set_xticks(range(len(tasks)), tasks)
     ax.set_ylim(min(0.3, max(0.0, np.floor(10 * lowest - 0.5) / 10)), 1.02)
     ax.set_ylabel("test accuracy")
@@ -77,7 +77,7 @@ def accuracy_by_task(records, out_dir):
 def data_scarcity(records, out_dir):
     """Test accuracy against the number of training samples, for tasks run at >= 3 sizes."""
     by_task = group(records, "task")
-    tasks = [t for (t,), rs in by_task.items() if len({int(r["n_train"]) for r in rs}) >= 3]
+    tasks = [t for (t,), rs in by_task.items() if len({int(r.n_train) for r in rs}) >= 3]
     if not tasks:
         raise SkipFigure("no task was run at three or more training-set sizes")
     apply_style()
@@ -87,12 +87,12 @@ def data_scarcity(records, out_dir):
         recs = by_task[(t,)]
         fam = families(recs)
         for m in order_models(recs):
-            sizes = sorted({int(r["n_train"]) for r in recs if r["model"] == m})
+            sizes = sorted({int(r.n_train) for r in recs if r.model == m})
             xs, mean, lo, hi = [], [], [], []
             for n in sizes:
-                rs = [r for r in recs if r["model"] == m and int(r["n_train"]) == n]
-                d = describe(r["metrics"]["test_accuracy"] for r in rs)
-                xs.append(np.mean([r.get("n_train_actual", n) for r in rs]))
+                rs = [r for r in recs if r.model == m and int(r.n_train) == n]
+                d = describe(r.test_accuracy for r in rs)
+                xs.append(np.mean([(r.n_train_actual or n) for r in rs]))
                 mean.append(d["mean"])
                 hw = 0.0 if math.isnan(d["half_width"]) else d["half_width"]
                 lo.append(d["mean"] - hw)

@@ -19,6 +19,7 @@ from pathlib import Path
 from .._io import write_text_atomic
 from .._paths import figures_dir, results_dir
 from ..runner.analyses import SUMMARY_FIGURES, TABLE
+from ..runner.records import RunRecord
 from ..runner.storage import selected_records
 from ._data import SkipFigure
 
@@ -50,7 +51,7 @@ def _seed_replication(out: Path, fig_dir: Path) -> tuple[list[Path], str]:
     return plot_seed_replication(src, fig_dir), CAPTION
 
 
-def build_figures(out: str | Path, records: list[dict] | None = None, use_all: bool = False,
+def build_figures(out: str | Path, records: list[RunRecord] | None = None, use_all: bool = False,
                   names: list[str] | None = None) -> dict[str, dict]:
     """Draw the figures into ``out/figures`` from the records saved under ``out``.
 

@@ -17,7 +17,7 @@ CONFUSION_TASKS = ["digits", "iris", "digits-parity"]
 def confusion_task(records) -> str:
     """The task the figure shows: the first of :data:`CONFUSION_TASKS` with a payload, else
     the one with the most classes (ties: by name)."""
-    tasks = {r["task"]: len(payload(r, "confusion_matrix")["classes"]) for r in records}
+    tasks = {r.task: len(payload(r, "confusion_matrix")["classes"]) for r in records}
     for t in CONFUSION_TASKS:
         if t in tasks:
             return t
@@ -34,7 +34,7 @@ def summed_confusion(records) -> tuple[list, np.ndarray]:
         if classes is None:
             classes, total = list(p["classes"]), counts.copy()
         elif list(p["classes"]) != classes:
-            raise ValueError(f"run {r.get('run_id')} ({r['model']}, seed {r['seed']}) has "
+            raise ValueError(f"run {r.run_id} ({r.model}, seed {r.seed}) has "
                              f"classes {p['classes']}, another seed {classes}")
         else:
             total += counts
@@ -57,7 +57,7 @@ def confusion_matrix(records, out_dir, columns: int = 4):
         raise SkipFigure("no run recorded a confusion matrix")
     apply_style()
     task = confusion_task(recs)
-    recs = [r for r in recs if r["task"] == task]
+    recs = [r for r in recs if r.task == task]
     models = order_models(recs)
     fam = families(recs)
     cells = group(recs, "model")
@@ -74,7 +74,7 @@ def confusion_matrix(records, out_dir, columns: int = 4):
         rs = cells[(m,)]
         classes, counts = summed_confusion(rs)
         frac = row_normalised(counts)
-        acc = float(np.mean([r["metrics"]["test_accuracy"] for r in rs]))
+        acc = float(np.mean([r.test_accuracy for r in rs]))
         n_seeds.add(len(rs))
         ax.grid(False)
         im = ax.imshow(frac, cmap="Blues", vmin=0, vmax=1, interpolation="nearest")

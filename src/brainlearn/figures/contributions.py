@@ -7,25 +7,17 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..runner.contributions import budget_span, contribution_rows, record_budget
+from ..runner.contributions import contribution_rows
+from ..runner.report import budget_span
+from ..runner.storage import summary_rows
 from ._data import SkipFigure
 from .style import add_caption, apply_style, save_figure
-
-
-def _rows(records) -> list[dict]:
-    out = []
-    for r in records:
-        b = record_budget(r)
-        out.append({"task": r["task"], "model": r["model"], "seed": r["seed"],
-                    "n_train": r["n_train"], "test_accuracy": r["metrics"]["test_accuracy"],
-                    "presentations": b["presentations"], "epochs": b["epochs"]})
-    return out
 
 
 def contributions(records, out_dir):
     """One panel per task: each contrast (learner against control, the named contrasts
     first) as its mean paired difference of test accuracy with the 95 % CI."""
-    contrib = contribution_rows(_rows(records))
+    contrib = contribution_rows(summary_rows(records))
     if not contrib:
         raise SkipFigure("no learner has runs next to a control (snn-frozen, snn-random, "
                          "ref-kmeans)")

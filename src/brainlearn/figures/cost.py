@@ -11,7 +11,7 @@ from .style import add_caption, apply_style, model_color, save_figure
 
 
 def compute_cost(records, out_dir):
-    recs = [r for r in at_headline(records) if r.get("timings")]
+    recs = [r for r in at_headline(records) if r.timings]
     if not recs:
         raise SkipFigure("no run recorded timings")
     apply_style()
@@ -24,7 +24,7 @@ def compute_cost(records, out_dir):
     def per_model(fn):
         vals = []
         for m in models:
-            v = [fn(r) for r in recs if r["model"] == m]
+            v = [fn(r) for r in recs if r.model == m]
             vals.append([u for u in v if u is not None and np.isfinite(u)])
         return vals
 
@@ -43,8 +43,8 @@ def compute_cost(records, out_dir):
         ax.set_ylabel(ylabel)
         ax.set_title(title)
 
-    fit = per_model(lambda r: 1e6 * r["timings"].get("fit_per_sample_s", np.nan))
-    pred = per_model(lambda r: 1e6 * r["timings"].get("predict_per_sample_s", np.nan))
+    fit = per_model(lambda r: 1e6 * r.timings.get("fit_per_sample_s", np.nan))
+    pred = per_model(lambda r: 1e6 * r.timings.get("predict_per_sample_s", np.nan))
     ax = axes[0]
     w = 0.38
     ax.bar(x - w / 2, [np.median(v) if v else np.nan for v in fit], w, color=colors,
@@ -58,14 +58,14 @@ def compute_cost(records, out_dir):
     ax.legend()
 
     def ops(r):
-        o = r.get("ops_per_sample") or {}
+        o = r.ops_per_sample or {}
         return o.get("macs", o.get("synaptic_events"))
 
     ops_vals = per_model(ops)
     bars(axes[1], ops_vals, "operations per sample",
          "MACs (MLP) / synaptic events (spiking)")
     en_vals = per_model(lambda r: (lambda e: None if e is None else e / 1e3)(
-        energy_per_sample_pj(r.get("family", ""), r.get("ops_per_sample") or {})))
+        energy_per_sample_pj(r.family, r.ops_per_sample or {})))
     bars(axes[2], en_vals, "energy per sample (nJ)", "energy estimate (arithmetic only)")
     caption = (
         "Compute cost per sample at the comparison size: bar = median over tasks and seeds, "

@@ -59,7 +59,7 @@ def decision_boundaries(records, out_dir):
                            edgecolors="white", linewidths=0.2)
             ax.set_xlim(0, 1)
             ax.set_ylim(0, 1)
-            ax.text(0.02, 0.02, f"{r['metrics']['test_accuracy']:.2f}", transform=ax.transAxes,
+            ax.text(0.02, 0.02, f"{r.test_accuracy:.2f}", transform=ax.transAxes,
                     fontsize=7, bbox={"fc": "white", "alpha": 0.7, "lw": 0, "pad": 1})
             if i == 0:
                 ax.set_title(f"{m}\n({fam[m]})", fontsize=8)

@@ -20,13 +20,13 @@ def robustness(records, out_dir):
     if not recs:
         raise SkipFigure("no run recorded robustness measurements")
     apply_style()
-    tasks = order_tasks(r["task"] for r in recs)
+    tasks = order_tasks(r.task for r in recs)
     fam = families(recs)
     cells = group(recs, "task", "model")
     fig, axes = plt.subplots(len(tasks), 3, figsize=(10.0, 2.5 * len(tasks)), squeeze=False,
                              sharey=True)
     for i, t in enumerate(tasks):
-        for m in order_models([r for r in recs if r["task"] == t]):
+        for m in order_models([r for r in recs if r.task == t]):
             rs = cells[(t, m)]
             for j, (kind, _, xkey) in enumerate(PANELS):
                 ys = []

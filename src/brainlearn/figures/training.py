@@ -30,13 +30,13 @@ from .style import (
 def learning_curves(records, out_dir):
     """Test accuracy against training samples seen (checkpoints), per task, both families."""
     recs = [r for r in at_headline(records)
-            if "eval_accuracy" in (r.get("history") or {})
-            and len(r["history"]["eval_accuracy"]) == len(r["history"].get("samples_seen", []))
-            and len(r["history"]["eval_accuracy"]) > 0]
+            if "eval_accuracy" in (r.history or {})
+            and len(r.history["eval_accuracy"]) == len(r.history.get("samples_seen", []))
+            and len(r.history["eval_accuracy"]) > 0]
     if not recs:
         raise SkipFigure("no run recorded test accuracy at checkpoints (learning_curves)")
     apply_style()
-    tasks = order_tasks(r["task"] for r in recs)
+    tasks = order_tasks(r.task for r in recs)
     ncol = min(4, len(tasks))
     nrow = -(-len(tasks) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.3 * ncol, 2.6 * nrow), squeeze=False,
@@ -49,7 +49,7 @@ def learning_curves(records, out_dir):
             rs = cells.get((t, m))
             if not rs:
                 continue
-            x, mu, sd = mean_curve([(r["history"]["samples_seen"], r["history"]["eval_accuracy"])
+            x, mu, sd = mean_curve([(r.history["samples_seen"], r.history["eval_accuracy"])
                                     for r in rs])
             c = model_color(m, fam[m])
             ax.plot(x, mu, color=c, ls=family_linestyle(fam[m]), lw=1.2,

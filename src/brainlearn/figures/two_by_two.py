@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from ..runner import two_by_two as tbt
-from ..runner.contributions import budget_span
+from ..runner.report import budget_span
 from ..runner.storage import summary_rows
 from ..runner.two_by_two import CORNERS, EFFECTS, missing_note
 from ._data import SkipFigure

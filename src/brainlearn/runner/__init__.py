@@ -12,7 +12,8 @@ Each run fits a model (models.py) and computes the analyses it asks for (execute
 the table in analyses.py; what a model can do is checked against capabilities.py). Records
 are validated on read and damaged ones set aside (storage.py).
 
-A record (``results/runs/<run-id>.json``, see :mod:`.execute`) holds: ``config`` (the
+A record (``results/runs/<run-id>.json``, a :class:`.records.RunRecord`) holds: ``schema``
+and ``checksum`` (of its whole content, checked on read), ``config`` (the
 resolved configuration, whose hash is the id), ``task``, ``model`` (the label),
 ``registry_model``, ``family``, ``seed``, ``n_train``/``n_test`` (requested) and
 ``n_train_actual``/``n_test_actual``, ``metrics`` (test and train accuracy),

@@ -108,7 +108,7 @@ class RunContext:
     split: Any
     config: Any  # RunConfig
     pred_test: np.ndarray
-    record: dict[str, Any]
+    record: Any  # .records.RunRecord (records -> config -> analyses: not imported here)
     fit_kwargs: dict[str, Any] = field(default_factory=dict)
 
     def option(self, key: str) -> Any:
@@ -142,7 +142,7 @@ class Analysis:
 # ---------------------------------------------------------------- the computations
 
 
-def _arr(a, decimals: int = 5) -> list:
+def json_list(a, decimals: int = 5) -> list:
     """A rounded, JSON-able nested list of an array."""
     a = np.asarray(a)
     if a.dtype.kind in "iub":
@@ -169,7 +169,7 @@ def _needs_2d(ctx: RunContext, what: str) -> dict | None:
 def _compute_cost(ctx: RunContext) -> dict:
     k = min(int(ctx.option("ops_samples")), len(ctx.split.y_test))
     raw = ctx.model.ops_per_sample(ctx.split.X_test[:k])
-    ctx.record["ops_per_sample"] = {key: float(v) for key, v in raw.items()}
+    ctx.record.ops_per_sample = {key: float(v) for key, v in raw.items()}
     return {"samples": k}
 
 
@@ -180,7 +180,7 @@ def _curve_eval_set(ctx: RunContext) -> dict:
 
 def _learning_curves(ctx: RunContext) -> dict:
     return {"eval_samples": len(ctx.fit_kwargs["eval_set"][1]),
-            "has_eval": "eval_accuracy" in ctx.record["history"]}
+            "has_eval": "eval_accuracy" in (ctx.record.history or {})}
 
 
 def _decision_boundaries(ctx: RunContext) -> dict:
@@ -193,11 +193,11 @@ def _decision_boundaries(ctx: RunContext) -> dict:
     proba = np.asarray(est.predict_proba(pts))[:, _positive_column(est)].reshape(g, g)
     k = min(int(ctx.option("boundary_points")), len(split.y_test))
     return {
-        "axis": _arr(axis),
-        "proba": _arr(proba, 4),  # proba[i][j] = P(y=1 | x1=axis[j], x2=axis[i])
-        "X": _arr(split.X_test[:k], 4),
-        "y": _arr(split.y_test[:k]),
-        "predicted": _arr(ctx.pred_test[:k]),
+        "axis": json_list(axis),
+        "proba": json_list(proba, 4),  # proba[i][j] = P(y=1 | x1=axis[j], x2=axis[i])
+        "X": json_list(split.X_test[:k], 4),
+        "y": json_list(split.y_test[:k]),
+        "predicted": json_list(ctx.pred_test[:k]),
     }
 
 
@@ -239,8 +239,8 @@ def _receptive_fields(ctx: RunContext) -> dict:
     n_hidden = h.shape[1]
     keep = min(n_hidden, int(ctx.option("receptive_units")))
     h = h[:, :keep].T.reshape(keep, g, g)  # unit, x2 row, x1 column
-    return {"kind": "grid", "axis": _arr(axis), "n_hidden": int(n_hidden),
-            "responses": _arr(h, 4)}
+    return {"kind": "grid", "axis": json_list(axis), "n_hidden": int(n_hidden),
+            "responses": json_list(h, 4)}
 
 
 def _receptive_images(ctx: RunContext, side: int) -> dict:
@@ -276,10 +276,10 @@ def _receptive_images(ctx: RunContext, side: int) -> dict:
         "shape": [side, side],
         "samples": int(len(X)),
         "n_hidden": int(n_hidden),
-        "mean_response": _arr(h[:, :keep].mean(axis=0), 4),
-        "response_range": _arr(np.ptp(h[:, :keep], axis=0), 4),
-        "mean_image": _arr(mean.reshape(side, side), 4),
-        "images": _arr(images.reshape(keep, side, side), 4),  # unit, pixel row, pixel column
+        "mean_response": json_list(h[:, :keep].mean(axis=0), 4),
+        "response_range": json_list(np.ptp(h[:, :keep], axis=0), 4),
+        "mean_image": json_list(mean.reshape(side, side), 4),
+        "images": json_list(images.reshape(keep, side, side), 4),  # unit, pixel row, pixel column
     }
 
 
@@ -300,7 +300,7 @@ def _confusion_matrix(ctx: RunContext) -> dict:
     rows = [index[v] for v in np.asarray(ctx.split.y_test).tolist()]
     cols = [index[v] for v in np.asarray(ctx.pred_test).tolist()]
     np.add.at(counts, (rows, cols), 1)
-    return {"classes": classes.tolist(), "counts": _arr(counts)}
+    return {"classes": classes.tolist(), "counts": json_list(counts)}
 
 
 def _alternating_classes(y: np.ndarray, k: int) -> np.ndarray:
@@ -320,13 +320,13 @@ def _spike_raster(ctx: RunContext) -> dict:
     k = min(int(ctx.option("raster_samples")), len(split.y_test))
     idx = _alternating_classes(split.y_test, k)
     Xs = split.X_test[idx]
-    out = {"samples": len(idx), "indices": _arr(idx), "y": _arr(split.y_test[idx]),
+    out = {"samples": len(idx), "indices": json_list(idx), "y": json_list(split.y_test[idx]),
            "presentation_ms": float(est.presentation_ms_), "dt_ms": float(est.dt_ms_)}
     for when, trained in (("before", False), ("after", True)):
         rec = est.record_spikes(Xs, trained=trained)
         out[when] = {
-            pop: {"i": _arr(np.asarray(d["i"]).astype(np.int64)),
-                  "t_ms": _arr(d["t_ms"], 3), "n": int(d["n"])}
+            pop: {"i": json_list(np.asarray(d["i"]).astype(np.int64)),
+                  "t_ms": json_list(d["t_ms"], 3), "n": int(d["n"])}
             for pop, d in rec.items()
         }
     return out
@@ -353,12 +353,12 @@ def _weight_evolution(ctx: RunContext) -> dict:
             hi = lo + 1.0
         edges = np.linspace(lo, hi, bins + 1)
         out["projections"][proj] = {
-            "edges": _arr(edges),
-            "initial": _arr(np.histogram(init, edges)[0]),
-            "final": _arr(np.histogram(fin, edges)[0]),
-            "checkpoints": [_arr(np.histogram(w, edges)[0]) for w in series],
-            "mean": _arr([w.mean() for w in series]),
-            "sd": _arr([w.std() for w in series]),
+            "edges": json_list(edges),
+            "initial": json_list(np.histogram(init, edges)[0]),
+            "final": json_list(np.histogram(fin, edges)[0]),
+            "checkpoints": [json_list(np.histogram(w, edges)[0]) for w in series],
+            "mean": json_list([w.mean() for w in series]),
+            "sd": json_list([w.std() for w in series]),
             "n_weights": int(fin.size),
         }
     return out

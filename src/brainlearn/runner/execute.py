@@ -1,8 +1,8 @@
 """One run: load the task, fit the model, measure it, collect the analysis payloads.
 
 :func:`execute_run` takes the plain-dict form of a :class:`~.spec.RunConfig` and
-returns the record that is saved as ``results/runs/<run-id>.json``. It is a
-top-level function of plain data, so it runs the same in this process, in a
+returns the :class:`~.records.RunRecord` that is saved as ``results/runs/<run-id>.json``.
+It is a top-level function of picklable data, so it runs the same in this process, in a
 local worker process and on a Dask worker.
 
 Everything random is seeded from the run's seed: the data (``load_task``), the
@@ -35,17 +35,15 @@ from typing import Any
 import numpy as np
 
 from .._paths import CACHE_ENV
-from .analyses import TABLE, Analysis, RunContext, _arr
+from .analyses import TABLE, Analysis, RunContext, json_list
 from .config import RunConfig, canonical
 from .models import build_model, hyperparameters
-from .spec import _import_plugins
+from .records import SCHEMA, RunRecord
+from .spec import import_plugins
 
 __all__ = ["environment", "execute_run", "use_cache_dir"]
 
 log = logging.getLogger(__name__)
-
-#: record format version
-SCHEMA = 1
 
 # Brian2's device state is process-global: runs within one process never overlap.
 _RUN_LOCK = threading.Lock()
@@ -113,7 +111,7 @@ def _history(est) -> dict[str, list]:
         vals = np.asarray(values)
         if vals.ndim != 1 or vals.dtype.kind not in "iufb":
             continue
-        out[key] = _arr(vals, 6) if vals.dtype.kind == "f" else _arr(vals)
+        out[key] = json_list(vals, 6) if vals.dtype.kind == "f" else json_list(vals)
     return out
 
 
@@ -130,21 +128,21 @@ def _budget(est, n_train: int) -> dict[str, float | None]:
     return {"presentations": float(pres), "epochs": float(pres) / max(int(n_train), 1)}
 
 
-def execute_run(config: dict[str, Any]) -> dict[str, Any]:
-    """Run one configuration and return its record (plain JSON-able data).
+def execute_run(config: dict[str, Any]) -> RunRecord:
+    """Run one configuration and return its record.
 
-    Analysis failures do not lose the run: they are kept in ``record["errors"]``
+    Analysis failures do not lose the run: they are kept in ``record.errors``
     (the record then counts as incomplete and a rerun redoes it).
     """
     with _RUN_LOCK:
         return _execute(RunConfig.from_dict(config))
 
 
-def _execute(cfg: RunConfig) -> dict[str, Any]:
+def _execute(cfg: RunConfig) -> RunRecord:
     from ..tasks import load_task
 
     t_start = time.perf_counter()
-    _import_plugins(cfg.plugins)
+    import_plugins(cfg.plugins)
     split = load_task(cfg.task, n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed,
                       data_home=cfg.data_home)
     est = build_model(cfg.model, cfg.overrides, random_state=cfg.seed)
@@ -172,33 +170,33 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
         np.asarray(est.predict(split.X_train[:k_train])) == split.y_train[:k_train]))
     train_predict_s = time.perf_counter() - t0
 
-    ctx.record = record = {
-        "schema": SCHEMA,
-        "run_id": cfg.run_id,
-        "config": cfg.to_dict(),
-        "task": cfg.task,
-        "model": cfg.label,
-        "registry_model": cfg.model,
-        "family": cfg.family,
-        "seed": cfg.seed,
-        "n_train": cfg.n_train,
-        "n_test": cfg.n_test,
-        "n_train_actual": int(split.n_train),
-        "n_test_actual": int(split.n_test),
-        "n_features": int(split.X_train.shape[1]),
-        "metrics": {"test_accuracy": test_accuracy, "train_accuracy": train_accuracy,
-                    "train_accuracy_samples": int(min(k_train, split.n_train))},
-        "history": _history(est),
-        "budget": _budget(est, split.n_train),
-        "ops_per_sample": {},
-        "analyses": {},
-        "errors": {},
-    }
+    ctx.record = record = RunRecord(
+        schema=SCHEMA,
+        run_id=cfg.run_id,
+        config=cfg.to_dict(),
+        task=cfg.task,
+        model=cfg.label,
+        registry_model=cfg.model,
+        family=cfg.family,
+        seed=cfg.seed,
+        n_train=cfg.n_train,
+        n_test=cfg.n_test,
+        n_train_actual=int(split.n_train),
+        n_test_actual=int(split.n_test),
+        n_features=int(split.X_train.shape[1]),
+        metrics={"test_accuracy": test_accuracy, "train_accuracy": train_accuracy,
+                 "train_accuracy_samples": int(min(k_train, split.n_train))},
+        history=_history(est),
+        budget=_budget(est, split.n_train),
+        ops_per_sample={},
+        analyses={},
+        errors={},
+    )
     analysis_s = {a.name: _attempt(a, ctx) for a in analyses if a.compute is not None}
 
     total_s = time.perf_counter() - t_start
     n_tr, n_te = max(split.n_train, 1), max(split.n_test, 1)
-    record["timings"] = {
+    record.timings = {
         "fit_s": fit_s,
         "predict_s": predict_s,
         "train_predict_s": train_predict_s,
@@ -207,23 +205,23 @@ def _execute(cfg: RunConfig) -> dict[str, Any]:
         "total_s": total_s,
         "analyses_s": analysis_s,
     }
-    record["environment"] = environment()
-    record["created"] = datetime.now(UTC).isoformat(timespec="seconds")
-    record["worker"] = {"pid": os.getpid(), "cache_dir": os.environ.get(CACHE_ENV)}
+    record.environment = environment()
+    record.created = datetime.now(UTC).isoformat(timespec="seconds")
+    record.worker = {"pid": os.getpid(), "cache_dir": os.environ.get(CACHE_ENV)}
     return record
 
 
 def _attempt(analysis: Analysis, ctx: RunContext) -> float:
-    """Compute one analysis into the record (a failure goes to ``record["errors"]``, and
+    """Compute one analysis into the record (a failure goes to ``record.errors``, and
     the run is redone by the next sweep); returns the seconds it took."""
     t0 = time.perf_counter()
     record, cfg = ctx.record, ctx.config
     try:
-        record["analyses"][analysis.name] = analysis.run(ctx)
+        record.analyses[analysis.name] = analysis.run(ctx)
     except Exception as exc:  # kept in the record; the run is redone on the next sweep
-        record["errors"][analysis.name] = "".join(
+        record.errors[analysis.name] = "".join(
             traceback.format_exception_only(type(exc), exc)).strip()
-        record["errors"][analysis.name + ".traceback"] = traceback.format_exc(limit=6)
+        record.errors[analysis.name + ".traceback"] = traceback.format_exc(limit=6)
         log.info("run %s (%s %s seed %d): analysis %s failed: %s", cfg.run_id,
-                 cfg.task, cfg.label, cfg.seed, analysis.name, record["errors"][analysis.name])
+                 cfg.task, cfg.label, cfg.seed, analysis.name, record.errors[analysis.name])
     return time.perf_counter() - t0

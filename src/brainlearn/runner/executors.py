@@ -23,8 +23,8 @@ from .._paths import CACHE_ENV, cache_home
 from .config import RunConfig
 from .execute import execute_run, use_cache_dir
 
-__all__ = ["DASK_CONNECT_TIMEOUT", "WORKER_CACHE_MODES", "check_scheduler_address",
-           "open_executor", "worker_caches"]
+__all__ = ["DASK_CONNECT_TIMEOUT", "WORKER_CACHE_MODES", "SchedulerUnavailable",
+           "check_scheduler_address", "open_executor", "worker_caches"]
 
 #: how local workers share BRAINLEARN_CACHE (see run_sweep)
 WORKER_CACHE_MODES = ("shared", "separate")
@@ -197,20 +197,25 @@ def check_scheduler_address(address: str) -> str:
     return address
 
 
+class SchedulerUnavailable(RuntimeError):
+    """The Dask scheduler of ``--scheduler`` cannot be used: the ``distributed`` package is
+    missing or the scheduler cannot be reached (a usage error, not a failed run)."""
+
+
 class _Dask:
     def __init__(self, address: str):
         check_scheduler_address(address)
         try:
             from distributed import Client
         except ImportError:
-            raise RuntimeError(
+            raise SchedulerUnavailable(
                 "--scheduler needs the dask distributed package: "
                 "pip install 'brainlearn[dask]' (or: pip install distributed)"
             ) from None
         try:
             self.client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise RuntimeError(
+            raise SchedulerUnavailable(
                 f"cannot connect to the Dask scheduler at {address}: {exc}") from None
         n = sum(self.client.nthreads().values())
         self.capacity = max(1, 2 * n)

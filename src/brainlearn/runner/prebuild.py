@@ -76,7 +76,7 @@ def needed_programs(runs: list[RunConfig], stream=None) -> dict[str, Program]:
     from ..snn.build import build_key
     from ..tasks import task_info
     from .models import build_model
-    from .spec import _import_plugins
+    from .spec import import_plugins
 
     groups: dict[str, list[RunConfig]] = {}
     shapes: dict[str, tuple[int, int]] = {}
@@ -89,7 +89,7 @@ def needed_programs(runs: list[RunConfig], stream=None) -> dict[str, Program]:
     programs: dict[str, Program] = {}
     for g, cfgs in groups.items():
         cfg = cfgs[0]
-        _import_plugins(cfg.plugins)
+        import_plugins(cfg.plugins)
         est = build_model(cfg.model, cfg.overrides, random_state=cfg.seed)
         if not isinstance(est, BuildsPrograms):
             continue

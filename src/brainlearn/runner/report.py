@@ -1,23 +1,59 @@
 """The tables of a results directory: summary.csv, stats.csv, contributions.csv and
-summary.md."""
+summary.md, and every markdown block drawn from them (the results tables, what each part
+contributes, the 2 x 2, the speed block of the README).
+
+The numbers come from :mod:`.stats`, :mod:`.contributions` and :mod:`.two_by_two`; this
+module only puts them into words and tables."""
 
 from __future__ import annotations
 
 import json
+import math
 import sys
+from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from .._io import write_text_atomic
 from .._paths import results_dir
 from .._readme import find_block, update_readme
-from .contributions import contribution_rows, write_contributions_csv
-from .stats import summary_markdown, write_stats
-from .storage import selected_records, summary_rows, write_summary_csv
+from ..tasks import list_tasks
+from .contributions import CONTRASTS, contribution_rows, write_contributions_csv
+from .energy import ENERGY_PJ
+from .records import RunRecord, SummaryRow
+from .stats import (
+    cell_stats,
+    finite_or_none,
+    headline_sizes,
+    paired_comparisons,
+    write_stats,
+)
+from .storage import (
+    load_manifest,
+    read_summary_csv,
+    selected_records,
+    summary_rows,
+    write_summary_csv,
+)
+from .two_by_two import CORNERS, EFFECTS, missing_note, two_by_two
 
-__all__ = ["benchmarks_block", "readme_block", "update_readme_from_results", "write_reports"]
+__all__ = [
+    "benchmarks_block",
+    "budget_phrase",
+    "budget_span",
+    "contributions_markdown",
+    "readme_block",
+    "summary_markdown",
+    "two_by_two_markdown",
+    "update_readme_from_results",
+    "write_reports",
+]
 
 
-def write_reports(out: str | Path, records: list[dict] | None = None,
+def write_reports(out: str | Path, records: list[RunRecord] | None = None,
                   use_all: bool = False) -> dict[str, Path]:
     """Write ``results/summary.csv``, ``results/stats.csv``, ``results/contributions.csv``
     and ``results/summary.md`` from the saved records (those of the last run's manifest
@@ -41,8 +77,6 @@ def write_reports(out: str | Path, records: list[dict] | None = None,
 def readme_block(out: str | Path) -> str:
     """The markdown table block for the README, generated from ``results/summary.csv``,
     with the wall time of the sweep that did its runs (from the manifest) when known."""
-    from .storage import load_manifest, read_summary_csv
-
     rows = read_summary_csv(results_dir(out) / "summary.csv")
     md = summary_markdown(rows)
     m = load_manifest(out, move_invalid=False)
@@ -200,3 +234,356 @@ def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
     if bench and find_block(text, "benchmarks") is not None:
         changed = update_readme(readme, bench, block="benchmarks") or changed
     return changed
+
+
+# ---------------------------------------------------------------------- the results tables
+
+
+def _acc(mean: float, hw: float) -> str:
+    if math.isnan(mean):
+        return "–"
+    if math.isnan(hw):
+        return f"{mean:.3f}"
+    return f"{mean:.3f} ± {hw:.3f}"
+
+
+def _sizes_phrase(head: dict[str, int], tasks: list[str], rows: list[SummaryRow]) -> str:
+    """The headline training-set sizes, and the tasks whose data hold fewer rows than
+    asked (their actual size, from the records' ``n_train_actual``)."""
+    sizes = {head[t] for t in tasks}
+    text = (f"n_train = {sizes.pop()}" if len(sizes) == 1
+            else "n_train = " + ", ".join(f"{t} {head[t]}" for t in tasks))
+    for t in tasks:
+        actual = {int(r.n_train_actual) for r in rows
+                  if r.task == t and int(r.n_train) == head[t]
+                  and r.n_train_actual is not None}
+        if len(actual) == 1 and (n := actual.pop()) < head[t]:
+            text += f" ({t}: all {n} rows of its training part)"
+    return text + "."
+
+
+def _order(names: Iterable[str], preferred: Iterable[str]) -> list[str]:
+    pref = list(preferred)
+    names = list(dict.fromkeys(names))
+    return sorted(names, key=lambda n: (pref.index(n) if n in pref else len(pref), n))
+
+
+def _budget(rows: list[SummaryRow], model: str, task: str | None = None) -> str:
+    """The training budget of ``model`` over its rows (of one task, or all)."""
+    rs = [r for r in rows if r.model == model and (task is None or r.task == task)]
+    return budget_span([r.presentations for r in rs], [r.epochs for r in rs])
+
+
+def summary_markdown(rows: list[SummaryRow]) -> str:
+    """The results tables (markdown) generated from the summary rows."""
+    if not rows:
+        return "_No results yet: run `brainlearn run`._\n"
+    head = headline_sizes(rows)
+    main = [r for r in rows if int(r.n_train) == head[r.task]]
+    cells = {(c["task"], c["model"]): c for c in cell_stats(main)}
+    family = {r.model: r.family for r in rows}
+    models = sorted(family, key=lambda m: (0 if family[m] == "mlp" else 1, m))
+    tasks = _order(head, list_tasks())
+    n_seeds = sorted({c["n"] for c in cells.values()})
+    lines = [
+        "#### Test accuracy",
+        "",
+        "Mean ± half-width of the 95 % confidence interval over seeds "
+        "(Student's t: mean ± t₀.₉₇₅,ₙ₋₁·sd/√n; "
+        f"n = {', '.join(map(str, n_seeds))} seeds); " +
+        _sizes_phrase(head, tasks, main),
+        "",
+        "| task | " + " | ".join(f"{m} ({family[m]})" for m in models) + " |",
+        "|---|" + "---|" * len(models),
+    ]
+    for t in tasks:
+        best = max((cells[(t, m)]["mean"] for m in models if (t, m) in cells), default=math.nan)
+        cols = []
+        for m in models:
+            c = cells.get((t, m))
+            if c is None:
+                cols.append("")
+                continue
+            s = _acc(c["mean"], c["half_width"])
+            cols.append(f"**{s}**" if c["mean"] == best else s)
+        lines.append(f"| {t} | " + " | ".join(cols) + " |")
+    lines.append("| *training budget per fit* | " + " | ".join(
+        _budget(main, m) for m in models) + " |")
+
+    comps = [p for p in paired_comparisons(main)]
+    if comps:
+        lines += [
+            "",
+            "#### Best spiking model against best MLP, paired over seeds",
+            "",
+            "Difference of test accuracy (spiking − MLP) on the same seeds and data, its 95 % "
+            "t-based CI and the paired t-test p-value; significant = the CI excludes 0. "
+            "Both models are the best of their family on these same results; their training "
+            "budgets (presentations of training samples per fit) are in brackets.",
+            "",
+            "| task | best spiking | best MLP | seeds | difference | 95 % CI | p | significant |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for p in sorted(comps, key=lambda p: tasks.index(p["task"])):
+            ci = ("–" if math.isnan(p["ci_low"])
+                  else f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}]")
+            pv = "–" if math.isnan(p["p_value"]) else f"{p['p_value']:.3g}"
+            lines.append(
+                f"| {p['task']} | {p['snn_model']} ({p['snn_mean']:.3f}; "
+                f"{_budget(main, p['snn_model'], p['task'])}) | "
+                f"{p['mlp_model']} ({p['mlp_mean']:.3f}; "
+                f"{_budget(main, p['mlp_model'], p['task'])}) | {p['n']} | {p['diff_mean']:+.3f} | "
+                f"{ci} | {pv} | {'yes' if p['significant'] else 'no'} |"
+            )
+
+    contrib = contribution_rows(rows)
+    if contrib:
+        lines += ["", contributions_markdown(contrib).rstrip()]
+
+    tt = two_by_two(rows)
+    if len(tt["absent"]) < len(CORNERS):  # some corner ran: the 2 x 2, or why it is missing
+        lines += ["", two_by_two_markdown(tt).rstrip()]
+
+    cost_rows = [r for r in main if r.predict_per_sample_us is not None]
+    if cost_rows:
+        lines += [
+            "",
+            "#### Compute per sample",
+            "",
+            "Medians over every task and seed at the headline size. Energy = operations × "
+            f"{ENERGY_PJ['mac']} pJ per 32-bit MAC (Horowitz, ISSCC 2014) or × "
+            f"{ENERGY_PJ['synaptic_event']} pJ per synaptic event (Loihi, Davies et al. 2018); "
+            "arithmetic only.",
+            "",
+            "| model | family | fit µs / training sample | predict µs / sample | MACs / sample "
+            "| synaptic events / sample | energy nJ / sample |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for m in models:
+            rs = [r for r in cost_rows if r.model == m]
+            if not rs:
+                continue
+
+            def med(key, rs=rs):
+                v = [getattr(r, key) for r in rs if getattr(r, key) is not None]
+                return float(np.median(v)) if v else math.nan
+
+            def f(v, fmt):
+                return "–" if math.isnan(v) else format(v, fmt)
+
+            lines.append(
+                f"| {m} | {family[m]} | {f(med('fit_per_sample_us'), '.1f')} | "
+                f"{f(med('predict_per_sample_us'), '.1f')} | {f(med('macs_per_sample'), '.4g')} | "
+                f"{f(med('synaptic_events_per_sample'), '.4g')} | "
+                f"{f(med('energy_per_sample_nj'), '.3g')} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- what each part contributes
+
+
+def _signed(v: float) -> str:
+    return f"{v:+.3f}"
+
+
+def _ci(r: dict) -> str:
+    if math.isnan(r["ci_low"]):
+        return "no CI (one seed)"
+    return f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
+
+
+def _p(r: dict) -> str:
+    return "–" if math.isnan(r["p_value"]) else f"{r['p_value']:.2g}"
+
+
+def budget_phrase(presentations: float | None, epochs: float | None) -> str:
+    """``"1,000 pres., 1 ep."``: a model's training budget in a table cell."""
+    return budget_span([presentations], [epochs])
+
+
+def budget_span(presentations: Iterable[float | None], epochs: Iterable[float | None]) -> str:
+    """A model's training budget over several runs: ``"1,000–1,194 pres., 1–3 ep."``
+    (a single value when they agree; "budget not recorded" without numbers)."""
+    pres = sorted({p for p in (finite_or_none(v) for v in presentations) if p is not None})
+    eps = sorted({e for e in (finite_or_none(v) for v in epochs) if e is not None})
+    if not pres:
+        return "budget not recorded"
+
+    def span(vals, fmt):
+        lo, hi = fmt(vals[0]), fmt(vals[-1])
+        return lo if lo == hi else f"{lo}–{hi}"
+
+    text = span(pres, lambda v: f"{round(v):,}") + " pres."
+    if eps:
+        text += ", " + span(eps, lambda v: f"{v:.3g}") + " ep."
+    return text
+
+
+def _list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _sentence(part: str, a: str, b: str, how: str, rs: list[dict]) -> str:
+    """One sentence per contrast: where the part adds or costs significantly, and where the
+    data cannot tell it from 0."""
+    up = [r for r in rs if r["significant"] and r["diff_mean"] > 0]
+    down = [r for r in rs if r["significant"] and r["diff_mean"] < 0]
+    flat = [r for r in rs if not r["significant"]]
+    clauses = []
+    if up:
+        clauses.append("adds significantly on " + _list(
+            [f"{r['task']} ({_signed(r['diff_mean'])}, 95 % CI {_ci(r)})" for r in up]))
+    if down:
+        clauses.append("costs significantly on " + _list(
+            [f"{r['task']} ({_signed(r['diff_mean'])}, 95 % CI {_ci(r)})" for r in down]))
+    if flat:
+        lo = min(r["diff_mean"] for r in flat)
+        hi = max(r["diff_mean"] for r in flat)
+        span = _signed(lo) if lo == hi else f"{_signed(lo)} to {_signed(hi)}"
+        clauses.append(
+            f"is not distinguishable from 0 on {_list([r['task'] for r in flat])} "
+            + (f"(mean differences {span}, the 95 % CIs include 0)" if len(flat) > 1
+               else f"(mean difference {span}, the 95 % CI includes 0)"))
+    seeds = ", ".join(map(str, sorted({r["n"] for r in rs})))
+    head = f"**{part[0].upper() + part[1:]}** ({a} − {b}: {how})"
+    return f"{head} {'; it '.join(clauses)} ({seeds} paired seeds)."
+
+
+def contributions_markdown(contrib: list[dict[str, Any]]) -> str:
+    """The README block: the named contrasts per task (a pivot table with CIs and
+    p-values), the training budgets, and one generated sentence per contrast."""
+    named = [r for r in contrib if r["part"]]
+    if not named:
+        return ("_No contrasts yet: the controls (snn-frozen, snn-random, ref-kmeans) have no "
+                "runs next to the learners._\n")
+    present = {r["part"] for r in named}
+    parts = [c.part for c in CONTRASTS if c.part in present]
+    tasks = list(dict.fromkeys(r["task"] for r in named))
+    by = {(r["task"], r["part"]): r for r in named}
+    first = {p: next(r for r in named if r["part"] == p) for p in parts}
+    lines = [
+        "#### What each part contributes",
+        "",
+        "Paired differences of test accuracy over seeds (same data per seed), mean with its "
+        "95 % t-based CI and the paired t-test p; **bold** = the CI excludes 0. "
+        "Generated from the saved runs; every number below comes from "
+        "`results/contributions.csv`.",
+        "",
+        "| task | " + " | ".join(
+            f"{p}: {first[p]['with_model']} − {first[p]['without_model']}" for p in parts) + " |",
+        "|---|" + "---|" * len(parts),
+    ]
+    for t in tasks:
+        cols = []
+        for p in parts:
+            r = by.get((t, p))
+            if r is None:
+                cols.append("")
+                continue
+            d = _signed(r["diff_mean"])
+            cols.append(f"{'**' + d + '**' if r['significant'] else d} {_ci(r)}, p {_p(r)}")
+        lines.append(f"| {t} | " + " | ".join(cols) + " |")
+
+    # budgets of the models in the contrasts
+    budgets: dict[str, list[tuple[float | None, float | None]]] = defaultdict(list)
+    for r in contrib:
+        budgets[r["with_model"]].append((r["with_presentations"], r["with_epochs"]))
+        budgets[r["without_model"]].append((r["without_presentations"], r["without_epochs"]))
+    lines += [
+        "",
+        "Training budget per fit (presentations of training samples; epochs = presentations / "
+        "training-set size), range over the tasks above: " + "; ".join(
+            f"{m} {budget_span([p for p, _ in v], [e for _, e in v])}"
+            for m, v in budgets.items()),
+    ]
+
+    lines += ["", "In words (generated from the table):", ""]
+    for p in parts:
+        rs = [r for r in named if r["part"] == p]
+        lines.append("- " + _sentence(p, rs[0]["with_model"], rs[0]["without_model"],
+                                      rs[0]["how"], rs))
+    n_sig = sum(r["significant"] for r in named)
+    caveat = (f"The table holds {len(named)} tests at the 5 % level without correction for "
+              f"multiple comparisons ({n_sig} significant); about {0.05 * len(named):.1g} would "
+              "be significant by chance alone if no part mattered.")
+    chance = [r for r in named if r["task"] == "seed-random" and r["significant"]]
+    if chance:
+        many = len(chance) > 1
+        caveat += (" seed-random's labels do not depend on the input, so its significant "
+                   + ("differences" if many else "difference") + " (" + _list(
+                       [f"{r['part']} {_signed(r['diff_mean'])}" for r in chance])
+                   + ") can only be " + ("chance findings." if many else "a chance finding."))
+    lines += ["", caveat]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- the 2 x 2
+
+
+def _cell(d: dict[str, Any]) -> str:
+    hw = d["half_width"]
+    acc = f"{d['mean']:.3f}" if math.isnan(hw) else f"{d['mean']:.3f} ± {hw:.3f}"
+    return f"{acc} ({d['model']})"
+
+
+def two_by_two_markdown(tt: dict[str, Any]) -> str:
+    """The README block: per task the four corners (mean ± CI half-width over seeds) and
+    the four paired effects (mean difference, 95 % CI, p; **bold** = the CI excludes 0),
+    the budgets, and one generated sentence per effect."""
+    if not tt["tasks"]:
+        return f"_No 2 × 2 yet: {missing_note(tt)}._\n"
+    lines = [
+        "#### Spiking × learning rule (the 2 × 2)",
+        "",
+        "Per task, test accuracy of the four corners (mean ± half-width of the 95 % t-based "
+        "CI over seeds) and the paired differences (same data per seed) that separate the "
+        "cost of spiking from the cost of local learning: mean, 95 % CI, paired t-test p; "
+        "**bold** = the CI excludes 0, negative = a cost. The local-rule spiking corner is "
+        "the best learner of the task (chosen on these results). Generated from the saved "
+        "runs.",
+        "",
+        "| task | " + " | ".join(c.label for c in CORNERS) + " | "
+        + " | ".join(e.header for e in EFFECTS) + " |",
+        "|---|" + "---|" * (len(CORNERS) + len(EFFECTS)),
+    ]
+    for t in tt["tasks"]:
+        by = {r["effect"]: r for r in t["effects"]}
+        cols = [_cell(t["corners"][c.label]) for c in CORNERS]
+        for e in EFFECTS:
+            r = by.get(e.label)
+            if r is None:
+                cols.append("–")
+                continue
+            d = _signed(r["diff_mean"])
+            cols.append(f"{'**' + d + '**' if r['significant'] else d} {_ci(r)}, p {_p(r)}")
+        lines.append(f"| {t['task']} | " + " | ".join(cols) + " |")
+    budgets: dict[str, list[tuple]] = defaultdict(list)
+    for t in tt["tasks"]:
+        for cell in t["corners"].values():
+            budgets[cell["model"]].append((cell["presentations"], cell["epochs"]))
+    lines += [
+        "",
+        "Training budget per fit (range over the tasks above): " + "; ".join(
+            f"{m} {budget_span([p for p, _ in v], [e for _, e in v])}"
+            for m, v in budgets.items()),
+    ]
+    note = missing_note(tt)
+    if note:
+        lines += ["", note[0].upper() + note[1:] + "."]
+    lines += ["", "In words (generated from the table):", ""]
+    for e in EFFECTS:
+        rs = [r for t in tt["tasks"] for r in t["effects"] if r["effect"] == e.label]
+        if not rs:
+            continue
+        a = _models(r["with_model"] for r in rs)
+        b = _models(r["without_model"] for r in rs)
+        lines.append("- " + _sentence(f"{e.factor} {e.at}", a, b, e.question, rs))
+    return "\n".join(lines) + "\n"
+
+
+def _models(names: Iterable[str]) -> str:
+    names = list(dict.fromkeys(names))
+    return names[0] if len(names) == 1 else "the best of " + "/".join(names)

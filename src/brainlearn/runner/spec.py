@@ -214,7 +214,7 @@ def parse_spec(data: Mapping[str, Any], path: str | Path = "<spec>") -> Experime
     ctx.check_keys(data, _TOP_KEYS, "", required=("models", "sweep"))
     name, description, plugins = _parse_experiment(ctx, data.get("experiment", {}))
     data_home = _parse_data_home(ctx, data.get("experiment", {}))
-    _import_plugins(plugins, ctx)
+    import_plugins(plugins, ctx)
     options = _parse_options(ctx, data.get("options", {}))
     models = _parse_models(ctx, data["models"])
     sweeps = _parse_sweeps(ctx, data["sweep"], [e.label for e in models])
@@ -327,7 +327,7 @@ def _parse_sweeps(ctx: _Ctx, raw: Any, labels: list[str]) -> tuple[Sweep, ...]:
     return tuple(sweeps)
 
 
-def _import_plugins(plugins: tuple[str, ...], ctx: _Ctx | None = None) -> None:
+def import_plugins(plugins: tuple[str, ...], ctx: _Ctx | None = None) -> None:
     for mod in plugins:
         try:
             importlib.import_module(mod)

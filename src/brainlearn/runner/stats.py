@@ -1,5 +1,7 @@
-"""Statistics over seeds: per-cell means with t-based 95 % confidence intervals, and a
-paired comparison of the best spiking model against the best MLP on every task.
+"""Statistics over seeds, from summary rows: per-cell means with t-based 95 % confidence
+intervals, paired contrasts of two models, and a paired comparison of the best spiking
+model against the best MLP on every task. The words and tables built on these numbers
+are in :mod:`.report`.
 
 Confidence intervals
 --------------------
@@ -32,12 +34,19 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_open
+from .records import SummaryRow
 
 __all__ = [
+    "STATS_COLUMNS",
+    "budget_median",
     "cell_stats",
+    "csv_number",
     "describe",
+    "finite_or_none",
+    "headline_sizes",
     "paired_comparisons",
-    "summary_markdown",
+    "paired_contrast",
+    "paired_t_p",
     "t_quantile",
     "write_stats",
 ]
@@ -67,20 +76,30 @@ def describe(values: Iterable[float]) -> dict[str, float]:
             "half_width": hw}
 
 
-def cell_stats(rows: Iterable[dict[str, Any]], metric: str = "test_accuracy") -> list[dict]:
-    """One entry per (task, model, n_train): statistics of ``metric`` over seeds."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
+def headline_sizes(rows: Iterable[SummaryRow]) -> dict[str, int]:
+    """The training-set size reported per task: the largest one run."""
+    best: dict[str, int] = {}
     for r in rows:
-        groups[(r["task"], r["model"], r["family"], int(r["n_train"]))].append(r)
+        best[r.task] = max(best.get(r.task, 0), int(r.n_train))
+    return best
+
+
+def cell_stats(rows: Iterable[SummaryRow], metric: str = "test_accuracy") -> list[dict]:
+    """One entry per (task, model, n_train): statistics of ``metric`` over seeds."""
+    groups: dict[tuple, list[SummaryRow]] = defaultdict(list)
+    for r in rows:
+        groups[(r.task, r.model, r.family, int(r.n_train))].append(r)
     out = []
     for (task, model, family, n_train), rs in sorted(groups.items()):
-        d = describe(r[metric] for r in rs)
+        d = describe(r.metric(metric) for r in rs)
         out.append({"task": task, "model": model, "family": family, "n_train": n_train,
-                    "metric": metric, "seeds": sorted(int(r["seed"]) for r in rs), **d})
+                    "metric": metric, "seeds": sorted(int(r.seed) for r in rs), **d})
     return out
 
 
-def _paired_t_p(diffs: np.ndarray) -> float:
+def paired_t_p(diffs: np.ndarray) -> float:
+    """Two-sided p-value of the paired t-test on the differences ``diffs`` (NaN for fewer
+    than two; 0 or 1 when they do not vary)."""
     n = len(diffs)
     if n < 2:
         return math.nan
@@ -93,13 +112,13 @@ def _paired_t_p(diffs: np.ndarray) -> float:
     return float(2 * t.sf(abs(tstat), n - 1))
 
 
-def paired_comparisons(rows: Iterable[dict[str, Any]], metric: str = "test_accuracy") -> list[dict]:
+def paired_comparisons(rows: Iterable[SummaryRow], metric: str = "test_accuracy") -> list[dict]:
     """Best spiking model against best MLP per (task, n_train), paired over common seeds."""
     rows = list(rows)
     cells = cell_stats(rows, metric)
     by: dict[tuple, dict[int, float]] = defaultdict(dict)
     for r in rows:
-        by[(r["task"], r["model"], int(r["n_train"]))][int(r["seed"])] = float(r[metric])
+        by[(r.task, r.model, int(r.n_train))][int(r.seed)] = float(r.metric(metric))
     out = []
     keys = sorted({(c["task"], c["n_train"]) for c in cells})
     for task, n_train in keys:
@@ -118,7 +137,7 @@ def paired_comparisons(rows: Iterable[dict[str, Any]], metric: str = "test_accur
             continue
         diffs = np.array([sa[s] - sb[s] for s in seeds])
         d = describe(diffs)
-        p = _paired_t_p(diffs)
+        p = paired_t_p(diffs)
         significant = bool(d["n"] >= 2 and (d["ci_low"] > 0 or d["ci_high"] < 0))
         out.append({
             "task": task, "n_train": n_train, "snn_model": a, "mlp_model": b,
@@ -130,12 +149,56 @@ def paired_comparisons(rows: Iterable[dict[str, Any]], metric: str = "test_accur
     return out
 
 
+def paired_contrast(with_rows: Iterable[SummaryRow], without_rows: Iterable[SummaryRow],
+                    metric: str = "test_accuracy") -> dict[str, Any] | None:
+    """Two models' runs (summary rows of one task and size) paired over their common seeds.
+
+    Returns the common ``seeds``, both means over them (``with_mean``, ``without_mean``),
+    and of the differences ``d_s = with(s) - without(s)``: ``n``, ``diff_mean``, ``diff_sd``,
+    the t-based 95 % CI (``ci_low``, ``ci_high``), the two-sided paired t-test ``p_value`` and
+    ``significant`` (the CI excludes 0); None when the two share no seed. The one place
+    every paired contrast of the reports is computed (:mod:`.contributions`, the 2 x 2
+    of :mod:`.two_by_two`).
+    """
+    sa = {int(r.seed): float(r.metric(metric)) for r in with_rows}
+    sb = {int(r.seed): float(r.metric(metric)) for r in without_rows}
+    seeds = sorted(set(sa) & set(sb))
+    if not seeds:
+        return None
+    diffs = np.array([sa[s] - sb[s] for s in seeds])
+    d = describe(diffs)
+    return {
+        "with_mean": float(np.mean([sa[s] for s in seeds])),
+        "without_mean": float(np.mean([sb[s] for s in seeds])),
+        "seeds": seeds, "n": d["n"], "diff_mean": d["mean"], "diff_sd": d["sd"],
+        "ci_low": d["ci_low"], "ci_high": d["ci_high"], "p_value": paired_t_p(diffs),
+        "significant": bool(d["n"] >= 2 and (d["ci_low"] > 0 or d["ci_high"] < 0)),
+    }
+
+
+def finite_or_none(v: Any) -> float | None:
+    """A number, or None for a missing cell (None, "", NaN)."""
+    if v is None or v == "":
+        return None
+    v = float(v)
+    return None if math.isnan(v) else v
+
+
+def budget_median(rows: Iterable[SummaryRow]) -> dict[str, float | None]:
+    """Median presentations and epochs over runs (None where none is recorded)."""
+    rows = list(rows)
+    pres = [p for p in (finite_or_none(r.presentations) for r in rows) if p is not None]
+    eps = [e for e in (finite_or_none(r.epochs) for r in rows) if e is not None]
+    return {"presentations": float(np.median(pres)) if pres else None,
+            "epochs": float(np.median(eps)) if eps else None}
+
+
 STATS_COLUMNS = ["kind", "task", "n_train", "model", "family", "metric", "n", "mean", "sd",
                  "ci_low", "ci_high", "snn_model", "mlp_model", "p_value", "significant",
                  "seeds"]
 
 
-def write_stats(rows: list[dict[str, Any]], path: str | Path) -> Path:
+def write_stats(rows: list[SummaryRow], path: str | Path) -> Path:
     """results/stats.csv: cell statistics (kind=cell) and paired comparisons (kind=paired)."""
     out = []
     for metric in ("test_accuracy", "train_accuracy"):
@@ -155,174 +218,15 @@ def write_stats(rows: list[dict[str, Any]], path: str | Path) -> Path:
         for row in out:
             row = dict(row)
             row["seeds"] = " ".join(str(s) for s in row.get("seeds", []))
-            w.writerow({k: _fmt_csv(row.get(k)) for k in STATS_COLUMNS})
+            w.writerow({k: csv_number(row.get(k)) for k in STATS_COLUMNS})
     return Path(path)
 
 
-def _fmt_csv(v):
+def csv_number(v):
+    """A value as written in the CSV tables: floats rounded to 6 decimals, NaN and None
+    empty."""
     if v is None:
         return ""
     if isinstance(v, float):
         return "" if math.isnan(v) else repr(round(v, 6))
     return v
-
-
-# ---------------------------------------------------------------------- markdown
-
-
-def _acc(mean: float, hw: float) -> str:
-    if math.isnan(mean):
-        return "–"
-    if math.isnan(hw):
-        return f"{mean:.3f}"
-    return f"{mean:.3f} ± {hw:.3f}"
-
-
-def _headline(rows: list[dict]) -> dict[str, int]:
-    """The training-set size reported per task: the largest one run."""
-    best: dict[str, int] = {}
-    for r in rows:
-        best[r["task"]] = max(best.get(r["task"], 0), int(r["n_train"]))
-    return best
-
-
-def _sizes_phrase(head: dict[str, int], tasks: list[str], rows: list[dict]) -> str:
-    """The headline training-set sizes, and the tasks whose data hold fewer rows than
-    asked (their actual size, from the records' ``n_train_actual``)."""
-    sizes = {head[t] for t in tasks}
-    text = (f"n_train = {sizes.pop()}" if len(sizes) == 1
-            else "n_train = " + ", ".join(f"{t} {head[t]}" for t in tasks))
-    for t in tasks:
-        actual = {int(r["n_train_actual"]) for r in rows
-                  if r["task"] == t and int(r["n_train"]) == head[t]
-                  and r.get("n_train_actual") not in (None, "")}
-        if len(actual) == 1 and (n := actual.pop()) < head[t]:
-            text += f" ({t}: all {n} rows of its training part)"
-    return text + "."
-
-
-def _order(names: Iterable[str], preferred: Iterable[str]) -> list[str]:
-    pref = list(preferred)
-    names = list(dict.fromkeys(names))
-    return sorted(names, key=lambda n: (pref.index(n) if n in pref else len(pref), n))
-
-
-def _budget(rows: list[dict], model: str, task: str | None = None) -> str:
-    """The training budget of ``model`` over its rows (of one task, or all)."""
-    from .contributions import budget_span
-
-    rs = [r for r in rows if r["model"] == model and (task is None or r["task"] == task)]
-    return budget_span([r.get("presentations") for r in rs], [r.get("epochs") for r in rs])
-
-
-def summary_markdown(rows: list[dict[str, Any]]) -> str:
-    """The results tables (markdown) generated from the summary rows."""
-    from ..tasks import list_tasks
-    from .energy import ENERGY_PJ
-
-    if not rows:
-        return "_No results yet: run `brainlearn run`._\n"
-    head = _headline(rows)
-    main = [r for r in rows if int(r["n_train"]) == head[r["task"]]]
-    cells = {(c["task"], c["model"]): c for c in cell_stats(main)}
-    family = {r["model"]: r["family"] for r in rows}
-    models = sorted(family, key=lambda m: (0 if family[m] == "mlp" else 1, m))
-    tasks = _order(head, list_tasks())
-    n_seeds = sorted({c["n"] for c in cells.values()})
-    lines = [
-        "#### Test accuracy",
-        "",
-        "Mean ± half-width of the 95 % confidence interval over seeds "
-        "(Student's t: mean ± t₀.₉₇₅,ₙ₋₁·sd/√n; "
-        f"n = {', '.join(map(str, n_seeds))} seeds); " +
-        _sizes_phrase(head, tasks, main),
-        "",
-        "| task | " + " | ".join(f"{m} ({family[m]})" for m in models) + " |",
-        "|---|" + "---|" * len(models),
-    ]
-    for t in tasks:
-        best = max((cells[(t, m)]["mean"] for m in models if (t, m) in cells), default=math.nan)
-        cols = []
-        for m in models:
-            c = cells.get((t, m))
-            if c is None:
-                cols.append("")
-                continue
-            s = _acc(c["mean"], c["half_width"])
-            cols.append(f"**{s}**" if c["mean"] == best else s)
-        lines.append(f"| {t} | " + " | ".join(cols) + " |")
-    lines.append("| *training budget per fit* | " + " | ".join(
-        _budget(main, m) for m in models) + " |")
-
-    comps = [p for p in paired_comparisons(main)]
-    if comps:
-        lines += [
-            "",
-            "#### Best spiking model against best MLP, paired over seeds",
-            "",
-            "Difference of test accuracy (spiking − MLP) on the same seeds and data, its 95 % "
-            "t-based CI and the paired t-test p-value; significant = the CI excludes 0. "
-            "Both models are the best of their family on these same results; their training "
-            "budgets (presentations of training samples per fit) are in brackets.",
-            "",
-            "| task | best spiking | best MLP | seeds | difference | 95 % CI | p | significant |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for p in sorted(comps, key=lambda p: tasks.index(p["task"])):
-            ci = ("–" if math.isnan(p["ci_low"])
-                  else f"[{p['ci_low']:+.3f}, {p['ci_high']:+.3f}]")
-            pv = "–" if math.isnan(p["p_value"]) else f"{p['p_value']:.3g}"
-            lines.append(
-                f"| {p['task']} | {p['snn_model']} ({p['snn_mean']:.3f}; "
-                f"{_budget(main, p['snn_model'], p['task'])}) | "
-                f"{p['mlp_model']} ({p['mlp_mean']:.3f}; "
-                f"{_budget(main, p['mlp_model'], p['task'])}) | {p['n']} | {p['diff_mean']:+.3f} | "
-                f"{ci} | {pv} | {'yes' if p['significant'] else 'no'} |"
-            )
-
-    from .contributions import contribution_rows, contributions_markdown
-
-    contrib = contribution_rows(rows)
-    if contrib:
-        lines += ["", contributions_markdown(contrib).rstrip()]
-
-    from .two_by_two import CORNERS, two_by_two, two_by_two_markdown
-
-    tt = two_by_two(rows)
-    if len(tt["absent"]) < len(CORNERS):  # some corner ran: the 2 x 2, or why it is missing
-        lines += ["", two_by_two_markdown(tt).rstrip()]
-
-    cost_rows = [r for r in main if r.get("predict_per_sample_us") is not None]
-    if cost_rows:
-        lines += [
-            "",
-            "#### Compute per sample",
-            "",
-            "Medians over every task and seed at the headline size. Energy = operations × "
-            f"{ENERGY_PJ['mac']} pJ per 32-bit MAC (Horowitz, ISSCC 2014) or × "
-            f"{ENERGY_PJ['synaptic_event']} pJ per synaptic event (Loihi, Davies et al. 2018); "
-            "arithmetic only.",
-            "",
-            "| model | family | fit µs / training sample | predict µs / sample | MACs / sample "
-            "| synaptic events / sample | energy nJ / sample |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for m in models:
-            rs = [r for r in cost_rows if r["model"] == m]
-            if not rs:
-                continue
-
-            def med(key, rs=rs):
-                v = [r[key] for r in rs if r.get(key) is not None]
-                return float(np.median(v)) if v else math.nan
-
-            def f(v, fmt):
-                return "–" if math.isnan(v) else format(v, fmt)
-
-            lines.append(
-                f"| {m} | {family[m]} | {f(med('fit_per_sample_us'), '.1f')} | "
-                f"{f(med('predict_per_sample_us'), '.1f')} | {f(med('macs_per_sample'), '.4g')} | "
-                f"{f(med('synaptic_events_per_sample'), '.4g')} | "
-                f"{f(med('energy_per_sample_nj'), '.3g')} |"
-            )
-    return "\n".join(lines) + "\n"

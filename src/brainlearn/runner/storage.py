@@ -4,11 +4,12 @@ Layout: see :mod:`brainlearn._paths`. Every file is written atomically
 (:mod:`brainlearn._io`), so a process killed at any moment leaves either no record or a
 whole one; stray temporary files are ignored and cleaned up.
 
-Every record is validated when it is read (:func:`record_problems`: its fields, their
-types and ranges, and that its configuration hashes to its name). A record that is not
-valid (undecodable bytes, missing fields, an accuracy of 7.5, ...) is reported, moved
-aside to ``results/invalid/`` (never deleted) and treated as absent, so the next sweep
-redoes its run. A damaged ``manifest.json`` is set aside the same way.
+Every record is validated when it is read (:func:`.records.record_problems`: its fields,
+their types and ranges, its checksum, and that its configuration hashes to its name). A
+record that is not valid (undecodable bytes, missing fields, an accuracy of 7.5, a
+checksum that its content no longer matches, ...) is reported, moved aside to
+``results/invalid/`` (never deleted) and treated as absent, so the next sweep redoes its
+run. A damaged ``manifest.json`` is set aside the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import contextlib
 import csv
 import json
 import logging
-import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any
 
 from .._io import atomic_open, remove_temporaries, write_json_atomic, write_text_atomic
 from .._paths import failed_dir, invalid_dir, manifest_path, results_dir, runs_dir
+from .records import SUMMARY_COLUMNS, InvalidRecord, RunRecord, SummaryRow, record_problems
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -38,6 +39,7 @@ __all__ = [
     "recorded_ids",
     "results_dir",
     "runs_dir",
+    "write_record",
     "selected_records",
     "summary_rows",
     "set_aside",
@@ -79,75 +81,6 @@ def sweep_lock(out: str | Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _is_count(v: Any, minimum: int = 0) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-
-
-#: required top-level fields of a record, with their check
-_FIELDS = {
-    "run_id": lambda v: isinstance(v, str),
-    "config": lambda v: isinstance(v, dict),
-    "task": lambda v: isinstance(v, str) and bool(v),
-    "model": lambda v: isinstance(v, str) and bool(v),
-    "family": lambda v: isinstance(v, str),
-    "seed": _is_count,
-    "n_train": lambda v: _is_count(v, 1),
-    "n_test": lambda v: _is_count(v, 1),
-    "metrics": lambda v: isinstance(v, dict),
-    "analyses": lambda v: isinstance(v, dict),
-    "errors": lambda v: isinstance(v, dict),
-}
-#: optional top-level fields (absent or of this kind)
-_OPTIONAL = {
-    "n_train_actual": lambda v: _is_count(v, 1),
-    "n_test_actual": lambda v: _is_count(v, 1),
-    "history": lambda v: isinstance(v, dict),
-    "ops_per_sample": lambda v: isinstance(v, dict) and all(
-        v2 is None or _is_number(v2) for v2 in v.values()),
-    "timings": lambda v: isinstance(v, dict),
-    "environment": lambda v: isinstance(v, dict),
-}
-
-
-def record_problems(rec: Any, run_id: str | None = None) -> list[str]:
-    """What is wrong with a run record (empty when it is valid): required fields and their
-    types, accuracies in [0, 1], and that its configuration hashes to its ``run_id`` (and to
-    the file's name ``run_id``, when given)."""
-    if not isinstance(rec, dict):
-        return [f"not a JSON object but {type(rec).__name__}"]
-    problems = [f"missing field {k!r}" for k in _FIELDS if k not in rec]
-    problems += [f"field {k!r} has a wrong type or value: {rec[k]!r:.60}"
-                 for k, ok in (*_FIELDS.items(), *_OPTIONAL.items()) if k in rec and not ok(rec[k])]
-    if problems:
-        return problems
-    if run_id is not None and rec["run_id"] != run_id:
-        problems.append(f"run_id {rec['run_id']!r} is not the file's name {run_id!r}")
-    for key in ("test_accuracy", "train_accuracy"):
-        v = rec["metrics"].get(key)
-        if v is None and key == "train_accuracy":
-            continue
-        if not _is_number(v) or not 0.0 <= v <= 1.0:
-            problems.append(f"metrics.{key} must be a number in [0, 1], got {v!r:.60}")
-    from .config import RunConfig
-
-    try:
-        cfg = RunConfig.from_dict(rec["config"])
-        cfg_id = cfg.run_id
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        problems.append(f"config is not a run configuration ({type(exc).__name__}: {exc})")
-    else:
-        if cfg_id != rec["run_id"]:
-            problems.append(f"config hashes to {cfg_id}, not to its run_id {rec['run_id']}")
-        if (cfg.task, cfg.seed, cfg.n_train, cfg.n_test) != (
-                rec["task"], rec["seed"], rec["n_train"], rec["n_test"]):
-            problems.append("task, seed or sizes differ from those of its config")
-    return problems
-
-
 def set_aside(path: str | Path, why: str) -> Path | None:
     """Move a damaged results file into ``results/invalid/`` (never deleting it; a name
     already taken there gets a numbered suffix) and report it; returns the new path, or
@@ -171,22 +104,18 @@ def set_aside(path: str | Path, why: str) -> Path | None:
     return target
 
 
-def read_record(path: str | Path, move_invalid: bool = True) -> dict[str, Any] | None:
-    """A valid run record, or None. An invalid one is reported and, with
-    ``move_invalid``, set aside (:func:`set_aside`) so its run is redone."""
+def read_record(path: str | Path, move_invalid: bool = True) -> RunRecord | None:
+    """A valid run record, or None. An invalid one (:func:`.records.record_problems`) is
+    reported and, with ``move_invalid``, set aside (:func:`set_aside`) so its run is redone."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
-            rec = json.loads(fh.read().decode("utf-8"))
-        problems = record_problems(rec, run_id=path.stem)
+            return RunRecord.from_json(fh.read(), run_id=path.stem)
     except OSError as exc:
         log.warning("cannot read record %s (%s); its run will be redone", path, exc.strerror)
         return None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        problems = [f"not JSON text: {exc}"]
-    if not problems:
-        return rec
-    why = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+    except InvalidRecord as exc:
+        why = str(exc)
     if move_invalid:
         set_aside(path, why + "; its run will be redone")
     else:
@@ -194,8 +123,15 @@ def read_record(path: str | Path, move_invalid: bool = True) -> dict[str, Any] |
     return None
 
 
-def record_is_complete(rec: dict[str, Any]) -> bool:
-    return not rec.get("errors")
+def write_record(out: str | Path, record: RunRecord) -> Path:
+    """Save a record as ``results/runs/<run-id>.json`` (atomically), sealed with its
+    checksum at the current schema (:meth:`.records.RunRecord.sealed`)."""
+    return write_json_atomic(runs_dir(out) / f"{record.run_id}.json",
+                             record.sealed().to_dict())
+
+
+def record_is_complete(rec: RunRecord) -> bool:
+    return rec.complete
 
 
 def _record_paths(out: str | Path) -> list[Path]:
@@ -211,7 +147,7 @@ def clean_temporaries(out: str | Path) -> int:
 
 
 def load_records(out: str | Path, ids: Iterable[str] | None = None,
-                 move_invalid: bool = True) -> list[dict[str, Any]]:
+                 move_invalid: bool = True) -> list[RunRecord]:
     """Every valid record under ``out`` (or only those with the given ids), by run id;
     invalid ones are reported (and set aside, with ``move_invalid``)."""
     wanted = set(ids) if ids is not None else None
@@ -228,7 +164,7 @@ def load_records(out: str | Path, ids: Iterable[str] | None = None,
 def recorded_ids(out: str | Path, complete_only: bool = True,
                  move_invalid: bool = True) -> set[str]:
     """Ids of the runs validly recorded (by default only those without analysis errors)."""
-    return {r["run_id"] for r in load_records(out, move_invalid=move_invalid)
+    return {r.run_id for r in load_records(out, move_invalid=move_invalid)
             if record_is_complete(r) or not complete_only}
 
 
@@ -278,7 +214,7 @@ def load_manifest(out: str | Path, move_invalid: bool = True) -> dict[str, Any] 
 
 
 def selected_records(out: str | Path, use_all: bool = False,
-                     move_invalid: bool = True) -> list[dict[str, Any]]:
+                     move_invalid: bool = True) -> list[RunRecord]:
     """The records the figures and tables describe: those of the last run's manifest
     (all records if there is no manifest or ``use_all``)."""
     manifest = None if use_all else load_manifest(out, move_invalid)
@@ -288,90 +224,25 @@ def selected_records(out: str | Path, use_all: bool = False,
 
 # ---------------------------------------------------------------------- summary.csv
 
-SUMMARY_COLUMNS = [
-    "run_id", "task", "model", "registry_model", "family", "seed", "n_train", "n_test",
-    "n_train_actual", "n_test_actual", "test_accuracy", "train_accuracy",
-    "fit_s", "predict_s", "fit_per_sample_us", "predict_per_sample_us",
-    "macs_per_sample", "synaptic_events_per_sample", "spikes_per_sample",
-    "energy_per_sample_nj", "presentations", "epochs", "complete", "git_commit", "params",
-]
-
-
-def summary_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One tidy row per record (see :data:`SUMMARY_COLUMNS`)."""
-    from .contributions import record_budget
-    from .energy import energy_per_sample_pj
-
-    rows = []
-    for r in records:
-        budget = record_budget(r)
-        t = r.get("timings", {})
-        ops = r.get("ops_per_sample", {})
-        energy = energy_per_sample_pj(r.get("family", ""), ops)
-        rows.append({
-            "run_id": r["run_id"],
-            "task": r["task"],
-            "model": r["model"],
-            "registry_model": r.get("registry_model", r["model"]),
-            "family": r.get("family", ""),
-            "seed": r["seed"],
-            "n_train": r["n_train"],
-            "n_test": r["n_test"],
-            "n_train_actual": r.get("n_train_actual", r["n_train"]),
-            "n_test_actual": r.get("n_test_actual", r["n_test"]),
-            "test_accuracy": r["metrics"]["test_accuracy"],
-            "train_accuracy": r["metrics"].get("train_accuracy"),
-            "fit_s": t.get("fit_s"),
-            "predict_s": t.get("predict_s"),
-            "fit_per_sample_us": _scale(t.get("fit_per_sample_s"), 1e6),
-            "predict_per_sample_us": _scale(t.get("predict_per_sample_s"), 1e6),
-            "macs_per_sample": ops.get("macs"),
-            "synaptic_events_per_sample": ops.get("synaptic_events"),
-            "spikes_per_sample": ops.get("spikes"),
-            "energy_per_sample_nj": _scale(energy, 1e-3),
-            "presentations": budget["presentations"],
-            "epochs": budget["epochs"],
-            "complete": record_is_complete(r),
-            "git_commit": (r.get("environment") or {}).get("git_commit"),
-            "params": json.dumps(r.get("config", {}).get("params", {}), sort_keys=True),
-        })
-    rows.sort(key=lambda row: (row["task"], row["family"], row["model"], row["n_train"],
-                               row["seed"]))
+def summary_rows(records: Iterable[RunRecord]) -> list[SummaryRow]:
+    """One tidy row per record (see :data:`.records.SUMMARY_COLUMNS`), sorted by task,
+    family, model, n_train and seed."""
+    rows = [SummaryRow.from_record(r) for r in records]
+    rows.sort(key=lambda row: (row.task, row.family, row.model, row.n_train, row.seed))
     return rows
 
 
-def _scale(v, factor):
-    return None if v is None else float(v) * factor
-
-
-def write_summary_csv(records: Iterable[dict[str, Any]], path: str | Path) -> Path:
+def write_summary_csv(records: Iterable[RunRecord], path: str | Path) -> Path:
     rows = summary_rows(records)
     with atomic_open(path, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
         w.writeheader()
         for row in rows:
-            w.writerow({k: ("" if v is None else v) for k, v in row.items()})
+            w.writerow(row.csv_fields())
     return Path(path)
 
 
-def read_summary_csv(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a summary.csv with numbers parsed back."""
-    ints = {"seed", "n_train", "n_test", "n_train_actual", "n_test_actual"}
-    floats = {"test_accuracy", "train_accuracy", "fit_s", "predict_s", "fit_per_sample_us",
-              "predict_per_sample_us", "macs_per_sample", "synaptic_events_per_sample",
-              "spikes_per_sample", "energy_per_sample_nj", "presentations", "epochs"}
-    out = []
+def read_summary_csv(path: str | Path) -> list[SummaryRow]:
+    """The rows of a summary.csv, numbers parsed back."""
     with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            parsed: dict[str, Any] = {}
-            for k, v in row.items():
-                if k in ints:
-                    parsed[k] = int(v)
-                elif k in floats:
-                    parsed[k] = float(v) if v != "" else None
-                elif k == "complete":
-                    parsed[k] = v == "True"
-                else:
-                    parsed[k] = v
-            out.append(parsed)
-    return out
+        return [SummaryRow.from_csv(row) for row in csv.DictReader(fh)]

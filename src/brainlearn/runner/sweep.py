@@ -27,7 +27,8 @@ from .config import RunConfig
 from .executors import open_executor, reopen, worker_caches
 from .prebuild import count_programs, prebuild
 from .progress import Progress, Projection, fmt_s
-from .storage import clean_temporaries, load_records, record_is_complete, recorded_ids
+from .storage import (clean_temporaries, load_records, record_is_complete, recorded_ids,
+                      write_record)
 from .timings import load_shipped_timings
 
 __all__ = ["SweepReport", "plan", "run_sweep"]
@@ -58,12 +59,12 @@ def plan(runs: list[RunConfig], out: str | Path, jobs: int = 1,
     many compiled programs the missing runs need and how many of them a sweep would build
     first (:mod:`.prebuild`)."""
     records = load_records(out, move_invalid=False)  # a dry run changes nothing on disk
-    have = {r["run_id"] for r in records if record_is_complete(r)}
+    have = {r.run_id for r in records if r.complete}
     projection = Projection(max(jobs, 1))
     timed = 0
     for rec in records:
-        cfg = RunConfig.from_dict(rec["config"])
-        t = rec.get("timings", {}).get("total_s")
+        cfg = RunConfig.from_dict(rec.config)
+        t = (rec.timings or {}).get("total_s")
         if t is not None:
             projection.add(cfg, float(t))
             timed += 1
@@ -132,16 +133,16 @@ class _Recorder:
         except Exception as exc:  # the run raised: keep the traceback, go on
             self.failed(cfg, exc)
             return isinstance(exc, cf.process.BrokenProcessPool)
-        write_json_atomic(runs_dir(self.out) / f"{cfg.run_id}.json", rec)
+        write_record(self.out, rec)
         stale = failed_dir(self.out) / f"{cfg.run_id}.json"
         if stale.exists():
             stale.unlink()
-        self.projection.add(cfg, float(rec.get("timings", {}).get("total_s", 0.0)))
-        if record_is_complete(rec):
+        self.projection.add(cfg, float((rec.timings or {}).get("total_s", 0.0)))
+        if rec.complete:
             self.report.done.append(cfg.run_id)
         else:
             self.report.incomplete.append(cfg.run_id)
-            bad = ", ".join(k for k in rec["errors"] if not k.endswith(".traceback"))
+            bad = ", ".join(k for k in rec.errors if not k.endswith(".traceback"))
             self.progress.say(f"INCOMPLETE {cfg.task} {cfg.label} seed {cfg.seed}: "
                               f"analyses failed: {bad} (the run is redone next time)")
         return False

@@ -17,7 +17,7 @@ spiking          the best local-rule SNN of the task       ``snn-surrogate``
 
 and the design measures two effects, each twice (:data:`EFFECTS`), as paired differences
 over seeds (the runner gives every model the same data for the same seed; the one paired
-computation is :func:`.contributions.paired_contrast`):
+computation is :func:`.stats.paired_contrast`):
 
 - the cost of spiking at equal learning: ``snn-surrogate - mlp-wide`` (backprop) and
   ``local SNN - ref-kmeans`` (local learning);
@@ -28,32 +28,23 @@ A difference is ``with - without`` (spiking - non-spiking, local - backprop), so
 negative one is a cost. A corner with several candidate models is filled, per task, by
 the one with the highest mean test accuracy at the task's headline training-set size;
 choosing it on the same test results favours that corner a little (read the CIs).
-Everything here is a function of summary rows (saved results only).
+Everything here is a function of summary rows (saved results only); the README block is
+drawn by :func:`.report.two_by_two_markdown`.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .contributions import (
-    LEARNERS,
-    _budget_cell,
-    _ci,
-    _headline,
-    _p,
-    _sentence,
-    _signed,
-    budget_span,
-    paired_contrast,
-)
-from .stats import describe
+from .contributions import LEARNERS
+from .records import SummaryRow
+from .stats import budget_median, describe, headline_sizes, paired_contrast
 
-__all__ = ["CORNERS", "EFFECTS", "Corner", "Effect", "corner", "two_by_two",
-           "two_by_two_markdown"]
+__all__ = ["CORNERS", "EFFECTS", "Corner", "Effect", "corner", "corner_by_label",
+           "missing_note", "two_by_two"]
 
 
 @dataclass(frozen=True)
@@ -132,7 +123,7 @@ def _effects() -> tuple[Effect, ...]:
 EFFECTS: tuple[Effect, ...] = _effects()
 
 
-def two_by_two(rows: Iterable[dict[str, Any]], metric: str = "test_accuracy"
+def two_by_two(rows: Iterable[SummaryRow], metric: str = "test_accuracy"
                ) -> dict[str, Any]:
     """The 2 x 2 per task from summary rows (``task``, ``model``, ``seed``, ``n_train``,
     ``metric``; optionally ``presentations``/``epochs``), at each task's headline size.
@@ -142,14 +133,14 @@ def two_by_two(rows: Iterable[dict[str, Any]], metric: str = "test_accuracy"
     ``{"task", "n_train", "corners": {label: cell}, "effects": [effect row]}``; a cell has
     ``model``, the statistics of :func:`.stats.describe` over its seeds and its budget; an
     effect row has ``task``, ``effect``, ``factor``, ``at``, ``with_model``, ``without_model`` and
-    the fields of :func:`.contributions.paired_contrast`.
+    the fields of :func:`.stats.paired_contrast`.
     """
-    rows = [r for r in rows if r.get(metric) not in (None, "")]
-    head = _headline(rows)
-    cells: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    rows = [r for r in rows if r.metric(metric) is not None]
+    head = headline_sizes(rows)
+    cells: dict[tuple[str, str], list[SummaryRow]] = defaultdict(list)
     for r in rows:
-        if int(r["n_train"]) == head[r["task"]]:
-            cells[(r["task"], r["model"])].append(r)
+        if int(r.n_train) == head[r.task]:
+            cells[(r.task, r.model)].append(r)
     from ..tasks import list_tasks
 
     order = list_tasks()
@@ -164,11 +155,11 @@ def two_by_two(rows: Iterable[dict[str, Any]], metric: str = "test_accuracy"
             for rank, m in enumerate(c.models):
                 rs = cells.get((task, m))
                 if rs:
-                    d = describe(float(r[metric]) for r in rs)
+                    d = describe(float(r.metric(metric)) for r in rs)
                     cands.append((d["mean"], -rank, m, d, rs))
             if cands:
                 _, _, m, d, rs = max(cands, key=lambda x: (x[0], x[1]))
-                filled[c.label] = {"model": m, **d, **_budget_cell(rs)}
+                filled[c.label] = {"model": m, **d, **budget_median(rs)}
                 seen_corners.add(c.label)
         lacking = [c.label for c in CORNERS if c.label not in filled]
         if lacking:
@@ -194,7 +185,7 @@ def missing_note(tt: dict[str, Any]) -> str:
     """Why tasks are left out of the 2 x 2 (empty when none is)."""
     if tt["absent"] and not tt["tasks"]:
         return "no runs of the corner(s) " + "; ".join(
-            f"{_short(lab)} ({', '.join(_corner_by_label(lab).models)})" for lab in tt["absent"])
+            f"{_short(lab)} ({', '.join(corner_by_label(lab).models)})" for lab in tt["absent"])
     if tt["incomplete"]:
         return "left out for a corner without runs: " + "; ".join(
             f"{t} (no {' or '.join(_short(lab) for lab in labs)} run)"
@@ -206,71 +197,6 @@ def _short(label: str) -> str:
     return label.replace(", ", "/")
 
 
-def _corner_by_label(label: str) -> Corner:
+def corner_by_label(label: str) -> Corner:
+    """The corner of :data:`CORNERS` with this label."""
     return next(c for c in CORNERS if c.label == label)
-
-
-def _cell(d: dict[str, Any]) -> str:
-    hw = d["half_width"]
-    acc = f"{d['mean']:.3f}" if math.isnan(hw) else f"{d['mean']:.3f} ± {hw:.3f}"
-    return f"{acc} ({d['model']})"
-
-
-def two_by_two_markdown(tt: dict[str, Any]) -> str:
-    """The README block: per task the four corners (mean ± CI half-width over seeds) and
-    the four paired effects (mean difference, 95 % CI, p; **bold** = the CI excludes 0),
-    the budgets, and one generated sentence per effect."""
-    if not tt["tasks"]:
-        return f"_No 2 × 2 yet: {missing_note(tt)}._\n"
-    lines = [
-        "#### Spiking × learning rule (the 2 × 2)",
-        "",
-        "Per task, test accuracy of the four corners (mean ± half-width of the 95 % t-based "
-        "CI over seeds) and the paired differences (same data per seed) that separate the "
-        "cost of spiking from the cost of local learning: mean, 95 % CI, paired t-test p; "
-        "**bold** = the CI excludes 0, negative = a cost. The local-rule spiking corner is "
-        "the best learner of the task (chosen on these results). Generated from the saved "
-        "runs.",
-        "",
-        "| task | " + " | ".join(c.label for c in CORNERS) + " | "
-        + " | ".join(e.header for e in EFFECTS) + " |",
-        "|---|" + "---|" * (len(CORNERS) + len(EFFECTS)),
-    ]
-    for t in tt["tasks"]:
-        by = {r["effect"]: r for r in t["effects"]}
-        cols = [_cell(t["corners"][c.label]) for c in CORNERS]
-        for e in EFFECTS:
-            r = by.get(e.label)
-            if r is None:
-                cols.append("–")
-                continue
-            d = _signed(r["diff_mean"])
-            cols.append(f"{'**' + d + '**' if r['significant'] else d} {_ci(r)}, p {_p(r)}")
-        lines.append(f"| {t['task']} | " + " | ".join(cols) + " |")
-    budgets: dict[str, list[tuple]] = defaultdict(list)
-    for t in tt["tasks"]:
-        for cell in t["corners"].values():
-            budgets[cell["model"]].append((cell["presentations"], cell["epochs"]))
-    lines += [
-        "",
-        "Training budget per fit (range over the tasks above): " + "; ".join(
-            f"{m} {budget_span([p for p, _ in v], [e for _, e in v])}"
-            for m, v in budgets.items()),
-    ]
-    note = missing_note(tt)
-    if note:
-        lines += ["", note[0].upper() + note[1:] + "."]
-    lines += ["", "In words (generated from the table):", ""]
-    for e in EFFECTS:
-        rs = [r for t in tt["tasks"] for r in t["effects"] if r["effect"] == e.label]
-        if not rs:
-            continue
-        a = _models(r["with_model"] for r in rs)
-        b = _models(r["without_model"] for r in rs)
-        lines.append("- " + _sentence(f"{e.factor} {e.at}", a, b, e.question, rs))
-    return "\n".join(lines) + "\n"
-
-
-def _models(names: Iterable[str]) -> str:
-    names = list(dict.fromkeys(names))
-    return names[0] if len(names) == 1 else "the best of " + "/".join(names)

@@ -25,7 +25,7 @@ import dataclasses
 
 import numpy as np
 
-from .engines import ChunkInputs, NetworkState, StandaloneEngine
+from .engines import ChunkInputs, NetworkState, standalone_engine
 from .graph import POPULATIONS, NetworkSpec
 
 __all__ = ["BatchedEngine", "default_shape", "inference_spec"]
@@ -83,7 +83,7 @@ class BatchedEngine:
     def __init__(self, spec: NetworkSpec, copies: int | None = None,
                  presentations: int | None = None):
         self.spec = inference_spec(spec, copies, presentations)
-        self.engine = StandaloneEngine(self.spec)
+        self.engine = standalone_engine(self.spec)
 
     @property
     def capacity(self) -> int:

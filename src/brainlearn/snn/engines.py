@@ -16,6 +16,7 @@ spike recordings (it can add spike monitors and use Brian2's numpy target).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -45,6 +46,8 @@ __all__ = [
     "RuntimeEngine",
     "StandaloneEngine",
     "get_engine",
+    "standalone_engine",
+    "standalone_engines",
 ]
 
 
@@ -314,6 +317,31 @@ class RuntimeEngine:
 
 
 _NO_COMPILER: list[str] = []
+#: what makes the engine of a compiled program (:func:`standalone_engines` swaps it)
+_STANDALONE_FACTORIES: list = [StandaloneEngine]
+
+
+def standalone_engine(spec: NetworkSpec):
+    """The engine that runs ``spec``'s compiled program: a :class:`StandaloneEngine`, or
+    what :func:`standalone_engines` put in its place."""
+    return _STANDALONE_FACTORIES[-1](spec)
+
+
+@contextlib.contextmanager
+def standalone_engines(factory):
+    """Inside the ``with`` block, every compiled program (training and batched inference)
+    is run by ``factory(spec)`` instead of a :class:`StandaloneEngine`.
+
+    ``factory(spec)`` returns an object with ``name`` and ``run(inputs, state, seed) ->``
+    :class:`ChunkResult`, e.g. a fake that answers without compiling anything (the tests'
+    seam). Engines are kept per process and cache directory
+    (:class:`~brainlearn.snn.model.SpikingClassifier`), so use a fresh ``BRAINLEARN_CACHE``
+    inside the block."""
+    _STANDALONE_FACTORIES.append(factory)
+    try:
+        yield factory
+    finally:
+        _STANDALONE_FACTORIES.remove(factory)
 
 
 def get_engine(spec: NetworkSpec, backend: str = "auto"):
@@ -326,7 +354,7 @@ def get_engine(spec: NetworkSpec, backend: str = "auto"):
     if backend == "auto" and _NO_COMPILER:
         return RuntimeEngine(spec)
     try:
-        eng = StandaloneEngine(spec)
+        eng = standalone_engine(spec)
     except build.BuildError as exc:
         if backend == "standalone":
             raise

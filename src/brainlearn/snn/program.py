@@ -23,9 +23,14 @@ loop instead; nothing else in the loop changes (the measured time of the run, Br
 
 Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
 keeps the files the engines read, and :func:`patch_run_duration` lets a run stop after
-the presentations it needs. The patches are text edits of the generated C++ that check
-their anchor and raise if Brian2's code has another shape; they are part of how a build
-is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache key).
+the presentations it needs. The patches are text edits of the generated C++ (written for
+Brian2 2.9, the version ``pyproject.toml`` pins) that check their anchor and raise
+:class:`AnchorMissing` if Brian2's code has another shape. The two that only add speed
+(the clock and the result files) are then left out with a warning and the program is
+built as Brian2 generated it (:func:`compile_patched`); the run-duration patch decides
+what a run simulates, so a build without its anchor fails. The patches are part of how a
+build is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache
+key).
 """
 
 from __future__ import annotations
@@ -33,11 +38,14 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+import warnings
 from pathlib import Path
 
 __all__ = [
     "TIMING_FILE",
     "PHASES",
+    "AnchorMissing",
+    "CompilationFailed",
     "chunk_phases",
     "instrument",
     "mark_loop_end",
@@ -50,6 +58,15 @@ __all__ = [
 ]
 
 TIMING_FILE = "brainlearn_timing.txt"
+
+
+class AnchorMissing(RuntimeError):
+    """The generated C++ does not have the shape a patch expects (another Brian2 version)."""
+
+
+class CompilationFailed(RuntimeError):
+    """Compiling the generated project failed (Brian2's ``make`` exited non-zero)."""
+
 #: the phases of one chunk, in order (seconds of wall time each; see the module docstring)
 PHASES = (
     "write_inputs",
@@ -101,14 +118,14 @@ def patch_network_source(directory: str | Path) -> None:
 
     Raises
     ------
-    RuntimeError
+    AnchorMissing
         If the generated ``network.cpp`` does not have the expected shape (another Brian2
         version): the patch must not silently do nothing.
     """
     path = Path(directory) / "network.cpp"
     src = path.read_text()
     if src.count(_PER_STEP_CLOCK) != 1 or src.count(_AFTER_LOOP) != 1:
-        raise RuntimeError(f"{path}: unexpected Network::run (Brian2 version?); not patched")
+        raise AnchorMissing(f"{path}: unexpected Network::run (Brian2 version?); not patched")
     src = src.replace(_PER_STEP_CLOCK, "")
     src = src.replace(_AFTER_LOOP, _AFTER_LOOP + _PER_STEP_CLOCK.replace("        ", "    "))
     path.write_text(src)
@@ -163,14 +180,14 @@ def patch_run_duration(directory: str | Path, n_expr: str, presentation_s: float
 
     Raises
     ------
-    RuntimeError
+    AnchorMissing
         If ``main.cpp`` does not hold exactly one ``run`` call of the expected shape.
     """
     path = Path(directory) / "main.cpp"
     src = path.read_text()
     calls = _RUN_CALL.findall(src)
     if len(calls) != 1:
-        raise RuntimeError(f"{path}: expected one run() call, found {len(calls)}; not patched")
+        raise AnchorMissing(f"{path}: expected one run() call, found {len(calls)}; not patched")
     src = _RUN_CALL.sub(
         lambda m: f"{m.group(1)}.run((double)({n_expr}) * {presentation_s!r} + {dt_s!r}, "
         f"NULL, {m.group(3)});",
@@ -196,7 +213,7 @@ def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int
 
     Raises
     ------
-    RuntimeError
+    AnchorMissing
         If ``_write_arrays`` does not have the expected shape or lacks a file of ``keep``.
     """
     path = Path(directory) / "objects.cpp"
@@ -204,27 +221,48 @@ def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int
     start = src.find("void _write_arrays()")
     end = src.find("\n}\n", start)
     if start < 0 or end < 0:
-        raise RuntimeError(f"{path}: no _write_arrays (Brian2 version?); not patched")
+        raise AnchorMissing(f"{path}: no _write_arrays (Brian2 version?); not patched")
     body = src[start:end]
     found = {m.group(2) for m in _WRITE_BLOCK.finditer(body)}
     if body.count("ofstream outfile_") != len(found) + 1 or not set(keep) <= found:
-        raise RuntimeError(f"{path}: unexpected _write_arrays (Brian2 version?); not patched; "
+        raise AnchorMissing(f"{path}: unexpected _write_arrays (Brian2 version?); not patched; "
                            f"missing: {sorted(set(keep) - found)}")
     body = _WRITE_BLOCK.sub(lambda m: m.group(0) if m.group(2) in keep else "", body)
     path.write_text(src[:start] + body + src[end:])
     return len(found - set(keep))
 
 
-def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -> None:
+def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -> list[str]:
     """Generate the project of ``device``, patch it (:func:`patch_network_source`,
     :func:`patch_write_arrays` keeping the files ``keep``) and compile it with Brian2's
-    own ``make`` (raises Brian2's "Project compilation failed")."""
+    own ``make``.
+
+    A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
+    and named in the list returned (empty when every patch applied): the program then runs
+    as Brian2 generated it, only slower.
+
+    Raises
+    ------
+    CompilationFailed
+        If ``make`` exits non-zero (Brian2 raises a plain ``RuntimeError`` for it).
+    """
     from brian2.codegen.cpp_prefs import get_compiler_and_args
 
-    patch_network_source(directory)
-    patch_write_arrays(directory, keep)
+    unpatched = []
+    for patch in (lambda: patch_network_source(directory),
+                  lambda: patch_write_arrays(directory, keep)):
+        try:
+            patch()
+        except AnchorMissing as exc:
+            warnings.warn(f"{exc}; built without this speed-up", RuntimeWarning, stacklevel=2)
+            unpatched.append(str(exc))
     compiler, _ = get_compiler_and_args()
-    device.compile_source(str(directory), compiler, debug=False, clean=True)
+    try:
+        device.compile_source(str(directory), compiler, debug=False, clean=True)
+    except RuntimeError as exc:  # compile_source raises it only when make exits non-zero
+        raise CompilationFailed(str(exc)) from exc
+    return unpatched
+
 
 _RECORDERS: list[list[dict[str, float]]] = []
 
