@@ -255,7 +255,9 @@ def test_shipped_specs_are_valid_toml_with_the_required_shape():
     assert multiclass_only <= {a for s in multiclass["sweep"] for a in s.get("analyses", [])}
     # MNIST at the Diehl & Cook (2015) sizes, from local files; not in the default run
     mnist = tomllib.loads((root / "mnist.toml").read_text())
-    assert [m["name"] for m in mnist["models"]] == ["mlp-wide64", "ref-kmeans", "snn-stdp"]
+    assert [m["name"] for m in mnist["models"]] == ["mlp-wide64", "ref-kmeans", "snn-dc2015",
+                                                   "snn-dc2015-frozen", "hebb-krotov",
+                                                   "hebb-softhebb"]
     (dc,) = mnist["sweep"]
     assert (dc["tasks"], dc["n_train"], dc["n_test"]) == (["mnist"], 60000, 10000)
     assert all("mnist" not in s["tasks"] for s in default["sweep"] + full["sweep"])

@@ -50,36 +50,36 @@ __all__ = [
 ]
 
 
-def _is_int(value) -> bool:
+def is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _is_real(value) -> bool:
+def is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _seed_int(random_state) -> int:
+def seed_int(random_state) -> int:
     """An int seed for scikit-learn from None, an int or a numpy Generator."""
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**31))
-    if _is_int(random_state):
+    if is_int(random_state):
         return int(random_state)
     raise ValueError(
         f"random_state must be None, an int or a numpy Generator, got {random_state!r}"
     )
 
 
-def _check_positive_real(est, name: str) -> None:
+def check_positive_real(est, name: str) -> None:
     v = getattr(est, name)
-    if not _is_real(v) or not np.isfinite(v) or v <= 0:
+    if not is_real(v) or not np.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
 
 
-def _check_positive_int(est, name: str) -> None:
+def check_positive_int(est, name: str) -> None:
     v = getattr(est, name)
-    if not _is_int(v) or v < 1:
+    if not is_int(v) or v < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
 
 
@@ -89,7 +89,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class _Reference(ClassifierMixin, BaseEstimator):
+class ReferenceBase(ClassifierMixin, BaseEstimator):
     """Shared fit/predict machinery: validation, standardisation, budget and history."""
 
     _supports_multiclass = True
@@ -117,7 +117,7 @@ class _Reference(ClassifierMixin, BaseEstimator):
         try:
             self.classes_ = classes
             ev = check_eval_set(self, eval_set) if eval_set is not None else None
-            seed = _seed_int(self.random_state)
+            seed = seed_int(self.random_state)
             from sklearn.preprocessing import StandardScaler
 
             scaler = StandardScaler().fit(X)
@@ -162,7 +162,7 @@ class _Reference(ClassifierMixin, BaseEstimator):
 # --------------------------------------------------------------------------- logistic
 
 
-class LogisticReference(_Reference):
+class LogisticReference(ReferenceBase):
     """Logistic regression on standardised inputs (scikit-learn, L-BFGS).
 
     .. math:: p(y = c \\mid x) = \\operatorname{softmax}_c(W z + b),\\quad
@@ -193,9 +193,9 @@ class LogisticReference(_Reference):
         self.random_state = random_state
 
     def _check_hyperparameters(self) -> None:
-        _check_positive_real(self, "C")
-        _check_positive_int(self, "max_iter")
-        _seed_int(self.random_state)
+        check_positive_real(self, "C")
+        check_positive_int(self, "max_iter")
+        seed_int(self.random_state)
 
     def _fit_scaled(self, Z, y, seed) -> int:
         from sklearn.linear_model import LogisticRegression
@@ -218,7 +218,7 @@ class LogisticReference(_Reference):
 # --------------------------------------------------------------------------- k-NN
 
 
-class KNeighborsReference(_Reference):
+class KNeighborsReference(ReferenceBase):
     """k-nearest neighbours on standardised inputs (Euclidean distance, uniform vote).
 
     ``predict_proba`` is the share of the ``n_neighbors`` nearest training samples in each
@@ -243,8 +243,8 @@ class KNeighborsReference(_Reference):
         self.random_state = random_state
 
     def _check_hyperparameters(self) -> None:
-        _check_positive_int(self, "n_neighbors")
-        _seed_int(self.random_state)
+        check_positive_int(self, "n_neighbors")
+        seed_int(self.random_state)
 
     def _fit_scaled(self, Z, y, seed) -> int:
         from sklearn.neighbors import KNeighborsClassifier
@@ -266,7 +266,7 @@ class KNeighborsReference(_Reference):
 # --------------------------------------------------------------------------- SVM
 
 
-class SVMReference(_Reference):
+class SVMReference(ReferenceBase):
     """Support-vector machine with an RBF kernel on standardised inputs (libsvm).
 
     .. math:: f(x) = \\sum_{s \\in SV} \\alpha_s y_s \\exp(-\\gamma \\lVert z - z_s\\rVert^2) + b
@@ -303,11 +303,11 @@ class SVMReference(_Reference):
         self.random_state = random_state
 
     def _check_hyperparameters(self) -> None:
-        _check_positive_real(self, "C")
-        if not (self.gamma == "scale" or (_is_real(self.gamma) and np.isfinite(self.gamma)
+        check_positive_real(self, "C")
+        if not (self.gamma == "scale" or (is_real(self.gamma) and np.isfinite(self.gamma)
                                           and self.gamma > 0)):
             raise ValueError(f'gamma must be "scale" or a finite number > 0, got {self.gamma!r}')
-        _seed_int(self.random_state)
+        seed_int(self.random_state)
 
     def _fit_scaled(self, Z, y, seed) -> int:
         from sklearn.svm import SVC
@@ -341,7 +341,7 @@ class SVMReference(_Reference):
 # --------------------------------------------------------------------------- the twin
 
 
-class PrototypeReadoutClassifier(_Reference):
+class PrototypeReadoutClassifier(ReferenceBase):
     """The non-spiking twin of the spiking interneuron layer: k-means prototypes, a
     winner-take-all code and a linear readout.
 
@@ -408,16 +408,16 @@ class PrototypeReadoutClassifier(_Reference):
         self.random_state = random_state
 
     def _check_hyperparameters(self) -> None:
-        _check_positive_int(self, "n_prototypes")
-        _check_positive_int(self, "n_winners")
+        check_positive_int(self, "n_prototypes")
+        check_positive_int(self, "n_winners")
         if self.n_winners > self.n_prototypes:
             raise ValueError(
                 f"n_winners must be <= n_prototypes ({self.n_prototypes}), "
                 f"got {self.n_winners!r}"
             )
-        _check_positive_real(self, "C")
-        _check_positive_int(self, "max_iter")
-        _seed_int(self.random_state)
+        check_positive_real(self, "C")
+        check_positive_int(self, "max_iter")
+        seed_int(self.random_state)
 
     def _code(self, Z, prototypes=None, mask=None) -> np.ndarray:
         P = self.prototypes_ if prototypes is None else prototypes
@@ -474,7 +474,7 @@ class PrototypeReadoutClassifier(_Reference):
         readout weights are 0, as for an interneuron whose in- and out-weights are zeroed.
         """
         check_is_fitted(self)
-        if not _is_real(fraction) or not 0.0 <= float(fraction) <= 1.0:
+        if not is_real(fraction) or not 0.0 <= float(fraction) <= 1.0:
             raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
         if kind not in ("synapses", "neurons"):
             raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")

@@ -37,8 +37,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_predict_data, encode_labels
-from ..reference import _check_positive_int, _check_positive_real, _is_int, _is_real, _Reference
-from ..reference import _seed_int as _seed
+from ..reference import (
+    ReferenceBase,
+    check_positive_int,
+    check_positive_real,
+    is_int,
+    is_real,
+    seed_int,
+)
 from . import _kernels as K
 
 __all__ = ["KrotovHopfieldClassifier", "SoftHebbClassifier"]
@@ -46,29 +52,29 @@ __all__ = ["KrotovHopfieldClassifier", "SoftHebbClassifier"]
 
 def _check_nonneg_int(est, name: str) -> None:
     v = getattr(est, name)
-    if not _is_int(v) or v < 0:
+    if not is_int(v) or v < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
 
 
 def _check_real_range(est, name: str, lo: float, hi: float) -> None:
     v = getattr(est, name)
-    if not _is_real(v) or not np.isfinite(v) or not lo <= v <= hi:
+    if not is_real(v) or not np.isfinite(v) or not lo <= v <= hi:
         raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {v!r}")
 
 
-class _HebbianNet(_Reference):
+class _HebbianNet(ReferenceBase):
     """Hidden layer learned by a local rule (subclasses), delta-rule softmax readout."""
 
     _EXTRA_FITTED = ("weights_", "readout_weights_", "readout_bias_", "h_scale_")
 
     def _check_common(self) -> None:
-        _check_positive_int(self, "n_hidden")
+        check_positive_int(self, "n_hidden")
         _check_nonneg_int(self, "hidden_epochs")
-        _check_positive_int(self, "batch_size")
-        _check_positive_real(self, "learning_rate")
-        _check_positive_int(self, "readout_epochs")
-        _check_positive_real(self, "readout_learning_rate")
-        _seed(self.random_state)
+        check_positive_int(self, "batch_size")
+        check_positive_real(self, "learning_rate")
+        check_positive_int(self, "readout_epochs")
+        check_positive_real(self, "readout_learning_rate")
+        seed_int(self.random_state)
 
     # subclasses: _init_weights(rng, d), _learn_epoch(W, Z, order, lr), _features(W, Z)
     def _fit_scaled(self, Z, y, seed) -> int:
@@ -170,7 +176,7 @@ class KrotovHopfieldClassifier(_HebbianNet):
     def _check_hyperparameters(self) -> None:
         self._check_common()
         _check_real_range(self, "p", 2.0, 10.0)
-        if not _is_int(self.k) or not 2 <= self.k <= self.n_hidden:
+        if not is_int(self.k) or not 2 <= self.k <= self.n_hidden:
             raise ValueError(f"k must be an integer in [2, n_hidden={self.n_hidden}], "
                              f"got {self.k!r}")
         _check_real_range(self, "delta", 0.0, 1.0)

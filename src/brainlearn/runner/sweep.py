@@ -27,8 +27,7 @@ from .config import RunConfig
 from .executors import open_executor, reopen, worker_caches
 from .prebuild import count_programs, prebuild
 from .progress import Progress, Projection, fmt_s
-from .storage import (clean_temporaries, load_records, record_is_complete, recorded_ids,
-                      write_record)
+from .storage import clean_temporaries, load_records, recorded_ids, write_record
 from .timings import load_shipped_timings
 
 __all__ = ["SweepReport", "plan", "run_sweep"]
