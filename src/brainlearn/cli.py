@@ -157,6 +157,7 @@ def _cmd_run(args) -> int:
     except SpecError as exc:
         raise UsageError(str(exc)) from None
     out = out_dir(args.out, writable=not args.dry_run)
+    _cap_jobs(args, len(runs))
     if args.dry_run:
         from .runner.sweep import plan
 
@@ -184,6 +185,25 @@ def _cmd_run(args) -> int:
         print(f"brainlearn: tracebacks in {failed_dir(out)} and in the records' "
               "'errors'; run the same command again to redo those runs", file=sys.stderr)
     return 1 if bad or bad_figures else 0
+
+
+def _cap_jobs(args, n_runs: int) -> None:
+    """More local workers than runs, or than CPUs, only cost memory (each worker holds its
+    own interpreter, Brian2 and data): ``--jobs`` is capped to both, with a note."""
+    if args.scheduler is not None:
+        return
+    cpus = _default_jobs()
+    capped = max(1, min(args.jobs, n_runs, cpus))
+    if capped < args.jobs:
+        why = []
+        if n_runs < args.jobs:
+            why.append(f"{n_runs} runs planned")
+        if cpus < args.jobs:
+            why.append(f"{cpus} CPUs available; more workers would share them and each "
+                       "holds its own memory")
+        print(f"brainlearn: note: --jobs {args.jobs} capped to {capped} "
+              f"({'; '.join(why)})", file=sys.stderr)
+        args.jobs = capped
 
 
 def _spec_label(path: Path) -> str:

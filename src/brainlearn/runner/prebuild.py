@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._proc import kill_running
 from .capabilities import BuildsPrograms
 from .config import RunConfig, canonical
 from .progress import fmt_s
@@ -181,8 +182,9 @@ def prebuild(runs: list[RunConfig], homes: list[Path], jobs: int = 1,
             report.built += 1
             print(f"brainlearn: [{i}/{len(todo)}] built the {prog.describe()} in "
                   f"{fmt_s(secs)}", file=stream, flush=True)
-    except BaseException:
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): stop the builds now
         pool.shutdown(wait=False, cancel_futures=True)
+        kill_running()
         raise
     pool.shutdown(wait=True)
     report.elapsed_s = time.monotonic() - t0

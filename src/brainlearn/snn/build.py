@@ -284,11 +284,13 @@ def _python_env() -> dict[str, str]:
 
 def _compile(spec_file: Path, out_dir: Path) -> subprocess.CompletedProcess:
     """Generate and compile the program described by ``spec_file`` in a child process."""
-    return subprocess.run(
+    from .._proc import run_tied
+
+    # dies with this process; its own group, so the compiler under it stops with it
+    return run_tied(
         [sys.executable, "-m", "brainlearn.snn.build", "build", str(spec_file), str(out_dir)],
         env=_python_env(),
-        capture_output=True,
-        text=True,
+        new_group=True,
     )
 
 
@@ -335,6 +337,9 @@ def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None) -> Pa
 
 def _main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[0] == "build":
+        from .._proc import kill_own_group_on_sigterm
+
+        kill_own_group_on_sigterm()  # the compiler stops with the process that wanted it
         spec = NetworkSpec.from_description(json.loads(Path(argv[1]).read_text()))
         try:
             _build_in_this_process(spec, Path(argv[2]))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 import warnings
 from dataclasses import dataclass, fields
@@ -26,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import build, program
+from .. import _proc
+from . import build, cache, program
 from .graph import (
     POPULATIONS,
     STATE_VARIABLES,
@@ -178,6 +178,8 @@ class StandaloneEngine:
         self.spec = spec
         self.build_dir = build.ensure_built(spec)
         self.mapping = build.read_map(self.build_dir)
+        # run directories of processes that died (kill -9) in the middle of a chunk
+        cache.remove_stale_runs(self.build_dir)
         # the constants, set on the command line (not compiled in)
         self._constants = [
             f"{obj_name}.{name}={float(np.asarray(value))!r}"
@@ -195,7 +197,7 @@ class StandaloneEngine:
         padded = inputs.padded(spec)
         runs = self.build_dir / "runs"
         runs.mkdir(exist_ok=True)
-        res = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
+        res = Path(tempfile.mkdtemp(prefix=cache.run_prefix(), dir=runs))
         try:
             args = [str(self.build_dir / "main"), "--results_dir", str(res) + os.sep]
             for name, meta in self.mapping["timed"].items():
@@ -218,7 +220,8 @@ class StandaloneEngine:
             # a short last chunk stops after its own presentations (no padded ones)
             args.append(f"control.presentations={len(inputs)}")
             t_spawn = program.now()
-            proc = subprocess.run(args, cwd=self.build_dir, capture_output=True, text=True)
+            # the program dies with this process (even after kill -9 of it)
+            proc = _proc.run_tied(args, cwd=self.build_dir)
             t_exit = program.now()
             build.check_program_output(proc, self.build_dir)
             out = {}
