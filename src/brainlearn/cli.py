@@ -132,7 +132,8 @@ def _list_specs() -> list[tuple[str, Path, str]]:
             seen.add(p.stem)
             try:
                 data = tomllib.loads(p.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError,
+                    RecursionError) as exc:
                 out.append((p.stem, p, f"(unreadable: {exc})"))
                 continue
             exp = data.get("experiment", {}) if isinstance(data, dict) else {}
