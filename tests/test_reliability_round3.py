@@ -205,3 +205,127 @@ def test_jobs_above_the_runs_and_the_cpus_are_capped_with_a_note(tmp_path, quick
     err = capsys.readouterr().err
     assert f"--jobs 1000 capped to {min(3, cpus)}" in err
     assert f"with {min(3, cpus)} process(es)" in err
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def test_a_network_too_large_for_memory_is_refused_at_dry_run(tmp_path, capsys):
+    spec = tmp_path / "big.toml"
+    spec.write_text(textwrap.dedent("""
+        [experiment]
+        name = "big"
+        [[models]]
+        name = "snn-stdp"
+        params = { n_hidden = 100000000 }
+        [[sweep]]
+        tasks = ["xor"]
+        seeds = 1
+        n_train = 20
+        n_test = 20
+    """))
+    assert main(["run", str(spec), "--dry-run", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "'snn-stdp' on task 'xor'" in err and "GiB of memory" in err
+    assert "n_hidden" in err and "Traceback" not in err
+
+
+def test_program_memory_counts_the_synapses_of_each_pattern():
+    from brainlearn.runner.models import build_model
+    from brainlearn.runner.prebuild import program_memory
+
+    spec = build_model("snn-stdp", {"n_hidden": 7}).program_specs(2, 2)[0]
+    n_aff, h, n_eff = spec.n_afferent, 7, spec.n_efferent
+    per_class = spec.net.n_per_class
+    expected = (n_aff * h  # afferent -> interneuron, all
+                + h  # interneuron -> inhibitory, one to one
+                + h * (h - 1)  # inhibitory -> interneuron, all but self
+                + h * n_eff  # interneuron -> efferent, all
+                + n_eff * (n_eff - per_class))  # efferent -> efferent, other class
+    synapses, n_bytes = program_memory(spec)
+    assert synapses == expected
+    assert n_bytes > 24 * synapses
+
+
+PLUGINS = {
+    "raises": ("raise RuntimeError('boom in plugin')", "RuntimeError: boom in plugin"),
+    "syntax": ("def f(:\n", "SyntaxError"),
+    "exits": ("import sys\nsys.exit(3)", "calls sys.exit(3)"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PLUGINS))
+def test_a_broken_plugin_exits_2_naming_the_spec_and_the_plugin(tmp_path, monkeypatch, capsys,
+                                                                kind):
+    code, words = PLUGINS[kind]
+    name = f"_bl_broken_plugin_{kind}"
+    (tmp_path / f"{name}.py").write_text(code)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = tmp_path / "s.toml"
+    spec.write_text(QUICK.replace(TEST_PLUGIN, name).replace("test-centroid", "mlp")
+                    .replace("SEEDS", "1"))
+    assert main(["run", str(spec), "--dry-run", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert str(spec) in err and repr(name) in err and words in err
+    assert "Traceback" not in err
+
+
+def test_a_plugin_given_as_a_path_exits_2_with_the_module_name(tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    spec.write_text(QUICK.replace(TEST_PLUGIN, "./myplugin.py").replace("test-centroid", "mlp")
+                    .replace("SEEDS", "1"))
+    assert main(["run", str(spec), "--dry-run", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert str(spec) in err and "'./myplugin.py'" in err and "'myplugin'" in err
+
+
+def test_deeply_nested_toml_exits_2_without_recursion_error(tmp_path, capsys):
+    spec = tmp_path / "deep.toml"
+    spec.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert main(["run", str(spec), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert str(spec) in err and "nested too deeply" in err and "Recursion" not in err
+
+
+def test_nan_predictions_fail_the_run_instead_of_scoring_zero(tmp_path, quick, monkeypatch,
+                                                              capsys):
+    import numpy as np
+
+    import _brainlearn_testmodels as tm
+    from brainlearn._paths import failed_dir, runs_dir
+
+    monkeypatch.setattr(tm.PrototypeCentroidClassifier, "predict",
+                        lambda self, X: np.full(len(X), np.nan))
+    out = tmp_path / "out"
+    assert main(["run", str(quick), "--out", str(out), "-j", "1", "--no-figures"]) == 1
+    assert not list(runs_dir(out).glob("*.json"))
+    failed = list(failed_dir(out).glob("*.json"))
+    assert len(failed) == 3
+    assert "predicted NaN or infinity for 20 of 20 test samples" in failed[0].read_text()
+
+
+@pytest.mark.parametrize("transform, outcome", [
+    (lambda X: X * 1e9, "error"), (lambda X: X - 1, "error"), (lambda X: X * 3, "warning")])
+def test_the_surrogate_model_checks_its_input_like_the_spiking_one(transform, outcome):
+    import warnings
+
+    from brainlearn import load_task
+    from brainlearn.surrogate.model import SurrogateSpikingClassifier
+
+    split = load_task("moons", n_train=60, n_test=30, seed=0)
+    X = transform(split.X_train)
+    model = SurrogateSpikingClassifier(epochs=1, n_hidden=8, random_state=0)
+    if outcome == "error":
+        with pytest.raises(ValueError, match=r"none of the values of X lie in \[0, 1\]"):
+            model.fit(X, split.y_train)
+        model.fit(split.X_train, split.y_train)
+        with pytest.raises(ValueError, match=r"none of the values of X lie in \[0, 1\]"):
+            model.predict(transform(split.X_test))
+    else:
+        with pytest.warns(UserWarning, match=r"lie outside \[0, 1\]"):
+            model.fit(X, split.y_train)
+        with pytest.warns(UserWarning, match=r"lie outside \[0, 1\]"):
+            model.predict(transform(split.X_test))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model.predict(split.X_test)  # data in [0, 1]: no warning

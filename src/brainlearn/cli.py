@@ -159,6 +159,7 @@ def _cmd_run(args) -> int:
         raise UsageError(str(exc)) from None
     out = out_dir(args.out, writable=not args.dry_run)
     _cap_jobs(args, len(runs))
+    _check_memory(runs)
     if args.dry_run:
         from .runner.sweep import plan
 
@@ -188,14 +189,29 @@ def _cmd_run(args) -> int:
     return 1 if bad or bad_figures else 0
 
 
+def _check_memory(runs) -> None:
+    """A network too large for this machine's memory is a usage error, at --dry-run too."""
+    from .runner.prebuild import check_memory
+
+    try:
+        check_memory(runs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _cap_jobs(args, n_runs: int) -> None:
     """More local workers than runs, or than CPUs, only cost memory (each worker holds its
     own interpreter, Brian2 and data): ``--jobs`` is capped to both, with a note."""
-    if args.scheduler is not None:
-        return
     cpus = _default_jobs()
+    if args.scheduler is not None:  # Dask's workers decide
+        args.jobs = args.jobs or cpus
+        return
+    explicit = args.jobs is not None
+    args.jobs = args.jobs if explicit else cpus
     capped = max(1, min(args.jobs, n_runs, cpus))
-    if capped < args.jobs:
+    if capped < args.jobs and not explicit:  # the default: fewer runs than CPUs
+        args.jobs = capped
+    elif capped < args.jobs:
         why = []
         if n_runs < args.jobs:
             why.append(f"{n_runs} runs planned")
@@ -456,9 +472,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR",
                    help="output directory for results/ and figures/ (default: the repository "
                         "root when inside a checkout, else the current directory)")
-    r.add_argument("--jobs", "-j", type=_positive_int, default=_default_jobs(), metavar="N",
+    r.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
                    help="local worker processes (default: the number of CPUs, here "
-                        f"{_default_jobs()}); 1 runs in this process")
+                        f"{_default_jobs()}); 1 runs in this process. More than the runs "
+                        "or the CPUs is capped to them, with a note")
     r.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler_address,
                    help="run on an existing Dask distributed cluster, e.g. tcp://host:8786 "
                         "(needs: pip install 'brainlearn[dask]'); overrides --jobs")
