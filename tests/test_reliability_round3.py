@@ -11,6 +11,7 @@ unusable paths and caches give a message, a full disk names its file.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -329,3 +330,92 @@ def test_the_surrogate_model_checks_its_input_like_the_spiking_one(transform, ou
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             model.predict(split.X_test)  # data in [0, 1]: no warning
+
+
+# ------------------------------------------------------------------ files
+
+
+def _labelled_spec(tmp_path, label: str) -> Path:
+    spec = tmp_path / "labels.toml"
+    spec.write_text(textwrap.dedent(f'''
+        [experiment]
+        name = "labels"
+        plugins = ["{TEST_PLUGIN}"]
+        [[models]]
+        name = "test-centroid"
+        label = {json.dumps(label)}
+        [[models]]
+        name = "test-spiking"
+        label = "spiky"
+        [[sweep]]
+        tasks = ["xor"]
+        seeds = 2
+        n_train = 20
+        n_test = 20
+    '''))
+    return spec
+
+
+README = "# x\n\n<!-- results:start -->\nold\n<!-- results:end -->\n\ntail\n"
+
+
+def test_labels_cannot_inject_into_the_readme(tmp_path, test_models):
+    label = "evil | col <!-- results:end -->\n<!-- results:start -->injected"
+    spec = _labelled_spec(tmp_path, label)
+    readme = tmp_path / "README.md"
+    readme.write_text(README)
+    out = tmp_path / "out"
+    assert main(["run", str(spec), "--out", str(out), "-j", "1", "--no-figures",
+                 "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert text.count("<!-- results:start -->") == 1 and text.count("<!-- results:end -->") == 1
+    assert text.endswith("<!-- results:end -->\n\ntail\n") and "old" not in text
+    block = text.split("<!-- results:start -->")[1].split("<!-- results:end -->")[0]
+    header = next(line for line in block.splitlines() if line.startswith("| task |"))
+    # three columns (task and two models): the label's pipe is escaped, not a separator
+    assert len([c for c in header.replace("\\|", "").split("|")]) == 5, header
+    assert "evil \\| col &lt;!-- results:end --&gt; &lt;!-- results:start --&gt;injected" in header
+
+
+def test_a_block_whose_markers_appear_twice_is_refused_not_replaced_twice(tmp_path):
+    from brainlearn._readme import update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(README + README)
+    with pytest.raises(ValueError, match="appears 2 times"):
+        update_readme(readme, "new")
+    assert readme.read_text() == README + README
+
+
+def test_figures_that_are_symlinks_are_replaced_not_followed(tmp_path, quick):
+    out = tmp_path / "out"
+    assert main(["run", str(quick), "--out", str(out), "-j", "1", "--no-figures"]) == 0
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    figs = out / "figures"
+    figs.mkdir()
+    names = ["accuracy_by_task.png", "accuracy_by_task.svg", "captions.md"]
+    for name in names:
+        (outside / name).write_text("precious")
+        (figs / name).symlink_to(outside / name)
+    assert main(["figures", str(out)]) == 0
+    for name in names:
+        assert (outside / name).read_text() == "precious"
+        assert not (figs / name).is_symlink() and (figs / name).stat().st_size > 0
+
+
+def test_a_full_disk_names_the_file_being_written(tmp_path, quick, monkeypatch, capsys):
+    import errno
+
+    import brainlearn._io as io
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as fsync says it: no name
+
+    monkeypatch.setattr(io.os, "fsync", full)
+    out = tmp_path / "out"
+    assert main(["run", str(quick), "--out", str(out), "-j", "1", "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert f"cannot write {out / 'results' / 'manifest.json'}" in err, err
+    assert not list((out / "results").glob(".*.tmp"))

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_open
+from .._readme import md_cell
 
 __all__ = [
     "cell_stats",
@@ -222,6 +223,10 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
 
     if not rows:
         return "_No results yet: run `brainlearn run`._\n"
+    # labels come from specs: escaped once here for every table below (pipes, newlines,
+    # comment markers), so no label can break a table or a README block
+    rows = [{**r, **{k: md_cell(r[k]) for k in ("model", "task", "family") if k in r}}
+            for r in rows]
     head = _headline(rows)
     main = [r for r in rows if int(r["n_train"]) == head[r["task"]]]
     cells = {(c["task"], c["model"]): c for c in cell_stats(main)}
