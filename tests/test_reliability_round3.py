@@ -419,3 +419,27 @@ def test_a_full_disk_names_the_file_being_written(tmp_path, quick, monkeypatch, 
     assert "No space left on device" in err and "Traceback" not in err
     assert f"cannot write {out / 'results' / 'manifest.json'}" in err, err
     assert not list((out / "results").glob(".*.tmp"))
+
+
+def test_records_left_out_of_the_tables_are_named_with_how_to_include_them(
+        tmp_path, quick, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(quick), "--out", str(out), "-j", "1", "--no-figures"]) == 0
+    other = tmp_path / "other.toml"
+    other.write_text(QUICK.replace("test-centroid", "test-spiking").replace("SEEDS", "2"))
+    capsys.readouterr()
+    assert main(["run", str(other), "--out", str(out), "-j", "1", "--no-figures"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "3 of the 5 records under" in err and "test-centroid on xor seed 0" in err
+    assert f"brainlearn figures {out} --all" in err
+
+    import json as _json
+
+    manifest = out / "results" / "manifest.json"
+    m = _json.loads(manifest.read_text())
+    m["run_ids"] = ["nosuchrun1", "nosuchrun2"]
+    manifest.write_text(_json.dumps(m))
+    assert main(["figures", str(out)]) in (0, 1)
+    err = " ".join(capsys.readouterr().err.split())
+    assert "2 of the 2 runs that" in err and "nosuchrun1" in err and "have no record" in err
+    assert "5 of the 5 records under" in err

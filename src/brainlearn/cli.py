@@ -260,9 +260,11 @@ def _sweep(args, paths: list[Path], runs, out: Path):
 def _after_runs(args, out: Path, use_all: bool, draw: bool) -> int:
     """Tables, figures and the README block from the saved records; returns how many
     figures failed (each is reported; the others and the README are still done)."""
-    from .runner.report import write_reports
+    from .runner.report import selection_notes, write_reports
 
     write_reports(out, use_all=use_all)
+    for note in selection_notes(out, use_all=use_all):
+        print(f"brainlearn: note: {note}", file=sys.stderr)
     failed = 0
     if draw:
         failed = sum("failed" in v for v in _figures(out, use_all=use_all).values())
