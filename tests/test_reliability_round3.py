@@ -443,3 +443,46 @@ def test_records_left_out_of_the_tables_are_named_with_how_to_include_them(
     err = " ".join(capsys.readouterr().err.split())
     assert "2 of the 2 runs that" in err and "nosuchrun1" in err and "have no record" in err
     assert "5 of the 5 records under" in err
+
+
+@pytest.mark.parametrize("command", [["run", "QUICK"], ["figures"]])
+def test_a_results_path_that_is_a_symlink_loop_exits_2(tmp_path, quick, capsys, command):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results").symlink_to(out / "loop")
+    (out / "loop").symlink_to(out / "results")
+    argv = [str(quick) if a == "QUICK" else a for a in command]
+    assert main([*argv, str(out) if command == ["figures"] else "--out", *(
+        [] if command == ["figures"] else [str(out)])]) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'results'} is a symbolic link loop" in err and "Traceback" not in err
+
+
+def _unwritable_cache(tmp_path) -> Path:
+    """A cache directory that cannot be created, even by root: under a file."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    return blocker / "cache"
+
+
+def test_a_read_only_build_cache_stops_the_runner_with_a_message(tmp_path, quick, monkeypatch,
+                                                                 capsys):
+    monkeypatch.setenv("BRAINLEARN_CACHE", str(_unwritable_cache(tmp_path)))
+    assert main(["run", str(quick), "--out", str(tmp_path / "out"), "-j", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the build cache $BRAINLEARN_CACHE=" in err and "Traceback" not in err
+
+
+def test_a_read_only_build_cache_falls_back_with_a_warning_in_the_library(tmp_path,
+                                                                           monkeypatch):
+    import tempfile
+
+    from brainlearn import _paths
+    from brainlearn.snn.build import cache_root
+
+    bad = _unwritable_cache(tmp_path)
+    monkeypatch.setenv("BRAINLEARN_CACHE", str(bad))
+    with pytest.warns(RuntimeWarning, match="cannot be written"):
+        root = cache_root()
+    assert root.parent == Path(tempfile.gettempdir()) / f"brainlearn-cache-{os.getuid()}"
+    assert _paths.cache_problem(root.parent) is None

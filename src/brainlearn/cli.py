@@ -103,10 +103,13 @@ def out_dir(arg: str | None, writable: bool) -> Path:
     or cannot be written."""
     out = Path(arg) if arg else default_out()
     for d in (out, *out.parents):
+        _check_link(out, d)
         if d.exists():
             if not d.is_dir():
                 raise UsageError(f"--out {out}: {d} is a file, not a directory")
             break
+    for d in (results_dir(out), runs_dir(out), failed_dir(out), out / "figures"):
+        _check_link(out, d)
     if not writable:
         return out
     try:
@@ -117,6 +120,22 @@ def out_dir(arg: str | None, writable: bool) -> Path:
         raise UsageError(f"--out {out}: cannot write there ({exc.strerror or exc}); give a "
                          "writable directory with --out DIR") from None
     return out
+
+
+def _check_link(out: Path, path: Path) -> None:
+    """A UsageError when ``path`` is a symbolic link that leads nowhere (a loop, or a
+    target that does not exist): nothing could be read or written through it."""
+    import errno
+
+    if not path.is_symlink():
+        return
+    try:
+        os.stat(path)
+    except OSError as exc:
+        why = ("is a symbolic link loop" if exc.errno == errno.ELOOP
+               else f"is a symbolic link to {os.readlink(path)!r}, which does not exist")
+        raise UsageError(f"--out {out}: {path} {why}; remove it (or point it at a "
+                         "directory) or give another --out") from None
 
 
 def _list_specs() -> list[tuple[str, Path, str]]:
@@ -160,6 +179,8 @@ def _cmd_run(args) -> int:
     out = out_dir(args.out, writable=not args.dry_run)
     _cap_jobs(args, len(runs))
     _check_memory(runs)
+    if not args.dry_run:
+        _check_cache(out)
     if args.dry_run:
         from .runner.sweep import plan
 
@@ -187,6 +208,19 @@ def _cmd_run(args) -> int:
         print(f"brainlearn: tracebacks in {failed_dir(out)} and in the records' "
               "'errors'; run the same command again to redo those runs", file=sys.stderr)
     return 1 if bad or bad_figures else 0
+
+
+def _check_cache(out: Path) -> None:
+    """The sweep's build cache must be writable (the workers compile into it)."""
+    from ._paths import CACHE_ENV, cache_problem
+
+    root = sweep_cache_root(out)
+    problem = cache_problem(root)
+    if problem is not None:
+        where = (f"${CACHE_ENV}={root}" if os.environ.get(CACHE_ENV)
+                 else f"{root} (the build cache of --out)")
+        raise UsageError(f"cannot write the build cache {where}: {problem}; set "
+                         f"${CACHE_ENV} to a writable directory")
 
 
 def _check_memory(runs) -> None:
