@@ -486,3 +486,17 @@ def test_a_read_only_build_cache_falls_back_with_a_warning_in_the_library(tmp_pa
         root = cache_root()
     assert root.parent == Path(tempfile.gettempdir()) / f"brainlearn-cache-{os.getuid()}"
     assert _paths.cache_problem(root.parent) is None
+
+
+def test_no_file_is_created_or_written_through_a_link_in_results(tmp_path, quick):
+    out = tmp_path / "out"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (out / "results" / "runs").mkdir(parents=True)
+    (out / "results" / ".sweep.lock").symlink_to(outside / "lock")
+    (out / "results" / "summary.csv").symlink_to(outside / "summary.csv")
+    (outside / "summary.csv").write_text("precious")
+    assert main(["run", str(quick), "--out", str(out), "-j", "1", "--no-figures"]) == 0
+    assert sorted(p.name for p in outside.iterdir()) == ["summary.csv"]
+    assert (outside / "summary.csv").read_text() == "precious"
+    assert not (out / "results" / "summary.csv").is_symlink()

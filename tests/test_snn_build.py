@@ -185,12 +185,16 @@ def test_a_damaged_build_is_detected_and_rebuilt(cached, damage):
     assert build.check_build(final, checksums=True) is None
 
 
-def test_sizes_are_checked_every_time_checksums_once_per_process(cached):
+def test_sizes_are_checked_every_time_checksums_once_per_process(cached, monkeypatch):
     spec, final, compiled = cached
     assert build.check_build(final) is None  # first use: checksums
+    sha = []
+    monkeypatch.setattr(build, "_sha256", lambda p, real=build._sha256: sha.append(p) or real(p))
+    assert build.check_build(final) is None and sha == []  # unchanged: sizes and stat only
     f = _static(final)
     f.write_bytes(bytes([f.read_bytes()[0] ^ 1]) + f.read_bytes()[1:])
-    assert build.check_build(final) is None  # same size, already checksummed here
+    # changed in place to the same size: its change time moved, so it is checksummed again
+    assert "checksum" in build.check_build(final)
     assert build.check_build(final, checksums=True) is not None
     f.write_bytes(f.read_bytes()[:-1])
     assert "bytes" in build.check_build(final)  # a size change is seen at every use
@@ -217,3 +221,34 @@ def test_a_run_of_a_damaged_program_raises_and_is_never_a_result(cached, monkeyp
     monkeypatch.setattr(build, "verify_build", lambda *a, **k: True)
     with pytest.raises(build.BuildCorrupted, match="not used"):
         engine.run(inputs, state, seed=1)
+
+
+@pytest.mark.slow
+def test_a_build_changed_in_place_during_a_run_is_never_a_result(cached, monkeypatch):
+    """A static array rewritten to the same size while the program runs: the engine's
+    check after the run sees it (change time) and the output is not used; the next run
+    rebuilds and gives the undamaged result. Run directories are removed either way."""
+    from brainlearn.snn import engines
+
+    spec, final, compiled = cached
+    engine = StandaloneEngine(spec)
+    rng = np.random.default_rng(0)
+    inputs = ChunkInputs.make(rng.uniform(0, 100, (2, spec.n_afferent)), [0, 1], 1, 1, 1)
+    state = NetworkState(rng.uniform(0, 1, (spec.n_afferent, 3)), rng.uniform(0, 1, (3, 4)),
+                         np.zeros(3), np.zeros(4))
+    good = engine.run(inputs, state, seed=1)
+    real = engines._proc.run_tied
+
+    def tamper(args, **kw):
+        f = _static(final)
+        f.write_bytes(bytes([f.read_bytes()[0] ^ 1]) + f.read_bytes()[1:])
+        return real(args, **kw)
+
+    monkeypatch.setattr(engines._proc, "run_tied", tamper)
+    with pytest.raises(build.BuildCorrupted, match="changed during the run"):
+        engine.run(inputs, state, seed=1)
+    monkeypatch.setattr(engines._proc, "run_tied", real)
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        again = engine.run(inputs, state, seed=1)
+    np.testing.assert_array_equal(again.counts["afferent"], good.counts["afferent"])
+    assert not list((engine.build_dir / "runs").iterdir())

@@ -189,7 +189,7 @@ class StandaloneEngine:
 
     def run(self, inputs: ChunkInputs, state: NetworkState, seed: int) -> ChunkResult:
         spec = self.spec
-        if not build.verify_build(self.build_dir, checksums=False):
+        if not build.verify_build(self.build_dir):
             # damaged since this engine was made: rebuild, then run the new program
             self.build_dir = build.ensure_built(spec)
             self.mapping = build.read_map(self.build_dir)
@@ -224,6 +224,10 @@ class StandaloneEngine:
             proc = _proc.run_tied(args, cwd=self.build_dir)
             t_exit = program.now()
             build.check_program_output(proc, self.build_dir)
+            changed = build.check_build(self.build_dir)
+            if changed is not None:  # changed while the program ran: not a result
+                raise build.BuildCorrupted(f"the compiled network in {self.build_dir} changed "
+                                           f"during the run ({changed}); its output is not used")
             out = {}
             for name, meta in self.mapping["outputs"].items():
                 path = res / meta["file"]
