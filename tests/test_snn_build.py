@@ -252,3 +252,54 @@ def test_a_build_changed_in_place_during_a_run_is_never_a_result(cached, monkeyp
         again = engine.run(inputs, state, seed=1)
     np.testing.assert_array_equal(again.counts["afferent"], good.counts["afferent"])
     assert not list((engine.build_dir / "runs").iterdir())
+
+
+@pytest.mark.slow
+def test_a_python_process_killed_mid_run_leaves_no_program_and_its_run_dir_is_removed(
+        cached, tmp_path):
+    """``kill -9`` of a process looping over chunks of the real program: no ``main`` of
+    the build survives it, and the run directory it left is removed by the next engine."""
+    psutil = pytest.importorskip("psutil")
+    spec, final, compiled = cached
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec.describe()))
+    script = textwrap.dedent(f"""
+        import json, numpy as np
+        from brainlearn.snn.engines import ChunkInputs, NetworkState, StandaloneEngine
+        from brainlearn.snn.graph import NetworkSpec
+        spec = NetworkSpec.from_description(json.loads(open({str(spec_file)!r}).read()))
+        engine = StandaloneEngine(spec)
+        rng = np.random.default_rng(0)
+        inputs = ChunkInputs.make(rng.uniform(0, 100, (2, spec.n_afferent)), [0, 1], 1, 1, 1)
+        state = NetworkState(rng.uniform(0, 1, (spec.n_afferent, 3)),
+                             rng.uniform(0, 1, (3, 4)), np.zeros(3), np.zeros(4))
+        while True:
+            engine.run(inputs, state, seed=1)
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(build.__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env)
+    parent = psutil.Process(proc.pid)
+    main = str(final / "main")
+    seen = []
+    try:
+        for _ in range(3000):  # until a program of the build is seen running
+            seen = [c for c in parent.children() if c.cmdline()[:1] == [main]]
+            if seen:
+                break
+            if proc.poll() is not None:
+                break
+            import time
+
+            time.sleep(0.01)
+        assert seen, "the loop never showed a running program"
+        os.kill(proc.pid, 9)
+        proc.wait()
+        _, alive = psutil.wait_procs(seen, timeout=10)
+    finally:
+        proc.kill()
+    assert not alive
+    left = list((final / "runs").iterdir())
+    assert left, "the killed process left its run directory (it was mid-chunk)"
+    StandaloneEngine(spec)  # the next use
+    assert not list((final / "runs").iterdir())
