@@ -62,6 +62,7 @@ def _wait_for(predicate, timeout: float, step: float = 0.1):
     return predicate()
 
 
+@pytest.mark.slow  # about 10 s each: two worker processes start and are killed
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_a_run_leaves_no_program_running(tmp_path, quick, sig):
     """``brainlearn run --jobs 2`` killed while its workers' programs run: the programs

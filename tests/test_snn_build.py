@@ -303,3 +303,14 @@ def test_a_python_process_killed_mid_run_leaves_no_program_and_its_run_dir_is_re
     assert left, "the killed process left its run directory (it was mid-chunk)"
     StandaloneEngine(spec)  # the next use
     assert not list((final / "runs").iterdir())
+
+
+def test_the_temporary_directory_of_a_killed_build_is_removed_by_the_next_build(cached):
+    spec, final, compiled = cached
+    stale = final.parent / f"{final.name}.tmp-0badf00d"
+    (stale / "code_objects").mkdir(parents=True)
+    (stale / "code_objects" / "x.o").write_bytes(b"half a build")
+    (final / "main").unlink()
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        assert build.ensure_built(spec) == final
+    assert not stale.exists() and len(compiled) == 1

@@ -324,6 +324,8 @@ def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None) -> Pa
         problem = check_build(final) if final.exists() else None
         if final.exists() and problem is None:
             return final
+        for stale in root.glob(f"{key}.tmp-*"):  # of a build killed midway (we hold its lock)
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = root / f"{key}.tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(parents=True)
         spec_file = tmp / "spec.json"
