@@ -25,7 +25,8 @@ process and run:
   checks before every run and again before it reads the results, so a change during a run
   is never a result. A per-run checksum would cost 2-23 ms per chunk (0.6-7.7 MB of
   program and static arrays, measured here); the stat check costs about 0.4 ms. A program
-  run that exits non-zero or prints an error raises :class:`BuildCorrupted` (:func:`check_program_output`): it is never a result.
+  run that exits non-zero or prints an error raises :class:`BuildCorrupted`
+  (:func:`check_program_output`): it is never a result.
 """
 
 from __future__ import annotations
