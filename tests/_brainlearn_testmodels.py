@@ -15,7 +15,9 @@ Importing this module registers two models (``test-centroid``, family mlp, and
 so worker processes import it too. For fault injection, fit reads the environment:
 ``BRAINLEARN_TEST_FAIL_SEED`` (fit raises for that seed), ``BRAINLEARN_TEST_SLEEP_S``
 (fit sleeps that long; ``"seed:seconds"`` for one seed only) and
-``BRAINLEARN_TEST_DIE_SEED`` (the process exits at once, as on a crash).
+``BRAINLEARN_TEST_DIE_SEED`` (the process exits at once, as on a crash) and
+``BRAINLEARN_TEST_PROGRAM_S`` (fit runs a child program, ``sleep``, that long, started the
+way the spiking models start their compiled programs: :func:`brainlearn._proc.run_tied`).
 """
 
 from __future__ import annotations
@@ -83,6 +85,11 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         seed, _, secs = sleep.rpartition(":")
         if not seed or int(seed) == self.random_state:
             time.sleep(float(secs))
+        program_s = os.environ.get("BRAINLEARN_TEST_PROGRAM_S")
+        if program_s is not None:
+            from brainlearn._proc import run_tied
+
+            run_tied(["sleep", program_s])
         X = np.asarray(X, dtype=float)
         y = np.asarray(y)
         self.classes_ = np.unique(y)

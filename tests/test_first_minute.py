@@ -108,7 +108,7 @@ def test_an_unwritable_cache_falls_back_to_a_temporary_one_with_a_warning(tmp_pa
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("BRAINLEARN_CACHE", str(blocker / "cache"))  # under a file: unwritable
-    monkeypatch.setattr(_paths, "_CHECKED", {})
+    monkeypatch.setattr(_paths, "_WARNED", set())
     with pytest.warns(RuntimeWarning, match="cannot be written.*BRAINLEARN_CACHE") as rec:
         root = build.cache_root()
     assert str(blocker / "cache") in str(rec[0].message)
@@ -130,7 +130,7 @@ def test_a_sweep_with_an_unwritable_cache_runs_with_a_warning(tmp_path, monkeypa
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("BRAINLEARN_CACHE", str(blocker / "cache"))
-    monkeypatch.setattr(_paths, "_CHECKED", {})
+    monkeypatch.setattr(_paths, "_WARNED", set())
     spec = tmp_path / "s.toml"
     spec.write_text(textwrap.dedent(f"""
         [experiment]
@@ -147,7 +147,7 @@ def test_a_sweep_with_an_unwritable_cache_runs_with_a_warning(tmp_path, monkeypa
         report = run_sweep(resolve_runs([load_spec(spec)]), tmp_path / "out", jobs=1)
     assert report.ok
     (rec,) = load_records(tmp_path / "out")
-    assert not Path(rec["worker"]["cache_dir"]).is_relative_to(blocker)
+    assert not Path(rec.worker["cache_dir"]).is_relative_to(blocker)
 
 
 # ------------------------------------------------------- 5. timings shipped for --dry-run

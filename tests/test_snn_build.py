@@ -189,12 +189,16 @@ def test_a_damaged_build_is_detected_and_rebuilt(cached, damage):
     assert build.check_build(final, checksums=True) is None
 
 
-def test_sizes_are_checked_every_time_checksums_once_per_process(cached):
+def test_sizes_are_checked_every_time_checksums_once_per_process(cached, monkeypatch):
     spec, final, compiled = cached
     assert build.check_build(final) is None  # first use: checksums
+    sha = []
+    monkeypatch.setattr(build, "_sha256", lambda p, real=build._sha256: sha.append(p) or real(p))
+    assert build.check_build(final) is None and sha == []  # unchanged: sizes and stat only
     f = _static(final)
     f.write_bytes(bytes([f.read_bytes()[0] ^ 1]) + f.read_bytes()[1:])
-    assert build.check_build(final) is None  # same size, already checksummed here
+    # changed in place to the same size: its change time moved, so it is checksummed again
+    assert "checksum" in build.check_build(final)
     assert build.check_build(final, checksums=True) is not None
     f.write_bytes(f.read_bytes()[:-1])
     assert "bytes" in build.check_build(final)  # a size change is seen at every use
@@ -221,3 +225,96 @@ def test_a_run_of_a_damaged_program_raises_and_is_never_a_result(cached, monkeyp
     monkeypatch.setattr(build, "verify_build", lambda *a, **k: True)
     with pytest.raises(build.BuildCorrupted, match="not used"):
         engine.run(inputs, state, seed=1)
+
+
+@pytest.mark.slow
+def test_a_build_changed_in_place_during_a_run_is_never_a_result(cached, monkeypatch):
+    """A static array rewritten to the same size while the program runs: the engine's
+    check after the run sees it (change time) and the output is not used; the next run
+    rebuilds and gives the undamaged result. Run directories are removed either way."""
+    from brainlearn.snn import engines
+
+    spec, final, compiled = cached
+    engine = StandaloneEngine(spec)
+    rng = np.random.default_rng(0)
+    inputs = ChunkInputs.make(rng.uniform(0, 100, (2, spec.n_afferent)), [0, 1], 1, 1, 1)
+    state = NetworkState(rng.uniform(0, 1, (spec.n_afferent, 3)), rng.uniform(0, 1, (3, 4)),
+                         np.zeros(3), np.zeros(4))
+    good = engine.run(inputs, state, seed=1)
+    real = engines._proc.run_tied
+
+    def tamper(args, **kw):
+        f = _static(final)
+        f.write_bytes(bytes([f.read_bytes()[0] ^ 1]) + f.read_bytes()[1:])
+        return real(args, **kw)
+
+    monkeypatch.setattr(engines._proc, "run_tied", tamper)
+    with pytest.raises(build.BuildCorrupted, match="changed during the run"):
+        engine.run(inputs, state, seed=1)
+    monkeypatch.setattr(engines._proc, "run_tied", real)
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        again = engine.run(inputs, state, seed=1)
+    np.testing.assert_array_equal(again.counts["afferent"], good.counts["afferent"])
+    assert not list((engine.build_dir / "runs").iterdir())
+
+
+@pytest.mark.slow
+def test_a_python_process_killed_mid_run_leaves_no_program_and_its_run_dir_is_removed(
+        cached, tmp_path):
+    """``kill -9`` of a process looping over chunks of the real program: no ``main`` of
+    the build survives it, and the run directory it left is removed by the next engine."""
+    psutil = pytest.importorskip("psutil")
+    spec, final, compiled = cached
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec.describe()))
+    script = textwrap.dedent(f"""
+        import json, numpy as np
+        from brainlearn.snn.engines import ChunkInputs, NetworkState, StandaloneEngine
+        from brainlearn.snn.graph import NetworkSpec
+        spec = NetworkSpec.from_description(json.loads(open({str(spec_file)!r}).read()))
+        engine = StandaloneEngine(spec)
+        rng = np.random.default_rng(0)
+        inputs = ChunkInputs.make(rng.uniform(0, 100, (2, spec.n_afferent)), [0, 1], 1, 1, 1)
+        state = NetworkState(rng.uniform(0, 1, (spec.n_afferent, 3)),
+                             rng.uniform(0, 1, (3, 4)), np.zeros(3), np.zeros(4))
+        while True:
+            engine.run(inputs, state, seed=1)
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(build.__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env)
+    parent = psutil.Process(proc.pid)
+    main = str(final / "main")
+    seen = []
+    try:
+        for _ in range(3000):  # until a program of the build is seen running
+            seen = [c for c in parent.children() if c.cmdline()[:1] == [main]]
+            if seen:
+                break
+            if proc.poll() is not None:
+                break
+            import time
+
+            time.sleep(0.01)
+        assert seen, "the loop never showed a running program"
+        os.kill(proc.pid, 9)
+        proc.wait()
+        _, alive = psutil.wait_procs(seen, timeout=10)
+    finally:
+        proc.kill()
+    assert not alive
+    left = list((final / "runs").iterdir())
+    assert left, "the killed process left its run directory (it was mid-chunk)"
+    StandaloneEngine(spec)  # the next use
+    assert not list((final / "runs").iterdir())
+
+
+def test_the_temporary_directory_of_a_killed_build_is_removed_by_the_next_build(cached):
+    spec, final, compiled = cached
+    stale = final.parent / f"{final.name}.tmp-0badf00d"
+    (stale / "code_objects").mkdir(parents=True)
+    (stale / "code_objects" / "x.o").write_bytes(b"half a build")
+    (final / "main").unlink()
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        assert build.ensure_built(spec) == final
+    assert not stale.exists() and len(compiled) == 1

@@ -7,6 +7,11 @@ survives a power cut. A process killed at any moment therefore leaves either the
 file or the new one, never a mixture; if the write fails (say the disk is full) the
 temporary file is removed and the old file is left as it was. Stray temporaries of a
 killed writer match ``.*.tmp`` and are cleaned up by :func:`remove_temporaries`.
+
+Nothing is written through a link: the temporary file is created exclusively (``O_EXCL``:
+never an existing file or a link someone placed there), and the rename replaces a
+symbolic link at the final name by the new file instead of writing where it points. An
+error while writing (a full disk) names the final file, not the temporary one.
 """
 
 from __future__ import annotations
@@ -58,16 +63,28 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", *, newline: str | None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     kw: dict[str, Any] = {} if mode == "wb" else {"encoding": "utf-8", "newline": newline}
+    created = False
     try:
-        with open(tmp, mode, **kw) as fh:
+        with open(tmp, mode.replace("w", "x"), **kw) as fh:
+            created = True
             yield fh
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if created:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        if exc.filename is None or str(exc.filename) == str(tmp):
+            # say which file could not be written (a full disk: the temporary's name
+            # means nothing to the user)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if created:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise
     if durable:
         _fsync_dir(path.parent)

@@ -15,6 +15,8 @@ workers use it too (with ``--worker-cache separate``, one ``worker-<n>`` folder 
 it). When that directory cannot be created or written, :func:`writable_cache_home` falls back
 to a temporary one (``$TMPDIR/brainlearn-cache-<user>``) with a warning: everything works,
 but its programs are compiled again after the temporary directory is cleaned.
+``brainlearn run`` refuses a cache that cannot be written with a message
+(:func:`cache_problem`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from pathlib import Path
 __all__ = [
     "CACHE_ENV",
     "cache_home",
+    "cache_problem",
+    "configured_cache_home",
     "failed_dir",
     "figures_dir",
     "invalid_dir",
@@ -43,52 +47,61 @@ log = logging.getLogger("brainlearn")
 CACHE_ENV = "BRAINLEARN_CACHE"
 
 
-def cache_home() -> Path:
-    """The build cache of this process: ``$BRAINLEARN_CACHE``, else ``~/.cache/brainlearn``."""
+_PROBED: dict[str, str | None] = {}
+
+
+def cache_problem(path: str | os.PathLike) -> str | None:
+    """Why compiled programs cannot be stored under ``path`` (it cannot be created, or a
+    file cannot be written in it), or None; probed once per path and process."""
+    key = str(path)
+    if key not in _PROBED:
+        import tempfile
+
+        try:
+            Path(path).mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=path, prefix=".brainlearn-probe-"):
+                pass
+            _PROBED[key] = None
+        except OSError as exc:
+            _PROBED[key] = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename
+                                                        else "")
+    return _PROBED[key]
+
+
+def configured_cache_home() -> Path:
+    """The build cache asked for: ``$BRAINLEARN_CACHE``, else ``~/.cache/brainlearn``
+    (:func:`cache_home` is the one used, which falls back when this cannot be written)."""
     env = os.environ.get(CACHE_ENV)
     return Path(env) if env else Path.home() / ".cache" / "brainlearn"
 
 
-def _writable(d: Path) -> str | None:
-    """Why ``d`` cannot be used as a cache (None: it can): created if missing, probed."""
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=d, prefix=".brainlearn-probe-"):
-            pass
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    return None
+def cache_home() -> Path:
+    """The build cache of this process: ``$BRAINLEARN_CACHE``, else ``~/.cache/brainlearn``;
+    if that cannot be written, a directory in the temporary directory (with a warning,
+    once)."""
+    home = configured_cache_home()
+    problem = cache_problem(home)
+    if problem is None:
+        return home
+
+    fallback = Path(tempfile.gettempdir()) / f"brainlearn-cache-{os.getuid()}"
+    if str(home) not in _WARNED:
+        _WARNED.add(str(home))
+        warnings.warn(f"the build cache {home} cannot be written ({problem}); compiled "
+                      f"programs go to {fallback} instead (set ${CACHE_ENV} to a writable "
+                      "directory to keep them)", RuntimeWarning, stacklevel=2)
+    return fallback
 
 
-#: configured cache -> the directory used (itself, or the fallback), probed once a process
-_CHECKED: dict[Path, Path] = {}
+_WARNED: set[str] = set()
 
 
 def writable_cache_home() -> Path:
-    """:func:`cache_home`, created; if it cannot be written, a temporary cache
-    (``$TMPDIR/brainlearn-cache-<user>``) with a ``RuntimeWarning`` that says why and how
-    to choose another place. Checked once per process and configured directory."""
-    want = cache_home()
-    if want in _CHECKED:
-        return _CHECKED[want]
-    why = _writable(want)
-    use = want
-    if why is not None:
-        try:
-            user = os.getlogin()
-        except OSError:
-            user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-        use = Path(tempfile.gettempdir()) / f"brainlearn-cache-{user}"
-        why_tmp = _writable(use)
-        if why_tmp is not None:  # even the fallback fails: a private fresh directory
-            use = Path(tempfile.mkdtemp(prefix="brainlearn-cache-"))
-        msg = (f"the cache of compiled programs {want} cannot be written ({why}); using "
-               f"{use} instead, whose programs are compiled again once it is cleaned. Set "
-               f"{CACHE_ENV} to a writable directory to keep them")
-        log.warning("%s", msg)
-        warnings.warn(msg, RuntimeWarning, stacklevel=2)
-    _CHECKED[want] = use
-    return use
+    """:func:`cache_home`, created: the configured cache, or (when that cannot be written)
+    the temporary one, with the warning of :func:`cache_home`."""
+    home = cache_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
 
 
 def results_dir(out: str | os.PathLike) -> Path:

@@ -16,6 +16,7 @@ error that scikit-learn's estimator checks expect.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -26,6 +27,7 @@ __all__ = [
     "check_fit_data",
     "check_label_types",
     "check_predict_data",
+    "check_unit_interval",
     "encode_labels",
     "label_indices",
 ]
@@ -144,3 +146,27 @@ def check_predict_data(estimator, X) -> np.ndarray:
     """Validated ``X`` for ``predict`` and friends (fitted, same number of features)."""
     check_is_fitted(estimator)
     return validate_data(estimator, X, dtype=np.float64, reset=False)
+
+
+#: share of input values outside [0, 1] above which fit and predict warn
+_OUTSIDE_WARN = 0.01
+
+
+def check_unit_interval(X: np.ndarray, what: str) -> None:
+    """Warn when much of X lies outside [0, 1] (it is clipped); error when none is inside."""
+    outside = float(np.mean((X < 0.0) | (X > 1.0)))
+    if outside >= 1.0:
+        raise ValueError(
+            f"none of the values of {what} lie in [0, 1] (range {X.min():g} to {X.max():g}); "
+            "the spiking model encodes [0, 1]: scale the features into it (e.g. with "
+            "sklearn.preprocessing.MinMaxScaler)"
+        )
+    if outside > _OUTSIDE_WARN:
+        warnings.warn(
+            f"{100 * outside:.1f} % of the values of {what} lie outside [0, 1] (range "
+            f"{X.min():g} to {X.max():g}) and are clipped to it, which loses their "
+            "information: scale the features into [0, 1] (e.g. with "
+            "sklearn.preprocessing.MinMaxScaler fitted on the training data)",
+            UserWarning,
+            stacklevel=3,
+        )

@@ -103,10 +103,13 @@ def out_dir(arg: str | None, writable: bool) -> Path:
     or cannot be written."""
     out = Path(arg) if arg else default_out()
     for d in (out, *out.parents):
+        _check_link(out, d)
         if d.exists():
             if not d.is_dir():
                 raise UsageError(f"--out {out}: {d} is a file, not a directory")
             break
+    for d in (results_dir(out), runs_dir(out), failed_dir(out), out / "figures"):
+        _check_link(out, d)
     if not writable:
         return out
     try:
@@ -117,6 +120,22 @@ def out_dir(arg: str | None, writable: bool) -> Path:
         raise UsageError(f"--out {out}: cannot write there ({exc.strerror or exc}); give a "
                          "writable directory with --out DIR") from None
     return out
+
+
+def _check_link(out: Path, path: Path) -> None:
+    """A UsageError when ``path`` is a symbolic link that leads nowhere (a loop, or a
+    target that does not exist): nothing could be read or written through it."""
+    import errno
+
+    if not path.is_symlink():
+        return
+    try:
+        os.stat(path)
+    except OSError as exc:
+        why = ("is a symbolic link loop" if exc.errno == errno.ELOOP
+               else f"is a symbolic link to {os.readlink(path)!r}, which does not exist")
+        raise UsageError(f"--out {out}: {path} {why}; remove it (or point it at a "
+                         "directory) or give another --out") from None
 
 
 def _list_specs() -> list[tuple[str, Path, str]]:
@@ -132,7 +151,8 @@ def _list_specs() -> list[tuple[str, Path, str]]:
             seen.add(p.stem)
             try:
                 data = tomllib.loads(p.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError,
+                    RecursionError) as exc:
                 out.append((p.stem, p, f"(unreadable: {exc})"))
                 continue
             exp = data.get("experiment", {}) if isinstance(data, dict) else {}
@@ -159,6 +179,10 @@ def _cmd_run(args) -> int:
     except SpecError as exc:
         raise UsageError(str(exc)) from None
     out = out_dir(args.out, writable=not args.dry_run)
+    _cap_jobs(args, len(runs))
+    _check_memory(runs)
+    if not args.dry_run:
+        _check_cache(out)
     if args.dry_run:
         from .runner.sweep import plan
 
@@ -184,6 +208,52 @@ def _cmd_run(args) -> int:
         print(f"brainlearn: tracebacks in {failed_dir(out)} and in the records' "
               "'errors'; run the same command again to redo those runs", file=sys.stderr)
     return 1 if bad or bad_figures else 0
+
+
+def _check_cache(out: Path) -> None:
+    """The sweep's build cache must be writable (the workers compile into it)."""
+    from ._paths import CACHE_ENV, cache_problem, configured_cache_home
+
+    root = configured_cache_home()
+    problem = cache_problem(root)
+    if problem is not None:
+        where = f"${CACHE_ENV}={root}" if os.environ.get(CACHE_ENV) else str(root)
+        raise UsageError(f"cannot write the build cache {where}: {problem}; set "
+                         f"${CACHE_ENV} to a writable directory")
+
+
+def _check_memory(runs) -> None:
+    """A network too large for this machine's memory is a usage error, at --dry-run too."""
+    from .runner.prebuild import check_memory
+
+    try:
+        check_memory(runs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _cap_jobs(args, n_runs: int) -> None:
+    """More local workers than runs, or than CPUs, only cost memory (each worker holds its
+    own interpreter, Brian2 and data): ``--jobs`` is capped to both, with a note."""
+    cpus = _default_jobs()
+    if args.scheduler is not None:  # Dask's workers decide
+        args.jobs = args.jobs or cpus
+        return
+    explicit = args.jobs is not None
+    args.jobs = args.jobs if explicit else cpus
+    capped = max(1, min(args.jobs, n_runs, cpus))
+    if capped < args.jobs and not explicit:  # the default: fewer runs than CPUs
+        args.jobs = capped
+    elif capped < args.jobs:
+        why = []
+        if n_runs < args.jobs:
+            why.append(f"{n_runs} runs planned")
+        if cpus < args.jobs:
+            why.append(f"{cpus} CPUs available; more workers would share them and each "
+                       "holds its own memory")
+        print(f"brainlearn: note: --jobs {args.jobs} capped to {capped} "
+              f"({'; '.join(why)})", file=sys.stderr)
+        args.jobs = capped
 
 
 def _spec_label(path: Path) -> str:
@@ -223,9 +293,11 @@ def _sweep(args, paths: list[Path], runs, out: Path):
 def _after_runs(args, out: Path, use_all: bool, draw: bool) -> int:
     """Tables, figures and the README block from the saved records; returns how many
     figures failed (each is reported; the others and the README are still done)."""
-    from .runner.report import write_reports
+    from .runner.report import selection_notes, write_reports
 
     write_reports(out, use_all=use_all)
+    for note in selection_notes(out, use_all=use_all):
+        print(f"brainlearn: note: {note}", file=sys.stderr)
     failed = 0
     if draw:
         failed = sum("failed" in v for v in _figures(out, use_all=use_all).values())
@@ -437,9 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR",
                    help="output directory for results/ and figures/ (default: the repository "
                         "root when inside a checkout, else the current directory)")
-    r.add_argument("--jobs", "-j", type=_positive_int, default=_default_jobs(), metavar="N",
+    r.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
                    help="local worker processes (default: the number of CPUs, here "
-                        f"{_default_jobs()}); 1 runs in this process")
+                        f"{_default_jobs()}); 1 runs in this process. More than the runs "
+                        "or the CPUs is capped to them, with a note")
     r.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler_address,
                    help="run on an existing Dask distributed cluster, e.g. tcp://host:8786 "
                         "(needs: pip install 'brainlearn[dask]'); overrides --jobs")

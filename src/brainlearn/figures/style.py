@@ -11,6 +11,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from .._io import atomic_open
+
 
 @dataclass(frozen=True)
 class Family:
@@ -145,7 +147,11 @@ def save_figure(fig, out_dir: str | Path, name: str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"{name}.png", out / f"{name}.svg"]
     apply_style()
-    fig.savefig(paths[0], metadata={"Software": None})
-    fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
+    # through the one atomic writer: a symlink at a figure's name is replaced, never
+    # followed, and a failed write leaves the previous figure
+    with atomic_open(paths[0], "wb") as fh:
+        fig.savefig(fh, format="png", metadata={"Software": None})
+    with atomic_open(paths[1], "wb") as fh:
+        fig.savefig(fh, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return paths

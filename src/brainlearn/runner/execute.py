@@ -128,6 +128,27 @@ def _budget(est, n_train: int) -> dict[str, float | None]:
     return {"presentations": float(pres), "epochs": float(pres) / max(int(n_train), 1)}
 
 
+def _checked_predictions(pred, y_train, n: int, cfg: RunConfig, which: str) -> np.ndarray:
+    """The predictions as an array, or ValueError (the run fails, it is not recorded) when
+    they are not one class label per sample: NaN, or values that are no class, would
+    otherwise count as wrong answers and give a plausible-looking low accuracy."""
+    pred = np.asarray(pred)
+    if pred.shape != (n,):
+        raise ValueError(f"{cfg.label} on {cfg.task} (seed {cfg.seed}) predicted an array of "
+                         f"shape {pred.shape} for {n} {which} samples; expected ({n},)")
+    if pred.dtype.kind in "fc":
+        bad = int(np.sum(~np.isfinite(pred)))
+        if bad:
+            raise ValueError(f"{cfg.label} on {cfg.task} (seed {cfg.seed}) predicted NaN or "
+                             f"infinity for {bad} of {n} {which} samples; the run is not "
+                             "recorded (a non-finite prediction is no class)")
+    unknown = np.setdiff1d(pred, np.unique(y_train))
+    if unknown.size:
+        raise ValueError(f"{cfg.label} on {cfg.task} (seed {cfg.seed}) predicted values that "
+                         f"are not classes of the training labels: {unknown[:5].tolist()}")
+    return pred
+
+
 def execute_run(config: dict[str, Any]) -> RunRecord:
     """Run one configuration and return its record.
 
@@ -161,13 +182,15 @@ def _execute(cfg: RunConfig) -> RunRecord:
     est.fit(split.X_train, split.y_train, **ctx.fit_kwargs)
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ctx.pred_test = pred_test = np.asarray(est.predict(split.X_test))
+    ctx.pred_test = pred_test = _checked_predictions(
+        est.predict(split.X_test), split.y_train, len(split.y_test), cfg, "test")
     predict_s = time.perf_counter() - t0
     test_accuracy = float(np.mean(pred_test == split.y_test))
     k_train = int(cfg.options.get("train_eval_samples", 0)) or split.n_train
     t0 = time.perf_counter()
-    train_accuracy = float(np.mean(
-        np.asarray(est.predict(split.X_train[:k_train])) == split.y_train[:k_train]))
+    pred_train = _checked_predictions(est.predict(split.X_train[:k_train]), split.y_train,
+                                      len(split.y_train[:k_train]), cfg, "training")
+    train_accuracy = float(np.mean(pred_train == split.y_train[:k_train]))
     train_predict_s = time.perf_counter() - t0
 
     ctx.record = record = RunRecord(

@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._proc import kill_running
 from .capabilities import BuildsPrograms
 from .config import RunConfig, canonical
 from .progress import fmt_s
 
-__all__ = ["PrebuildFailed", "PrebuildReport", "Program", "count_programs", "needed_programs",
-           "prebuild"]
+__all__ = ["PrebuildFailed", "PrebuildReport", "Program", "check_memory", "count_programs",
+           "needed_programs", "prebuild", "program_memory"]
 
 
 class PrebuildFailed(RuntimeError):
@@ -104,6 +106,78 @@ def needed_programs(runs: list[RunConfig], stream=None) -> dict[str, Program]:
             key = build_key(spec)
             programs.setdefault(key, Program(key, spec)).runs.extend(cfgs)
     return programs
+
+
+#: bytes per synapse beyond its variables: pre and post indices, their copies in the
+#: program's static arrays, Brian2's N_incoming and N_outgoing (4 bytes each)
+_SYNAPSE_BYTES = 24
+#: bytes per synaptic or neuron variable (float64), and per pathway (a per-synapse delay)
+_VALUE_BYTES = 8
+
+
+def _n_synapses(kind: str, n_pre: int, n_post: int, n_per_class: int) -> int:
+    if kind == "all":
+        return n_pre * n_post
+    if kind == "one_to_one":
+        return n_pre
+    if kind == "all_but_self":
+        return n_pre * (n_post - 1)
+    if kind == "other_class":
+        return n_pre * (n_post - n_per_class)
+    return n_pre * n_post  # an unknown pattern: at most every pair
+
+
+def _per_element(model: str | None) -> int:
+    """Variables of an equation block stored per neuron or synapse (not shared)."""
+    return sum(1 for line in (model or "").splitlines()
+               if ":" in line and "(shared)" not in line)
+
+
+def program_memory(spec) -> tuple[int, int]:
+    """``(synapses, bytes)``: a lower bound of the memory the compiled program of ``spec``
+    (a :class:`~brainlearn.snn.graph.NetworkSpec`) allocates for its neurons and synapses,
+    from its connection patterns and per-element variables (Brian2's queues and buffers
+    come on top)."""
+    from ..snn.graph import blueprint
+
+    d = blueprint(spec).describe()
+    copies = int(d.get("copies", 1))
+    sizes = {p["name"]: int(p["n"]) for p in d["populations"]}
+    n_bytes = sum(sizes[p["name"]] * (_per_element(p["equations"]) + 2) * _VALUE_BYTES
+                  for p in d["populations"])
+    synapses = 0
+    for q in d["projections"]:
+        n = _n_synapses(q["connect"], sizes[q["source"]], sizes[q["target"]],
+                        int(spec.net.n_per_class))
+        pathways = 1 + (q.get("on_post") is not None)
+        synapses += n
+        n_bytes += n * (_SYNAPSE_BYTES + _VALUE_BYTES * (_per_element(q["model"]) + pathways))
+    return synapses * copies, n_bytes * copies
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return None
+
+
+def check_memory(runs: list[RunConfig], limit: int | None = None) -> None:
+    """ValueError naming the model, task and program when a program the runs need would
+    allocate more memory (:func:`program_memory`) than ``limit`` bytes (default: this
+    machine's physical memory): such a run could only be killed by the system."""
+    limit = _physical_memory() if limit is None else int(limit)
+    if not limit:
+        return
+    for prog in needed_programs(runs).values():
+        synapses, need = program_memory(prog.spec)
+        if need > limit:
+            r = prog.runs[0]
+            raise ValueError(
+                f"model {r.label!r} on task {r.task!r}: its {prog.describe()} has "
+                f"{synapses:.3g} synapses and needs at least {need / 2**30:.3g} GiB of memory; "
+                f"this machine has {limit / 2**30:.3g} GiB. Make the network smaller "
+                "(n_hidden, n_per_feature, n_per_class) or run it on a larger machine")
 
 
 def _is_built(key: str, home: Path) -> bool:
@@ -193,8 +267,9 @@ def prebuild(runs: list[RunConfig], homes: list[Path], jobs: int = 1,
             report.built += 1
             print(f"brainlearn: [{i}/{len(todo)}] built the {prog.describe()} in "
                   f"{fmt_s(secs)}", file=stream, flush=True)
-    except BaseException:
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): stop the builds now
         pool.shutdown(wait=False, cancel_futures=True)
+        kill_running()
         raise
     pool.shutdown(wait=True)
     report.elapsed_s = time.monotonic() - t0

@@ -328,13 +328,27 @@ def _parse_sweeps(ctx: _Ctx, raw: Any, labels: list[str]) -> tuple[Sweep, ...]:
 
 
 def import_plugins(plugins: tuple[str, ...], ctx: _Ctx | None = None) -> None:
+    """Import the plugin modules. With ``ctx`` (reading a spec) any failure of a plugin --
+    not importable, a file path instead of a module name, a syntax error, an exception or
+    ``sys.exit`` while it is imported -- is a :class:`SpecError` naming the spec and the
+    plugin; without (in a worker), the error itself."""
     for mod in plugins:
+        if ctx is not None and ("/" in mod or "\\" in mod or mod.endswith(".py")):
+            stem = Path(mod).stem
+            raise ctx.fail(
+                f"plugin {mod!r} (experiment.plugins) is a file path; a plugin is a module "
+                f"name: put its directory on PYTHONPATH and write {stem!r}")
         try:
             importlib.import_module(mod)
-        except ImportError as exc:
+        except (KeyboardInterrupt, GeneratorExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - SyntaxError, SystemExit, anything
             if ctx is None:
                 raise
-            raise ctx.fail(f"cannot import plugin {mod!r} (experiment.plugins): {exc}") from None
+            what = (f"calls sys.exit({exc.code!r})" if isinstance(exc, SystemExit)
+                    else f"{type(exc).__name__}: {exc}")
+            raise ctx.fail(f"cannot import plugin {mod!r} (experiment.plugins): "
+                           f"{what}") from None
 
 
 def _check_param_keys(ctx: _Ctx, spec, params: Mapping[str, Any], where: str) -> None:
@@ -414,6 +428,9 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: invalid spec: arrays or tables nested too deeply for the "
+                        "TOML parser (a spec needs at most three levels)") from None
     return parse_spec(data, path)
 
 

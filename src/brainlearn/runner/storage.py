@@ -68,6 +68,8 @@ def sweep_lock(out: str | Path):
 
     path = results_dir(out) / ".sweep.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():  # never create or lock a file a link points at
+        path.unlink()
     with open(path, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

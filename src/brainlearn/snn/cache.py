@@ -5,20 +5,28 @@ Python's versions (:func:`brainlearn.snn.build.build_key`), so a change of the n
 code or an upgrade leaves the previous builds behind, a few MB each. ``brainlearn cache``
 lists them and ``brainlearn cache --clear --stale`` removes the ones nothing will use
 again.
+
+Every run of a program writes its inputs and results into its own directory
+``runs/run-<host>-<pid>-<random>`` of the build (:func:`run_prefix`), removed when the run
+ends. A process killed in the middle of a chunk (``kill -9``) cannot remove its directory;
+the next engine that uses the build removes the directories of this host whose process is
+gone (:func:`remove_stale_runs`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 from pathlib import Path
 from typing import Any
 
 from .build import build_key, cache_root, file_lock
 from .graph import NetworkSpec
 
-__all__ = ["cached_builds", "remove_build"]
+__all__ = ["cached_builds", "remove_build", "remove_stale_runs", "run_prefix"]
 
 
 def cached_builds(*bases: str | os.PathLike) -> list[dict[str, Any]]:
@@ -60,3 +68,58 @@ def remove_build(path: str | os.PathLike) -> None:
     with file_lock(lock):
         shutil.rmtree(build, ignore_errors=True)
     lock.unlink(missing_ok=True)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "host"
+
+
+def run_prefix() -> str:
+    """The name prefix of this process's run directories: ``run-<host>-<pid>-``."""
+    return f"run-{_host()}-{os.getpid()}-"
+
+
+_RUN_DIR = re.compile(r"run-(?P<host>[A-Za-z0-9_.]+)-(?P<pid>\d+)-[a-z0-9_]+")
+
+
+_OLD_RUN_DIR = re.compile(r"run-[a-z0-9_]{8}")
+
+
+def _age_s(path: Path) -> float:
+    import time
+
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_runs(build: str | os.PathLike) -> int:
+    """Remove the run directories of ``build`` left by processes of this host that no
+    longer exist (killed mid-chunk); returns how many. Directories of other hosts (a
+    shared network cache) and of live processes are left alone."""
+    runs = Path(build) / "runs"
+    if not runs.is_dir():
+        return 0
+    host, n = _host(), 0
+    for d in runs.iterdir():
+        m = _RUN_DIR.fullmatch(d.name)
+        if m is None:
+            # the unnamed directories of earlier versions: stale once a day old
+            if not (_OLD_RUN_DIR.fullmatch(d.name) and _age_s(d) > 86400):
+                continue
+        elif m["host"] != host or _alive(int(m["pid"])):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        n += not d.exists()
+    return n

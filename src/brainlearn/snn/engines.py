@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 import tempfile
 import warnings
 from dataclasses import dataclass, fields
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import build, program
+from .. import _proc
+from . import build, cache, program
 from .graph import (
     POPULATIONS,
     STATE_VARIABLES,
@@ -181,6 +181,8 @@ class StandaloneEngine:
         self.spec = spec
         self.build_dir = build.ensure_built(spec)
         self.mapping = build.read_map(self.build_dir)
+        # run directories of processes that died (kill -9) in the middle of a chunk
+        cache.remove_stale_runs(self.build_dir)
         # the constants, set on the command line (not compiled in)
         self._constants = [
             f"{obj_name}.{name}={float(np.asarray(value))!r}"
@@ -190,7 +192,7 @@ class StandaloneEngine:
 
     def run(self, inputs: ChunkInputs, state: NetworkState, seed: int) -> ChunkResult:
         spec = self.spec
-        if not build.verify_build(self.build_dir, checksums=False):
+        if not build.verify_build(self.build_dir):
             # damaged since this engine was made: rebuild, then run the new program
             self.build_dir = build.ensure_built(spec)
             self.mapping = build.read_map(self.build_dir)
@@ -198,7 +200,7 @@ class StandaloneEngine:
         padded = inputs.padded(spec)
         runs = self.build_dir / "runs"
         runs.mkdir(exist_ok=True)
-        res = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
+        res = Path(tempfile.mkdtemp(prefix=cache.run_prefix(), dir=runs))
         try:
             args = [str(self.build_dir / "main"), "--results_dir", str(res) + os.sep]
             for name, meta in self.mapping["timed"].items():
@@ -221,9 +223,14 @@ class StandaloneEngine:
             # a short last chunk stops after its own presentations (no padded ones)
             args.append(f"control.presentations={len(inputs)}")
             t_spawn = program.now()
-            proc = subprocess.run(args, cwd=self.build_dir, capture_output=True, text=True)
+            # the program dies with this process (even after kill -9 of it)
+            proc = _proc.run_tied(args, cwd=self.build_dir)
             t_exit = program.now()
             build.check_program_output(proc, self.build_dir)
+            changed = build.check_build(self.build_dir)
+            if changed is not None:  # changed while the program ran: not a result
+                raise build.BuildCorrupted(f"the compiled network in {self.build_dir} changed "
+                                           f"during the run ({changed}); its output is not used")
             out = {}
             for name, meta in self.mapping["outputs"].items():
                 path = res / meta["file"]

@@ -60,7 +60,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_eval_set, check_fit_data, check_predict_data, encode_labels
+from .._validation import (
+    check_eval_set,
+    check_fit_data,
+    check_predict_data,
+    check_unit_interval,
+    encode_labels,
+)
 from .batched import BatchedEngine, inference_spec
 from .build import BuildError, cache_root, check_step_count
 from .encoding import ENCODINGS
@@ -74,8 +80,6 @@ __all__ = ["SILENT_FRACTION", "SpikingClassifier"]
 
 _W_IN, _W_OUT = "afferent->interneuron", "interneuron->efferent"
 _W_SKIP = "afferent->efferent"  # only with network_params["skip_readout"]
-#: share of input values outside [0, 1] above which fit and predict warn
-_OUTSIDE_WARN = 0.01
 
 #: a population that does not spike at all in more than this fraction of the presentations
 #: is reported as silent (RuntimeWarning): interneurons in training or prediction,
@@ -140,26 +144,6 @@ def _seed_int(random_state) -> int:
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**31))
     return int(random_state)
-
-
-def _check_unit_interval(X: np.ndarray, what: str) -> None:
-    """Warn when much of X lies outside [0, 1] (it is clipped); error when none is inside."""
-    outside = float(np.mean((X < 0.0) | (X > 1.0)))
-    if outside >= 1.0:
-        raise ValueError(
-            f"none of the values of {what} lie in [0, 1] (range {X.min():g} to {X.max():g}); "
-            "the spiking model encodes [0, 1]: scale the features into it (e.g. with "
-            "sklearn.preprocessing.MinMaxScaler)"
-        )
-    if outside > _OUTSIDE_WARN:
-        warnings.warn(
-            f"{100 * outside:.1f} % of the values of {what} lie outside [0, 1] (range "
-            f"{X.min():g} to {X.max():g}) and are clipped to it, which loses their "
-            "information: scale the features into [0, 1] (e.g. with "
-            "sklearn.preprocessing.MinMaxScaler fitted on the training data)",
-            UserWarning,
-            stacklevel=3,
-        )
 
 
 def _engine(spec: NetworkSpec, backend: str):
@@ -650,7 +634,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         data_attrs = {k: self.__dict__.pop(k) for k in list(vars(self)) if k.endswith("_")
                       and not k.startswith("_")}
         data_attrs["classes_"] = classes
-        _check_unit_interval(X, "X")
+        check_unit_interval(X, "X")
         y_idx = encode_labels(classes, y, "y")
         if eval_set is not None:
             self.__dict__.update(data_attrs)  # what the eval-set check compares with
@@ -809,7 +793,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n_samples, K) in the order of ``classes_`` (module doc)."""
         X = check_predict_data(self, X)
-        _check_unit_interval(X, "X")
+        check_unit_interval(X, "X")
         return self._proba_with(self.spec_, None,
                                 _state(self.weights_, self.theta_, self.rbar_),
                                 self.predict_seed_, X, warn=True,

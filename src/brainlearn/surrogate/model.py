@@ -30,7 +30,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_eval_set, check_fit_data, check_predict_data, label_indices
+from .._validation import (
+    check_eval_set,
+    check_fit_data,
+    check_predict_data,
+    check_unit_interval,
+    label_indices,
+)
 from ..snn.encoding import GaussianReceptiveFields
 from ..snn.params import make_params
 from ..snn.populations import NetworkParams
@@ -364,14 +370,17 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
                   p.v_th_mv, p.v_reset_mv, kappa, logits, np.empty_like(counts), counts, n_aff)
         return logits, counts, n_aff
 
-    def _rates(self, X) -> np.ndarray:
+    def _rates(self, X, what: str = "X") -> np.ndarray:
+        check_unit_interval(X, what)  # the encoder clips to [0, 1]: say so, as fit does
         return _plain(self._encoder(self.net_params_).rates(X))
 
     # ------------------------------------------------------------------ fit
 
     def fit(self, X, y, eval_set=None):
         """Train on ``X`` (n_samples, n_features), values expected in [0, 1] (the encoder
-        clips), and labels ``y`` of K >= 2 classes.
+        clips; more than 1 % of the values outside warns and none inside is an error, as
+        for :class:`~brainlearn.snn.model.SpikingClassifier`), and labels ``y`` of K >= 2
+        classes.
 
         Parameters
         ----------
@@ -397,6 +406,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
             del self.__dict__[attr]  # a refit must not mix the previous fit's state in
         self._check_hyperparameters()
         X, _, classes, y_idx = self._check_fit_data(X, y)
+        check_unit_interval(X, "X")
         X = _plain(X)
         net = self._net()
         rng = np.random.default_rng(self.random_state)
@@ -450,7 +460,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         dt_s = net.dt_ms * 1e-3
         if eval_set is not None:
             X_ev, y_ev = self._check_eval_set(eval_set)
-            rates_ev = self._rates(X_ev)
+            rates_ev = self._rates(X_ev, "eval_set X")
 
         m = np.zeros_like(theta)
         v = np.zeros_like(theta)
