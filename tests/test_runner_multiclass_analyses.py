@@ -155,8 +155,9 @@ def test_a_bad_receptive_units_value_is_a_spec_error_naming_the_key(tmp_path):
 
 def test_multiclass_spec_asks_for_the_figures_of_issue_9():
     runs = resolve_runs([load_spec(SPECS / "multiclass.toml")])
-    assert len(runs) == 2 * 10 * 5
+    n_models = 14  # 10 + the two non-spiking local learners and their learning-off controls
+    assert len(runs) == 2 * n_models * 5
     assert all({"learning_curves", "confusion_matrix"} <= set(r.analyses) for r in runs)
     inside = {(r.task, r.seed) for r in runs if "receptive_fields" in r.analyses}
     assert inside == {("digits", 0)}
-    assert sum("receptive_fields" in r.analyses for r in runs) == 10
+    assert sum("receptive_fields" in r.analyses for r in runs) == n_models

@@ -368,38 +368,58 @@ register_model(
     batch_size=32,
 )
 
-# --- non-spiking, local learning rules (Numba): the "non-spiking, local" corner ---------------
+# --- non-spiking, local learning rules only (Numba) -----------------------------------
+# a Hebbian hidden layer learned without labels + a delta-rule softmax readout; each has
+# its control, the same model with hidden learning off (hidden_epochs=0: the random,
+# data-independent initial weights). Chosen on validation splits of the training data
+# (a screen on seeds 0-2).
 _HEBB = "brainlearn.hebbian.model"
+_HEBB_READOUT = dict(readout_epochs=100, readout_learning_rate=2.0, readout_batch_size=16,
+                     readout_l2=1e-5)
+_HEBB_KROTOV = dict(n_hidden=1000, p=3.0, k=2, delta=0.4, hidden_epochs=100, batch_size=100,
+                    learning_rate=0.1, activation_power=2.0, **_HEBB_READOUT)
+_HEBB_SOFTHEBB = dict(n_hidden=1000, temperature=2.0, anti_hebbian=True, init_scale=25.0,
+                      hidden_epochs=30, batch_size=32, learning_rate=0.3,
+                      activation_power=2.0, **_HEBB_READOUT)
 register_model(
     "hebb-krotov",
     "local",
     f"{_HEBB}:KrotovHopfieldClassifier",
-    "Non-spiking, local: 400 hidden units learned without labels by the competing-units rule "
-    "of Krotov & Hopfield (2019) (the most driven unit pulled towards the input, the 7th "
-    "pushed away; p = 3), hidden activity relu(I)^2, and a softmax readout learned by the "
-    "delta rule (the paper trained its readout by gradient descent on its own loss).",
+    "Non-spiking, local learning: Krotov & Hopfield's competing hidden units (2019) -- "
+    f"{_HEBB_KROTOV['n_hidden']} hidden units learn without labels by a Hebbian rule in the "
+    f"Lebesgue {_HEBB_KROTOV['p']:g}-norm in which the k-th most driven unit "
+    f"(k = {_HEBB_KROTOV['k']}) gets an anti-Hebbian update, "
+    f"{_HEBB_KROTOV['hidden_epochs']} epochs -- and a softmax readout "
+    f"of the rectified-power code (relu^{_HEBB_KROTOV['activation_power']:g}) learned by the "
+    f"delta rule ({_HEBB_KROTOV['readout_epochs']} epochs).",
+    **_HEBB_KROTOV,
 )
 register_model(
     "hebb-krotov-frozen",
     "local",
     f"{_HEBB}:KrotovHopfieldClassifier",
-    "Control: hebb-krotov with hidden learning off (hidden_epochs=0): random Gaussian hidden "
-    "weights, the same delta-rule readout. Measures what the Hebbian rule learns.",
-    hidden_epochs=0,
+    "hebb-krotov with hidden learning off: its random initial weights (independent of "
+    "the data) kept, only the delta-rule readout learns. Says what the Hebbian rule adds.",
+    **{**_HEBB_KROTOV, "hidden_epochs": 0},
 )
 register_model(
     "hebb-softhebb",
     "local",
     f"{_HEBB}:SoftHebbClassifier",
-    "Non-spiking, local: 400 hidden units learned without labels by SoftHebb (Journe et al. "
-    "2022; soft winner-take-all with temperature 0.05, Oja-like Hebbian plasticity), the "
-    "triangle activity max(u - mean u, 0), and a softmax readout learned by the delta rule.",
+    f"Non-spiking, local learning: SoftHebb (Journe et al. 2023) -- "
+    f"{_HEBB_SOFTHEBB['n_hidden']} hidden units learn without labels by the soft "
+    f"winner-take-all Hebbian rule (softmax temperature {_HEBB_SOFTHEBB['temperature']:g}, "
+    "anti-Hebbian for the non-winners, weight-norm dependent rate), "
+    f"{_HEBB_SOFTHEBB['hidden_epochs']} epochs -- and a softmax readout of the triangle code "
+    f"(relu^{_HEBB_SOFTHEBB['activation_power']:g} of the centred currents) learned by the "
+    f"delta rule ({_HEBB_SOFTHEBB['readout_epochs']} epochs).",
+    **_HEBB_SOFTHEBB,
 )
 register_model(
     "hebb-softhebb-frozen",
     "local",
     f"{_HEBB}:SoftHebbClassifier",
-    "Control: hebb-softhebb with hidden learning off (hidden_epochs=0): random unit-norm "
-    "hidden weights, the same delta-rule readout. Measures what the Hebbian rule learns.",
-    hidden_epochs=0,
+    "hebb-softhebb with hidden learning off: its random initial weights (independent of "
+    "the data) kept, only the delta-rule readout learns. Says what the Hebbian rule adds.",
+    **{**_HEBB_SOFTHEBB, "hidden_epochs": 0},
 )
