@@ -45,11 +45,11 @@ def collect_timings(outs, names=None) -> dict[str, Any]:
     machines = set()
     for out in outs:
         for rec in load_records(out, move_invalid=False):
-            t = (rec.get("timings") or {}).get("total_s")
+            t = (rec.timings or {}).get("total_s")
             if not record_is_complete(rec) or not isinstance(t, int | float):
                 continue
-            times[(rec["model"], rec["task"], int(rec["n_train"]))].append(float(t))
-            env = rec.get("environment") or {}
+            times[(rec.model, rec.task, int(rec.n_train))].append(float(t))
+            env = rec.environment or {}
             machines.add(f"{env.get('machine', '?')} {env.get('platform', '?')}")
     rows = [[lab, task, n, round(statistics.median(ts), 4), len(ts)]
             for (lab, task, n), ts in sorted(times.items())]
