@@ -38,6 +38,7 @@ __all__ = [
     "manifest_path",
     "results_dir",
     "runs_dir",
+    "tuning_dir",
     "writable_cache_home",
 ]
 
@@ -110,6 +111,11 @@ def results_dir(out: str | os.PathLike) -> Path:
 
 def runs_dir(out: str | os.PathLike) -> Path:
     return results_dir(out) / "runs"
+
+
+def tuning_dir(out: str | os.PathLike) -> Path:
+    """Where the tuning step keeps its studies (one journal file per tuned run)."""
+    return results_dir(out) / "tuning"
 
 
 def failed_dir(out: str | os.PathLike) -> Path:

@@ -388,10 +388,33 @@ def _readme(readme: str, out: Path) -> None:
           file=sys.stderr)
 
 
+def _cmd_list_model(name: str) -> int:
+    import json
+
+    from .registry import model_spec, resolved_params
+    from .search import describe_space
+
+    try:
+        s = model_spec(name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{s.name} ({s.family}): {s.description}")
+    print(f"estimator: {s.estimator}")
+    print("registered hyperparameters:")
+    for k, v in sorted(resolved_params(name).items()):
+        print(f"  {k} = {json.dumps(v, default=repr)}")
+    print("search space (what [tune] of an experiment varies):")
+    for line in describe_space(s.search_space) or ["(none: the model is not tuned)"]:
+        print(f"  {line}")
+    return 0
+
+
 def _cmd_list(args) -> int:
     from .registry import list_models, model_spec
     from .tasks import DATA_ENV, list_tasks, task_info
 
+    if getattr(args, "model", None):
+        return _cmd_list_model(args.model)
     print("tasks:")
     for t in list_tasks():
         info = task_info(t)
@@ -401,7 +424,8 @@ def _cmd_list(args) -> int:
     print("models:")
     for m in list_models():
         s = model_spec(m)
-        print(f"  {m:<16} {s.family:<12} {s.description}")
+        tuned = " [searchable]" if s.search_space else ""
+        print(f"  {m:<16} {s.family:<12} {s.description}{tuned}")
     print("experiments:")
     specs = _list_specs()
     if not specs:
@@ -551,7 +575,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("list", help="list tasks, models and experiments",
                         description="List the tasks, the registered models and the experiment "
-                                    "specs that `brainlearn run NAME` finds.")
+                                    "specs that `brainlearn run NAME` finds; with --model, one "
+                                    "model's hyperparameters and search space.")
+    ls.add_argument("--model", metavar="NAME",
+                    help="show this model's registered hyperparameters and the search space "
+                         "its tuning step ([tune] of a spec) uses")
     ls.set_defaults(func=_cmd_list)
 
     c = sub.add_parser(

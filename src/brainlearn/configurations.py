@@ -9,11 +9,65 @@ rate-coded networks that learn from a random init (``snn-dc2015*``, ``snn-kwta*`
 non-spiking networks with local learning rules (``hebb-*``).
 A configuration is one :func:`~brainlearn.registry.register_model` call; the
 hyperparameters it sets are part of every run's identity.
+
+Search spaces
+-------------
+The learners carry a ``search_space`` (:mod:`brainlearn.search`): what the runner's tuning
+step (``[tune]`` of an experiment, :mod:`brainlearn.runner.tune`) varies, on a validation
+split of the training data. Every tuned model gets the same number of trials. The spaces
+cover each family's learning rates and scales around the registered values; for the
+Brian2 networks they hold only parameters that are run arguments of the compiled
+programs (synaptic scales, inhibition, thresholds, rule parameters, epochs), so a trial
+never compiles a program: sizes (``n_hidden``), time steps and the network's topology are
+compiled in and stay at the registered values. The controls (``*-frozen``,
+``snn-random``) and the fixed references are not tuned.
 """
 
 from __future__ import annotations
 
 from .registry import model_spec, register_model
+from .search import Choice, Float, Int
+
+# --- search spaces (the tuning step's ranges; see the module docstring) ------------------
+_MLP_SPACE = {
+    "hidden_layer_sizes": Choice([(32, 32), (64, 64), (128, 128), (256,), (256, 256)]),
+    "learning_rate": Float(3e-4, 1e-2, log=True),
+    "epochs": Int(50, 400, log=True),
+    "batch_size": Choice([16, 32, 64]),
+}
+# the data-point-init networks: synaptic scales and inhibition (run arguments)
+_SNN_NET_SPACE = {
+    "network_params.w_in_mv": Float(10.0, 40.0, log=True),
+    "network_params.w_ie_mv": Float(20.0, 120.0, log=True),
+    "network_params.w_out_mv": Float(60.0, 300.0, log=True),
+}
+_STDP_READOUT_SPACE = {
+    "readout_rule_params.eta_pot": Float(0.01, 0.2, log=True),
+    "readout_rule_params.x_tar": Float(0.001, 0.02, log=True),
+}
+_DELTA_READOUT_SPACE = {
+    "readout_rule_params.eta": Float(0.002, 0.05, log=True),
+    "readout_rule_params.y_ref": Float(2.0, 10.0, log=True),
+}
+# the random-init (Diehl & Cook) networks: their STDP, drive and homeostasis
+_DC_SPACE = {
+    "hidden_rule_params.eta_pot": Float(0.003, 0.03, log=True),
+    "hidden_rule_params.x_tar": Float(0.1, 0.6),
+    "network_params.w_in_mv": Float(30.0, 120.0, log=True),
+    "network_params.theta_plus_mv": Float(0.05, 1.0, log=True),
+    "epochs": Int(1, 3),
+}
+_SURROGATE_SPACE = {
+    "n_hidden": Choice([100, 200, 400]),
+    "learning_rate": Float(3e-3, 1e-1, log=True),
+    "init_gain": Float(0.5, 4.0, log=True),
+    "surrogate_steepness": Float(0.3, 3.0, log=True),
+    "epochs": Int(10, 40),
+}
+_HEBB_READOUT_SPACE = {
+    "readout_learning_rate": Float(0.3, 5.0, log=True),
+    "readout_l2": Float(1e-6, 1e-3, log=True),
+}
 
 __all__: list[str] = []
 
@@ -34,6 +88,7 @@ register_model(
     learning_rate=1e-3,
     epochs=100,
     batch_size=32,
+    search_space=_MLP_SPACE,
 )
 register_model(
     "mlp-wide",
@@ -52,6 +107,7 @@ register_model(
     learning_rate=5e-3,
     epochs=300,
     batch_size=32,
+    search_space=_MLP_SPACE,
 )
 register_model(
     "mlp-wide64",
@@ -69,6 +125,7 @@ register_model(
     learning_rate=5e-3,
     epochs=300,
     batch_size=16,
+    search_space=_MLP_SPACE,
 )
 
 # --- spiking (Brian2) ---------------------------------------------------------------
@@ -91,6 +148,7 @@ register_model(
     network_params={"w_out_mv": 160.0},
     hidden_rule_params={},
     readout_rule_params=dict(_SNN_STDP_READOUT),
+    search_space={**_SNN_NET_SPACE, **_STDP_READOUT_SPACE},
 )
 register_model(
     "snn-hebbian",
@@ -105,6 +163,7 @@ register_model(
     network_params={"w_out_mv": 200.0},
     hidden_rule_params={},
     readout_rule_params={"x_ref": 0.05, "y_ref": 5.0, "eta": 0.02},
+    search_space={**_SNN_NET_SPACE, "readout_rule_params.eta": Float(0.005, 0.1, log=True)},
 )
 register_model(
     "snn-rstdp",
@@ -127,6 +186,7 @@ register_model(
     },
     hidden_rule_params={},
     readout_rule_params={"eta": 0.3},
+    search_space={**_SNN_NET_SPACE, "readout_rule_params.eta": Float(0.05, 1.0, log=True)},
 )
 # a spiking network that learns its hidden layer from scratch
 register_model(
@@ -144,6 +204,7 @@ register_model(
     network_params={"w_out_mv": 160.0, "init_from_data": False},
     hidden_rule_params={},
     readout_rule_params=dict(_SNN_STDP_READOUT),
+    search_space={**_SNN_NET_SPACE, **_STDP_READOUT_SPACE},
 )
 register_model(
     "snn-delta-skip",
@@ -166,6 +227,8 @@ register_model(
     },
     hidden_rule_params={},
     readout_rule_params={"eta": 0.01, "x_ref": 1.0, "y_ref": 5.0, "y_target": 1.0},
+    search_space={**_SNN_NET_SPACE, **_DELTA_READOUT_SPACE,
+                  "network_params.w_skip_mv": Float(30.0, 300.0, log=True)},
 )
 
 # --- learned from a random, data-independent init, with the rate code ---------------------
@@ -203,6 +266,7 @@ register_model(
     min_presentations=3000,
     network_params=dict(_DC_NET),
     hidden_rule_params=dict(_DC_RULE),
+    search_space=_DC_SPACE,
 )
 register_model(
     "snn-dc2015-frozen",
@@ -235,6 +299,7 @@ register_model(
     network_params={**_DC_NET, **_NO_TEACHER},
     hidden_rule_params=dict(_DC_RULE),
     readout_rule_params=dict(_DELTA_READOUT),
+    search_space={**_DC_SPACE, **_DELTA_READOUT_SPACE},
 )
 # A graded hidden code: k-winners-take-all (about ten interneurons answer each sample, the
 # most strongly driven first), regular afferent spike trains, integral homeostasis of the
@@ -272,6 +337,8 @@ register_model(
     network_params=dict(_KWTA_NET),
     hidden_rule_params=dict(_KWTA_RULE),
     readout_rule_params=dict(_DELTA_READOUT),
+    search_space={**_DC_SPACE, **_DELTA_READOUT_SPACE,
+                  "network_params.w_ie_mv": Float(15.0, 80.0, log=True)},
 )
 register_model(
     "snn-kwta-frozen",
@@ -343,6 +410,7 @@ register_model(
     "architecture.",
     n_prototypes=200,
     n_winners=2,
+    search_space={"n_prototypes": Choice([100, 200, 400]), "n_winners": Int(1, 5)},
 )
 
 # --- spiking, trained by backprop through time (surrogate gradients) -----------------
@@ -366,6 +434,7 @@ register_model(
     lr_schedule="cosine",
     epochs=30,
     batch_size=32,
+    search_space=_SURROGATE_SPACE,
 )
 
 # --- non-spiking, local learning rules only (Numba) -----------------------------------
@@ -393,6 +462,8 @@ register_model(
     f"of the rectified-power code (relu^{_HEBB_KROTOV['activation_power']:g}) learned by the "
     f"delta rule ({_HEBB_KROTOV['readout_epochs']} epochs).",
     **_HEBB_KROTOV,
+    search_space={"learning_rate": Float(0.02, 0.5, log=True), "p": Float(2.0, 5.0),
+                  "delta": Float(0.1, 0.6), **_HEBB_READOUT_SPACE},
 )
 register_model(
     "hebb-krotov-frozen",
@@ -414,6 +485,8 @@ register_model(
     f"(relu^{_HEBB_SOFTHEBB['activation_power']:g} of the centred currents) learned by the "
     f"delta rule ({_HEBB_SOFTHEBB['readout_epochs']} epochs).",
     **_HEBB_SOFTHEBB,
+    search_space={"learning_rate": Float(0.05, 1.0, log=True),
+                  "temperature": Float(0.5, 5.0, log=True), **_HEBB_READOUT_SPACE},
 )
 register_model(
     "hebb-softhebb-frozen",

@@ -64,6 +64,9 @@ class ModelSpec:
     estimator: str  # "module:Class"
     params: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     description: str = ""
+    #: what the runner's tuning step may vary: ``{parameter path: Float/Int/Choice}``
+    #: (:mod:`brainlearn.search`); empty when the model is not tuned
+    search_space: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def estimator_class(self) -> type:
         module, _, qualname = self.estimator.partition(":")
@@ -109,7 +112,8 @@ def _check_keys(spec: ModelSpec, cls: type, keys, what: str) -> None:
 
 
 def register_model(
-    name: str, family: str, estimator, description: str = "", **params: Any
+    name: str, family: str, estimator, description: str = "", *,
+    search_space: Mapping[str, Any] | None = None, **params: Any
 ) -> ModelSpec:
     """Add a named configuration to the registry, for :func:`make_model` and the runner.
 
@@ -127,6 +131,11 @@ def register_model(
         first :func:`make_model`. It follows the scikit-learn estimator contract.
     description : str
         One or two sentences for ``brainlearn list`` and the reports.
+    search_space : dict, optional
+        What the runner's tuning step (``[tune]`` of an experiment) may vary:
+        ``{parameter path: Float/Int/Choice}`` of :mod:`brainlearn.search`, a path being a
+        hyperparameter or ``"dict_param.key"`` (e.g. ``"network_params.w_out_mv"``).
+        With a class, a path whose first part is not a parameter is an error here.
     **params
         The hyperparameters that define the configuration (copied). With a class,
         unknown parameter names are an error here; with a string, at the first
@@ -141,9 +150,11 @@ def register_model(
     ------
     ValueError
         An empty or already registered name, an unknown family, an estimator that is
-        neither a class nor a ``"module:Class"`` string, or (for a class) a parameter
-        it does not take.
+        neither a class nor a ``"module:Class"`` string, (for a class) a parameter
+        it does not take, or an invalid search space (the message names the key).
     """
+    from .search import check_space
+
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"model name must be a non-empty string, got {name!r}")
     if name in _REGISTRY:
@@ -155,15 +166,20 @@ def register_model(
         raise ValueError(f"unknown family {family!r}; valid families: {', '.join(FAMILIES)}")
     if not isinstance(description, str):
         raise ValueError(f"description must be a string, got {description!r}")
+    space = check_space({} if search_space is None else search_space,
+                        f"search_space of model {name!r}")
     spec = ModelSpec(
         name,
         family,
         _estimator_path(estimator),
         MappingProxyType(copy.deepcopy(dict(params))),
         description,
+        MappingProxyType(space),
     )
     if isinstance(estimator, type):
         _check_keys(spec, estimator, params, "parameter")
+        _check_keys(spec, estimator, {k.split(".")[0] for k in space},
+                    "search_space parameter")
     _REGISTRY[name] = spec
     return spec
 

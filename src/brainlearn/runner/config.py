@@ -3,8 +3,9 @@
 Each run's id is a SHA-256 hash (first 16 hex digits) of its fully resolved
 configuration: task, registry model name, estimator class, every hyperparameter after
 overrides (the estimator's ``get_params()``), seed, n_train, n_test, the sorted
-analyses, the options of those analyses (and the options of every run) and the data
-version. The label is presentation and not part of the identity, nor is ``data_home``
+analyses, the options of those analyses (and the options of every run), the data
+version and, for a tuned run only, the tuning settings and searched space. The label
+is presentation and not part of the identity, nor is ``data_home``
 (where the files of a task such as ``mnist`` are, not what they hold).
 """
 
@@ -90,6 +91,11 @@ class RunConfig:
     sweeps: tuple[str, ...] = field(default=(), compare=False)
     #: where a task read from files finds them (None: $BRAINLEARN_DATA); not the identity
     data_home: str | None = field(default=None, compare=False)
+    #: the tuning step (settings and searched space, :mod:`.tune`); None: not tuned. Part
+    #: of the identity only when set, so the ids of untuned runs do not change
+    tune: Mapping[str, Any] | None = None
+    #: where the tuning keeps its study (set by the sweep; not the identity)
+    study_dir: str | None = field(default=None, compare=False)
 
     def identity(self) -> dict[str, Any]:
         """The part of the configuration that defines the run (hashed into its id)."""
@@ -105,6 +111,7 @@ class RunConfig:
             "options": canonical({k: v for k, v in self.options.items()
                                   if option_applies(k, self.analyses)}),
             "data_version": self.data_version,
+            **({"tune": canonical(dict(self.tune))} if self.tune is not None else {}),
         }
 
     @property
@@ -119,6 +126,8 @@ class RunConfig:
                  sweeps=list(self.sweeps), run_id=self.run_id)
         if self.data_home is not None:
             d["data_home"] = self.data_home
+        if self.study_dir is not None:
+            d["study_dir"] = self.study_dir
         return d
 
     @classmethod
@@ -132,4 +141,5 @@ class RunConfig:
             data_version=d["data_version"], overrides=dict(d.get("overrides", {})),
             plugins=tuple(d.get("plugins", ())),
             sweeps=tuple(d.get("sweeps", ())), data_home=d.get("data_home"),
+            tune=d.get("tune"), study_dir=d.get("study_dir"),
         )

@@ -172,6 +172,9 @@ def _execute(cfg: RunConfig) -> RunRecord:
             f"model {cfg.model!r} resolves to other hyperparameters here than when the "
             "sweep was planned (different brainlearn versions on the runner and the worker?)"
         )
+    tuning = None
+    if cfg.tune is not None:
+        est, tuning = _tuned_model(cfg, split)
     analyses = [TABLE[name] for name in cfg.analyses]
     ctx = RunContext(est, split, cfg, np.empty(0), {})
     for a in analyses:
@@ -214,7 +217,10 @@ def _execute(cfg: RunConfig) -> RunRecord:
         ops_per_sample={},
         analyses={},
         errors={},
+        tuning=tuning,
     )
+    if tuning is not None:
+        record.metrics["validation_score"] = tuning["validation_score"]
     analysis_s = {a.name: _attempt(a, ctx) for a in analyses if a.compute is not None}
 
     total_s = time.perf_counter() - t_start
@@ -232,6 +238,27 @@ def _execute(cfg: RunConfig) -> RunRecord:
     record.created = datetime.now(UTC).isoformat(timespec="seconds")
     record.worker = {"pid": os.getpid(), "cache_dir": os.environ.get(CACHE_ENV)}
     return record
+
+
+def _tuned_model(cfg: RunConfig, split) -> tuple[Any, dict[str, Any]]:
+    """The tuning step (:mod:`.tune`) on the training split: the estimator with the best
+    trial's configuration (unfitted, seeded like the run) and the record's ``tuning``."""
+    from ..registry import model_spec
+    from ..search import space_identity
+    from .tune import TuneSettings, _merge, tune_run
+
+    t = cfg.tune
+    if canonical(space_identity(model_spec(cfg.model).search_space)) != canonical(t["space"]):
+        raise RuntimeError(
+            f"the search space of {cfg.model!r} differs here from the one the sweep planned "
+            "(different brainlearn versions on the runner and the worker?)")
+    settings = TuneSettings(int(t["trials"]), float(t["validation"]), str(t["metric"]))
+    study = (Path(cfg.study_dir) / f"{cfg.run_id}.log") if cfg.study_dir else None
+    res = tune_run(cfg.model, cfg.overrides, settings, split.X_train, split.y_train,
+                   cfg.seed, study, label=cfg.label)
+    est = build_model(cfg.model, _merge(cfg.overrides, res.best_overrides),
+                      random_state=cfg.seed)
+    return est, res.to_record()
 
 
 def _attempt(analysis: Analysis, ctx: RunContext) -> float:

@@ -120,7 +120,17 @@ _FIELDS: dict[str, tuple[bool, Any]] = {
     "created": (False, lambda v: isinstance(v, str)),
     "worker": (False, lambda v: isinstance(v, dict)),
     "checksum": (False, lambda v: isinstance(v, str)),
+    "tuning": (False, lambda v: _tuning_ok(v)),
 }
+
+
+def _tuning_ok(v: Any) -> bool:
+    """The ``tuning`` of a tuned run (:class:`~.tune.TuningResult`)."""
+    return (isinstance(v, dict) and _is_count(v.get("trials"), 1)
+            and _is_count(v.get("completed"), 1) and _is_count(v.get("failed"))
+            and _is_number(v.get("validation_score"))
+            and 0.0 <= v["validation_score"] <= 1.0
+            and isinstance(v.get("best_overrides"), dict) and _is_amount(v.get("wall_s")))
 
 
 def content_checksum(d: Mapping[str, Any]) -> str:
@@ -212,6 +222,8 @@ class RunRecord:
     created: str | None = None
     worker: dict[str, Any] | None = None
     checksum: str | None = None
+    #: a tuned run's search: trials, the chosen values, the validation score, wall time
+    tuning: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ round trip
 
@@ -290,6 +302,7 @@ SUMMARY_COLUMNS = [
     "fit_s", "predict_s", "fit_per_sample_us", "predict_per_sample_us",
     "macs_per_sample", "synaptic_events_per_sample", "spikes_per_sample",
     "energy_per_sample_nj", "presentations", "epochs", "complete", "git_commit", "params",
+    "validation_score", "tune_trials",
 ]
 
 
@@ -326,13 +339,18 @@ class SummaryRow:
     complete: bool = True
     git_commit: str | None = None
     params: str = "{}"
+    #: a tuned run's best validation score (None: the run was not tuned)
+    validation_score: float | None = None
+    #: a tuned run's number of trials (None: registry defaults or a spec's overrides)
+    tune_trials: int | None = None
 
     _INTS: ClassVar[frozenset] = frozenset(
-        {"seed", "n_train", "n_test", "n_train_actual", "n_test_actual"})
+        {"seed", "n_train", "n_test", "n_train_actual", "n_test_actual", "tune_trials"})
     _FLOATS: ClassVar[frozenset] = frozenset(
         {"test_accuracy", "train_accuracy", "fit_s", "predict_s", "fit_per_sample_us",
          "predict_per_sample_us", "macs_per_sample", "synaptic_events_per_sample",
-         "spikes_per_sample", "energy_per_sample_nj", "presentations", "epochs"})
+         "spikes_per_sample", "energy_per_sample_nj", "presentations", "epochs",
+         "validation_score"})
 
     @classmethod
     def from_record(cls, r: RunRecord) -> SummaryRow:
@@ -357,6 +375,8 @@ class SummaryRow:
             presentations=budget["presentations"], epochs=budget["epochs"],
             complete=r.complete, git_commit=(r.environment or {}).get("git_commit"),
             params=json.dumps(r.config.get("params", {}), sort_keys=True),
+            validation_score=(r.tuning or {}).get("validation_score"),
+            tune_trials=(r.tuning or {}).get("trials"),
         )
 
     def csv_fields(self) -> dict[str, Any]:
@@ -368,7 +388,7 @@ class SummaryRow:
         """A row read by :class:`csv.DictReader` with its numbers parsed back."""
         parsed: dict[str, Any] = {}
         for k in SUMMARY_COLUMNS:
-            v = row[k]
+            v = row.get(k) or ""  # columns added later are absent from older files
             if k in cls._INTS:
                 parsed[k] = int(v) if v != "" else None
             elif k in cls._FLOATS:
@@ -378,7 +398,7 @@ class SummaryRow:
             elif k == "git_commit":
                 parsed[k] = v or None
             else:
-                parsed[k] = v
+                parsed[k] = v or ("{}" if k == "params" else v)
         return cls(**parsed)
 
     def metric(self, name: str) -> float | None:

@@ -29,6 +29,17 @@ unknown task, model or hyperparameter, or a value of the wrong type is a
     n_test = 1000
     analyses = ["learning_curves", "compute_cost"]
 
+    [tune]                       # optional: the tuning step (brainlearn.runner.tune)
+    trials = 16                  # trials per (task, model, seed), the same for every model
+    validation = 0.2             # share of the training split used for validation
+    metric = "accuracy"          # or "balanced_accuracy"
+
+A model entry with ``tune = true`` is tuned: its search space (declared with its
+registry entry, ``brainlearn list --model NAME``) is searched on a validation split of
+each run's training data, and the best configuration is refitted on the whole training
+split before the test split is scored once. ``tune = true`` needs a ``[tune]`` table; a
+searched parameter may not also be set in the entry's ``params``.
+
 Sweeps may overlap: a run that several sweeps ask for (same task, model
 configuration, seed and sizes) is done once, with the union of their
 analyses. That lets a spec ask for an expensive analysis (say robustness) on
@@ -59,6 +70,7 @@ import numpy as np
 from .analyses import ANALYSES, check_option, default_options, option_owner
 from .config import DATA_VERSION, RunConfig, canonical, option_applies
 from .models import build_model, check_model, hyperparameters
+from .tune import TuneSettings, check_tunable, check_tune_settings
 
 __all__ = [
     "ANALYSES",
@@ -96,6 +108,7 @@ class ModelEntry:
     label: str
     params: Mapping[str, Any]
     resolved: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    tune: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,7 @@ class ExperimentSpec:
     models: tuple[ModelEntry, ...]
     sweeps: tuple[Sweep, ...]
     data_home: str | None = None  # [experiment] data_home, resolved against the spec's folder
+    tune: TuneSettings | None = None  # [tune]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -198,9 +212,9 @@ class _Ctx:
         return out
 
 
-_TOP_KEYS = {"experiment", "options", "models", "sweep"}
+_TOP_KEYS = {"experiment", "options", "models", "sweep", "tune"}
 _EXPERIMENT_KEYS = {"name", "description", "plugins", "data_home"}
-_MODEL_KEYS = {"name", "label", "params"}
+_MODEL_KEYS = {"name", "label", "params", "tune"}
 _SWEEP_KEYS = {"name", "tasks", "models", "seeds", "n_train", "n_test", "analyses"}
 
 
@@ -216,10 +230,22 @@ def parse_spec(data: Mapping[str, Any], path: str | Path = "<spec>") -> Experime
     data_home = _parse_data_home(ctx, data.get("experiment", {}))
     import_plugins(plugins, ctx)
     options = _parse_options(ctx, data.get("options", {}))
+    tune = None
+    if "tune" in data:
+        try:
+            tune = check_tune_settings(ctx.table(data["tune"], "[tune]"))
+        except ValueError as exc:
+            raise ctx.fail(str(exc)) from None
     models = _parse_models(ctx, data["models"])
+    tuned = [m.label for m in models if m.tune]
+    if tuned and tune is None:
+        raise ctx.fail(f"model(s) {', '.join(tuned)} have tune = true but the spec has no "
+                       "[tune] table (trials, validation, metric)")
+    if tune is not None and not tuned:
+        raise ctx.fail("[tune] is given but no model has tune = true")
     sweeps = _parse_sweeps(ctx, data["sweep"], [e.label for e in models])
     return ExperimentSpec(path, name, description, plugins, options, models, sweeps,
-                          data_home)
+                          data_home, tune)
 
 
 def _parse_data_home(ctx: _Ctx, exp: Mapping[str, Any]) -> str | None:
@@ -294,7 +320,15 @@ def _parse_models(ctx: _Ctx, raw: Any) -> tuple[ModelEntry, ...]:
             raise ctx.fail(f"{where}params must be a table, got {_type_name(params)} {params!r}")
         _check_param_keys(ctx, model_spec(mname), params, f"{where}params.")
         resolved = _check_param_values(ctx, mname, label, params, f"{where}params")
-        models.append(ModelEntry(mname, label, dict(params), resolved))
+        tune = m.get("tune", False)
+        if not isinstance(tune, bool):
+            raise ctx.fail(f"{where}tune must be true or false, got {tune!r}")
+        if tune:
+            try:
+                check_tunable(mname, params, where)
+            except ValueError as exc:
+                raise ctx.fail(str(exc)) from None
+        models.append(ModelEntry(mname, label, dict(params), resolved, tune))
     return tuple(models)
 
 
@@ -477,19 +511,31 @@ def _spec_slots(spec: ExperimentSpec):
             e = entries[lab]
             ms = model_spec(e.name)
             pkey = json.dumps(e.resolved, sort_keys=True)
+            tune = _tune_identity(spec, e)
             for task in sw.tasks:
                 for seed in sw.seeds:
                     for n_train in sw.n_train:
                         yield dict(
-                            key=(task, e.name, pkey, seed, n_train, sw.n_test, okey),
+                            key=(task, e.name, pkey, seed, n_train, sw.n_test, okey,
+                                 json.dumps(tune, sort_keys=True)),
                             task=task, model=e.name, label=lab, family=ms.family,
                             estimator=ms.estimator, params=dict(e.resolved), seed=seed,
                             n_train=n_train, n_test=sw.n_test, analyses=set(sw.analyses),
                             options=dict(spec.options), plugins=list(spec.plugins),
                             overrides=dict(e.params), sweeps=[f"{spec.name}/{sw.name}"],
                             order=sw.seeds.index(seed), spec=spec.name,
-                            data_home=spec.data_home,
+                            data_home=spec.data_home, tune=tune,
                         )
+
+
+def _tune_identity(spec: ExperimentSpec, e: ModelEntry) -> dict[str, Any] | None:
+    """What a tuned run's identity adds: the tuning settings and the searched space."""
+    if not e.tune or spec.tune is None:
+        return None
+    from ..registry import model_spec
+    from ..search import space_identity
+
+    return {**spec.tune.identity(), "space": space_identity(model_spec(e.name).search_space)}
 
 
 def _run_config(slot: dict[str, Any]) -> RunConfig:
@@ -502,5 +548,6 @@ def _run_config(slot: dict[str, Any]) -> RunConfig:
                  if option_applies(k, slot["analyses"])},
         overrides=slot["overrides"], plugins=tuple(slot["plugins"]),
         sweeps=tuple(dict.fromkeys(slot["sweeps"])), data_home=slot["data_home"],
+        tune=slot["tune"],
     )
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .._io import write_json_atomic
-from .._paths import cache_home, failed_dir, runs_dir, writable_cache_home
+from .._paths import cache_home, failed_dir, runs_dir, tuning_dir, writable_cache_home
 from .config import RunConfig
 from .executors import open_executor, reopen, worker_caches
 from .prebuild import count_programs, prebuild
@@ -265,7 +265,9 @@ def run_sweep(
     clean_temporaries(out)
     report = SweepReport(planned=len(runs))
     have = recorded_ids(out)
-    todo = [r for r in runs if r.run_id not in have]
+    # a tuned run keeps its study beside the records, so a killed tuning resumes
+    todo = [replace(r, study_dir=str(tuning_dir(out))) if r.tune is not None
+            else r for r in runs if r.run_id not in have]
     report.skipped = len(runs) - len(todo)
     print(
         f"brainlearn: {len(runs)} runs planned, {report.skipped} already recorded, "
