@@ -245,7 +245,7 @@ def _tuned_model(cfg: RunConfig, split) -> tuple[Any, dict[str, Any]]:
     trial's configuration (unfitted, seeded like the run) and the record's ``tuning``."""
     from ..registry import model_spec
     from ..search import space_identity
-    from .tune import TuneSettings, _merge, tune_run
+    from .tune import TuneSettings, merge_overrides, tune_run
 
     t = cfg.tune
     if canonical(space_identity(model_spec(cfg.model).search_space)) != canonical(t["space"]):
@@ -256,7 +256,7 @@ def _tuned_model(cfg: RunConfig, split) -> tuple[Any, dict[str, Any]]:
     study = (Path(cfg.study_dir) / f"{cfg.run_id}.log") if cfg.study_dir else None
     res = tune_run(cfg.model, cfg.overrides, settings, split.X_train, split.y_train,
                    cfg.seed, study, label=cfg.label)
-    est = build_model(cfg.model, _merge(cfg.overrides, res.best_overrides),
+    est = build_model(cfg.model, merge_overrides(cfg.overrides, res.best_overrides),
                       random_state=cfg.seed)
     return est, res.to_record()
 

@@ -51,7 +51,7 @@ import numpy as np
 
 from .models import build_model, check_model
 
-__all__ = ["METRICS", "TuneSettings", "TuningResult", "check_tune_settings",
+__all__ = ["METRICS", "TuneSettings", "TuningResult", "check_tune_settings", "merge_overrides",
            "check_tunable", "inner_split", "tune_run"]
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,8 @@ def check_tunable(name: str, overrides: Mapping[str, Any] | None = None,
                              "searches: remove it from params or set tune = false")
         for value in dim.corners():
             try:
-                check_model(build_model(name, _merge(overrides, as_overrides({path: value}))))
+                trial = merge_overrides(overrides, as_overrides({path: value}))
+                check_model(build_model(name, trial))
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{where}search space of {name!r}: {path} = {value!r} "
                                  f"gives an invalid model: {exc}") from None
@@ -146,11 +147,12 @@ def _sets(overrides: Mapping[str, Any], path: str) -> bool:
     return True
 
 
-def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+def merge_overrides(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``extra`` merged in, nested dicts key by key (new top-level dict)."""
     out = dict(base)
     for k, v in extra.items():
         if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
-            out[k] = _merge(out[k], v)
+            out[k] = merge_overrides(out[k], v)
         else:
             out[k] = v
     return out
@@ -252,7 +254,7 @@ def tune_run(name: str, overrides: Mapping[str, Any], settings: TuneSettings, X,
         return out
 
     def evaluate(values: Mapping[str, Any]) -> float:
-        est = build_model(name, _merge(overrides, as_overrides(values)), random_state=seed)
+        est = build_model(name, merge_overrides(overrides, as_overrides(values)), random_state=seed)
         est.fit(X_fit, y_fit)
         score = _score(settings.metric, y_val, est.predict(X_val))
         if not math.isfinite(score):
