@@ -45,27 +45,32 @@ def _row(**kw) -> SummaryRow:
     return SummaryRow(**{**base, **kw})
 
 
-def _rows(acc: dict[tuple[str, str, str], list[float]], n_train=1000):
+def _rows(acc: dict[tuple[str, str, str], list[float]], n_train=1000,
+          validation: dict[str, float] | None = None):
+    """Rows of test accuracies; ``validation`` gives a model's runs a validation score
+    (as tuned runs have)."""
     rows = []
     for (task, model, fam), values in acc.items():
         for seed, a in enumerate(values):
             rows.append(_row(task=task, model=model, family=fam, seed=seed,
-                             n_train=n_train, test_accuracy=a, train_accuracy=a))
+                             n_train=n_train, test_accuracy=a, train_accuracy=a,
+                             validation_score=(validation or {}).get(model)))
     return rows
 
 
-def test_paired_comparison_uses_the_best_of_each_family_on_common_seeds():
+def test_paired_comparison_chooses_each_family_on_validation_scores():
     rows = _rows({
         ("xor", "mlp-a", "mlp"): [0.80, 0.82, 0.81],
         ("xor", "mlp-b", "mlp"): [0.95, 0.96, 0.97],
-        ("xor", "snn-a", "snn"): [0.70, 0.71, 0.69],
+        ("xor", "snn-a", "snn"): [0.93, 0.94, 0.95],  # best on test, worse on validation
         ("xor", "snn-b", "snn"): [0.90, 0.92, 0.91],
         ("linear", "mlp-a", "mlp"): [0.99, 0.98, 0.97],
         ("linear", "snn-a", "snn"): [0.98, 0.99, 0.97],
-    })
+    }, validation={"mlp-a": 0.8, "mlp-b": 0.9, "snn-a": 0.85, "snn-b": 0.9})
     comps = {c["task"]: c for c in paired_comparisons(rows)}
     x = comps["xor"]
     assert (x["snn_model"], x["mlp_model"]) == ("snn-b", "mlp-b")
+    assert x["chosen"] == "validation"
     diffs = np.array([0.90 - 0.95, 0.92 - 0.96, 0.91 - 0.97])
     assert x["diff_mean"] == pytest.approx(diffs.mean())
     hw = t_quantile(2) * diffs.std(ddof=1) / math.sqrt(3)
@@ -76,6 +81,24 @@ def test_paired_comparison_uses_the_best_of_each_family_on_common_seeds():
     assert x["significant"] and x["ci_high"] < 0
     lin = comps["linear"]
     assert not lin["significant"] and lin["ci_low"] < 0 < lin["ci_high"]
+
+
+def test_without_validation_scores_the_declared_model_stands_for_its_family():
+    """Test scores never choose: untuned runs are represented by the family's first
+    declared model with runs, whatever the test accuracies."""
+    rows = _rows({
+        ("xor", "mlp-wide", "mlp"): [0.95, 0.96, 0.97],
+        ("xor", "mlp-seed", "mlp"): [0.99, 0.99, 0.99],
+        ("xor", "snn-stdp", "snn"): [0.90, 0.92, 0.91],
+        ("xor", "snn-delta-skip", "snn"): [0.97, 0.98, 0.97],
+        ("xor", "snn-frozen", "snn"): [0.99, 0.99, 0.99],  # a control: never a candidate
+    })
+    (x,) = paired_comparisons(rows)
+    assert (x["snn_model"], x["mlp_model"]) == ("snn-stdp", "mlp-wide")
+    assert x["chosen"] == "declared"
+    from brainlearn.runner.stats import choose
+
+    assert choose({"a": [], "b": []}, ["a", "b"]) is None
 
 
 def test_paired_comparison_needs_both_families_and_common_seeds():
@@ -97,7 +120,8 @@ def test_summary_markdown_reports_headline_cells_and_significance(tmp_path):
     rows = _rows({
         ("xor", "mlp-b", "mlp"): [0.95, 0.96, 0.97],
         ("xor", "snn-b", "snn"): [0.90, 0.92, 0.91],
-    }) + _rows({("xor", "snn-b", "snn"): [0.5, 0.6, 0.55]}, n_train=10)
+    }, validation={"mlp-b": 0.9, "snn-b": 0.9}) + _rows(
+        {("xor", "snn-b", "snn"): [0.5, 0.6, 0.55]}, n_train=10)
     rows = [dataclasses.replace(  # training budgets: presentations of training samples per fit
         r, presentations=(p := 300_000.0 if r.family == "mlp" else 1000.0), epochs=p / 1000)
         for r in rows]
@@ -107,6 +131,7 @@ def test_summary_markdown_reports_headline_cells_and_significance(tmp_path):
     assert ("| xor | snn-b (0.910; 1,000 pres., 1 ep.) | mlp-b (0.960; 300,000 pres., 300 ep.) "
             "| 3 | -0.050 |") in md
     assert "| yes |" in md
+    assert "best mean validation score" in md
     assert "t₀.₉₇₅" in md  # the interval is stated
     path = write_stats(rows, tmp_path / "stats.csv")
     text = path.read_text()

@@ -101,6 +101,25 @@ def test_corner_table_maps_to_registered_families():
     assert len(EFFECTS) == 4
 
 
+def test_a_corner_is_chosen_on_validation_scores_never_on_test_scores():
+    import dataclasses
+
+    rows = _rows()
+    # snn-stdp is better on test; snn-hebbian on validation: the validation choice wins
+    val = {"snn-stdp": 0.8, "snn-hebbian": 0.9}
+    tuned = [dataclasses.replace(r, validation_score=val.get(r.model, 0.5)) for r in rows]
+    (xor,) = two_by_two(tuned)["tasks"]
+    cell = xor["corners"]["spiking, local"]
+    assert (cell["model"], cell["chosen"]) == ("snn-hebbian", "validation")
+    assert cell["validation_mean"] == pytest.approx(0.9)
+    # untuned runs: the corner's declared first candidate, whatever the test scores
+    swapped = [dataclasses.replace(r, test_accuracy=1.0) if r.model == "snn-hebbian" else r
+               for r in rows]
+    (xor,) = two_by_two(swapped)["tasks"]
+    assert (xor["corners"]["spiking, local"]["model"],
+            xor["corners"]["spiking, local"]["chosen"]) == ("snn-stdp", "declared")
+
+
 def test_paired_effects_equal_a_hand_computation():
     tt = two_by_two(_rows())
     (xor,) = tt["tasks"]

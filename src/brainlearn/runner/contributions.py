@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .records import SummaryRow
-from .stats import budget_median, csv_number, headline_sizes, paired_contrast
+from .stats import FAMILY_ORDER, budget_median, csv_number, headline_sizes, paired_contrast
 
 __all__ = [
     "CONTRASTS",
@@ -92,8 +92,7 @@ CONTRASTS: tuple[Contrast, ...] = (
 )
 
 #: models whose accuracy is to be explained (local-learning spiking networks)
-LEARNERS: tuple[str, ...] = ("snn-stdp", "snn-hebbian", "snn-rstdp", "snn-stdp-scratch",
-                             "snn-delta-skip", "snn-dc2015", "snn-dc2015-delta", "snn-kwta")
+LEARNERS: tuple[str, ...] = FAMILY_ORDER["snn"]
 #: models with a part switched off or replaced
 CONTROLS: tuple[str, ...] = ("snn-frozen", "snn-random", "ref-kmeans", "snn-dc2015-frozen",
                              "snn-kwta-frozen")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ __all__ = [
     "finite_or_none",
     "headline_sizes",
     "paired_comparisons",
+    "choose",
+    "FAMILY_ORDER",
     "paired_contrast",
     "paired_t_p",
     "t_quantile",
@@ -112,22 +114,67 @@ def paired_t_p(diffs: np.ndarray) -> float:
     return float(2 * t.sf(abs(tstat), n - 1))
 
 
+#: the models that stand for a family when results carry no validation scores (the first
+#: of these with runs), fixed in advance and the same for every task: the project's
+#: reference networks, not the best-scoring ones. The spiking learners are also the
+#: candidates of the contributions table and of the 2 x 2's spiking, local corner.
+FAMILY_ORDER: dict[str, tuple[str, ...]] = {
+    "mlp": ("mlp-wide", "mlp-wide64", "mlp-seed"),
+    "snn": ("snn-stdp", "snn-hebbian", "snn-rstdp", "snn-stdp-scratch", "snn-delta-skip",
+            "snn-dc2015", "snn-dc2015-delta", "snn-kwta"),
+}
+
+
+def choose(candidates: Mapping[str, list[SummaryRow]], declared: Iterable[str]
+           ) -> tuple[str, str] | None:
+    """Which of ``candidates`` (model -> its runs on one task and size) stands for a group:
+    ``(model, "validation")``, the highest mean validation score, when every candidate's
+    runs carry one (tuned runs); otherwise ``(model, "declared")``, the first of
+    ``declared`` that has runs. Test scores never choose. None when no candidate is
+    declared and none has validation scores."""
+    cands = {m: rs for m, rs in candidates.items() if rs}
+    if not cands:
+        return None
+    if all(r.validation_score is not None for rs in cands.values() for r in rs):
+        order = list(declared)
+
+        def key(m):
+            v = float(np.mean([r.validation_score for r in cands[m]]))
+            return (v, -(order.index(m) if m in order else len(order)))
+
+        return max(cands, key=key), "validation"
+    for m in declared:
+        if m in cands:
+            return m, "declared"
+    return None
+
+
 def paired_comparisons(rows: Iterable[SummaryRow], metric: str = "test_accuracy") -> list[dict]:
-    """Best spiking model against best MLP per (task, n_train), paired over common seeds."""
+    """The spiking model against the MLP per (task, n_train), paired over common seeds;
+    each family's model chosen by :func:`choose` among its learners (validation scores
+    when the runs have them, else :data:`FAMILY_ORDER`); ``chosen`` says which."""
     rows = list(rows)
     cells = cell_stats(rows, metric)
     by: dict[tuple, dict[int, float]] = defaultdict(dict)
+    runs: dict[tuple, list[SummaryRow]] = defaultdict(list)
     for r in rows:
         by[(r.task, r.model, int(r.n_train))][int(r.seed)] = float(r.metric(metric))
+        runs[(r.task, r.model, int(r.n_train))].append(r)
     out = []
     keys = sorted({(c["task"], c["n_train"]) for c in cells})
     for task, n_train in keys:
         here = [c for c in cells if c["task"] == task and c["n_train"] == n_train]
-        best = {}
+        best, how = {}, {}
         for fam in ("snn", "mlp"):
-            cand = [c for c in here if c["family"] == fam and not math.isnan(c["mean"])]
-            if cand:
-                best[fam] = max(cand, key=lambda c: (c["mean"], c["model"]))
+            cand = {c["model"]: runs[(task, c["model"], n_train)] for c in here
+                    if c["family"] == fam and not math.isnan(c["mean"])
+                    and (c["model"] in FAMILY_ORDER[fam]
+                         or all(r.validation_score is not None
+                                for r in runs[(task, c["model"], n_train)]))}
+            picked = choose(cand, FAMILY_ORDER[fam])
+            if picked is not None:
+                best[fam] = next(c for c in here if c["model"] == picked[0])
+                how[fam] = picked[1]
         if len(best) < 2:
             continue
         a, b = best["snn"]["model"], best["mlp"]["model"]
@@ -145,6 +192,7 @@ def paired_comparisons(rows: Iterable[SummaryRow], metric: str = "test_accuracy"
             "seeds": seeds, "n": d["n"], "diff_mean": d["mean"], "diff_sd": d["sd"],
             "ci_low": d["ci_low"], "ci_high": d["ci_high"], "p_value": p,
             "significant": significant,
+            "chosen": "validation" if set(how.values()) == {"validation"} else "declared",
         })
     return out
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,7 +265,13 @@ def tune_run(name: str, overrides: Mapping[str, Any], settings: TuneSettings, X,
     def run_one(number: int, values: Mapping[str, Any]) -> None:
         t0 = time.perf_counter()
         try:
-            score = evaluate(values)
+            # a trial's warnings (a silent population at a corner of the space, say) are
+            # counted, not printed: a search visits bad settings on purpose
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                score = evaluate(values)
+            if caught:
+                study.set_user_attr(f"warnings_{number}", len(caught))
         except Exception as exc:  # a failed trial is recorded; the search goes on
             study.set_user_attr(f"error_{number}", f"{type(exc).__name__}: {exc}"[:300])
             study.set_user_attr(f"seconds_{number}", time.perf_counter() - t0)
@@ -307,6 +314,7 @@ def tune_run(name: str, overrides: Mapping[str, Any], settings: TuneSettings, X,
                   "value": t.value if t.state == TrialState.COMPLETE else None,
                   "seconds": attrs.get(f"seconds_{t.number}"),
                   "error": attrs.get(f"error_{t.number}"),
+                  "warnings": attrs.get(f"warnings_{t.number}", 0),
                   "values": _plain(values_of(t)) if t.params else None}
                  for t in trials]
     return TuningResult(

@@ -26,8 +26,10 @@ computation is :func:`.stats.paired_contrast`):
 
 A difference is ``with - without`` (spiking - non-spiking, local - backprop), so a
 negative one is a cost. A corner with several candidate models is filled, per task, by
-the one with the highest mean test accuracy at the task's headline training-set size;
-choosing it on the same test results favours that corner a little (read the CIs).
+:func:`.stats.choose`: the candidate with the highest mean *validation* score when the
+runs carry one (the tuned experiment, :mod:`.tune`), otherwise the first candidate listed
+for the corner that has runs (declared in advance, the same for every task). Test scores
+never choose a corner.
 Everything here is a function of summary rows (saved results only); the README block is
 drawn by :func:`.report.two_by_two_markdown`.
 """
@@ -41,7 +43,7 @@ from typing import Any
 
 from .contributions import LEARNERS
 from .records import SummaryRow
-from .stats import budget_median, describe, headline_sizes, paired_contrast
+from .stats import budget_median, choose, describe, headline_sizes, paired_contrast
 
 __all__ = ["CORNERS", "EFFECTS", "Corner", "Effect", "corner", "corner_by_label",
            "missing_note", "two_by_two"]
@@ -67,10 +69,10 @@ class Corner:
 CORNERS: tuple[Corner, ...] = (
     Corner("non-spiking", "local", "local", ("ref-kmeans", "hebb-krotov", "hebb-softhebb"),
            "a hidden layer learned without labels (k-means prototypes, the competing units "
-           "of Krotov & Hopfield 2019 or SoftHebb) + a linear readout (the best of the task)"),
+           "of Krotov & Hopfield 2019 or SoftHebb) + a linear readout"),
     Corner("non-spiking", "backprop", "mlp", ("mlp-wide",), "the MLP trained by backprop"),
     Corner("spiking", "local", "snn", LEARNERS,
-           "the spiking network with local plastic synapses (the best learner of the task)"),
+           "the spiking network with local plastic synapses"),
     Corner("spiking", "backprop", "snn-backprop", ("snn-surrogate",),
            "the same spiking network trained by backprop through time with surrogate "
            "gradients"),
@@ -151,15 +153,17 @@ def two_by_two(rows: Iterable[SummaryRow], metric: str = "test_accuracy"
     for task in tasks:
         filled: dict[str, dict[str, Any]] = {}
         for c in CORNERS:
-            cands = []
-            for rank, m in enumerate(c.models):
-                rs = cells.get((task, m))
-                if rs:
-                    d = describe(float(r.metric(metric)) for r in rs)
-                    cands.append((d["mean"], -rank, m, d, rs))
-            if cands:
-                _, _, m, d, rs = max(cands, key=lambda x: (x[0], x[1]))
-                filled[c.label] = {"model": m, **d, **budget_median(rs)}
+            picked = choose({m: cells.get((task, m), []) for m in c.models}, c.models)
+            if picked is not None:
+                m, how = picked
+                rs = cells[(task, m)]
+                d = describe(float(r.metric(metric)) for r in rs)
+                val = [r.validation_score for r in rs if r.validation_score is not None]
+                filled[c.label] = {"model": m, **d, **budget_median(rs), "chosen": how,
+                                   "validation_mean": float(sum(val) / len(val)) if val
+                                   else None,
+                                   "candidates": sum(1 for x in c.models
+                                                     if cells.get((task, x)))}
                 seen_corners.add(c.label)
         lacking = [c.label for c in CORNERS if c.label not in filled]
         if lacking:
