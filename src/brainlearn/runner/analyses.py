@@ -519,6 +519,7 @@ SUMMARY_FIGURES: Mapping[str, str] = MappingProxyType({
     "accuracy_by_task": f"{_F}.accuracy:accuracy_by_task",
     "contributions": f"{_F}.contributions:contributions",
     "two_by_two": f"{_F}.two_by_two:two_by_two",
+    "validation_vs_test": f"{_F}.tuning:validation_vs_test",
 })
 
 #: names of the analyses, in table order

@@ -7,10 +7,11 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 from .config import RunConfig
 
-__all__ = ["STATUS_EVERY_S", "Progress", "Projection", "fmt_s"]
+__all__ = ["STATUS_EVERY_S", "Progress", "Projection", "fmt_s", "timing_label"]
 
 #: without a terminal (no progress bar), a status line at most this often
 STATUS_EVERY_S = 60.0
@@ -21,6 +22,12 @@ def fmt_s(s: float | None) -> str:
         return "?"
     s = int(round(s))
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+def timing_label(label: str, tuned: bool) -> str:
+    """The key a run's timing is kept under: its label, marked when the run was tuned
+    (a tuned run costs its trials too)."""
+    return f"{label} [tuned]" if tuned else label
 
 
 class Projection:
@@ -34,7 +41,8 @@ class Projection:
         self.all: list[float] = []
 
     def add(self, cfg: RunConfig, seconds: float) -> None:
-        self.add_timing(cfg.label, cfg.task, cfg.n_train, seconds)
+        self.add_timing(timing_label(cfg.label, cfg.tune is not None), cfg.task, cfg.n_train,
+                        seconds)
 
     def add_timing(self, label: str, task: str, n_train: int, seconds: float) -> None:
         self.by_key[(label, task, n_train)].append(seconds)
@@ -42,11 +50,17 @@ class Projection:
         self.all.append(seconds)
 
     def estimate(self, cfg: RunConfig) -> float | None:
-        """Median durations (robust to the first run of a program, which compiles it)."""
-        same = self.by_key.get((cfg.label, cfg.task, cfg.n_train))
+        """Median durations (robust to the first run of a program, which compiles it). A
+        tuned run without tuned timings: the untuned run's time for each trial and the
+        refit (a trial fits on less data; an upper estimate)."""
+        label = timing_label(cfg.label, cfg.tune is not None)
+        same = self.by_key.get((label, cfg.task, cfg.n_train))
         if same:
             return statistics.median(same)
-        lab = self.by_label.get(cfg.label)
+        if cfg.tune is not None and label not in self.by_label:
+            plain = self.estimate(replace(cfg, tune=None))
+            return None if plain is None else plain * (1 + int(cfg.tune["trials"]))
+        lab = self.by_label.get(label)
         if lab:  # scale by training-set size (cost grows about linearly with it)
             return statistics.median(s * max(cfg.n_train, 1) / max(n, 1) for n, s in lab)
         if self.all:

@@ -302,7 +302,7 @@ SUMMARY_COLUMNS = [
     "fit_s", "predict_s", "fit_per_sample_us", "predict_per_sample_us",
     "macs_per_sample", "synaptic_events_per_sample", "spikes_per_sample",
     "energy_per_sample_nj", "presentations", "epochs", "complete", "git_commit", "params",
-    "validation_score", "tune_trials",
+    "validation_score", "tune_trials", "tune_s",
 ]
 
 
@@ -343,6 +343,8 @@ class SummaryRow:
     validation_score: float | None = None
     #: a tuned run's number of trials (None: registry defaults or a spec's overrides)
     tune_trials: int | None = None
+    #: a tuned run's seconds in its trials (the refit excluded)
+    tune_s: float | None = None
 
     _INTS: ClassVar[frozenset] = frozenset(
         {"seed", "n_train", "n_test", "n_train_actual", "n_test_actual", "tune_trials"})
@@ -350,7 +352,7 @@ class SummaryRow:
         {"test_accuracy", "train_accuracy", "fit_s", "predict_s", "fit_per_sample_us",
          "predict_per_sample_us", "macs_per_sample", "synaptic_events_per_sample",
          "spikes_per_sample", "energy_per_sample_nj", "presentations", "epochs",
-         "validation_score"})
+         "validation_score", "tune_s"})
 
     @classmethod
     def from_record(cls, r: RunRecord) -> SummaryRow:
@@ -377,6 +379,7 @@ class SummaryRow:
             params=json.dumps(r.config.get("params", {}), sort_keys=True),
             validation_score=(r.tuning or {}).get("validation_score"),
             tune_trials=(r.tuning or {}).get("trials"),
+            tune_s=(r.tuning or {}).get("wall_s"),
         )
 
     def csv_fields(self) -> dict[str, Any]:

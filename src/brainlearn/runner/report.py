@@ -40,6 +40,7 @@ from .storage import (
     summary_rows,
     write_summary_csv,
 )
+from .tuned import GAPS, tuned_gaps, tuned_table
 from .two_by_two import CORNERS, EFFECTS, missing_note, two_by_two
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "readme_block",
     "selection_notes",
     "summary_markdown",
+    "tuned_markdown",
     "two_by_two_markdown",
     "update_readme_from_results",
     "write_reports",
@@ -257,7 +259,8 @@ def _snn_block(s: dict) -> list[str]:
 #: README blocks drawn from the results of other experiments run into a directory of their
 #: own under the main output directory: block name -> that directory (``brainlearn run
 #: multiclass --out results-multiclass``, ``brainlearn run local --out results-local``)
-EXPERIMENT_BLOCKS = {"multiclass": "results-multiclass", "local": "results-local"}
+EXPERIMENT_BLOCKS = {"multiclass": "results-multiclass", "local": "results-local",
+                     "tuned": "results-tuned"}
 
 
 def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
@@ -395,6 +398,9 @@ def summary_markdown(rows: list[SummaryRow]) -> str:
                 f"{_budget(main, p['mlp_model'], p['task'])}) | {p['n']} | {p['diff_mean']:+.3f} | "
                 f"{ci} | {pv} | {'yes' if p['significant'] else 'no'} |"
             )
+
+    if any(r.tune_trials is not None for r in rows):
+        lines += ["", tuned_markdown(rows).rstrip()]
 
     contrib = contribution_rows(rows)
     if contrib:
@@ -578,6 +584,100 @@ def contributions_markdown(contrib: list[dict[str, Any]]) -> str:
                    + ") can only be " + ("chance findings." if many else "a chance finding."))
     lines += ["", caveat]
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------- the tuned experiment
+
+
+def _pm(d: dict[str, Any]) -> str:
+    return _acc(d["mean"], d["half_width"])
+
+
+def tuned_markdown(rows: list[SummaryRow]) -> str:
+    """The tuned block: each tuned model against its registry defaults, and the gap between
+    the best local learners and the MLP when every model had the same number of trials."""
+    table = tuned_table(rows)
+    if not table:
+        return ""
+    trials = sorted({n for e in table for n in e["trials"]})
+    tasks = _order({e["task"] for e in table}, list_tasks())
+    lines = [
+        "#### Tuned against registry defaults",
+        "",
+        f"Every tuned model had the same budget: {' / '.join(map(str, trials))} trials of "
+        "Optuna's TPE sampler over its search space (`brainlearn list --model NAME`), each "
+        "trial fitted on the training split minus a stratified validation share and scored "
+        "on that share; the best trial's configuration was refitted on the whole training "
+        "split and the test split scored once. Test accuracy mean ± CI half-width over "
+        "seeds; *validation* = mean best validation score; *tuned − defaults* paired over "
+        "seeds, **bold** = its CI excludes 0.",
+        "",
+        "| task | model | tuned (N trials) | validation | registry defaults | "
+        "tuned − defaults | tuning s / run |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for t in tasks:
+        for e in sorted((e for e in table if e["task"] == t),
+                        key=lambda e: (_family_rank(e["family"]), e["model"])):
+            n = "/".join(map(str, e["trials"]))
+            val = "–" if e["validation_mean"] is None else f"{e['validation_mean']:.3f}"
+            dflt = "–" if e["defaults_stats"] is None else _pm(e["defaults_stats"])
+            pc = e["contrast"]
+            if pc is None:
+                diff = "–"
+            else:
+                d = _signed(pc["diff_mean"])
+                diff = f"{'**' + d + '**' if pc['significant'] else d} {_ci(pc)}"
+            tune_s = e.get("tuning_s")
+            lines.append(f"| {t} | {e['model']} ({e['family']}) | {_pm(e['test'])} ({n}) | "
+                         f"{val} | {dflt} | {diff} | "
+                         f"{'–' if tune_s is None else f'{tune_s:.0f}'} |")
+    gaps = tuned_gaps(rows)
+    if gaps:
+        lines += [
+            "",
+            "#### The gap between local learning and backprop, equally tuned",
+            "",
+            "Per task, the local learner with the best mean validation score among the tuned "
+            "candidates of its 2 × 2 corner against the tuned MLP: test accuracy difference "
+            "(local − MLP) on the same seeds, 95 % t-based CI, paired t-test p; **bold** = "
+            "the CI excludes 0. Chosen on validation scores only.",
+            "",
+            "| task | gap | local (test) | MLP (test) | seeds | difference | 95 % CI | p |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for g in sorted(gaps, key=lambda g: (tasks.index(g["task"]) if g["task"] in tasks
+                                             else len(tasks), g["gap"])):
+            d = _signed(g["diff_mean"])
+            lines.append(
+                f"| {g['task']} | {g['gap']} | {g['local_model']} ({g['with_mean']:.3f}) | "
+                f"{g['backprop_model']} ({g['without_mean']:.3f}) | {g['n']} | "
+                f"{'**' + d + '**' if g['significant'] else d} | {_ci(g)} | {_p(g)} |")
+        lines += ["", "In words (generated from the table):", ""]
+        for name, _, _ in GAPS:
+            rs = [g for g in gaps if g["gap"] == name]
+            if not rs:
+                continue
+            worse = [g["task"] for g in rs if g["significant"] and g["diff_mean"] < 0]
+            better = [g["task"] for g in rs if g["significant"] and g["diff_mean"] > 0]
+            same = [g["task"] for g in rs if not g["significant"]]
+            parts = []
+            if worse:
+                parts.append("trails the tuned MLP on " + _list(worse))
+            if better:
+                parts.append("beats it on " + _list(better))
+            if same:
+                parts.append("is within the CI of it on " + _list(same))
+            span = (f"differences {min(g['diff_mean'] for g in rs):+.3f} to "
+                    f"{max(g['diff_mean'] for g in rs):+.3f}")
+            lines.append(f"- {name.split(' − ')[0].capitalize()} learning, equally tuned, "
+                         + "; ".join(parts) + f" ({span}).")
+    return "\n".join(lines) + "\n"
+
+
+def _family_rank(fam: str) -> int:
+    order = ("mlp", "snn-backprop", "snn", "local", "reference")
+    return order.index(fam) if fam in order else len(order)
 
 
 # ---------------------------------------------------------------------- the 2 x 2

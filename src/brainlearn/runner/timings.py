@@ -2,7 +2,8 @@
 
 A dry run projects the time of the runs to do from the timings of runs recorded under its
 output directory. A fresh install has none, so the package ships the median ``total_s`` of
-the committed records (``results/`` and ``results-multiclass/`` of the repository) per
+the committed records (``results/``, ``results-multiclass/`` and ``results-tuned/`` of the
+repository) per
 model label, task and training size, in ``brainlearn/timings.json``; :func:`plan
 <brainlearn.runner.sweep.plan>` uses them for the models the output directory has no
 timings of. They were measured on the machine that made the committed results (the file
@@ -31,7 +32,7 @@ __all__ = ["SHIPPED_TIMINGS", "collect_timings", "dumps", "load_shipped_timings"
 #: the file inside the package
 SHIPPED_TIMINGS = Path(__file__).resolve().parent.parent / "timings.json"
 #: the output directories of the committed results, relative to the checkout's root
-DEFAULT_SOURCES = (".", "results-multiclass")
+DEFAULT_SOURCES = (".", "results-multiclass", "results-tuned")
 
 
 def collect_timings(outs, names=None) -> dict[str, Any]:
@@ -39,6 +40,7 @@ def collect_timings(outs, names=None) -> dict[str, Any]:
     ``outs``: one row ``[label, task, n_train, median total_s, runs]`` per configuration,
     sorted; ``sources`` names them (``names``, default the paths as given), ``machine`` the
     platforms and CPU counts the records were made on."""
+    from .progress import timing_label
     from .storage import load_records, record_is_complete
 
     times: dict[tuple[str, str, int], list[float]] = defaultdict(list)
@@ -48,7 +50,8 @@ def collect_timings(outs, names=None) -> dict[str, Any]:
             t = (rec.timings or {}).get("total_s")
             if not record_is_complete(rec) or not isinstance(t, int | float):
                 continue
-            times[(rec.model, rec.task, int(rec.n_train))].append(float(t))
+            label = timing_label(rec.model, rec.tuning is not None)
+            times[(label, rec.task, int(rec.n_train))].append(float(t))
             env = rec.environment or {}
             machines.add(f"{env.get('machine', '?')} {env.get('platform', '?')}")
     rows = [[lab, task, n, round(statistics.median(ts), 4), len(ts)]
