@@ -312,3 +312,30 @@ def test_a_tuned_sweep_records_the_search(tunable, tmp_path):
     # a second sweep finds the run recorded and does nothing
     rep2 = run_sweep(runs, tmp_path, jobs=1, progress=False, prebuild_programs=False)
     assert rep2.skipped == 2
+    # the tables: the tuned run against its defaults twin, with the number of trials
+    from brainlearn.runner.report import summary_markdown
+    from brainlearn.runner.storage import summary_rows
+
+    md = summary_markdown(summary_rows(load_records(tmp_path)))
+    assert "#### Tuned against registry defaults" in md
+    line = next(x for x in md.splitlines() if x.startswith("| xor | test-shrunk (reference)"))
+    cols = [c.strip() for c in line.split("|")]
+    assert cols[3].endswith("(4)") and cols[5] not in ("", "–")  # tuned; defaults twin
+    # the figure: validation against test, drawn from the saved records
+    from brainlearn.figures.tuning import validation_vs_test
+
+    paths, caption = validation_vs_test(load_records(tmp_path), tmp_path / "figs")
+    assert paths[0].is_file() and "4 trials" in caption
+
+
+def test_a_tuned_run_is_projected_from_its_untuned_timing(tunable):
+    from brainlearn.runner.progress import Projection
+
+    spec = parse_spec(_spec({"trials": 5}, [{"name": "test-shrunk", "tune": True},
+                                             {"name": "test-shrunk", "label": "plain"}]))
+    tuned, plain = sorted(resolve_runs([spec]), key=lambda r: r.label != "test-shrunk")
+    proj = Projection(1)
+    proj.add_timing("test-shrunk", "xor", 100, 2.0)  # an untuned run of the same label
+    assert proj.estimate(tuned) == pytest.approx(2.0 * 6)
+    proj.add(tuned, 7.0)  # once a tuned run is timed, its own time counts
+    assert proj.estimate(tuned) == pytest.approx(7.0)
