@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_wide.py snn-stdp
 	$(BIN)/python benchmarks/bench_wide.py snn-delta-skip
 	$(BIN)/python benchmarks/bench_codes.py
+	$(BIN)/python benchmarks/bench_tuning.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks experiments

@@ -205,19 +205,22 @@ def test_registry_models_are_spiking_classifiers():
 
 # --------------------------------------------------------------------------- compiled
 @pytest.mark.slow
-def test_standalone_build_is_reused_by_a_fresh_process(tmp_path, monkeypatch):
-    """Compiled once (into a fresh cache), then a new Python process fits and predicts
-    without rebuilding (the build directory is untouched and no other appears), and a
-    pickled model predicts the same there."""
+def test_standalone_build_is_reused_by_a_fresh_process(tmp_path, monkeypatch, capfd):
+    """Compiled once (into a fresh cache): the fit builds the training and the inference
+    program side by side, so the first predict compiles nothing; then a new Python process
+    fits and predicts without rebuilding (the build directory is untouched and no other
+    appears), and a pickled model predicts the same there."""
     monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
     X, y = _data(40)
     model = SpikingClassifier(backend="standalone", random_state=1, **TINY).fit(X, y)
     assert model.backend_ == "standalone"
+    builds = [p for p in (tmp_path / "cache" / "snn").iterdir() if p.is_dir()]
+    assert len(builds) == 2  # the training and the batched inference program, by the fit
+    assert capfd.readouterr().err.count("brainlearn: compiling") == 2
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
     np.save(tmp_path / "X.npy", X)
     expected = model.predict_proba(X)
-    builds = [p for p in (tmp_path / "cache" / "snn").iterdir() if p.is_dir()]
-    assert len(builds) == 2  # the training and the batched inference program
+    assert "compiling" not in capfd.readouterr().err  # the first predict built nothing
     stamp = (builds[0] / "brainlearn_manifest.json").stat().st_mtime_ns
     code = textwrap.dedent(
         f"""

@@ -159,6 +159,32 @@ def _inference_engine(spec: NetworkSpec) -> BatchedEngine:
     return _cached_batched_engine(spec, str(cache_root()))
 
 
+def _start_inference_build(spec: NetworkSpec, backend: str):
+    """Start making the batched inference engine of ``spec`` (building its program when
+    the cache lacks it) in a background thread; None for the runtime backend."""
+    if backend == "runtime":
+        return None
+    import brian2  # noqa: F401 - its first import installs a signal handler: main thread
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="brainlearn-inference-build")
+    future = pool.submit(_inference_engine, spec)
+    pool.shutdown(wait=False)
+    return future
+
+
+def _finish_inference_build(future, training_backend: str) -> None:
+    """Wait for :func:`_start_inference_build`; its BuildError is raised only when the
+    training program compiled (the compiler works: a real failure); with the runtime
+    fallback, predict falls back too."""
+    if future is None:
+        return
+    try:
+        future.result()
+    except BuildError:
+        if training_backend == "standalone":
+            raise
+
+
 @functools.lru_cache(maxsize=16)
 def _cached_engine(spec: NetworkSpec, backend: str, root: str):
     return get_engine(spec, backend)
@@ -670,6 +696,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         initial_weights = _weights(state)
         predict_seed = int(rng.integers(2**31))
 
+        # the inference program of this shape builds beside the training program and the
+        # training, so that the first predict finds it built
+        inference = _start_inference_build(spec, self.backend)
         engine = _engine(spec, self.backend)
         n_epochs = max(int(self.epochs), -(-int(self.min_presentations) // len(X)))
         hidden_epochs = n_epochs if self.hidden_epochs is None else self.hidden_epochs
@@ -771,6 +800,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         )
         if _teacher_drives(spec):
             _warn_if_teacher_overwhelmed(spec, tail["efferent"], y_idx[order[-len(X):]])
+        _finish_inference_build(inference, engine.name)
         # the fit is complete: only now does the estimator become fitted
         self.__dict__.update(data_attrs)
         self.spec_ = spec
