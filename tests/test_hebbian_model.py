@@ -103,8 +103,8 @@ def test_labels_of_any_type_and_two_classes(cls):
 @pytest.mark.parametrize("cls,bad,match", [
     (KrotovHopfieldClassifier, {"n_hidden": 0}, "n_hidden"),
     (KrotovHopfieldClassifier, {"hidden_epochs": -1}, "hidden_epochs"),
-    (KrotovHopfieldClassifier, {"p": 0.5}, "p must"),
-    (KrotovHopfieldClassifier, {"k": 1}, "k must"),
+    (KrotovHopfieldClassifier, {"p": 0.5}, "'p' parameter"),
+    (KrotovHopfieldClassifier, {"k": 1}, "'k' parameter"),
     (KrotovHopfieldClassifier, {"k": 50, "n_hidden": 10}, "k must be <= n_hidden"),
     (KrotovHopfieldClassifier, {"delta": -0.1}, "delta"),
     (KrotovHopfieldClassifier, {"learning_rate": 0.0}, "learning_rate"),

@@ -57,13 +57,21 @@ def test_both_families_raise_the_same_value_error(case):
     assert re.search(match, messages["mlp"]), messages["mlp"]
 
 
+def _binary_tags(self):
+    tags = type(self).__mro__[1].__sklearn_tags__(self)
+    tags.classifier_tags.multi_class = False
+    return tags
+
+
 def test_more_than_two_classes_only_where_supported():
+    from sklearn.utils import get_tags
+
     y3 = np.arange(40) % 3
-    assert MLPClassifier._supports_multiclass
-    assert SpikingClassifier._supports_multiclass
+    assert get_tags(MLPClassifier()).classifier_tags.multi_class
+    assert get_tags(SpikingClassifier()).classifier_tags.multi_class
 
     class BinarySpiking(SpikingClassifier):
-        _supports_multiclass = False
+        __sklearn_tags__ = _binary_tags
 
     message = _message(BinarySpiking, X_OK, y3).replace("BinarySpiking", "{name}")
     assert re.search("Only binary classification is supported", message)
@@ -72,9 +80,9 @@ def test_more_than_two_classes_only_where_supported():
     assert m.classes_.tolist() == [0, 1, 2]
 
 
-def test_check_fit_data_reads_the_class_attribute():
+def test_check_fit_data_reads_the_estimator_tags():
     class Binary(MLPClassifier):
-        _supports_multiclass = False
+        __sklearn_tags__ = _binary_tags
 
     with pytest.raises(ValueError, match="Binary is a binary classifier, but y has 4 classes"):
         check_fit_data(Binary(), X_OK, np.arange(40) % 4)

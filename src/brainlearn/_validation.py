@@ -8,9 +8,10 @@ labels that mix strings and numbers, continuous labels, and more than two classe
 estimator that is binary only, are all ``ValueError`` s that name the problem
 (``NotFittedError``, raised before fitting, is a ``ValueError`` too).
 
-An estimator takes more than two classes when its class sets ``_supports_multiclass =
-True``; for the others a third class is the "Only binary classification is supported"
-error that scikit-learn's estimator checks expect.
+An estimator takes more than two classes when its tags say so (``__sklearn_tags__``,
+``classifier_tags.multi_class``, True for every brainlearn classifier and scikit-learn's
+default for a classifier); for the others a third class is the "Only binary classification
+is supported" error that scikit-learn's estimator checks expect.
 """
 
 from __future__ import annotations
@@ -66,11 +67,23 @@ def check_label_types(y, what: str = "y") -> None:
             )
 
 
+def _multiclass(estimator) -> bool:
+    """Whether the estimator takes more than two classes: its scikit-learn tags
+    (``classifier_tags.multi_class``, set by ``__sklearn_tags__``)."""
+    from sklearn.utils import get_tags
+
+    try:
+        tags = get_tags(estimator)
+    except (AttributeError, TypeError):  # not a scikit-learn estimator
+        return False
+    return bool(tags.classifier_tags is not None and tags.classifier_tags.multi_class)
+
+
 def check_fit_data(estimator, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validated ``(X, y, classes)`` for ``fit``; sets ``estimator.n_features_in_``.
 
     ``classes`` are the sorted distinct labels. More than two are accepted only if the
-    estimator's class sets ``_supports_multiclass = True``.
+    estimator's tags say so (``__sklearn_tags__``: ``classifier_tags.multi_class``).
 
     Raises
     ------
@@ -83,7 +96,7 @@ def check_fit_data(estimator, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     check_classification_targets(y)
     classes = np.unique(y)
     name = type(estimator).__name__
-    multiclass = bool(getattr(type(estimator), "_supports_multiclass", False))
+    multiclass = _multiclass(estimator)
     if len(classes) < 2:
         raise ValueError(
             f"y contains only one class ({classes.tolist()}); {name} needs at least two classes"

@@ -37,9 +37,17 @@ import copy
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import (
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    BrainlearnClassifier,
+    Interval,
+    StrOptions,
+    is_real,
+    seed_int,
+)
 from ._validation import check_eval_set, check_fit_data, check_predict_data
 
 __all__ = [
@@ -50,49 +58,14 @@ __all__ = [
 ]
 
 
-def is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def seed_int(random_state) -> int:
-    """An int seed for scikit-learn from None, an int or a numpy Generator."""
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**31))
-    if is_int(random_state):
-        return int(random_state)
-    raise ValueError(
-        f"random_state must be None, an int or a numpy Generator, got {random_state!r}"
-    )
-
-
-def check_positive_real(est, name: str) -> None:
-    v = getattr(est, name)
-    if not is_real(v) or not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
-
-
-def check_positive_int(est, name: str) -> None:
-    v = getattr(est, name)
-    if not is_int(v) or v < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
-
-
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
 
 
-class ReferenceBase(ClassifierMixin, BaseEstimator):
+class ReferenceBase(BrainlearnClassifier):
     """Shared fit/predict machinery: validation, standardisation, budget and history."""
-
-    _supports_multiclass = True
     #: fitted attributes (cleared at the start of every fit, set when it completes)
     _FITTED = ("classes_", "n_features_in_", "scaler_", "presentations_", "n_epochs_",
                "history_")
@@ -192,10 +165,7 @@ class LogisticReference(ReferenceBase):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def _check_hyperparameters(self) -> None:
-        check_positive_real(self, "C")
-        check_positive_int(self, "max_iter")
-        seed_int(self.random_state)
+    _parameter_constraints = {"C": POSITIVE_REAL, "max_iter": POSITIVE_INT}
 
     def _fit_scaled(self, Z, y, seed) -> int:
         from sklearn.linear_model import LogisticRegression
@@ -242,9 +212,7 @@ class KNeighborsReference(ReferenceBase):
         self.n_neighbors = n_neighbors
         self.random_state = random_state
 
-    def _check_hyperparameters(self) -> None:
-        check_positive_int(self, "n_neighbors")
-        seed_int(self.random_state)
+    _parameter_constraints = {"n_neighbors": POSITIVE_INT}
 
     def _fit_scaled(self, Z, y, seed) -> int:
         from sklearn.neighbors import KNeighborsClassifier
@@ -302,12 +270,10 @@ class SVMReference(ReferenceBase):
         self.gamma = gamma
         self.random_state = random_state
 
-    def _check_hyperparameters(self) -> None:
-        check_positive_real(self, "C")
-        if not (self.gamma == "scale" or (is_real(self.gamma) and np.isfinite(self.gamma)
-                                          and self.gamma > 0)):
-            raise ValueError(f'gamma must be "scale" or a finite number > 0, got {self.gamma!r}')
-        seed_int(self.random_state)
+    _parameter_constraints = {
+        "C": POSITIVE_REAL,
+        "gamma": [StrOptions({"scale"}), Interval(numbers.Real, 0, None, closed="neither")],
+    }
 
     def _fit_scaled(self, Z, y, seed) -> int:
         from sklearn.svm import SVC
@@ -407,17 +373,15 @@ class PrototypeReadoutClassifier(ReferenceBase):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def _check_hyperparameters(self) -> None:
-        check_positive_int(self, "n_prototypes")
-        check_positive_int(self, "n_winners")
+    _parameter_constraints = {"n_prototypes": POSITIVE_INT, "n_winners": POSITIVE_INT,
+                              "C": POSITIVE_REAL, "max_iter": POSITIVE_INT}
+
+    def _check_more(self) -> None:
         if self.n_winners > self.n_prototypes:
             raise ValueError(
                 f"n_winners must be <= n_prototypes ({self.n_prototypes}), "
                 f"got {self.n_winners!r}"
             )
-        check_positive_real(self, "C")
-        check_positive_int(self, "max_iter")
-        seed_int(self.random_state)
 
     def _code(self, Z, prototypes=None, mask=None) -> np.ndarray:
         P = self.prototypes_ if prototypes is None else prototypes

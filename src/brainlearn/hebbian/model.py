@@ -38,32 +38,37 @@ checkpoint, at the end of ``fit`` (as the other non-spiking references).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from .._validation import check_predict_data
-from ..reference import (
-    ReferenceBase,
-    check_positive_int,
-    check_positive_real,
-    is_int,
-    is_real,
-    seed_int,
+from .._base import (
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    Interval,
 )
+from .._validation import check_predict_data
+from ..reference import ReferenceBase
 from . import _kernels as K
 
 __all__ = ["KrotovHopfieldClassifier", "SoftHebbClassifier"]
 
 
-def _check_nonneg_int(est, name: str) -> None:
-    v = getattr(est, name)
-    if not is_int(v) or v < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
-
-
-def _check_nonneg_real(est, name: str) -> None:
-    v = getattr(est, name)
-    if not is_real(v) or not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+#: the hyperparameters every local net has (its hidden layer's size and learning, the
+#: delta-rule readout); each model adds its rule's
+_COMMON = {
+    "n_hidden": POSITIVE_INT,
+    "hidden_epochs": NON_NEGATIVE_INT,
+    "batch_size": POSITIVE_INT,
+    "learning_rate": POSITIVE_REAL,
+    "activation_power": POSITIVE_REAL,
+    "readout_epochs": POSITIVE_INT,
+    "readout_learning_rate": POSITIVE_REAL,
+    "readout_batch_size": POSITIVE_INT,
+    "readout_l2": NON_NEGATIVE_REAL,
+}
 
 
 class _LocalNet(ReferenceBase):
@@ -73,18 +78,6 @@ class _LocalNet(ReferenceBase):
     _EXTRA_FITTED = ("weights_", "initial_weights_", "readout_weights_", "readout_bias_",
                      "hidden_epochs_")
     _centre = False
-
-    def _check_common(self) -> None:
-        check_positive_int(self, "n_hidden")
-        _check_nonneg_int(self, "hidden_epochs")
-        check_positive_int(self, "batch_size")
-        check_positive_real(self, "learning_rate")
-        check_positive_real(self, "activation_power")
-        check_positive_int(self, "readout_epochs")
-        check_positive_real(self, "readout_learning_rate")
-        check_positive_int(self, "readout_batch_size")
-        _check_nonneg_real(self, "readout_l2")
-        seed_int(self.random_state)
 
     def _code(self, Z, W=None) -> np.ndarray:
         W = self.weights_ if W is None else W
@@ -210,15 +203,16 @@ class KrotovHopfieldClassifier(_LocalNet):
         self.readout_l2 = readout_l2
         self.random_state = random_state
 
-    def _check_hyperparameters(self) -> None:
-        self._check_common()
-        if not is_real(self.p) or not np.isfinite(self.p) or self.p < 1:
-            raise ValueError(f"p must be a finite number >= 1, got {self.p!r}")
-        if not is_int(self.k) or self.k < 2:
-            raise ValueError(f"k must be an integer >= 2, got {self.k!r}")
+    _parameter_constraints = {
+        **_COMMON,
+        "p": [Interval(numbers.Real, 1, None, closed="left")],
+        "k": [Interval(numbers.Integral, 2, None, closed="left")],
+        "delta": NON_NEGATIVE_REAL,
+    }
+
+    def _check_more(self) -> None:
         if self.k > self.n_hidden:
             raise ValueError(f"k must be <= n_hidden ({self.n_hidden}), got {self.k!r}")
-        _check_nonneg_real(self, "delta")
 
     def _init_hidden(self, rng, n_hidden, d) -> np.ndarray:
         return rng.standard_normal((n_hidden, d))
@@ -294,12 +288,12 @@ class SoftHebbClassifier(_LocalNet):
         self.readout_l2 = readout_l2
         self.random_state = random_state
 
-    def _check_hyperparameters(self) -> None:
-        self._check_common()
-        check_positive_real(self, "temperature")
-        check_positive_real(self, "init_scale")
-        if not isinstance(self.anti_hebbian, bool | np.bool_):
-            raise ValueError(f"anti_hebbian must be True or False, got {self.anti_hebbian!r}")
+    _parameter_constraints = {
+        **_COMMON,
+        "temperature": POSITIVE_REAL,
+        "init_scale": POSITIVE_REAL,
+        "anti_hebbian": ["boolean"],
+    }
 
     def _init_hidden(self, rng, n_hidden, d) -> np.ndarray:
         return rng.standard_normal((n_hidden, d)) * (float(self.init_scale) / np.sqrt(d))

@@ -18,9 +18,18 @@ import copy
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._base import (
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    BrainlearnClassifier,
+    Interval,
+    StrOptions,
+    as_generator,
+    is_int,
+    is_real,
+)
 from .._validation import check_eval_set, check_fit_data, check_predict_data, label_indices
 from . import _kernels as K
 
@@ -39,24 +48,7 @@ def _plain(a: np.ndarray) -> np.ndarray:
     return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _generator(rs, what: str = "random_state") -> np.random.Generator:
-    """``numpy.random.default_rng(rs)`` for None, an integer >= 0 or a Generator."""
-    if rs is None or isinstance(rs, np.random.Generator) or (_is_int(rs) and rs >= 0):
-        return np.random.default_rng(rs)
-    raise ValueError(
-        f"{what} must be None, an integer >= 0 or a numpy.random.Generator, got {rs!r}"
-    )
-
-
-class MLPClassifier(ClassifierMixin, BaseEstimator):
+class MLPClassifier(BrainlearnClassifier):
     r"""MLP classifier trained by backpropagation (Keras-compatible defaults), K >= 2 classes.
 
     A fully connected network ``d - h_1 - ... - h_k - n_out``: hidden layers with
@@ -156,8 +148,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    #: ``_validation.check_fit_data`` accepts more than two classes for this estimator
-    _supports_multiclass = True
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None,
+                                                      closed="left")],
+        "activation": [StrOptions(set(K.ACTIVATIONS))],
+        "optimizer": [StrOptions(set(K.OPTIMIZERS))],
+        "learning_rate": POSITIVE_REAL,
+        "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
+        "epochs": POSITIVE_INT,
+        "batch_size": POSITIVE_INT,
+    }
 
     def __init__(
         self,
@@ -183,7 +183,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _hidden_sizes(self) -> tuple[int, ...]:
         h = self.hidden_layer_sizes
-        if _is_int(h):
+        if is_int(h):
             h = (h,)
         if isinstance(h, str) or not hasattr(h, "__iter__"):
             raise ValueError(f"hidden_layer_sizes must be a tuple of positive integers, got {h!r}")
@@ -191,41 +191,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if len(h) == 0:
             raise ValueError("hidden_layer_sizes must name at least one hidden layer, got ()")
         for k in h:
-            if not _is_int(k) or k < 1:
+            if not is_int(k) or k < 1:
                 raise ValueError(
                     f"hidden_layer_sizes must be a tuple of positive integers, got {h!r}"
                 )
         return tuple(int(k) for k in h)
 
-    def _check_hyperparameters(self) -> None:
-        """Check every constructor parameter, without data (ValueError naming it).
-
-        ``fit`` calls it first; the runner calls it on a freshly made model so that a
-        bad value in an experiment spec is an error before anything runs.
-        """
-        if not isinstance(self.activation, str) or self.activation not in K.ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {self.activation!r}; valid: {', '.join(K.ACTIVATIONS)}"
-            )
-        if not isinstance(self.optimizer, str) or self.optimizer not in K.OPTIMIZERS:
-            raise ValueError(
-                f"unknown optimizer {self.optimizer!r}; valid: {', '.join(K.OPTIMIZERS)}"
-            )
-        lr = self.learning_rate
-        if not _is_real(lr) or not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"learning_rate must be a finite number > 0, got {lr!r}")
-        mu = self.momentum
-        if not _is_real(mu) or not 0 <= mu < 1:
-            raise ValueError(f"momentum must be a number in [0, 1), got {mu!r}")
-        if not _is_int(self.epochs) or self.epochs <= 0:
-            raise ValueError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if not _is_int(self.batch_size) or self.batch_size <= 0:
-            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
+    def _check_more(self) -> None:
+        """The layer sizes (a tuple the declarative constraints cannot check)."""
         self._hidden_sizes()
-        self._rng()
 
     def _rng(self) -> np.random.Generator:
-        return _generator(self.random_state)
+        return as_generator(self.random_state)
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "coefs_")
@@ -453,11 +430,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             A new fitted estimator; ``self`` is not modified.
         """
         check_is_fitted(self)
-        if not _is_real(fraction) or not 0 <= fraction <= 1:
+        if not is_real(fraction) or not 0 <= fraction <= 1:
             raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
         if kind not in ("synapses", "neurons"):
             raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = _generator(random_state)
+        rng = as_generator(random_state)
         new = copy.deepcopy(self)
         if kind == "synapses":
             sizes = [W.size for W in new.coefs_]
