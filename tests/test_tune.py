@@ -170,6 +170,11 @@ def test_shipped_spiking_spaces_never_change_the_compiled_program():
             for v in dim.corners():
                 spec = make_model(name, **overrides({path: v}))._make_spec(4, 3)
                 assert build_key(spec) == base, (name, path, v)
+    from brainlearn.snn.build import compiled_parameters
+
+    fields = compiled_parameters(make_model("snn-stdp")._make_spec(4, 3))
+    assert {"n_hidden", "dt_ms", "presentation_ms"} <= set(fields)
+    assert not {"w_out_mv", "w_in_mv", "w_ie_mv", "noise_mv"} & set(fields)
 
 
 # ------------------------------------------------------------------- settings

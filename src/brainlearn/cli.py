@@ -391,7 +391,7 @@ def _readme(readme: str, out: Path) -> None:
 def _cmd_list_model(name: str) -> int:
     import json
 
-    from .registry import model_spec, resolved_params
+    from .registry import make_model, model_spec, resolved_params
     from .search import describe_space
 
     try:
@@ -406,6 +406,14 @@ def _cmd_list_model(name: str) -> int:
     print("search space (what [tune] of an experiment varies):")
     for line in describe_space(s.search_space) or ["(none: the model is not tuned)"]:
         print(f"  {line}")
+    est = make_model(name)
+    if hasattr(est, "_make_spec"):  # a Brian2 network: what a change would compile again
+        from .snn.build import compiled_parameters
+
+        fields = compiled_parameters(est._make_spec(2, 2))
+        print("compiled into its programs (a change builds another program; every other "
+              "network and rule parameter is a run argument): encoding, chunk_size, "
+              + ", ".join(fields))
     return 0
 
 

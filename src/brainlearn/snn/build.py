@@ -58,6 +58,7 @@ __all__ = [
     "build_key",
     "cache_root",
     "check_build",
+    "compiled_parameters",
     "ensure_built",
     "verify_build",
 ]
@@ -114,6 +115,34 @@ def build_key(spec: NetworkSpec) -> str:
         "python": sys.version,
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def compiled_parameters(spec: NetworkSpec) -> list[str]:
+    """The network parameters (``NetworkParams`` fields) of ``spec`` whose change alters
+    its build key, so compiles another program; the others are run arguments of the
+    compiled program (changing them, say in a tuning trial, builds nothing). Each field is
+    nudged once (a number scaled or shifted, a flag flipped) and the key compared."""
+    import dataclasses
+
+    base = build_key(spec)
+    out = []
+    for f in dataclasses.fields(spec.net):
+        v = getattr(spec.net, f.name)
+        if isinstance(v, bool):
+            new = not v
+        elif isinstance(v, int):
+            new = v + 1
+        elif isinstance(v, float):
+            new = v * 1.5 if v else 1.0
+        else:
+            continue
+        try:
+            other = dataclasses.replace(spec, net=dataclasses.replace(spec.net, **{f.name: new}))
+            if build_key(other) != base:
+                out.append(f.name)
+        except (ValueError, TypeError):  # a nudge outside the field's range
+            continue
+    return out
 
 
 # ------------------------------------------------------------------------ step count
