@@ -154,13 +154,18 @@ def test_a_sweep_with_an_unwritable_cache_runs_with_a_warning(tmp_path, monkeypa
 
 
 def test_the_shipped_timings_are_those_of_the_committed_results():
-    from brainlearn.runner.timings import SHIPPED_TIMINGS, collect_timings, dumps
+    from brainlearn.runner.timings import (
+        DEFAULT_SOURCES,
+        SHIPPED_TIMINGS,
+        collect_timings,
+        dumps,
+    )
 
     assert SHIPPED_TIMINGS.is_file()
-    outs = [ROOT / o for o in (".", "results-multiclass")]
+    outs = [ROOT / o for o in DEFAULT_SOURCES]
     if not all((o / "results" / "runs").is_dir() for o in outs):
         pytest.skip("not a checkout with the committed results")
-    fresh = dumps(collect_timings(outs, names=[".", "results-multiclass"]))
+    fresh = dumps(collect_timings(outs, names=list(DEFAULT_SOURCES)))
     assert SHIPPED_TIMINGS.read_text(encoding="utf-8") == fresh, (
         "src/brainlearn/timings.json is out of date: run `make timings`")
 
