@@ -69,12 +69,23 @@ from .._validation import (
 )
 from .batched import BatchedEngine, inference_spec
 from .build import BuildError, cache_root, check_step_count
-from .encoding import ENCODINGS
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
 from .params import make_params
 from .plasticity import make_rule
 from .populations import NetworkParams
+
+#: the input codes of :mod:`brainlearn.snn.encoding` this network can take, and why not the
+#: others (its afferents must spike: STDP and the other local rules are driven by
+#: presynaptic spikes)
+SPIKING_ENCODINGS = ("population", "rate", "rate-complement")
+_REFUSED_ENCODINGS = {
+    "current": "direct current injection has no afferent spikes, and the local plasticity "
+               "of this network (STDP, Hebbian, reward-modulated STDP, the delta rule on "
+               "spike counts) learns from presynaptic spikes; use a spiking code "
+               "(population, rate, rate-complement, latency) or the surrogate-gradient "
+               "network (SurrogateSpikingClassifier, snn-surrogate-current)",
+}
 
 __all__ = ["SILENT_FRACTION", "SpikingClassifier"]
 
@@ -244,7 +255,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         fields, ``n_per_feature`` afferents per feature; ``"rate"``, one afferent per
         feature firing at a rate proportional to the value (for wide inputs, e.g. images);
         ``"rate-complement"``, two afferents per feature, at the rates of ``x`` and
-        ``1 - x``.
+        ``1 - x``. Regular or Poisson spike trains: ``network_params["poisson_input"]``.
+        ``"current"`` (direct current injection) is refused with a ValueError: the
+        afferents must spike for the local rules to learn.
     n_per_feature : int
         Afferent neurons (receptive fields) per input feature, >= 2 (population code).
     n_per_class : int
@@ -384,9 +397,16 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                     f"{name} must be a dict of parameter overrides or None, got "
                     f"{type(v).__name__} {v!r}"
                 )
-        if not isinstance(self.encoding, str) or self.encoding not in ENCODINGS:
+        if isinstance(self.encoding, str) and self.encoding in _REFUSED_ENCODINGS:
             raise ValueError(
-                f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}"
+                f"SpikingClassifier (hidden_rule={self.hidden_rule!r}, readout_rule="
+                f"{self.readout_rule!r}) cannot take encoding={self.encoding!r}: "
+                f"{_REFUSED_ENCODINGS[self.encoding]}"
+            )
+        if not isinstance(self.encoding, str) or self.encoding not in SPIKING_ENCODINGS:
+            raise ValueError(
+                f"encoding must be one of {', '.join(SPIKING_ENCODINGS)}, got "
+                f"{self.encoding!r}"
             )
         for key in ("n_hidden", "encoding", "n_per_feature", "n_per_class"):
             if self.network_params and key in self.network_params:
