@@ -13,12 +13,14 @@ from brainlearn.runner.storage import load_records
 
 EXPECTED = {"accuracy_by_task", "decision_boundaries", "learning_curves", "spike_raster",
             "receptive_fields", "data_scarcity", "compute_cost", "robustness",
-            "weight_evolution", "contributions", "two_by_two", "confusion_matrix"}
+            "weight_evolution", "contributions", "two_by_two", "confusion_matrix",
+            "presentation_time"}
 #: drawn from the tiny fixture (test-only models); contributions needs the learners and their
 #: controls (snn-stdp, snn-frozen, ...) and is drawn in tests/test_contributions.py; two_by_two
 #: needs its four corners' models and is drawn in tests/test_two_by_two.py; the tiny spec asks
 #: for no confusion matrix (issue 9's multi-class figures: tests/test_figures_multiclass.py)
-DRAWN = EXPECTED - {"contributions", "two_by_two", "confusion_matrix"}
+#: nor presentation times (issue 23: tests/test_codes.py)
+DRAWN = EXPECTED - {"contributions", "two_by_two", "confusion_matrix", "presentation_time"}
 
 
 def test_the_figure_set_is_the_one_the_issue_names():

@@ -259,6 +259,10 @@ class LatencyCode:
     fires once, at ``(1 - x_f) window_ms`` after the presentation starts."""
 
     window_ms: float = 50.0
+    #: the rate codes' rate range: only the unit of :meth:`drive_norm`, so that the latency
+    #: code's one spike per afferent drives a neuron as much as the rate code's spikes
+    rate_max_hz: float = 200.0
+    rate_min_hz: float = 0.0
 
     name = "latency"
     kind = "latency"
@@ -266,6 +270,7 @@ class LatencyCode:
     def __post_init__(self):
         if not (np.isfinite(self.window_ms) and self.window_ms > 0):
             raise ValueError(f"window_ms must be a finite number > 0, got {self.window_ms!r}")
+        _check_rates(self.rate_min_hz, self.rate_max_hz)
 
     def n_afferents(self, n_features: int) -> int:
         return n_features
@@ -293,13 +298,15 @@ class LatencyCode:
         return np.where(np.isfinite(t), 1000.0 / t, 0.0)
 
     def drive_norm(self, n_features: int, X: np.ndarray | None = None) -> float:
-        """Effective number of afferents: the mean number of afferents that fire (one
-        spike each) over :math:`\\sqrt{2\\pi}`, at least ``1 / sqrt(2 pi)``; half the
-        features without data."""
+        """Effective number of afferents (module docstring: the mean total afferent rate in
+        units of :math:`\\sqrt{2\\pi}\\,(r_{max} - r_{min})`): the mean number of afferents
+        that fire, each at one spike per window, ``(1000 / window_ms) / (r_max - r_min)``
+        of a unit, at least ``0.01 / sqrt(2 pi)``; half the features without data."""
+        unit = (1000.0 / self.window_ms) / (self.rate_max_hz - self.rate_min_hz)
         if X is None or len(X) == 0:
-            return n_features * 0.5 / _SQRT_2PI
-        s = float(np.mean((np.asarray(X, dtype=np.float64) > 0).sum(axis=1)))
-        return max(s, 1.0) / _SQRT_2PI
+            return max(n_features * 0.5 * unit, 0.01) / _SQRT_2PI
+        s = float(np.mean((np.asarray(X, dtype=np.float64) > 0).sum(axis=1))) * unit
+        return max(s, 0.01) / _SQRT_2PI
 
 
 ENCODINGS = ("population", "rate", "rate-complement", "current", "latency")
@@ -328,5 +335,5 @@ def make_encoder(
     if encoding == "current":
         return CurrentCode(rate_max_hz, rate_min_hz)
     if encoding == "latency":
-        return LatencyCode(window_ms)
+        return LatencyCode(window_ms, rate_max_hz, rate_min_hz)
     raise ValueError(f"unknown encoding {encoding!r}; valid encodings: {', '.join(ENCODINGS)}")
