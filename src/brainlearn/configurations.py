@@ -402,6 +402,15 @@ register_model(
     **{**_SURROGATE, "encoding": "latency"},
 )
 register_model(
+    "snn-surrogate-rate-poisson",
+    "snn-backprop",
+    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
+    "snn-surrogate with the Poisson rate code: one afferent per feature spiking with "
+    "probability 200 Hz x value x dt per step (the input of the outside snnTorch reference of "
+    "issue 23 and of Diehl & Cook 2015); snn-surrogate's hyperparameters.",
+    **{**_SURROGATE, "encoding": "rate", "network_params": {"poisson_input": True}},
+)
+register_model(
     "snn-surrogate-rate",
     "snn-backprop",
     "brainlearn.surrogate.model:SurrogateSpikingClassifier",

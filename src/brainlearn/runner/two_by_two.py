@@ -87,7 +87,8 @@ CORNERS: tuple[Corner, ...] = (
 
 #: the backprop spiking corner's network with other input codes (configurations.py, issue 23)
 CODE_VARIANTS: tuple[str, ...] = ("snn-surrogate-current", "snn-surrogate-poisson",
-                                  "snn-surrogate-rate", "snn-surrogate-latency")
+                                  "snn-surrogate-rate", "snn-surrogate-rate-poisson",
+                                  "snn-surrogate-latency")
 
 _CODE_NAMES = {"population": "population", "rate": "rate", "rate-complement": "on/off rate",
                "current": "current injection", "latency": "latency"}
