@@ -155,3 +155,20 @@ def test_a_significant_difference_on_seed_random_is_called_a_chance_finding():
     md = contributions_markdown(contribution_rows(_rows(acc)))
     assert "hidden plasticity +0.023) can only be a chance finding." in md
 
+
+
+def test_input_code_row_current_minus_poisson():
+    acc = {("digits", "snn-surrogate-current"): [0.98, 0.985, 0.99, 0.98],
+           ("digits", "snn-surrogate-poisson"): [0.94, 0.945, 0.93, 0.95],
+           ("digits", "snn-surrogate"): [0.94, 0.94, 0.95, 0.94]}
+    rows = {(r["part"], r["with_model"], r["without_model"]): r
+            for r in contribution_rows(_rows(acc))}
+    r = rows[("input code: current − Poisson", "snn-surrogate-current",
+              "snn-surrogate-poisson")]
+    d = np.subtract(acc[("digits", "snn-surrogate-current")],
+                    acc[("digits", "snn-surrogate-poisson")])
+    assert r["diff_mean"] == pytest.approx(d.mean())
+    assert r["significant"] and r["ci_low"] > 0
+    assert ("input code: Poisson − regular population", "snn-surrogate-poisson",
+            "snn-surrogate") in rows
+    assert "input code: current − Poisson" in contributions_markdown(list(rows.values()))

@@ -14,13 +14,15 @@ from brainlearn.runner.storage import load_records
 EXPECTED = {"accuracy_by_task", "decision_boundaries", "learning_curves", "spike_raster",
             "receptive_fields", "data_scarcity", "compute_cost", "robustness",
             "weight_evolution", "contributions", "two_by_two", "confusion_matrix",
-            "validation_vs_test"}
+            "validation_vs_test", "presentation_time"}
 #: drawn from the tiny fixture (test-only models); contributions needs the learners and their
 #: controls (snn-stdp, snn-frozen, ...) and is drawn in tests/test_contributions.py; two_by_two
 #: needs its four corners' models and is drawn in tests/test_two_by_two.py; the tiny spec asks
-#: for no confusion matrix (issue 9's multi-class figures: tests/test_figures_multiclass.py);
-#: validation_vs_test needs tuned runs and is drawn in tests/test_tune.py
-DRAWN = EXPECTED - {"contributions", "two_by_two", "confusion_matrix", "validation_vs_test"}
+#: for no confusion matrix (issue 9's multi-class figures: tests/test_figures_multiclass.py)
+#: nor presentation times (issue 23: tests/test_codes.py); validation_vs_test needs tuned
+#: runs and is drawn in tests/test_tune.py
+DRAWN = EXPECTED - {"contributions", "two_by_two", "confusion_matrix", "presentation_time",
+                    "validation_vs_test"}
 
 
 def test_the_figure_set_is_the_one_the_issue_names():

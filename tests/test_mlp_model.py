@@ -256,22 +256,24 @@ def test_bad_data_raises_value_error_naming_it(data, match):
         fast().fit(*data)
 
 
+_P = "'{}' parameter of MLPClassifier must be "
+
 BAD_PARAMS = [
-    (dict(epochs=0), "'epochs' parameter of MLPClassifier must be an int in the range \\[1"),
-    (dict(epochs=-3), "'epochs' parameter of MLPClassifier must be an int in the range \\[1"),
-    (dict(epochs=2.5), "'epochs' parameter of MLPClassifier must be an int in the range \\[1"),
-    (dict(learning_rate=0.0), "'learning_rate' parameter of MLPClassifier must be a float in the range \\(0"),
-    (dict(learning_rate=-1e-3), "'learning_rate' parameter of MLPClassifier must be a float in the range \\(0"),
-    (dict(learning_rate=np.nan), "'learning_rate' parameter of MLPClassifier must be a float in the range \\(0"),
-    (dict(batch_size=0), "'batch_size' parameter of MLPClassifier must be an int in the range \\[1"),
-    (dict(batch_size=-1), "'batch_size' parameter of MLPClassifier must be an int in the range \\[1"),
-    (dict(activation="softplus"), "'activation' parameter of MLPClassifier must be a str among"),
-    (dict(optimizer="rmsprop"), "'optimizer' parameter of MLPClassifier must be a str among"),
+    (dict(epochs=0), _P.format("epochs") + "an int in the range \\[1"),
+    (dict(epochs=-3), _P.format("epochs") + "an int in the range \\[1"),
+    (dict(epochs=2.5), _P.format("epochs") + "an int in the range \\[1"),
+    (dict(learning_rate=0.0), _P.format("learning_rate") + "a float in the range \\(0"),
+    (dict(learning_rate=-1e-3), _P.format("learning_rate") + "a float in the range \\(0"),
+    (dict(learning_rate=np.nan), _P.format("learning_rate") + "a float in the range \\(0"),
+    (dict(batch_size=0), _P.format("batch_size") + "an int in the range \\[1"),
+    (dict(batch_size=-1), _P.format("batch_size") + "an int in the range \\[1"),
+    (dict(activation="softplus"), _P.format("activation") + "a str among"),
+    (dict(optimizer="rmsprop"), _P.format("optimizer") + "a str among"),
     (dict(hidden_layer_sizes=()), "at least one hidden layer"),
     (dict(hidden_layer_sizes=(5, 0)), "hidden_layer_sizes must be a tuple of positive integers"),
     (dict(hidden_layer_sizes=(5, 2.5)), "hidden_layer_sizes must be a tuple of positive integers"),
     (dict(hidden_layer_sizes="5"), "'hidden_layer_sizes' parameter of MLPClassifier must be"),
-    (dict(momentum=1.0), "'momentum' parameter of MLPClassifier must be a float in the range \\[0"),
+    (dict(momentum=1.0), _P.format("momentum") + "a float in the range \\[0"),
     (dict(random_state="seed"), "'random_state' parameter of MLPClassifier must be"),
     (dict(random_state=-1), "'random_state' parameter of MLPClassifier must be"),
 ]

@@ -154,7 +154,8 @@ def test_a_saved_record_carries_a_checksum_of_its_whole_content(recorded):
         "its content does not match its checksum (edited after it was written?)"]
 
 
-@pytest.mark.parametrize("where", ["results", "results-multiclass/results", "results-tuned/results"])
+@pytest.mark.parametrize("where", ["results", "results-multiclass/results",
+                                   "results-tuned/results"])
 def test_the_committed_records_are_all_valid(where):
     """The shipped results (schema 1, written before records carried a checksum) pass the
     validation that damaged ones fail, and load and serialise back unchanged."""

@@ -133,7 +133,8 @@ def test_missing_file_is_a_spec_error(tmp_path):
 def test_unknown_analysis_names_are_exactly_the_figures():
     assert set(ANALYSES) == {
         "decision_boundaries", "learning_curves", "spike_raster", "receptive_fields",
-        "data_scarcity", "compute_cost", "robustness", "weight_evolution", "confusion_matrix"}
+        "data_scarcity", "compute_cost", "robustness", "weight_evolution", "confusion_matrix",
+        "presentation_time"}
 
 
 # ------------------------------------------------------------------ identity
@@ -230,7 +231,8 @@ def test_shipped_specs_are_valid_toml_with_the_required_shape():
     default = tomllib.loads((root / "default.toml").read_text())
     names = [m["name"] for m in default["models"]]
     assert names == ["mlp-seed", "mlp-wide", "snn-stdp", "snn-hebbian", "snn-rstdp",
-                     "snn-stdp-scratch", "snn-delta-skip", "snn-surrogate", "snn-frozen",
+                     "snn-stdp-scratch", "snn-delta-skip", "snn-surrogate",
+                     "snn-surrogate-poisson", "snn-surrogate-current", "snn-frozen",
                      "snn-random", "ref-logreg", "ref-knn", "ref-svm", "ref-kmeans",
                      "hebb-krotov", "hebb-krotov-frozen", "hebb-softhebb",
                      "hebb-softhebb-frozen"]

@@ -31,6 +31,46 @@ def np_events(rates, phases, dt_s, n_steps):
     )
 
 
+def np_poisson_events(rates, seeds, dt_s, n_steps):
+    """Dense Bernoulli spikes (B, T, n_aff) drawn as the kernel documents: per sample a
+    legacy NumPy Mersenne Twister seeded with its seed, afferent by afferent, geometric gaps
+    ``floor(log(1 - u) / log(1 - p))`` between spikes."""
+    B, n_aff = rates.shape
+    x = np.zeros((B, n_steps, n_aff))
+    for b in range(B):
+        rs = np.random.RandomState(int(seeds[b]))
+        for i in range(n_aff):
+            p = rates[b, i] * dt_s
+            if p <= 0:
+                continue
+            t = -1
+            while True:
+                if p >= 1:
+                    t += 1
+                else:
+                    gap = np.floor(np.log1p(-rs.random_sample()) / np.log1p(-p))
+                    if gap >= n_steps:
+                        break
+                    t += 1 + int(gap)
+                if t >= n_steps:
+                    break
+                x[b, t, i] = 1
+    return x
+
+
+def np_latency_events(times_s, dt_s, n_steps):
+    """Dense latency spikes (B, T, n_aff): one in step floor(t / dt) if inside."""
+    B, n_aff = times_s.shape
+    x = np.zeros((B, n_steps, n_aff))
+    for b in range(B):
+        for i in range(n_aff):
+            if np.isfinite(times_s[b, i]):
+                t = int(np.floor(times_s[b, i] / dt_s + 1e-9))
+                if 0 <= t < n_steps:
+                    x[b, t, i] = 1
+    return x
+
+
 def dense(ptr, idx, B, n_steps, n_aff):
     x = np.zeros((B, n_steps, n_aff))
     for row in range(B * n_steps):
@@ -117,14 +157,18 @@ def tiny(seed=0, B=4, n_aff=6, H=5, Kc=3, T=40, w_in=25.0):
     return rates, phases, W_in, W_out, b, y
 
 
-def run_forward(W_in, W_out, b, ptr, idx, B, T, gamma=1.0, smooth=False):
+def no_cur(B):
+    return np.empty((B, 0))
+
+
+def run_forward(W_in, W_out, b, ptr, idx, B, T, gamma=1.0, smooth=False, cur=None):
     alpha, beta, c, kappa = consts(T)
     H, Kc = W_out.shape
     V = np.empty((B, T, H))
     C = np.empty((B, H))
     logits = np.empty((B, Kc))
-    K.forward(W_in, W_out, b, ptr, idx, alpha, beta, c, V_TH, V_RESET, gamma, smooth, kappa,
-              V, C, logits)
+    K.forward(W_in, W_out, b, ptr, idx, no_cur(B) if cur is None else cur, alpha, beta, c,
+              V_TH, V_RESET, gamma, smooth, kappa, V, C, logits)
     return V, C, logits
 
 
@@ -181,6 +225,64 @@ def test_regular_events_against_twin():
     assert np.all(np.abs(n_spk - expected) < 1.0 + 1e-9)
 
 
+def test_poisson_events_against_twin():
+    rng = np.random.default_rng(11)
+    rates = rng.uniform(0, 400, (6, 8))
+    rates[0, :2] = 0.0
+    rates[1, 0] = 2000.0  # p = 1: a spike in every step
+    rates[1, 1] = 1e-300  # a far receptive-field tail: a gap larger than any int64
+    seeds = rng.integers(0, 2**32, 6, dtype=np.int64)
+    rows = np.array([4, 1, 0, 5], dtype=np.int64)
+    T = 80
+    ptr, idx = K.poisson_events(rates, rows, seeds, 5e-4, T)
+    want = np_poisson_events(rates[rows], seeds[rows], 5e-4, T)
+    np.testing.assert_array_equal(dense(ptr, idx, len(rows), T, rates.shape[1]), want)
+    assert want[1, :, 0].all() and not want[1, :, 1].any()
+
+
+def test_poisson_events_have_bernoulli_statistics():
+    # p = 0.1 per step over 200 steps, 2000 afferent-samples: the counts are binomial
+    rates = np.full((20, 100), 200.0)
+    seeds = np.arange(20, dtype=np.int64)
+    T = 200
+    ptr, idx = K.poisson_events(rates, np.arange(20, dtype=np.int64), seeds, 5e-4, T)
+    x = dense(ptr, idx, 20, T, 100)
+    counts = x.sum(1).ravel()
+    assert counts.mean() == pytest.approx(20.0, abs=0.3)  # sd of the mean 0.067
+    assert counts.var() == pytest.approx(18.0, rel=0.1)  # n p (1 - p)
+    # no dependence between steps: P(spike at t+1 | spike at t) = p
+    both = (x[:, 1:] * x[:, :-1]).sum() / x[:, :-1].sum()
+    assert both == pytest.approx(0.1, abs=0.01)
+
+
+def test_latency_events_against_twin():
+    times = np.array([[0.0, 0.0249, 0.025, np.inf, 0.0499999, 0.06],
+                      [0.01, np.inf, 0.0, 0.002, 0.03, -1.0]])
+    rows = np.array([1, 0], dtype=np.int64)
+    T = 100  # 50 ms at 0.5 ms
+    ptr, idx = K.latency_events(times, rows, 5e-4, T)
+    got = dense(ptr, idx, 2, T, 6)
+    np.testing.assert_array_equal(got, np_latency_events(times[rows], 5e-4, T))
+    assert got[1, 0, 0] == 1 and got[1, 50, 2] == 1 and got[1, 49, 1] == 1
+    assert got.sum((1, 2)).tolist() == [4, 4]  # inf, after the window, negative: no spike
+
+
+def test_events_dispatches_every_code():
+    rates, phases, *_ = tiny(B=3)
+    rows = np.arange(3, dtype=np.int64)
+    seeds = np.array([1, 2, 3], dtype=np.int64)
+    T = 30
+    for code, want in ((K.REGULAR, K.regular_events(rates, rows, phases, rows, 5e-4, T)),
+                       (K.POISSON, K.poisson_events(rates, rows, seeds, 5e-4, T))):
+        ptr, idx, cur = K.events(code, rates, rows, phases, rows, seeds, 5e-4, T)
+        np.testing.assert_array_equal(ptr, want[0])
+        np.testing.assert_array_equal(idx, want[1])
+        assert cur.shape == (3, 0)
+    ptr, idx, cur = K.events(K.CURRENT, rates, rows, phases, rows, seeds, 5e-4, T)
+    assert ptr.shape == (3 * T + 1,) and not ptr.any() and idx.size == 0
+    np.testing.assert_allclose(cur, rates * 5e-4, rtol=1e-15)
+
+
 # --------------------------------------------------------------------------- forward
 
 
@@ -201,6 +303,74 @@ def test_forward_against_twin(smooth):
     np.testing.assert_allclose(logits, logits2, rtol=RTOL, atol=ATOL)
 
 
+def current_input(seed=8, B=4, n_aff=6, T=40):
+    rng = np.random.default_rng(seed)
+    cur = rng.uniform(0, 0.15, (B, n_aff))  # spikes per step: up to 300 Hz x 0.5 ms
+    cur[0, :2] = 0.0
+    x = np.broadcast_to(cur[:, None, :], (B, T, n_aff)).copy()
+    return cur, x
+
+
+def test_forward_with_current_injection_against_twin():
+    """CURRENT: the input of every step is W_in^T cur, the twin's dense x[t] = cur."""
+    _, _, W_in, W_out, b, _ = tiny(seed=9)
+    B, T = 4, 40
+    cur, x = current_input(B=B, T=T)
+    empty = np.zeros(B * T + 1, dtype=np.int64)
+    V, C, logits = run_forward(W_in, W_out, b, empty, np.empty(0, np.int64), B, T, cur=cur)
+    alpha, beta, c, kappa = consts(T)
+    V2, S2, logits2 = np_forward(W_in, W_out, b, x, alpha, beta, c)
+    assert 0 < S2.sum() < S2.size
+    np.testing.assert_allclose(V, V2, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(logits, logits2, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("detach", [False, True])
+def test_backward_with_current_injection_against_twin(detach):
+    _, _, W_in, W_out, b, y = tiny(seed=10)
+    B, T = 4, 40
+    cur, x = current_input(seed=10, B=B, T=T)
+    empty = np.zeros(B * T + 1, dtype=np.int64)
+    none = np.empty(0, np.int64)
+    V, C, logits = run_forward(W_in, W_out, b, empty, none, B, T, gamma=0.5, cur=cur)
+    d = np.empty_like(logits)
+    K.softmax_xent(logits, y, d)
+    alpha, beta, c, kappa = consts(T)
+    g = [np.empty_like(W_in), np.empty_like(W_out), np.empty_like(b)]
+    K.backward(W_in, W_out, empty, none, cur, alpha, beta, c, V_TH, V_RESET, 0.5, False, detach,
+               kappa, V, C, d, *g)
+    want = np_backward(W_in, W_out, x, V, d, alpha, beta, c, kappa, 0.5, False, detach)
+    assert np.abs(g[0]).max() > 0
+    for got, w in zip(g, want, strict=True):
+        np.testing.assert_allclose(got, w, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("code", ["poisson", "latency", "current"])
+def test_predict_of_every_code_equals_the_twin(code):
+    rates, phases, W_in, W_out, b, _ = tiny(seed=12, B=4)
+    n, T = len(rates), 40
+    alpha, beta, c, kappa = consts(T)
+    seeds = np.array([5, 6, 7, 8], dtype=np.int64)
+    if code == "poisson":
+        k, drive, x = K.POISSON, rates, np_poisson_events(rates, seeds, 5e-4, T)
+    elif code == "latency":
+        drive = np.where(rates > 50, rates * 1e-4, np.inf)  # times up to 30 ms
+        k, x = K.LATENCY, np_latency_events(drive, 5e-4, T)
+    else:
+        k, drive = K.CURRENT, rates
+        x = np.broadcast_to(rates[:, None, :] * 5e-4, (n, T, rates.shape[1])).copy()
+    logits = np.empty((n, W_out.shape[1]))
+    C = np.empty((n, W_in.shape[1]))
+    counts = np.empty_like(C)
+    n_aff = np.empty(n, dtype=np.int64)
+    K.predict(W_in, W_out, b, k, drive, phases[0], seeds, 5e-4, alpha, beta, c, V_TH, V_RESET,
+              kappa, logits, C, counts, n_aff)
+    _, S, logits2 = np_forward(W_in, W_out, b, x, alpha, beta, c)
+    np.testing.assert_allclose(logits, logits2, rtol=RTOL, atol=ATOL)
+    np.testing.assert_array_equal(counts, S.sum(1))
+    np.testing.assert_array_equal(n_aff, 0 if code == "current" else x.sum((1, 2)))
+
+
 def test_predict_equals_forward_with_fixed_phases():
     rates, phases, W_in, W_out, b, _ = tiny(B=5)
     T = 40
@@ -211,8 +381,8 @@ def test_predict_equals_forward_with_fixed_phases():
     C = np.empty((n, W_in.shape[1]))
     counts = np.empty_like(C)
     n_aff = np.empty(n, dtype=np.int64)
-    K.predict(W_in, W_out, b, rates, ph, 5e-4, alpha, beta, c, V_TH, V_RESET, kappa, logits, C,
-              counts, n_aff)
+    K.predict(W_in, W_out, b, K.REGULAR, rates, ph, np.zeros(n, dtype=np.int64), 5e-4, alpha,
+              beta, c, V_TH, V_RESET, kappa, logits, C, counts, n_aff)
     x = np_events(rates, np.broadcast_to(ph, rates.shape), 5e-4, T)
     _, S, logits2 = np_forward(W_in, W_out, b, x, alpha, beta, c)
     np.testing.assert_allclose(logits, logits2, rtol=RTOL, atol=ATOL)
@@ -250,8 +420,8 @@ def test_backward_against_twin(smooth, detach):
     K.softmax_xent(logits, y, d)
     alpha, beta, c, kappa = consts(T)
     g1, g2, g3 = np.empty_like(W_in), np.empty_like(W_out), np.empty_like(b)
-    K.backward(W_in, W_out, ptr, idx, alpha, beta, c, V_TH, V_RESET, gamma, smooth, detach,
-               kappa, V, C, d, g1, g2, g3)
+    K.backward(W_in, W_out, ptr, idx, no_cur(B), alpha, beta, c, V_TH, V_RESET, gamma, smooth,
+               detach, kappa, V, C, d, g1, g2, g3)
     x = np_events(rates, phases, 5e-4, T)
     w1, w2, w3 = np_backward(W_in, W_out, x, V, d, alpha, beta, c, kappa, gamma, smooth, detach)
     assert np.abs(g1).max() > 0
@@ -278,8 +448,8 @@ def test_bptt_gradient_equals_finite_differences_of_the_smoothed_network(gamma):
     K.softmax_xent(logits, y, d)
     alpha, beta, c, kappa = consts(T)
     grads = [np.empty_like(W_in), np.empty_like(W_out), np.empty_like(b)]
-    K.backward(W_in, W_out, ptr, idx, alpha, beta, c, V_TH, V_RESET, gamma, True, False, kappa,
-               V, C, d, *grads)
+    K.backward(W_in, W_out, ptr, idx, no_cur(len(y)), alpha, beta, c, V_TH, V_RESET, gamma,
+               True, False, kappa, V, C, d, *grads)
     h = 1e-5
     params = [W_in, W_out, b]
     for p, g in zip(params, grads, strict=True):
@@ -309,8 +479,8 @@ def test_detached_reset_changes_the_gradient_when_neurons_spike():
     out = []
     for detach in (False, True):
         g = [np.empty_like(W_in), np.empty_like(W_out), np.empty_like(b)]
-        K.backward(W_in, W_out, ptr, idx, alpha, beta, c, V_TH, V_RESET, 1.0, False, detach,
-                   kappa, V, C, d, *g)
+        K.backward(W_in, W_out, ptr, idx, no_cur(len(y)), alpha, beta, c, V_TH, V_RESET, 1.0,
+                   False, detach, kappa, V, C, d, *g)
         out.append(g)
     assert not np.allclose(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])  # readout gradient is unaffected
@@ -360,8 +530,8 @@ def test_train_epoch_against_twin():
     gamma, lr, bs = 0.8, 0.05, 4
     th1, m1, v1 = theta.copy(), np.zeros_like(theta), np.zeros_like(theta)
     status, step, loss, acc = K.train_epoch(
-        th1, scales, n_aff, H, Kc, rates, y, order, phases, bs, 5e-4, alpha, beta, c, V_TH,
-        V_RESET, gamma, False, kappa, lr, m1, v1, 0)
+        th1, scales, n_aff, H, Kc, K.REGULAR, rates, y, order, phases, np.zeros(n, np.int64),
+        bs, 5e-4, alpha, beta, c, V_TH, V_RESET, gamma, False, kappa, lr, m1, v1, 0)
     assert status == K.OK and step == 3
     th2, m2, v2 = theta.copy(), np.zeros_like(theta), np.zeros_like(theta)
     losses, hits = [], 0
@@ -393,7 +563,8 @@ def test_train_epoch_reports_divergence():
     theta[-1] = np.inf
     alpha, beta, c, kappa = consts(T)
     status, *_ = K.train_epoch(
-        theta, np.ones(3), n_aff, H, Kc, rng.uniform(0, 200, (n, n_aff)),
-        np.array([0, 1, 0, 1]), np.arange(n), rng.random((n, n_aff)), 2, 5e-4, alpha, beta, c,
-        V_TH, V_RESET, 1.0, False, kappa, 0.01, np.zeros_like(theta), np.zeros_like(theta), 0)
+        theta, np.ones(3), n_aff, H, Kc, K.REGULAR, rng.uniform(0, 200, (n, n_aff)),
+        np.array([0, 1, 0, 1]), np.arange(n), rng.random((n, n_aff)), np.zeros(n, np.int64), 2,
+        5e-4, alpha, beta, c, V_TH, V_RESET, 1.0, False, kappa, 0.01, np.zeros_like(theta),
+        np.zeros_like(theta), 0)
     assert status == K.DIVERGED

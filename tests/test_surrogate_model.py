@@ -190,6 +190,100 @@ def test_rate_encoding_has_one_afferent_per_feature(linear):
     assert clf.predict(linear.X_test).shape == (300,)
 
 
+# ---------------------------------------------------------------------------- input codes
+
+CODES = {
+    "poisson": dict(network_params={"poisson_input": True}),
+    "current": dict(encoding="current"),
+    "latency": dict(encoding="latency"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CODES))
+def coded(request, linear):
+    clf = fast(epochs=10, **CODES[request.param]).fit(linear.X_train, linear.y_train)
+    return request.param, clf
+
+
+def test_every_input_code_learns_a_linear_task(linear, coded):
+    name, clf = coded
+    assert clf.encoder_.kind == {"poisson": "rate", "current": "current",
+                                 "latency": "latency"}[name]
+    # the latency code gives the network two input spikes per decision on a 2-D task (and
+    # none for a value of 0): it learns, but slower than the codes with many spikes
+    assert clf.score(linear.X_test, linear.y_test) > (0.8 if name == "latency" else 0.9)
+
+
+def test_every_input_code_predicts_each_sample_on_its_own(linear, coded):
+    # deterministic (the Poisson trains of a sample are seeded by its values and the fit)
+    # and independent of the rest of the batch
+    _, clf = coded
+    X = linear.X_test[:40]
+    p = clf.predict_proba(X)
+    np.testing.assert_array_equal(p, clf.predict_proba(X))
+    np.testing.assert_array_equal(p[::-1], clf.predict_proba(X[::-1]))
+    np.testing.assert_array_equal(p[3:4], clf.predict_proba(X[3:4]))
+
+
+def test_input_codes_use_the_shared_encoder_objects(linear, coded):
+    from brainlearn.snn import encoding
+
+    name, clf = coded
+    want = {"poisson": encoding.GaussianReceptiveFields, "current": encoding.CurrentCode,
+            "latency": encoding.LatencyCode}[name]
+    assert type(clf.encoder_) is want
+    n_aff = {"poisson": 32, "current": 3, "latency": 2}[name]  # current: 2 inputs + bias
+    assert clf.weights_[PRE].shape == (n_aff, 30)
+
+
+def test_current_code_has_no_afferent_spikes_and_counts_input_macs(linear, coded):
+    name, clf = coded
+    X = linear.X_test[:10]
+    rec = clf.record_spikes(X)
+    ops = clf.ops_per_sample(X)
+    counts = clf.hidden_response(X)
+    if name == "current":
+        assert len(rec["afferent"]["i"]) == 0
+        nonzero = (X != 0).sum(1) + 1  # the bias input
+        assert ops["synaptic_events"] == pytest.approx(
+            np.mean(nonzero * 30 + counts.sum(1) * 2))
+        assert ops["spikes"] == pytest.approx(counts.sum(1).mean())
+    else:
+        n_aff = len(rec["afferent"]["i"]) / len(X)
+        assert ops["synaptic_events"] == pytest.approx(n_aff * 30 + counts.sum() / 10 * 2)
+    if name == "latency":  # at most one spike per afferent and sample
+        assert len(rec["afferent"]["i"]) <= 2 * len(X)
+
+
+def test_poisson_code_differs_from_regular_and_is_reproducible(linear):
+    a = fast(**CODES["poisson"]).fit(linear.X_train[:100], linear.y_train[:100])
+    b = fast(**CODES["poisson"]).fit(linear.X_train[:100], linear.y_train[:100])
+    r = fast().fit(linear.X_train[:100], linear.y_train[:100])
+    np.testing.assert_array_equal(a.weights_[PRE], b.weights_[PRE])
+    assert not np.array_equal(a.weights_[PRE], r.weights_[PRE])
+
+
+def test_presentation_time_without_retraining(linear, coded):
+    _, clf = coded
+    X, y = linear.X_test[:100], linear.y_test[:100]
+    same = clf.at_presentation(clf.presentation_ms_)
+    np.testing.assert_array_equal(same.predict_proba(X), clf.predict_proba(X))
+    short = clf.at_presentation(10.0)
+    assert short.presentation_ms_ == 10.0 and clf.presentation_ms_ == 50.0
+    np.testing.assert_array_equal(short.weights_[PRE], clf.weights_[PRE])
+    assert short.ops_per_sample(X)["neuron_updates"] == 20 * 32
+    assert 0.0 <= short.score(X, y) <= 1.0
+    with pytest.raises(ValueError, match="presentation_ms"):
+        clf.at_presentation(0.1)
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_every_code_warns_about_values_outside_the_unit_interval(linear, code):
+    X = linear.X_train[:60] * 3.0 - 1.0  # most values outside [0, 1]
+    with pytest.warns(UserWarning, match="outside"):
+        fast(epochs=1, **CODES[code]).fit(X, linear.y_train[:60])
+
+
 # ---------------------------------------------------------------------------- analyses
 
 
@@ -248,7 +342,8 @@ def test_pickle_round_trip(linear, fitted):
     [
         (dict(n_hidden=0), "n_hidden"),
         (dict(n_hidden=2.5), "n_hidden"),
-        (dict(encoding="latency"), "encoding"),
+        (dict(encoding="pixels"), "encoding"),
+        (dict(network_params={"poisson_input": 1}), "poisson_input"),
         (dict(n_per_feature=1), "n_per_feature"),
         (dict(surrogate_steepness=0.0), "surrogate_steepness"),
         (dict(init_gain=float("nan")), "init_gain"),

@@ -220,3 +220,58 @@ def test_the_shipped_comparisons_run_every_corner(spec):
     in_comparison = set(comp.get("models", names))
     for c in CORNERS:
         assert set(c.models) & in_comparison, f"{spec}.toml runs no model of {c.label}"
+
+
+# ------------------------------------------------------------------ input codes (issue 23)
+
+
+def test_input_code_of_registered_models():
+    from brainlearn.runner.two_by_two import CODE_VARIANTS, input_code
+
+    assert input_code("snn-surrogate") == "population, regular"
+    assert input_code("snn-surrogate-poisson") == "population, Poisson"
+    assert input_code("snn-surrogate-current") == "current injection"
+    assert input_code("snn-surrogate-latency") == "latency"
+    assert input_code("snn-surrogate-rate") == "rate, regular"
+    assert input_code("snn-dc2015") == "rate, Poisson"
+    assert input_code("snn-stdp") == "population, regular"
+    assert input_code("mlp-wide") == "" and input_code("no-such-model") == ""
+    for m in CODE_VARIANTS:  # the same network as the corner's, only the code differs
+        a, b = dict(model_spec(m).params), dict(model_spec("snn-surrogate").params)
+        for k in ("encoding", "network_params"):
+            a.pop(k, None), b.pop(k, None)
+        assert a == b, m
+
+
+def test_code_effects_pair_each_code_with_the_non_spiking_corner():
+    acc = dict(ACC)
+    acc[("xor", "snn-surrogate-current")] = [0.99, 0.99, 0.985, 0.99]
+    acc[("xor", "snn-surrogate-poisson")] = [0.95, 0.96, 0.94, 0.95]
+    FAMILY.update({"snn-surrogate-current": "snn-backprop",
+                   "snn-surrogate-poisson": "snn-backprop"})
+    tt = two_by_two(_rows(acc))
+    (xor,) = tt["tasks"]
+    assert xor["corners"]["spiking, backprop"]["model"] == "snn-surrogate"  # the corner stays
+    assert xor["corners"]["spiking, backprop"]["code"] == "population, regular"
+    assert xor["corners"]["spiking, local"]["code"] == "population, regular"
+    assert xor["corners"]["non-spiking, backprop"]["code"] == ""
+    by = {r["with_model"]: r for r in xor["code_effects"]}
+    assert set(by) == {"snn-surrogate", "snn-surrogate-current", "snn-surrogate-poisson"}
+    d = np.subtract(acc[("xor", "snn-surrogate-current")], acc[("xor", "mlp-wide")])
+    assert by["snn-surrogate-current"]["diff_mean"] == pytest.approx(d.mean())
+    assert by["snn-surrogate-current"]["code"] == "current injection"
+    assert by["snn-surrogate-current"]["without_model"] == "mlp-wide"
+    md = two_by_two_markdown(tt)
+    assert "(snn-surrogate; input: population, regular)" in md
+    assert "| xor | snn-surrogate-current | current injection | 0.989 |" in md
+    assert "The backprop spiking corner by input code" in md
+
+
+def test_the_default_comparison_runs_the_surrogate_with_poisson_and_current_input():
+    import tomllib
+
+    from brainlearn.cli import SHIPPED_SPECS
+
+    doc = tomllib.loads((SHIPPED_SPECS / "default.toml").read_text())
+    names = {m["name"] for m in doc["models"]}
+    assert {"snn-surrogate-current", "snn-surrogate-poisson"} <= names

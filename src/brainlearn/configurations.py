@@ -437,6 +437,57 @@ register_model(
     search_space=_SURROGATE_SPACE,
 )
 
+# --- the input code as a factor (issue 23): snn-surrogate with each input code ----------
+# The same network, training and hyperparameters as snn-surrogate (which uses the regular,
+# deterministic population code); only the input code differs (brainlearn.snn.encoding),
+# so each pair is a paired comparison of input codes at equal network and learning.
+_SURROGATE = dict(model_spec("snn-surrogate").params)
+register_model(
+    "snn-surrogate-poisson",
+    "snn-backprop",
+    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
+    "snn-surrogate with Poisson afferents: the same Gaussian receptive-field population "
+    "code, but each afferent spikes in a time step with probability rate x dt, fresh in "
+    "every training presentation (the noisy input code of the spiking side's Poisson "
+    "networks and of the outside snnTorch reference of issue 23).",
+    **{**_SURROGATE, "network_params": {"poisson_input": True}},
+)
+register_model(
+    "snn-surrogate-current",
+    "snn-backprop",
+    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
+    "snn-surrogate with direct current injection: no afferent spikes, each input value "
+    "drives the LIF layer as a constant current (rate code's mean drive, plus a bias "
+    "input), as snnTorch and Norse do by default; the spiking layer and its training are "
+    "snn-surrogate's (no retuning: its hyperparameters were not changed for this code).",
+    **{**_SURROGATE, "encoding": "current"},
+)
+register_model(
+    "snn-surrogate-latency",
+    "snn-backprop",
+    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
+    "snn-surrogate with a time-to-first-spike code: one afferent per feature firing once, "
+    "at (1 - x) x 50 ms (a value of 0: no spike); snn-surrogate's hyperparameters.",
+    **{**_SURROGATE, "encoding": "latency"},
+)
+register_model(
+    "snn-surrogate-rate-poisson",
+    "snn-backprop",
+    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
+    "snn-surrogate with the Poisson rate code: one afferent per feature spiking with "
+    "probability 200 Hz x value x dt per step (the input of the outside snnTorch reference of "
+    "issue 23 and of Diehl & Cook 2015); snn-surrogate's hyperparameters.",
+    **{**_SURROGATE, "encoding": "rate", "network_params": {"poisson_input": True}},
+)
+register_model(
+    "snn-surrogate-rate",
+    "snn-backprop",
+    "brainlearn.surrogate.model:SurrogateSpikingClassifier",
+    "snn-surrogate with the rate code: one regular-spiking afferent per feature at "
+    "200 Hz x value (the spiking side's code for images); snn-surrogate's hyperparameters.",
+    **{**_SURROGATE, "encoding": "rate"},
+)
+
 # --- non-spiking, local learning rules only (Numba) -----------------------------------
 # a Hebbian hidden layer learned without labels + a delta-rule softmax readout; each has
 # its control, the same model with hidden learning off (hidden_epochs=0: the random,

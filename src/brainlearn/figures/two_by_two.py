@@ -21,20 +21,29 @@ _MARKER = {"local": "s", "backprop": "o"}
 #: colour of an effect's factor
 _EFFECT_COLOR = {"spiking": "#9467bd", "local learning": "#2ca02c"}
 _EFFECT_MARKER = ("o", "s")  # first / second of each factor (see EFFECTS)
+#: "spiking - non-spiking (backprop)" with another input code of the spiking network
+_CODE_COLOR = "#ff7f0e"
+_CODE_MARKERS = ("D", "v", "^", "P")
 
 
 def two_by_two(records, out_dir):
     """Left: per task, the four corners' mean test accuracy with its 95 % CI over seeds.
-    Right: per task, the four paired effects (mean difference, 95 % CI)."""
+    Right: per task, the four paired effects (mean difference, 95 % CI), and the cost of
+    spiking at equal (backprop) learning with each other input code that was run."""
     tt = two_by_two_table(records)
     if not tt["tasks"]:
         raise SkipFigure(missing_note(tt) or "no runs recorded")
     apply_style()
     tasks = [t["task"] for t in tt["tasks"]]
-    fig, (ax_c, ax_e) = plt.subplots(1, 2, figsize=(10.5, 0.75 * len(tasks) + 1.6),
-                                     sharey=True)
+    own = {t["task"]: t["corners"][EFFECTS[0].with_corner.label]["model"] for t in tt["tasks"]}
+    variants = list(dict.fromkeys(
+        (r["with_model"], r["code"]) for t in tt["tasks"] for r in t.get("code_effects", [])
+        if r["with_model"] != own[t["task"]]))
+    fig, (ax_c, ax_e) = plt.subplots(
+        1, 2, figsize=(10.5, (0.75 + 0.12 * len(variants)) * len(tasks) + 1.6), sharey=True)
     off_c = np.linspace(-0.3, 0.3, len(CORNERS))
-    off_e = np.linspace(-0.3, 0.3, len(EFFECTS))
+    off_all = np.linspace(-0.36, 0.36, len(EFFECTS) + len(variants))
+    off_e, off_v = off_all[:len(EFFECTS)], off_all[len(EFFECTS):]
     n_seeds: set[int] = set()
     for i, t in enumerate(tt["tasks"]):
         for k, c in enumerate(CORNERS):
@@ -58,6 +67,16 @@ def two_by_two(records, out_dir):
             mk = _EFFECT_MARKER[[f for f in EFFECTS if f.factor == e.factor].index(e)]
             ax_e.plot(r["diff_mean"], y, mk, ms=5, color=col,
                       mfc=col if r["significant"] else "white")
+        for r in t.get("code_effects", []):
+            key = (r["with_model"], r["code"])
+            if key not in variants:
+                continue
+            k = variants.index(key)
+            y = i + off_v[k]
+            if not math.isnan(r["ci_low"]):
+                ax_e.plot([r["ci_low"], r["ci_high"]], [y, y], color=_CODE_COLOR, lw=1.0)
+            ax_e.plot(r["diff_mean"], y, _CODE_MARKERS[k % len(_CODE_MARKERS)], ms=4,
+                      color=_CODE_COLOR, mfc=_CODE_COLOR if r["significant"] else "white")
     ax_c.set_yticks(np.arange(len(tasks)), tasks)
     ax_c.invert_yaxis()
     ax_c.set_xlabel("test accuracy")
@@ -69,7 +88,12 @@ def two_by_two(records, out_dir):
     ax_e.legend(handles=[Line2D([], [], ls="", color=_EFFECT_COLOR[e.factor], label=e.header,
                                 marker=_EFFECT_MARKER[[f for f in EFFECTS
                                                        if f.factor == e.factor].index(e)])
-                         for e in EFFECTS], loc="lower left", bbox_to_anchor=(0.0, 1.06), ncol=2)
+                         for e in EFFECTS]
+                + [Line2D([], [], ls="", color=_CODE_COLOR, ms=4,
+                          marker=_CODE_MARKERS[k % len(_CODE_MARKERS)],
+                          label=f"{EFFECTS[0].header}, input: {code}")
+                   for k, (_, code) in enumerate(variants)],
+                loc="lower left", bbox_to_anchor=(0.0, 1.06), ncol=2)
     budgets: dict[str, list[tuple]] = {}
     for t in tt["tasks"]:
         for cell in t["corners"].values():
@@ -82,12 +106,21 @@ def two_by_two(records, out_dir):
         "learning, circle = backprop. "
         + "; ".join(f"{c.label}: {'/'.join(c.models)}" for c in CORNERS)
         + " (a corner with several candidates shows the best of the task, chosen on these "
-        "results). Right: the paired differences over seeds (same data per seed), filled = "
+        "results). Input code of the spiking corners: "
+        + "; ".join(f"{m} {tbt.input_code(m)}" for m in dict.fromkeys(
+            t["corners"][c.label]["model"] for t in tt["tasks"] for c in CORNERS
+            if c.neurons == "spiking"))
+        + ". Right: the paired differences over seeds (same data per seed), filled = "
         "the CI excludes 0: the cost of spiking at equal learning ("
         + "; ".join(e.header for e in EFFECTS if e.factor == "spiking")
         + ") and the cost of local learning at equal neurons ("
         + "; ".join(e.header for e in EFFECTS if e.factor == "local learning")
-        + "). Training budget per fit (range over the tasks): "
+        + ")"
+        + ("" if not variants else
+           "; orange: " + EFFECTS[0].header + " with the spiking network given another "
+           "input code (" + "; ".join(f"{m}: {code}" for m, code in variants)
+           + "), current injection having no input spikes")
+        + ". Training budget per fit (range over the tasks): "
         + "; ".join(f"{m} {budget_span([p for p, _ in v], [e for _, e in v])}"
                     for m, v in budgets.items())
         + (f" {note[0].upper() + note[1:]}." if note else "")

@@ -31,6 +31,7 @@ from .capabilities import (
     HiddenResponse,
     PredictsProba,
     RecordsSpikes,
+    Represents,
     WeightHistory,
     missing,
 )
@@ -401,6 +402,47 @@ def _robustness(ctx: RunContext) -> dict:
     }
 
 
+def _presentation_time(ctx: RunContext) -> dict:
+    """Test accuracy and operations per decision against presentation time (issue 23).
+
+    A model that :class:`~.capabilities.Represents` (the surrogate-gradient SNN) is
+    evaluated at every presentation time of ``presentation_grid_ms`` with its trained
+    weights (no retraining; the time it was trained at is among the points if listed); a
+    spiking model that cannot (a Brian2 network compiles one program per presentation
+    length) gives the one point at its training presentation; a non-spiking model gives
+    its accuracy and MACs, the reference of the figure. Per point: accuracy on the first
+    ``presentation_samples`` test samples and the mean operations per sample
+    (``ops_per_sample``: synaptic events and spikes of a spiking model, MACs of an MLP).
+    """
+    est, split = ctx.model, ctx.split
+    k = int(ctx.option("presentation_samples")) or len(split.y_test)
+    k = min(k, len(split.y_test))
+    X, y = split.X_test[:k], split.y_test[:k]
+    trained_ms = getattr(est, "presentation_ms_", None)
+    out: dict[str, Any] = {"samples": int(k), "spiking": trained_ms is not None,
+                           "trained_ms": None if trained_ms is None else float(trained_ms),
+                           "retrained": False, "points": []}
+
+    def point(model, ms):
+        ops = model.ops_per_sample(X) if isinstance(model, CountsOps) else {}
+        acc = float(np.mean(model.predict(X) == y))
+        return {"presentation_ms": ms, "accuracy": acc,
+                **{key: float(v) for key, v in ops.items()}}
+
+    if isinstance(est, Represents):
+        for ms in ctx.option("presentation_grid_ms"):
+            steps = ms / float(est.dt_ms_)
+            if ms < est.dt_ms_ or abs(steps - round(steps)) > 1e-9:
+                continue  # not a whole number of time steps of this model
+            out["points"].append(point(est.at_presentation(float(ms)), float(ms)))
+        out["note"] = "evaluated at each presentation time with the trained weights"
+    else:
+        out["points"].append(point(est, None if trained_ms is None else float(trained_ms)))
+        out["note"] = ("one point: the model's training presentation" if trained_ms is not None
+                       else "non-spiking reference (no presentation time)")
+    return out
+
+
 # --------------------------------------------------------------------- the table
 
 _F = "brainlearn.figures"
@@ -485,6 +527,20 @@ TABLE: Mapping[str, Analysis] = MappingProxyType({a.name: a for a in (
         needs=(CountsOps,),
         compute=_compute_cost,
         figure=f"{_F}.cost:compute_cost",
+    ),
+    Analysis(
+        "presentation_time",
+        "test accuracy against presentation time (without retraining, where the model "
+        "allows) and against synaptic events per decision, per input code (issue 23)",
+        options={
+            "presentation_grid_ms": Option([5.0, 10.0, 20.0, 50.0, 100.0], _numbers(),
+                                           "presentation times (ms) at which a spiking "
+                                           "model is evaluated with its trained weights"),
+            "presentation_samples": Option(0, _count(0), "test samples evaluated per "
+                                                         "presentation time (0 = all)"),
+        },
+        compute=_presentation_time,
+        figure=f"{_F}.codes:presentation_time",
     ),
     Analysis(
         "robustness",

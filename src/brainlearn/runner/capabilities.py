@@ -14,6 +14,9 @@ with a note (not an error). A model offers a capability by having the members be
 :class:`HiddenResponse` ``hidden_response(X)`` -> (n_samples, n_hidden)
 :class:`CountsOps`      ``ops_per_sample(X)`` -> ``{"macs" | "synaptic_events" | ...: float}``
 :class:`Ablatable`      ``ablated(fraction, kind, random_state)`` -> a lesioned copy
+:class:`Represents`     ``at_presentation(presentation_ms)`` -> a copy of the fitted
+                        spiking model that presents each sample for that long (no
+                        retraining); fitted ``presentation_ms_``
 :class:`PredictsProba`  ``predict_proba(X)`` and ``classes_``
 :class:`FitsWithEvalSet` ``fit(X, y, eval_set=(X_val, y_val))``, recording
                         ``history_["eval_accuracy"]`` at each checkpoint
@@ -38,6 +41,7 @@ __all__ = [
     "HiddenResponse",
     "PredictsProba",
     "RecordsSpikes",
+    "Represents",
     "WeightHistory",
     "members",
     "missing",
@@ -80,6 +84,16 @@ class Ablatable(Protocol):
     """A model that can be lesioned (synapses or hidden neurons removed)."""
 
     def ablated(self, fraction: float, kind: str = "synapses", random_state: Any = None): ...
+
+
+@runtime_checkable
+class Represents(Protocol):
+    """A fitted spiking model that can be evaluated at another presentation time without
+    retraining."""
+
+    presentation_ms_: float
+
+    def at_presentation(self, presentation_ms: float) -> Any: ...
 
 
 @runtime_checkable

@@ -89,6 +89,20 @@ CONTRASTS: tuple[Contrast, ...] = (
     Contrast("learning from scratch (instead of data-point copies)", "snn-kwta", "snn-frozen",
              "a hidden layer learned from a random init against prototypes copied from "
              "training samples and kept fixed"),
+    # the input code (issue 23): the surrogate-gradient network, the same in everything but
+    # its input code. The local-rule networks cannot take current injection (their afferents
+    # must spike for STDP), so the row applies to the backprop spiking network only.
+    Contrast("input code: current − Poisson", "snn-surrogate-current", "snn-surrogate-poisson",
+             "the surrogate-gradient spiking network with analogue input currents against the "
+             "same network with Poisson spike input (population code)"),
+    Contrast("input code: current − regular population", "snn-surrogate-current",
+             "snn-surrogate", "the same network with input currents against regular "
+             "(deterministic) spike trains of the population code"),
+    Contrast("input code: Poisson − regular population", "snn-surrogate-poisson",
+             "snn-surrogate", "the population code's spike trains Poisson instead of regular: "
+             "the cost of the spike-count noise alone"),
+    Contrast("input code: latency − current", "snn-surrogate-latency", "snn-surrogate-current",
+             "one spike per input at a time set by its value against input currents"),
 )
 
 #: models whose accuracy is to be explained (local-learning spiking networks)

@@ -686,7 +686,13 @@ def _family_rank(fam: str) -> int:
 def _cell(d: dict[str, Any]) -> str:
     hw = d["half_width"]
     acc = f"{d['mean']:.3f}" if math.isnan(hw) else f"{d['mean']:.3f} ± {hw:.3f}"
-    return f"{acc} ({d['model']})"
+    code = d.get("code")
+    return f"{acc} ({d['model']}{'; input: ' + code if code else ''})"
+
+
+def _effect_cell(r: dict[str, Any]) -> str:
+    d = _signed(r["diff_mean"])
+    return f"{'**' + d + '**' if r['significant'] else d} {_ci(r)}, p {_p(r)}"
 
 
 def two_by_two_markdown(tt: dict[str, Any]) -> str:
@@ -702,7 +708,7 @@ def two_by_two_markdown(tt: dict[str, Any]) -> str:
         "CI over seeds) and the paired differences (same data per seed) that separate the "
         "cost of spiking from the cost of local learning: mean, 95 % CI, paired t-test p; "
         "**bold** = the CI excludes 0, negative = a cost. " + _chosen_phrase(tt)
-        + " Generated from the saved runs.",
+        + " Each spiking cell names its input code. Generated from the saved runs.",
         "",
         "| task | " + " | ".join(c.label for c in CORNERS) + " | "
         + " | ".join(e.header for e in EFFECTS) + " |",
@@ -716,9 +722,27 @@ def two_by_two_markdown(tt: dict[str, Any]) -> str:
             if r is None:
                 cols.append("–")
                 continue
-            d = _signed(r["diff_mean"])
-            cols.append(f"{'**' + d + '**' if r['significant'] else d} {_ci(r)}, p {_p(r)}")
+            cols.append(_effect_cell(r))
         lines.append(f"| {t['task']} | " + " | ".join(cols) + " |")
+    code_rows = [r for t in tt["tasks"] for r in t.get("code_effects", [])]
+    if len({r["with_model"] for r in code_rows}) > 1:
+        e = EFFECTS[0]
+        lines += [
+            "",
+            f"The backprop spiking corner by input code (issue 23): the same network and "
+            f"training with each input code, and \"{e.header}\" with that code (paired over "
+            "seeds with the non-spiking corner's model; **bold** = the CI excludes 0). "
+            "Current injection drives the spiking neurons with analogue input currents (no "
+            "input spikes), so its difference is the cost of spiking neurons alone; the "
+            "others add the cost of their spike input.",
+            "",
+            f"| task | spiking model | input code | accuracy | non-spiking | {e.header} |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in code_rows:
+            lines.append(f"| {r['task']} | {r['with_model']} | {r['code']} | "
+                         f"{r['with_mean']:.3f} | {r['without_mean']:.3f} "
+                         f"({r['without_model']}) | {_effect_cell(r)} |")
     budgets: dict[str, list[tuple]] = defaultdict(list)
     for t in tt["tasks"]:
         for cell in t["corners"].values():

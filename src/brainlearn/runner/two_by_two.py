@@ -30,6 +30,14 @@ negative one is a cost. A corner with several candidate models is filled, per ta
 runs carry one (the tuned experiment, :mod:`.tune`), otherwise the first candidate listed
 for the corner that has runs (declared in advance, the same for every task). Test scores
 never choose a corner.
+
+Input code (issue 23). A spiking corner's accuracy depends on how its input reaches the
+spiking neurons, so every spiking cell names its input code (:func:`input_code`, from the
+model's registered ``encoding`` and ``poisson_input``), and the backprop spiking corner is
+also measured with other codes (:data:`CODE_VARIANTS`: the same network and training, only
+the code differs): for each that was run, ``code_effects`` give "spiking - non-spiking
+(backprop)" with that code, so the table separates the cost of a noisy spike input from
+the cost of spiking neurons.
 Everything here is a function of summary rows (saved results only); the README block is
 drawn by :func:`.report.two_by_two_markdown`.
 """
@@ -45,8 +53,8 @@ from .contributions import LEARNERS
 from .records import SummaryRow
 from .stats import budget_median, choose, describe, headline_sizes, paired_contrast
 
-__all__ = ["CORNERS", "EFFECTS", "Corner", "Effect", "corner", "corner_by_label",
-           "missing_note", "two_by_two"]
+__all__ = ["CODE_VARIANTS", "CORNERS", "EFFECTS", "Corner", "Effect", "corner",
+           "corner_by_label", "input_code", "missing_note", "two_by_two"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,34 @@ CORNERS: tuple[Corner, ...] = (
            "the same spiking network trained by backprop through time with surrogate "
            "gradients"),
 )
+
+
+#: the backprop spiking corner's network with other input codes (configurations.py, issue 23)
+CODE_VARIANTS: tuple[str, ...] = ("snn-surrogate-current", "snn-surrogate-poisson",
+                                  "snn-surrogate-rate", "snn-surrogate-rate-poisson",
+                                  "snn-surrogate-latency")
+
+_CODE_NAMES = {"population": "population", "rate": "rate", "rate-complement": "on/off rate",
+               "current": "current injection", "latency": "latency"}
+
+
+def input_code(model: str) -> str:
+    """The input code of a registered spiking model, in words: ``"population, regular"``,
+    ``"rate, Poisson"``, ``"current injection"``, ``"latency"``; ``""`` for a model that is
+    not spiking or not registered."""
+    from ..registry import list_models, model_spec
+
+    if model not in list_models():
+        return ""
+    spec = model_spec(model)
+    if not spec.family.startswith("snn"):
+        return ""
+    params = spec.params
+    enc = params.get("encoding", "population")
+    if enc in ("current", "latency"):
+        return _CODE_NAMES[enc]
+    poisson = bool((params.get("network_params") or {}).get("poisson_input", False))
+    return f"{_CODE_NAMES.get(enc, enc)}, {'Poisson' if poisson else 'regular'}"
 
 
 def corner(neurons: str, learning: str) -> Corner:
@@ -132,10 +168,14 @@ def two_by_two(rows: Iterable[SummaryRow], metric: str = "test_accuracy"
 
     Returns ``{"tasks": [...], "incomplete": {task: [corner labels without runs]},
     "absent": [corner labels without runs on any task]}``. Each complete task is
-    ``{"task", "n_train", "corners": {label: cell}, "effects": [effect row]}``; a cell has
-    ``model``, the statistics of :func:`.stats.describe` over its seeds and its budget; an
-    effect row has ``task``, ``effect``, ``factor``, ``at``, ``with_model``, ``without_model`` and
-    the fields of :func:`.stats.paired_contrast`.
+    ``{"task", "n_train", "corners": {label: cell}, "effects": [effect row],
+    "code_effects": [effect row]}``; a cell has ``model``, its ``code``
+    (:func:`input_code`), the statistics of :func:`.stats.describe` over its seeds and its
+    budget; an effect row has ``task``, ``effect``, ``factor``, ``at``, ``with_model``,
+    ``without_model``, ``code`` (the spiking model's input code) and the fields of
+    :func:`.stats.paired_contrast`. ``code_effects`` are "spiking - non-spiking (backprop)"
+    with each :data:`CODE_VARIANTS` model that was run on the task in place of the corner's
+    model, with its mean accuracy (``with_mean``).
     """
     rows = [r for r in rows if r.metric(metric) is not None]
     head = headline_sizes(rows)
@@ -159,7 +199,8 @@ def two_by_two(rows: Iterable[SummaryRow], metric: str = "test_accuracy"
                 rs = cells[(task, m)]
                 d = describe(float(r.metric(metric)) for r in rs)
                 val = [r.validation_score for r in rs if r.validation_score is not None]
-                filled[c.label] = {"model": m, **d, **budget_median(rs), "chosen": how,
+                filled[c.label] = {"model": m, "code": input_code(m), **d,
+                                   **budget_median(rs), "chosen": how,
                                    "validation_mean": float(sum(val) / len(val)) if val
                                    else None,
                                    "candidates": sum(1 for x in c.models
@@ -178,9 +219,20 @@ def two_by_two(rows: Iterable[SummaryRow], metric: str = "test_accuracy"
             if pc is None:
                 continue
             effects.append({"task": task, "effect": e.label, "factor": e.factor, "at": e.at,
-                            "with_model": a, "without_model": b, **pc})
+                            "with_model": a, "without_model": b,
+                            "code": input_code(a) if e.factor == "spiking" else "", **pc})
+        code_effects = []
+        e = EFFECTS[0]  # spiking - non-spiking (backprop)
+        b = filled[e.without_corner.label]["model"]
+        for a in (filled[e.with_corner.label]["model"], *CODE_VARIANTS):
+            pc = paired_contrast(cells.get((task, a), []), cells[(task, b)], metric)
+            if pc is None:
+                continue
+            code_effects.append({"task": task, "effect": e.label, "factor": e.factor,
+                                 "at": e.at, "with_model": a, "without_model": b,
+                                 "code": input_code(a), **pc})
         out.append({"task": task, "n_train": head[task], "corners": filled,
-                    "effects": effects})
+                    "effects": effects, "code_effects": code_effects})
     absent = [c.label for c in CORNERS if c.label not in seen_corners]
     return {"tasks": out, "incomplete": incomplete, "absent": absent}
 

@@ -1,6 +1,13 @@
-"""Afferent encoding: input values in [0, 1] to afferent firing rates.
+"""Input codes: input values in [0, 1] to afferent firing rates, spike times or currents.
 
-Three codes (``encoding`` of :class:`~brainlearn.snn.model.SpikingClassifier`):
+Each code is a named encoder object; ``make_encoder(name)`` gives it, and one parameter,
+``encoding``, selects it in every spiking model
+(:class:`~brainlearn.snn.model.SpikingClassifier`, the local-rule networks, and
+:class:`~brainlearn.surrogate.model.SurrogateSpikingClassifier`, trained by backprop).
+``kind`` says what the code delivers: ``"rate"`` (spike trains at the encoded rates,
+regular or Poisson as the network's ``poisson_input`` says), ``"latency"`` (one spike per
+afferent at an encoded time) or ``"current"`` (no afferent spikes: analogue input
+currents). Codes (``encoding=``):
 
 ``"population"`` (default): Gaussian receptive fields, :class:`GaussianReceptiveFields`
     Each input feature is seen by ``n_per_feature`` afferent neurons whose preferred values
@@ -33,8 +40,30 @@ Three codes (``encoding`` of :class:`~brainlearn.snn.model.SpikingClassifier`):
     code only gives for inputs of equal brightness (it cannot tell the quadrants of xor
     apart, for instance). ``2 n_features`` afferents.
 
-Whether the afferents fire as Poisson processes or regularly at these rates is the
-network's ``poisson_input`` (see :mod:`brainlearn.snn.populations`).
+``"current"``: direct current injection, :class:`CurrentCode`
+    No afferent spikes: the input values drive the first spiking layer as analogue
+    currents, :math:`I_j = \\sum_f W_{fj}\\, r_f(x)\\, dt` added to the synaptic variable of
+    hidden neuron :math:`j` in every time step, with :math:`r_f(x)` the rate of the rate
+    code (plus a constant bias input at ``rate_max_hz``, as the linear layer of the
+    references below has a bias). It is the noise-free limit of the rate code: the same
+    mean drive in every step, without the spike-count noise. This is how snnTorch (Eshraghian
+    et al. 2023) and Norse (Pehle & Pedersen 2021) feed static data to a spiking network by
+    default, and it is only possible for a network trained by gradient: the local rules of
+    the Brian2 networks (STDP) need presynaptic spikes, so those refuse this code.
+    ``n_features + 1`` inputs.
+
+``"latency"``: time-to-first-spike code, :class:`LatencyCode`
+    One afferent per feature, which fires exactly once per presentation, the earlier the
+    larger the value, linearly: :math:`t_f = (1 - x_f)\\, T_w`, :math:`T_w` the coding
+    window (the presentation); a value of 0 fires at :math:`T_w`, i.e. never inside the
+    presentation (Thorpe, Delorme & Van Rullen 2001; Gütig & Sompolinsky 2006; the linear
+    variant of snnTorch's ``spikegen.latency``). At most ``n_features`` spikes per sample:
+    the sparsest of the codes, and noise-free.
+
+Whether the afferents of the rate codes fire as Poisson processes or regularly at these
+rates is the network's ``poisson_input`` (see :mod:`brainlearn.snn.populations`): with
+``encoding="population"``, ``poisson_input=True`` is the Poisson population code and
+``poisson_input=False`` the deterministic (regular, random-phase) population code.
 
 Inputs outside ``[0, 1]`` are clipped to ``[0, 1]`` (a value past an edge is encoded like
 the edge). This is the documented rule for test data scaled with training statistics
@@ -63,8 +92,10 @@ code and the input width.
 References
 ----------
 Carpenter, Grossberg & Rosen (1991) Neural Netw 4:759. Pouget, Dayan & Zemel (2000) Nat
-Rev Neurosci 1:125. Bohte, Kok & La Poutre (2002)
-IEEE Trans Neural Netw 13:426. Diehl & Cook (2015) Front Comput Neurosci 9:99.
+Rev Neurosci 1:125. Thorpe, Delorme & Van Rullen (2001) Neural Netw 14:715. Bohte, Kok &
+La Poutre (2002) IEEE Trans Neural Netw 13:426. Gütig & Sompolinsky (2006) Nat Neurosci
+9:420. Diehl & Cook (2015) Front Comput Neurosci 9:99. Pehle & Pedersen (2021) Norse,
+doi:10.5281/zenodo.4422025. Eshraghian et al. (2023) Proc IEEE 111:1016 (snnTorch).
 """
 
 from __future__ import annotations
@@ -74,8 +105,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ENCODINGS", "ComplementRateCode", "GaussianReceptiveFields", "RateCode",
-           "make_encoder"]
+__all__ = ["ENCODINGS", "ComplementRateCode", "CurrentCode", "GaussianReceptiveFields",
+           "LatencyCode", "RateCode", "make_encoder"]
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
@@ -95,6 +126,7 @@ class GaussianReceptiveFields:
     sigma_scale: float = 1.0
 
     name = "population"
+    kind = "rate"
 
     def __post_init__(self):
         if self.n_per_feature < 2:
@@ -135,6 +167,7 @@ class RateCode:
     rate_min_hz: float = 0.0
 
     name = "rate"
+    kind = "rate"
 
     def __post_init__(self):
         _check_rates(self.rate_min_hz, self.rate_max_hz)
@@ -166,6 +199,7 @@ class ComplementRateCode:
     rate_min_hz: float = 0.0
 
     name = "rate-complement"
+    kind = "rate"
 
     def __post_init__(self):
         _check_rates(self.rate_min_hz, self.rate_max_hz)
@@ -186,7 +220,98 @@ class ComplementRateCode:
         return n_features / _SQRT_2PI
 
 
-ENCODINGS = ("population", "rate", "rate-complement")
+@dataclass(frozen=True)
+class CurrentCode:
+    """Direct current injection (``encoding="current"``; module docstring): the rate
+    code's rates as analogue currents, plus a bias input, no afferent spikes."""
+
+    rate_max_hz: float = 200.0
+    rate_min_hz: float = 0.0
+    #: a constant input at ``rate_max_hz`` (the bias of a linear layer)
+    bias: bool = True
+
+    name = "current"
+    kind = "current"
+
+    def __post_init__(self):
+        _check_rates(self.rate_min_hz, self.rate_max_hz)
+
+    def n_afferents(self, n_features: int) -> int:
+        return n_features + int(self.bias)
+
+    def rates(self, X: np.ndarray) -> np.ndarray:
+        """The equivalent rates in Hz (the current of input ``f`` per time step ``dt`` is
+        ``rates * dt``), shape ``(n_samples, n_features + bias)``; the bias input last."""
+        X = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0)
+        r = self.rate_min_hz + (self.rate_max_hz - self.rate_min_hz) * X
+        if self.bias:
+            r = np.hstack([r, np.full((len(r), 1), self.rate_max_hz)])
+        return r
+
+    def drive_norm(self, n_features: int, X: np.ndarray | None = None) -> float:
+        """As the rate code's (the same mean drive)."""
+        return RateCode(self.rate_max_hz, self.rate_min_hz).drive_norm(n_features, X)
+
+
+@dataclass(frozen=True)
+class LatencyCode:
+    """Time-to-first-spike code (``encoding="latency"``; module docstring): afferent ``f``
+    fires once, at ``(1 - x_f) window_ms`` after the presentation starts."""
+
+    window_ms: float = 50.0
+    #: the rate codes' rate range: only the unit of :meth:`drive_norm`, so that the latency
+    #: code's one spike per afferent drives a neuron as much as the rate code's spikes
+    rate_max_hz: float = 200.0
+    rate_min_hz: float = 0.0
+
+    name = "latency"
+    kind = "latency"
+
+    def __post_init__(self):
+        if not (np.isfinite(self.window_ms) and self.window_ms > 0):
+            raise ValueError(f"window_ms must be a finite number > 0, got {self.window_ms!r}")
+        _check_rates(self.rate_min_hz, self.rate_max_hz)
+
+    def n_afferents(self, n_features: int) -> int:
+        return n_features
+
+    def spike_times_ms(self, X: np.ndarray) -> np.ndarray:
+        """First-spike times in ms from the presentation start, ``(1 - x) window_ms``;
+        ``inf`` (no spike) for a value of 0 or below (its time would be at or after the
+        end of the window). Shape ``(n_samples, n_features)``."""
+        X = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0)
+        t = (1.0 - X) * self.window_ms
+        return np.where(X > 0.0, t, np.inf)
+
+    def rates(self, X: np.ndarray) -> np.ndarray:
+        """Mean rates in Hz over the window: ``1000 / window_ms`` for an afferent that
+        fires (one spike per window), 0 for a silent one."""
+        X = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0)
+        return np.where(X > 0.0, 1000.0 / self.window_ms, 0.0)
+
+    def phase_rates(self, X: np.ndarray, dt_ms: float) -> np.ndarray:
+        """The rates (Hz) that make a phase integrator starting at 0 (the regular afferent
+        of :mod:`brainlearn.snn.populations`) first pass 1 at the spike time: ``1000 /
+        t_f``, at most ``1000 / (dt_ms / 2)`` (a spike in the first step) and 0 for no
+        spike."""
+        t = np.maximum(self.spike_times_ms(X), 0.5 * dt_ms)
+        return np.where(np.isfinite(t), 1000.0 / t, 0.0)
+
+    def drive_norm(self, n_features: int, X: np.ndarray | None = None) -> float:
+        """Effective number of afferents (module docstring: the mean total afferent rate in
+        units of :math:`\\sqrt{2\\pi}\\,(r_{max} - r_{min})`): the mean number of afferents
+        that fire, each at one spike per window, ``(1000 / window_ms) / (r_max - r_min)``
+        of a unit, at least ``0.01 / sqrt(2 pi)``; half the features without data."""
+        unit = (1000.0 / self.window_ms) / (self.rate_max_hz - self.rate_min_hz)
+        if X is None or len(X) == 0:
+            return max(n_features * 0.5 * unit, 0.01) / _SQRT_2PI
+        s = float(np.mean((np.asarray(X, dtype=np.float64) > 0).sum(axis=1))) * unit
+        return max(s, 0.01) / _SQRT_2PI
+
+
+ENCODINGS = ("population", "rate", "rate-complement", "current", "latency")
+#: the codes whose afferents spike at rates (their spike statistics: ``poisson_input``)
+RATE_ENCODINGS = ("population", "rate", "rate-complement")
 
 
 def make_encoder(
@@ -196,13 +321,19 @@ def make_encoder(
     rate_max_hz: float = 200.0,
     rate_min_hz: float = 0.0,
     sigma_scale: float = 1.0,
-) -> GaussianReceptiveFields | RateCode | ComplementRateCode:
-    """The encoder named ``encoding`` (``"population"`` or ``"rate"``); the rate code
-    ignores ``n_per_feature`` and ``sigma_scale``."""
+    window_ms: float = 50.0,
+) -> GaussianReceptiveFields | RateCode | ComplementRateCode | CurrentCode | LatencyCode:
+    """The encoder named ``encoding`` (one of :data:`ENCODINGS`); each takes the arguments
+    it uses (``n_per_feature`` and ``sigma_scale``: the population code; the rates: the
+    rate codes and the current; ``window_ms``: the latency code)."""
     if encoding == "population":
         return GaussianReceptiveFields(n_per_feature, rate_max_hz, rate_min_hz, sigma_scale)
     if encoding == "rate":
         return RateCode(rate_max_hz, rate_min_hz)
     if encoding == "rate-complement":
         return ComplementRateCode(rate_max_hz, rate_min_hz)
+    if encoding == "current":
+        return CurrentCode(rate_max_hz, rate_min_hz)
+    if encoding == "latency":
+        return LatencyCode(window_ms, rate_max_hz, rate_min_hz)
     raise ValueError(f"unknown encoding {encoding!r}; valid encodings: {', '.join(ENCODINGS)}")

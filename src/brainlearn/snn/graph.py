@@ -37,7 +37,13 @@ from typing import Any
 
 import numpy as np
 
-from .encoding import ComplementRateCode, GaussianReceptiveFields, RateCode, make_encoder
+from .encoding import (
+    ComplementRateCode,
+    GaussianReceptiveFields,
+    LatencyCode,
+    RateCode,
+    make_encoder,
+)
 from .plasticity import NeuronTraced, PlasticityRule, make_rule, shared_declarations
 from .populations import NetworkParams, Population, populations
 
@@ -92,11 +98,11 @@ class NetworkSpec:
     drive_norm: float | None = None
 
     @property
-    def encoder(self) -> GaussianReceptiveFields | RateCode | ComplementRateCode:
+    def encoder(self) -> GaussianReceptiveFields | RateCode | ComplementRateCode | LatencyCode:
         p = self.net
         return make_encoder(p.encoding, n_per_feature=p.n_per_feature,
                             rate_max_hz=p.rate_max_hz, rate_min_hz=p.rate_min_hz,
-                            sigma_scale=p.sigma_scale)
+                            sigma_scale=p.sigma_scale, window_ms=p.presentation_ms)
 
     @property
     def n_afferent(self) -> int:

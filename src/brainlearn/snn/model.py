@@ -69,12 +69,23 @@ from .._validation import (
 )
 from .batched import BatchedEngine, inference_spec
 from .build import BuildError, cache_root, check_step_count
-from .encoding import ENCODINGS
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
 from .params import make_params
 from .plasticity import make_rule
 from .populations import NetworkParams
+
+#: the input codes of :mod:`brainlearn.snn.encoding` this network can take, and why not the
+#: others (its afferents must spike: STDP and the other local rules are driven by
+#: presynaptic spikes)
+SPIKING_ENCODINGS = ("population", "rate", "rate-complement", "latency")
+_REFUSED_ENCODINGS = {
+    "current": "direct current injection has no afferent spikes, and the local plasticity "
+               "of this network (STDP, Hebbian, reward-modulated STDP, the delta rule on "
+               "spike counts) learns from presynaptic spikes; use a spiking code "
+               "(population, rate, rate-complement, latency) or the surrogate-gradient "
+               "network (SurrogateSpikingClassifier, snn-surrogate-current)",
+}
 
 __all__ = ["SILENT_FRACTION", "SpikingClassifier"]
 
@@ -227,6 +238,16 @@ def _encoder(spec: NetworkSpec):
     return spec.encoder
 
 
+def _afferent_rates(spec: NetworkSpec, X) -> np.ndarray:
+    """What drives the afferents' ``rates_ta`` for the rows of ``X``: the encoded rates, or
+    for the latency code the phase rates that put each afferent's one spike at its time
+    (:meth:`~brainlearn.snn.encoding.LatencyCode.phase_rates`)."""
+    enc = spec.encoder
+    if enc.kind == "latency":
+        return enc.phase_rates(X, spec.net.dt_ms)
+    return enc.rates(X)
+
+
 def _state(weights: dict[str, np.ndarray], theta, rbar) -> NetworkState:
     return NetworkState(w_in=weights[_W_IN], w_out=weights[_W_OUT],
                         theta_volt=np.asarray(theta, float), rbar=np.asarray(rbar, float),
@@ -270,7 +291,12 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         fields, ``n_per_feature`` afferents per feature; ``"rate"``, one afferent per
         feature firing at a rate proportional to the value (for wide inputs, e.g. images);
         ``"rate-complement"``, two afferents per feature, at the rates of ``x`` and
-        ``1 - x``.
+        ``1 - x``; ``"latency"``, one afferent per feature firing once per presentation, at
+        ``(1 - x)`` times the presentation (a value of 0: silent; a re-presentation at a
+        raised intensity makes the spikes come earlier). Regular or Poisson spike trains
+        of the rate codes: ``network_params["poisson_input"]``.
+        ``"current"`` (direct current injection) is refused with a ValueError: the
+        afferents must spike for the local rules to learn.
     n_per_feature : int
         Afferent neurons (receptive fields) per input feature, >= 2 (population code).
     n_per_class : int
@@ -410,9 +436,16 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                     f"{name} must be a dict of parameter overrides or None, got "
                     f"{type(v).__name__} {v!r}"
                 )
-        if not isinstance(self.encoding, str) or self.encoding not in ENCODINGS:
+        if isinstance(self.encoding, str) and self.encoding in _REFUSED_ENCODINGS:
             raise ValueError(
-                f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}"
+                f"SpikingClassifier (hidden_rule={self.hidden_rule!r}, readout_rule="
+                f"{self.readout_rule!r}) cannot take encoding={self.encoding!r}: "
+                f"{_REFUSED_ENCODINGS[self.encoding]}"
+            )
+        if not isinstance(self.encoding, str) or self.encoding not in SPIKING_ENCODINGS:
+            raise ValueError(
+                f"encoding must be one of {', '.join(SPIKING_ENCODINGS)}, got "
+                f"{self.encoding!r}"
             )
         for key in ("n_hidden", "encoding", "n_per_feature", "n_per_class"):
             if self.network_params and key in self.network_params:
@@ -469,14 +502,13 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         of the first chunk or None)."""
         spec = engine.spec
         K = spec.chunk
-        enc = _encoder(spec)
         counts: dict[str, list[np.ndarray]] = {}
         spikes = None
         rng = np.random.default_rng(seed)
         learn_h = np.broadcast_to(np.asarray(learn_h, float), (len(X),))
         for start in range(0, len(X), K):
             stop = min(start + K, len(X))
-            rates = enc.rates(X[start:stop])
+            rates = _afferent_rates(spec, X[start:stop])
             if gain is not None:
                 rates = rates * np.asarray(gain, float)[start:stop, None]
             inputs = ChunkInputs.make(rates, labels[start:stop], learn_h[start:stop],
@@ -533,7 +565,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
         def run(rows, gain, run_seed):
             if bengine is not None:
-                rates = _encoder(bengine.spec).rates(X[rows])
+                rates = _afferent_rates(bengine.spec, X[rows])
                 return bengine.counts(rates * gain[:, None], state, run_seed), None
             n = len(rows)
             counts, _, spikes = self._run(engine, X[rows], np.full(n, -1.0), 0.0, 0.0, 0.0,
@@ -678,7 +710,10 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         ow = spec.readout_rule.w_max
         if p.init_from_data:
             picks = rng.choice(len(X), size=p.n_hidden, replace=len(X) < p.n_hidden)
-            pattern = _encoder(spec).rates(X[picks]).T / p.rate_max_hz
+            enc = _encoder(spec)
+            # a latency afferent's weight starts at its value (the earlier, the larger)
+            pattern = (np.clip(X[picks], 0.0, 1.0).T if enc.kind == "latency"
+                       else enc.rates(X[picks]).T / p.rate_max_hz)
             w_in = (p.w_init_low + (p.w_init_high - p.w_init_low) * pattern) * hw
         else:
             w_in = rng.uniform(p.w_init_low, p.w_init_high, (spec.n_afferent, p.n_hidden)) * hw

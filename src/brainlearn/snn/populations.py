@@ -13,7 +13,10 @@ new values without recompiling). :mod:`brainlearn.snn.graph` assembles them.
     ``rates(t, i) * dt``, the rates given by the receptive-field encoder per presentation
     (a 2-D ``TimedArray``). With ``poisson_input=False`` they fire regularly instead, at the
     same rates, from a random phase drawn at the start of each presentation (a phase
-    variable integrates the rate and a spike is emitted each time it passes 1).
+    variable integrates the rate and a spike is emitted each time it passes 1). With the
+    latency code (``encoding="latency"``, :class:`~brainlearn.snn.encoding.LatencyCode`)
+    each afferent fires once: the phase starts at 0, its rate is ``1 / t_f`` and the
+    afferent is silent once it has fired, so its one spike comes at ``t_f``.
 ``interneuron``
     Excitatory LIF neurons with an adaptive threshold (homeostasis, Diehl & Cook 2015):
 
@@ -209,9 +212,10 @@ class NetworkParams:
         check_range(self, "sigma_scale", gt=0, le=MAX_SCALE)
         from .encoding import ENCODINGS
 
-        if self.encoding not in ENCODINGS:
+        if self.encoding not in ENCODINGS or self.encoding == "current":
             raise ValueError(
-                f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}"
+                f"encoding must be one of {', '.join(e for e in ENCODINGS if e != 'current')}"
+                f" (current injection has no afferent spikes), got {self.encoding!r}"
             )
         check_range(self, "target_spikes", ge=0, le=MAX_SCALE)
         for name in ("v_th_mv", "theta_plus_mv", "theta_max_mv", "w_in_mv", "w_ei_mv",
@@ -420,12 +424,24 @@ class Afferent(Population):
 
     reset = "count += 1\nphase = phase - int(phase > 1)"
     refractory = None
-    # the shared ``learn`` flags are written first (Brian2 runs scalar code before vector code)
-    start_code = "learn = learn_hidden_ta(t + half_T)\ncount = 0\nphase = rand()"
+
+    @property
+    def latency(self) -> bool:
+        """One spike per afferent and presentation (the latency code)."""
+        return self.net.encoding == "latency"
+
+    @property
+    def start_code(self) -> str:  # type: ignore[override]
+        # the shared ``learn`` flags are written first (Brian2 runs scalar code before vector
+        # code); a latency afferent starts at phase 0, so it fires at 1 / rate
+        return ("learn = learn_hidden_ta(t + half_T)\ncount = 0\nphase = "
+                + ("0" if self.latency else "rand()"))
 
     @property
     def threshold(self) -> str:
         # compiled for the afferent kind: no random number per afferent and step when regular
+        if self.latency:
+            return "phase > 1 and count < 0.5"
         return "rand() < rates_ta(t, i) * dt" if self.net.poisson_input else "phase > 1"
 
     def own_equations(self):

@@ -71,13 +71,34 @@ with ``V = dL/dv[t+1]``, ``G = dL/dg[t]`` (zero beyond ``T-1``)::
 With ``detach_reset`` the reset path (second term of ``dL/ds``) is left out, as Zenke &
 Vogels (2021) recommend; the gradient is then no longer that of any forward pass.
 
-Afferent spikes
----------------
-Regular spike trains (the spiking side's default, ``poisson_input=False``): afferent ``i``
-with rate ``r_i`` and phase ``phi_i`` in [0, 1) emits
-``floor(phi + p (t + 1)) - floor(phi + p t)`` spikes in step ``t``, ``p = r_i dt`` (<= 1, so
-0 or 1 spikes). They are stored per sample and step in compressed rows: the afferents firing
-in step ``t`` of batch sample ``b`` are ``idx[ptr[b T + t] : ptr[b T + t + 1]]``.
+Afferent input
+--------------
+The input code (:mod:`brainlearn.snn.encoding`) gives every sample a ``drive`` row, one
+value per afferent, turned into the input ``x[t, i]`` of each step by the code's kernel
+(``code``, :func:`events`):
+
+``REGULAR`` (the spiking side's default, ``poisson_input=False``)
+    ``drive`` = rates; afferent ``i`` with rate ``r_i`` and phase ``phi_i`` in [0, 1) emits
+    ``floor(phi + p (t + 1)) - floor(phi + p t)`` spikes in step ``t``, ``p = r_i dt``
+    (<= 1, so 0 or 1 spikes).
+``POISSON`` (``poisson_input=True``)
+    ``drive`` = rates; afferent ``i`` spikes in step ``t`` with probability ``p = r_i dt``,
+    independently of every other step (a Bernoulli process, Brian2's ``PoissonGroup``). The
+    steps are drawn by geometric skipping, ``t <- t + 1 + floor(log(1 - u) / log(1 - p))``
+    with ``u`` uniform in [0, 1), from a Mersenne Twister seeded with the sample's seed
+    (NumPy's legacy stream, which Numba reproduces), afferent by afferent.
+``LATENCY``
+    ``drive`` = first-spike times in seconds; afferent ``i`` spikes once, in step
+    ``floor(t_i / dt)``, if that step is inside the presentation (never for ``t_i = inf``).
+``CURRENT``
+    ``drive`` = rates; no spikes: ``x[t, i] = r_i dt`` in every step, an analogue current
+    equal to the mean drive of the rate code (its deterministic, noise-free limit). The
+    input of a step is then the same for every step, ``I = W_in^T x`` computed once per
+    sample, and ``dL/dW_in[i, :] = x_i sum_t dL/dg[t]``.
+
+Spikes are stored per sample and step in compressed rows: the afferents firing in step
+``t`` of batch sample ``b`` are ``idx[ptr[b T + t] : ptr[b T + t + 1]]``; the currents in
+``cur`` (B, n_aff), or (B, 0) for a spike code.
 """
 
 from __future__ import annotations
@@ -94,6 +115,9 @@ ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-7
 
 #: training status codes returned by :func:`train_epoch`
 OK, DIVERGED = 0, 1
+
+#: input codes of the kernels (module docstring, "Afferent input")
+REGULAR, POISSON, LATENCY, CURRENT = 0, 1, 2, 3
 
 #: fast-math flags: reassociation lets sums vectorise; nnan/ninf left out so that NaN and
 #: infinity propagate to the divergence check
@@ -213,21 +237,153 @@ def regular_events(rates, rows, phases, phase_rows, dt_s, n_steps):
     return ptr, idx
 
 
+@njit(cache=True)
+def _poisson_row(p_row, seed, n_steps, fill_pass, counts, out, base):
+    """The spikes of one sample (module docstring, ``POISSON``). Counting pass
+    (``fill_pass`` False): add one to ``counts[t + 1]`` per spike in step ``t``. Fill pass:
+    write the afferent index at ``out[base[t]]`` and advance ``base[t]``. Both passes draw
+    the same numbers (the same seed)."""
+    # Numba's jitted RNG is the legacy global stream (no Generator inside njit)
+    np.random.seed(seed)  # noqa: NPY002
+    for i in range(p_row.shape[0]):
+        p = p_row[i]
+        if p <= 0.0:
+            continue
+        step_log = math.log1p(-p) if p < 1.0 else 0.0
+        t = -1
+        while True:
+            if p >= 1.0:
+                t += 1
+            else:
+                # np.floor keeps a float (math.floor would give an int64 that overflows)
+                gap = np.floor(math.log1p(-np.random.random()) / step_log)  # noqa: NPY002
+                if gap >= n_steps:  # also guards the int conversion of huge gaps
+                    break
+                t += 1 + int(gap)
+            if t >= n_steps:
+                break
+            if fill_pass:
+                out[base[t]] = i
+                base[t] += 1
+            else:
+                counts[t + 1] += 1
+
+
+@njit(cache=True)
+def poisson_events(rates, rows, seeds, dt_s, n_steps):
+    """Compressed-row Bernoulli spikes of a batch (module docstring, ``POISSON``): sample
+    ``b`` is row ``rows[b]`` of ``rates`` (Hz) and draws from seed ``seeds[rows[b]]``
+    (0 <= seed < 2**32). Returns ``(ptr, idx)`` as :func:`regular_events`."""
+    B = rows.shape[0]
+    n_aff = rates.shape[1]
+    ptr = np.zeros(B * n_steps + 1, dtype=np.int64)
+    p_row = np.empty(n_aff)
+    none = np.empty(0, dtype=np.int64)
+    for b in range(B):
+        r = rows[b]
+        for i in range(n_aff):
+            p_row[i] = rates[r, i] * dt_s
+        _poisson_row(p_row, seeds[r], n_steps, False,
+                     ptr[b * n_steps:(b + 1) * n_steps + 1], none, none)
+    for q in range(1, ptr.shape[0]):
+        ptr[q] += ptr[q - 1]
+    idx = np.empty(ptr[-1], dtype=np.int64)
+    for b in range(B):
+        r = rows[b]
+        for i in range(n_aff):
+            p_row[i] = rates[r, i] * dt_s
+        _poisson_row(p_row, seeds[r], n_steps, True, none, idx,
+                     ptr[b * n_steps:(b + 1) * n_steps].copy())
+    return ptr, idx
+
+
+@njit(cache=True)
+def latency_events(times_s, rows, dt_s, n_steps):
+    """Compressed-row spikes of the latency code (module docstring, ``LATENCY``): afferent
+    ``i`` of sample ``b`` spikes once, in step ``floor(times_s[rows[b], i] / dt_s)`` if that
+    is ``< n_steps`` (a time of ``inf`` never spikes)."""
+    B = rows.shape[0]
+    n_aff = times_s.shape[1]
+    ptr = np.zeros(B * n_steps + 1, dtype=np.int64)
+    for b in range(B):
+        r = rows[b]
+        for i in range(n_aff):
+            # a float (inf: no spike); 1e-9: a time on a multiple of dt is that step
+            tf = np.floor(times_s[r, i] / dt_s + 1e-9)
+            if 0.0 <= tf < n_steps:
+                ptr[b * n_steps + int(tf) + 1] += 1
+    for q in range(1, ptr.shape[0]):
+        ptr[q] += ptr[q - 1]
+    idx = np.empty(ptr[-1], dtype=np.int64)
+    fill = ptr[:-1].copy()
+    for b in range(B):
+        r = rows[b]
+        for i in range(n_aff):
+            tf = np.floor(times_s[r, i] / dt_s + 1e-9)
+            if 0.0 <= tf < n_steps:
+                q = b * n_steps + int(tf)
+                idx[fill[q]] = i
+                fill[q] += 1
+    return ptr, idx
+
+
+@njit(cache=True)
+def events(code, drive, rows, phases, phase_rows, seeds, dt_s, n_steps):
+    """The input of a batch in the code ``code`` (module docstring): ``(ptr, idx, cur)``,
+    the compressed-row spikes (none for ``CURRENT``) and the per-step currents ``cur``
+    (B, n_aff) for ``CURRENT``, (B, 0) for the spike codes. ``phases``/``phase_rows``
+    serve ``REGULAR``, ``seeds`` (indexed by the row of ``drive``) ``POISSON``."""
+    B = rows.shape[0]
+    n_aff = drive.shape[1]
+    if code == CURRENT:
+        cur = np.empty((B, n_aff))
+        for b in range(B):
+            for i in range(n_aff):
+                cur[b, i] = drive[rows[b], i] * dt_s
+        return np.zeros(B * n_steps + 1, dtype=np.int64), np.empty(0, dtype=np.int64), cur
+    cur = np.empty((B, 0))
+    if code == POISSON:
+        ptr, idx = poisson_events(drive, rows, seeds, dt_s, n_steps)
+    elif code == LATENCY:
+        ptr, idx = latency_events(drive, rows, dt_s, n_steps)
+    else:
+        ptr, idx = regular_events(drive, rows, phases, phase_rows, dt_s, n_steps)
+    return ptr, idx, cur
+
+
 # --------------------------------------------------------------------------- forward
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def forward(W_in, W_out, b_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, smooth,
+def _current_drive(W_in, cur, b, drive):
+    """``drive = W_in^T cur[b]``, the synaptic input of every step from the currents of
+    sample ``b``; returns False (``drive`` untouched) when there are none (``cur`` (B, 0))."""
+    if cur.shape[1] == 0:
+        return False
+    drive[:] = 0.0
+    for i in range(cur.shape[1]):
+        xi = cur[b, i]
+        if xi != 0.0:
+            for j in range(drive.shape[0]):
+                drive[j] += xi * W_in[i, j]
+    return True
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def forward(W_in, W_out, b_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma, smooth,
             kappa, V, C, logits):
     """Simulate a batch; fills ``V`` (B, T, H) membrane potentials (before reset),
-    ``C`` (B, H) kappa-weighted spike counts and ``logits`` (B, K)."""
+    ``C`` (B, H) kappa-weighted spike counts and ``logits`` (B, K). ``cur`` (B, n_aff) are
+    per-step input currents (``CURRENT``), or (B, 0) for none."""
     B, n_steps, H = V.shape
     K = W_out.shape[1]
     g = np.empty(H)
     vr = np.empty(H)
+    drive = np.empty(H)
     for b in range(B):
         g[:] = 0.0
         vr[:] = 0.0
+        has_cur = _current_drive(W_in, cur, b, drive)
         for j in range(H):
             C[b, j] = 0.0
         for t in range(n_steps):
@@ -244,6 +400,9 @@ def forward(W_in, W_out, b_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, 
                 i = idx[e]
                 for j in range(H):
                     g[j] += W_in[i, j]
+            if has_cur:
+                for j in range(H):
+                    g[j] += drive[j]
         for k in range(K):
             acc = b_out[k]
             for j in range(H):
@@ -252,7 +411,7 @@ def forward(W_in, W_out, b_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, 
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def backward(W_in, W_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, smooth,
+def backward(W_in, W_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma, smooth,
              detach_reset, kappa, V, C, dlogits, gW_in, gW_out, gb):
     """BPTT of :func:`forward` (module docstring); overwrites the three gradients."""
     B, n_steps, H = V.shape
@@ -263,6 +422,8 @@ def backward(W_in, W_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, smooth
     e = np.empty(H)
     Vn = np.empty(H)
     Gn = np.empty(H)
+    Gsum = np.empty(H)
+    n_cur = cur.shape[1]
     for b in range(B):
         for k in range(K):
             gb[k] += dlogits[b, k]
@@ -274,6 +435,7 @@ def backward(W_in, W_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, smooth
             e[j] = acc
         Vn[:] = 0.0
         Gn[:] = 0.0
+        Gsum[:] = 0.0
         for t in range(n_steps - 1, -1, -1):
             kt = kappa[t]
             for j in range(H):
@@ -291,6 +453,14 @@ def backward(W_in, W_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, smooth
                 i = idx[q]
                 for j in range(H):
                     gW_in[i, j] += Gn[j]
+            if n_cur > 0:
+                for j in range(H):
+                    Gsum[j] += Gn[j]
+        for i in range(n_cur):
+            xi = cur[b, i]
+            if xi != 0.0:
+                for j in range(H):
+                    gW_in[i, j] += xi * Gsum[j]
 
 
 @njit(cache=True)
@@ -326,23 +496,27 @@ def softmax_xent(logits, y, dlogits):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def predict(W_in, W_out, b_out, rates, phases, dt_s, alpha, beta, c, v_th, v_reset, kappa,
-            logits, C, counts, n_aff_spikes):
-    """Forward pass of every row of ``rates`` (n, n_aff) with one phase per afferent
-    (``phases`` (n_aff,)), without storing the membrane trace. Fills ``logits`` (n, K),
-    the kappa-weighted counts ``C`` (n, H), the hidden spike ``counts`` (n, H) and
-    ``n_aff_spikes`` (n,)."""
-    n = rates.shape[0]
+def predict(W_in, W_out, b_out, code, drive, phases, seeds, dt_s, alpha, beta, c, v_th,
+            v_reset, kappa, logits, C, counts, n_aff_spikes):
+    """Forward pass of every row of ``drive`` (n, n_aff) in the input code ``code``
+    (:func:`events`; one phase per afferent, ``phases`` (n_aff,), for ``REGULAR``; the
+    row's seed ``seeds[r]`` for ``POISSON``), without storing the membrane trace. Fills
+    ``logits`` (n, K), the kappa-weighted counts ``C`` (n, H), the hidden spike ``counts``
+    (n, H) and ``n_aff_spikes`` (n,) (0 for ``CURRENT``)."""
+    n = drive.shape[0]
     n_steps = kappa.shape[0]
     H = W_in.shape[1]
     K = W_out.shape[1]
     one = np.zeros(1, dtype=np.int64)
     ph = phases.reshape(1, -1)
+    zero = np.zeros(1, dtype=np.int64)
     g = np.empty(H)
     vr = np.empty(H)
+    dcur = np.empty(H)
     for r in range(n):
         one[0] = r
-        ptr, idx = regular_events(rates, one, ph, np.zeros(1, dtype=np.int64), dt_s, n_steps)
+        ptr, idx, cur = events(code, drive, one, ph, zero, seeds, dt_s, n_steps)
+        has_cur = _current_drive(W_in, cur, 0, dcur)
         n_aff_spikes[r] = ptr[-1]
         g[:] = 0.0
         vr[:] = 0.0
@@ -362,6 +536,9 @@ def predict(W_in, W_out, b_out, rates, phases, dt_s, alpha, beta, c, v_th, v_res
                 i = idx[e]
                 for j in range(H):
                     g[j] += W_in[i, j]
+            if has_cur:
+                for j in range(H):
+                    g[j] += dcur[j]
         for k in range(K):
             acc = b_out[k]
             for j in range(H):
@@ -410,12 +587,16 @@ def pack_grad(gW_in, gW_out, gb, scales, grad):
 
 
 @njit(cache=True)
-def train_epoch(theta, scales, n_aff, H, K, rates, y, order, phases, batch_size, dt_s,
-                alpha, beta, c, v_th, v_reset, gamma, detach_reset, kappa, lr, m, v, step):
-    """One pass over ``order`` in minibatches: events, forward, loss, BPTT, Adam step.
+def train_epoch(theta, scales, n_aff, H, K, code, drive, y, order, phases, seeds, batch_size,
+                dt_s, alpha, beta, c, v_th, v_reset, gamma, detach_reset, kappa, lr, m, v,
+                step):
+    """One pass over ``order`` in minibatches: input (:func:`events`), forward, loss, BPTT,
+    Adam step.
 
-    ``phases`` (n, n_aff) are this epoch's phases of the training rows (row ``r`` of
-    ``rates`` uses ``phases[r]``). Updates ``theta``, the Adam moments ``m``, ``v`` in place.
+    ``drive`` (n, n_aff) is the code's drive of the training rows; ``phases`` (n, n_aff)
+    (``REGULAR``) and ``seeds`` (n,) (``POISSON``) are this epoch's phases and seeds of
+    the training rows (row ``r`` of ``drive`` uses ``phases[r]``, ``seeds[r]``). Updates
+    ``theta``, the Adam moments ``m``, ``v`` in place.
 
     Returns
     -------
@@ -448,15 +629,15 @@ def train_epoch(theta, scales, n_aff, H, K, rates, y, order, phases, batch_size,
         for b in range(B):
             ybatch[b] = y[rows[b]]
         unpack(theta, scales, n_aff, H, K, W_in, W_out, b_out)
-        ptr, idx = regular_events(rates, rows, phases, rows, dt_s, n_steps)
-        forward(W_in, W_out, b_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, False,
-                kappa, V[:B], C[:B], logits[:B])
+        ptr, idx, cur = events(code, drive, rows, phases, rows, seeds, dt_s, n_steps)
+        forward(W_in, W_out, b_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma,
+                False, kappa, V[:B], C[:B], logits[:B])
         loss, correct = softmax_xent(logits[:B], ybatch[:B], dlogits[:B])
         if not math.isfinite(loss):
             return DIVERGED, step, np.nan, np.nan
         total_loss += loss * B
         total_correct += correct
-        backward(W_in, W_out, ptr, idx, alpha, beta, c, v_th, v_reset, gamma, False,
+        backward(W_in, W_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma, False,
                  detach_reset, kappa, V[:B], C[:B], dlogits[:B], gW_in, gW_out, gb)
         pack_grad(gW_in, gW_out, gb, scales, grad)
         step += 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import numbers
-from dataclasses import dataclass
+import zlib
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ from .._validation import (
     check_unit_interval,
     label_indices,
 )
-from ..snn.encoding import GaussianReceptiveFields
+from ..snn.encoding import ENCODINGS, make_encoder
 from ..snn.params import make_params
 from ..snn.populations import NetworkParams
 from . import _kernels as K
@@ -49,6 +49,7 @@ __all__ = ["SurrogateSpikingClassifier"]
 USED_NETWORK_PARAMS = (
     "dt_ms",
     "presentation_ms",
+    "poisson_input",
     "rate_max_hz",
     "rate_min_hz",
     "sigma_scale",
@@ -58,7 +59,6 @@ USED_NETWORK_PARAMS = (
     "v_reset_mv",
 )
 
-ENCODINGS = ("population", "rate")
 LR_SCHEDULES = ("constant", "cosine")
 
 #: training rows used to scale the initial readout weights
@@ -78,37 +78,47 @@ def _plain(a: np.ndarray) -> np.ndarray:
     return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
 
 
-@dataclass(frozen=True)
-class RateCode:
-    """One afferent per feature firing at ``r_min + (r_max - r_min) clip(x, 0, 1)`` Hz.
+#: the kernel's code for an encoder (kind, poisson_input)
+def _kernel_code(kind: str, poisson: bool) -> int:
+    if kind == "current":
+        return K.CURRENT
+    if kind == "latency":
+        return K.LATENCY
+    return K.POISSON if poisson else K.REGULAR
 
-    The direct rate code of Diehl & Cook (2015) for wide inputs (issue 9 §2). It has the
-    interface of :class:`~brainlearn.snn.encoding.GaussianReceptiveFields`
-    (``n_afferents``, ``rates``), so either plugs into the estimator; it lives here until the
-    spiking side has its own rate encoder, which should then replace it.
-    """
 
-    rate_max_hz: float = 200.0
-    rate_min_hz: float = 0.0
-
-    def n_afferents(self, n_features: int) -> int:
-        return n_features
-
-    def rates(self, X: np.ndarray) -> np.ndarray:
-        X = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0)
-        return self.rate_min_hz + (self.rate_max_hz - self.rate_min_hz) * X
+def _row_seeds(X: np.ndarray, seed: int) -> np.ndarray:
+    """One Poisson seed per row of ``X`` (int64 in [0, 2**32)), a hash of the row's values
+    and ``seed``: a sample's prediction does not depend on its position or the batch."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    out = np.empty(len(X), dtype=np.int64)
+    for r in range(len(X)):
+        out[r] = zlib.crc32(X[r].tobytes(), seed & 0xFFFFFFFF)
+    return out
 
 
 class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
     r"""Spiking classifier trained by backpropagation through time with surrogate gradients.
 
-    Network: afferents (the encoder of the spiking side: Gaussian receptive fields,
-    ``n_per_feature`` per feature, or a rate code, one afferent per feature), regular spike
-    trains at the encoded rates (one random phase per afferent and presentation in training,
-    a phase per afferent fixed at fit time in prediction, so predictions are deterministic
-    and each sample's does not depend on the rest of the batch) -> ``n_hidden``
+    Network: the input code ``encoding``, one of the shared encoder objects of
+    :mod:`brainlearn.snn.encoding` (their equations and papers are there) -> ``n_hidden``
     current-based LIF neurons with the constants of
-    :class:`~brainlearn.snn.populations.NetworkParams`,
+    :class:`~brainlearn.snn.populations.NetworkParams`. Input codes:
+
+    - rate codes (``"population"``: Gaussian receptive fields, ``n_per_feature`` per
+      feature; ``"rate"``, ``"rate-complement"``): spike trains at the encoded rates,
+      regular (``poisson_input=False``, the default: one random phase per afferent and
+      presentation in training, a phase per afferent fixed at fit time in prediction) or
+      Poisson (``network_params={"poisson_input": True}``: fresh Bernoulli spikes in every
+      training presentation, in prediction a seed per sample fixed by its values and the
+      fit), so predictions are deterministic and each sample's does not depend on the rest
+      of the batch;
+    - ``"current"``: direct current injection, no afferent spikes: every time step adds
+      :math:`W^{in\top} r(x)\,dt` to the synaptic variable :math:`g` (the rate code's mean
+      drive, noise-free, plus a bias input);
+    - ``"latency"``: one spike per afferent at :math:`(1 - x_f)` times the presentation.
+
+    The LIF dynamics:
 
     .. math::
 
@@ -156,17 +166,19 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
     ----------
     n_hidden : int, default=200
         Hidden LIF neurons.
-    encoding : {"population", "rate"}, default="population"
-        Afferent code: Gaussian receptive fields
-        (:class:`~brainlearn.snn.encoding.GaussianReceptiveFields`, ``n_per_feature`` per
-        feature) or one afferent per feature with rate proportional to the value
-        (:class:`RateCode`).
+    encoding : {"population", "rate", "rate-complement", "current", "latency"}, \
+default="population"
+        Input code (:func:`~brainlearn.snn.encoding.make_encoder`): Gaussian receptive
+        fields, a rate code, a rate code with on/off channels, direct current injection or
+        a time-to-first-spike code (above). The rate codes' spike statistics (regular or
+        Poisson) are ``network_params["poisson_input"]``.
     n_per_feature : int, default=16
         Receptive fields per feature (population code only; >= 2).
     network_params : dict, optional
         Overrides of :class:`~brainlearn.snn.populations.NetworkParams` among
-        ``USED_NETWORK_PARAMS`` (time step, presentation, rates, receptive-field width,
-        LIF constants); the other fields are not used by this model and are refused.
+        ``USED_NETWORK_PARAMS`` (time step, presentation, regular or Poisson spike trains,
+        rates, receptive-field width, LIF constants); the other fields are not used by this
+        model and are refused.
     surrogate_steepness : float, default=1.0
         :math:`\gamma` in 1/mV (> 0): the surrogate derivative falls to a quarter of its
         peak at :math:`|v - v_{th}| = 1/\gamma`.
@@ -209,7 +221,12 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
     n_updates_ : int
         Adam steps taken.
     phases_ : ndarray of shape (n_afferents,)
-        Spike-train phases used in prediction.
+        Spike-train phases used in prediction (regular rate codes).
+    noise_seed_ : int
+        Seed of the Poisson spike trains in prediction (with the values of each sample).
+    encoder_ : encoder object
+        The input code (:mod:`brainlearn.snn.encoding`); a latency code's window is the
+        training presentation, whatever :meth:`at_presentation` sets later.
     dt_ms_, presentation_ms_ : float
         Time step and presentation length.
     net_params_ : NetworkParams
@@ -273,6 +290,9 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
                 )
         p = dataclasses.replace(p, n_hidden=int(self.n_hidden),
                                 n_per_feature=int(self.n_per_feature))
+        if not isinstance(p.poisson_input, bool | np.bool_):
+            raise ValueError(
+                f"network_params 'poisson_input' must be a bool, got {p.poisson_input!r}")
         for key in ("dt_ms", "presentation_ms", "tau_m_ms", "tau_e_ms", "sigma_scale"):
             if not getattr(p, key) > 0:
                 raise ValueError(f"network_params {key!r} must be > 0, got {getattr(p, key)!r}")
@@ -293,7 +313,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         """Validate every constructor parameter (ValueError naming it); no data needed."""
         if not _is_int(self.n_hidden) or self.n_hidden < 1:
             raise ValueError(f"n_hidden must be an integer >= 1, got {self.n_hidden!r}")
-        if self.encoding not in ENCODINGS:
+        if not isinstance(self.encoding, str) or self.encoding not in ENCODINGS:
             raise ValueError(f"unknown encoding {self.encoding!r}; valid: {', '.join(ENCODINGS)}")
         if not _is_int(self.n_per_feature) or self.n_per_feature < 2:
             raise ValueError(f"n_per_feature must be an integer >= 2, got {self.n_per_feature!r}")
@@ -321,11 +341,18 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         self._net()
 
     def _encoder(self, p: NetworkParams):
-        if self.encoding == "rate":
-            return RateCode(p.rate_max_hz, p.rate_min_hz)
-        return GaussianReceptiveFields(
-            int(self.n_per_feature), p.rate_max_hz, p.rate_min_hz, p.sigma_scale
-        )
+        """The shared encoder object of ``encoding`` (:mod:`brainlearn.snn.encoding`)."""
+        return make_encoder(self.encoding, n_per_feature=int(self.n_per_feature),
+                            rate_max_hz=p.rate_max_hz, rate_min_hz=p.rate_min_hz,
+                            sigma_scale=p.sigma_scale, window_ms=p.presentation_ms)
+
+    @staticmethod
+    def _drive_of(encoder, X) -> np.ndarray:
+        """The kernels' ``drive`` of the rows of ``X`` (:mod:`~brainlearn.surrogate._kernels`,
+        "Afferent input"): first-spike times in s for the latency code, rates in Hz else."""
+        if encoder.kind == "latency":
+            return _plain(encoder.spike_times_ms(X) * 1e-3)
+        return _plain(encoder.rates(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -355,24 +382,32 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         n_steps = int(round(p.presentation_ms / p.dt_ms))
         return alpha, beta, c, K.readout_kernel(n_steps, alpha, beta, c)
 
-    def _run_predict(self, rates, weights=None, bias=None):
-        """(logits, hidden spike counts, afferent spike counts) of every row of ``rates``."""
+    def _run_predict(self, drive, seeds, weights=None, bias=None):
+        """(logits, hidden spike counts, afferent spike counts) of every row of ``drive``
+        (:meth:`_drive`), ``seeds`` the rows' Poisson seeds."""
         p = self.net_params_
         W_in = _plain((weights or self.weights_)["afferent->interneuron"])
         W_out = _plain((weights or self.weights_)["interneuron->efferent"])
         b = _plain(self.intercept_ if bias is None else bias)
         alpha, beta, c, kappa = self._constants(p)
-        n = rates.shape[0]
+        n = drive.shape[0]
         logits = np.empty((n, W_out.shape[1]))
         counts = np.empty((n, W_in.shape[1]))
         n_aff = np.empty(n, dtype=np.int64)
-        K.predict(W_in, W_out, b, _plain(rates), self.phases_, p.dt_ms * 1e-3, alpha, beta, c,
-                  p.v_th_mv, p.v_reset_mv, kappa, logits, np.empty_like(counts), counts, n_aff)
+        K.predict(W_in, W_out, b, self.code_, _plain(drive), self.phases_, seeds,
+                  p.dt_ms * 1e-3, alpha, beta, c, p.v_th_mv, p.v_reset_mv, kappa, logits,
+                  np.empty_like(counts), counts, n_aff)
         return logits, counts, n_aff
 
-    def _rates(self, X, what: str = "X") -> np.ndarray:
+    def _drive(self, X, what: str = "X") -> tuple[np.ndarray, np.ndarray]:
+        """``(drive, seeds)`` of the rows of ``X`` for the kernels."""
         check_unit_interval(X, what)  # the encoder clips to [0, 1]: say so, as fit does
-        return _plain(self._encoder(self.net_params_).rates(X))
+        return self._drive_of(self.encoder_, X), _row_seeds(X, self.noise_seed_)
+
+    @property
+    def code_(self) -> int:
+        """The kernels' input code (:data:`~brainlearn.surrogate._kernels.REGULAR`, ...)."""
+        return _kernel_code(self.encoder_.kind, bool(self.net_params_.poisson_input))
 
     # ------------------------------------------------------------------ fit
 
@@ -411,7 +446,9 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         net = self._net()
         rng = np.random.default_rng(self.random_state)
         encoder = self._encoder(net)
-        rates = _plain(encoder.rates(X))
+        drive = self._drive_of(encoder, X)
+        rates = _plain(encoder.rates(X))  # mean rates (Hz), for the initial scale
+        code = _kernel_code(encoder.kind, bool(net.poisson_input))
         n, n_aff = rates.shape
         H, n_cls = int(self.n_hidden), len(classes)
         alpha, beta, c, kappa = self._constants(net)
@@ -426,9 +463,14 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         W_in = s_in * theta_in
         rows = rng.choice(n, size=min(n, _INIT_ROWS), replace=False)
         C = np.empty((len(rows), H))
-        K.predict(W_in, np.zeros((H, 1)), np.zeros(1), rates[np.sort(rows)], phases, dt_s,
-                  alpha, beta, c, net.v_th_mv, net.v_reset_mv, kappa, np.empty((len(rows), 1)),
-                  C, np.empty((len(rows), H)), np.empty(len(rows), dtype=np.int64))
+        rows = np.sort(rows)
+        # drawn after the draws of the regular code, and only for Poisson trains, so that a
+        # seed gives the regular code the weights it gave before the Poisson code existed
+        noise_seed = int(rng.integers(2**32)) if code == K.POISSON else 0
+        K.predict(W_in, np.zeros((H, 1)), np.zeros(1), code, drive[rows], phases,
+                  _row_seeds(X[rows], noise_seed), dt_s, alpha, beta, c, net.v_th_mv,
+                  net.v_reset_mv, kappa, np.empty((len(rows), 1)), C,
+                  np.empty((len(rows), H)), np.empty(len(rows), dtype=np.int64))
         c_norm = float(np.sqrt(np.mean(np.sum(C**2, axis=1))))
         s_out = 1.0 / c_norm if c_norm > 0 else 1.0 / np.sqrt(H)
         scales = np.array([s_in, s_out, 1.0])
@@ -443,24 +485,26 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         self.net_params_ = net
         self.phases_ = phases
+        self.noise_seed_ = noise_seed
+        self.encoder_ = encoder
         try:
-            self._train(rates, y_idx, eval_set, theta, scales, initial, rng)
+            self._train(drive, y_idx, eval_set, theta, scales, initial, rng)
         except BaseException:
-            for attr in ("classes_", "net_params_", "phases_"):
+            for attr in ("classes_", "net_params_", "phases_", "noise_seed_", "encoder_"):
                 self.__dict__.pop(attr, None)
             raise
         return self
 
-    def _train(self, rates, y_idx, eval_set, theta, scales, initial, rng) -> None:
+    def _train(self, drive, y_idx, eval_set, theta, scales, initial, rng) -> None:
         """The epochs of :meth:`fit`; sets the fitted attributes when they complete."""
         net = self.net_params_
-        n, n_aff = rates.shape
+        n, n_aff = drive.shape
         H, n_cls = int(self.n_hidden), len(self.classes_)
         alpha, beta, c, kappa = self._constants(net)
         dt_s = net.dt_ms * 1e-3
         if eval_set is not None:
             X_ev, y_ev = self._check_eval_set(eval_set)
-            rates_ev = self._rates(X_ev, "eval_set X")
+            drive_ev, seeds_ev = self._drive(X_ev, "eval_set X")
 
         m = np.zeros_like(theta)
         v = np.zeros_like(theta)
@@ -478,10 +522,14 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
             if self.lr_schedule == "cosine":
                 lr *= 0.5 * (1.0 + np.cos(np.pi * epoch / epochs))
             order = rng.permutation(n).astype(np.int64)
+            # this epoch's spike-train randomness: phases (regular; drawn for every code, as
+            # before the other codes existed) and seeds (Poisson only)
             ph = rng.random((n, n_aff))
+            seeds = (rng.integers(0, 2**32, n, dtype=np.int64) if self.code_ == K.POISSON
+                     else np.zeros(n, dtype=np.int64))
             status, step, loss, acc = K.train_epoch(
-                theta, scales, n_aff, H, n_cls, rates, y_idx, order, ph, int(self.batch_size),
-                dt_s, alpha, beta, c, net.v_th_mv, net.v_reset_mv,
+                theta, scales, n_aff, H, n_cls, self.code_, drive, y_idx, order, ph, seeds,
+                int(self.batch_size), dt_s, alpha, beta, c, net.v_th_mv, net.v_reset_mv,
                 float(self.surrogate_steepness), bool(self.detach_reset), kappa,
                 lr, m, v, step,
             )
@@ -501,7 +549,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
             )
             if eval_set is not None:
                 w = {"afferent->interneuron": W_in_e, "interneuron->efferent": W_out_e}
-                logits, _, _ = self._run_predict(rates_ev, w, b_e)
+                logits, _, _ = self._run_predict(drive_ev, seeds_ev, w, b_e)
                 history["eval_accuracy"].append(float(np.mean(np.argmax(logits, 1) == y_ev)))
 
         self.weights_ = {
@@ -520,7 +568,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X) -> np.ndarray:
         X = check_predict_data(self, X)  # validates X and that the model is fitted
-        return self._run_predict(self._rates(X))[0]
+        return self._run_predict(*self._drive(X))[0]
 
     def decision_function(self, X) -> np.ndarray:
         """Logits :math:`z` (time-averaged readout potentials plus bias, mV), (n, K); for
@@ -545,22 +593,27 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
     def hidden_response(self, X) -> np.ndarray:
         """Hidden (interneuron) spike counts per sample in prediction, (n_samples, n_hidden)."""
         X = check_predict_data(self, X)
-        return self._run_predict(self._rates(X))[1]
+        return self._run_predict(*self._drive(X))[1]
 
     def ops_per_sample(self, X) -> dict[str, float]:
         """Mean operations of one prediction per sample of ``X``.
 
         ``synaptic_events``: spikes x out-degree, afferent -> hidden (``n_hidden``) plus
-        hidden -> readout (K), counted as the spiking side counts them. ``spikes``:
-        afferent plus hidden spikes. ``neuron_updates``: membrane and synapse state updates,
+        hidden -> readout (K), counted as the spiking side counts them; with the current
+        code (no afferent spikes) the input layer counts instead its multiply-accumulates,
+        ``n_hidden`` per non-zero input, once per sample (the current is constant over the
+        presentation, so :math:`W^{in\top} x` is computed once). ``spikes``: afferent plus
+        hidden spikes. ``neuron_updates``: membrane and synapse state updates,
         ``T (n_hidden + K)`` per sample (constant; the spiking side does not report its own).
         """
         X = check_predict_data(self, X)
-        _, counts, n_aff = self._run_predict(self._rates(X))
+        drive, seeds = self._drive(X)
+        _, counts, n_aff = self._run_predict(drive, seeds)
         H = counts.shape[1]
         n_cls = len(self.classes_)
         hidden = counts.sum(axis=1)
-        events = n_aff * H + hidden * n_cls
+        n_in = (drive != 0).sum(axis=1) if self.code_ == K.CURRENT else n_aff
+        events = n_in * H + hidden * n_cls
         n_steps = int(round(self.presentation_ms_ / self.dt_ms_))
         return {
             "synaptic_events": float(np.mean(events)),
@@ -578,22 +631,40 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         W_in = _plain(w["afferent->interneuron"])
         W_out = _plain(w["interneuron->efferent"])
         alpha, beta, c, kappa = self._constants(p)
-        rates = self._rates(X)
+        drive, seeds = self._drive(X)
         n, n_steps, H = len(X), len(kappa), W_in.shape[1]
         rows = np.arange(n, dtype=np.int64)
-        ptr, idx = K.regular_events(rates, rows, self.phases_.reshape(1, -1),
-                                    np.zeros(n, dtype=np.int64), p.dt_ms * 1e-3, n_steps)
+        ptr, idx, cur = K.events(self.code_, drive, rows, self.phases_.reshape(1, -1),
+                                 np.zeros(n, dtype=np.int64), seeds, p.dt_ms * 1e-3, n_steps)
         V = np.empty((n, n_steps, H))
-        K.forward(W_in, W_out, np.zeros(W_out.shape[1]), ptr, idx, alpha, beta, c, p.v_th_mv,
-                  p.v_reset_mv, float(self.surrogate_steepness), False, kappa, V,
+        K.forward(W_in, W_out, np.zeros(W_out.shape[1]), ptr, idx, cur, alpha, beta, c,
+                  p.v_th_mv, p.v_reset_mv, float(self.surrogate_steepness), False, kappa, V,
                   np.empty((n, H)), np.empty((n, W_out.shape[1])))
         step_of_event = np.repeat(np.arange(n * n_steps), np.diff(ptr))
         b, t, j = np.nonzero(V > p.v_th_mv)
         return {
             "afferent": {"i": idx.copy(), "t_ms": step_of_event * p.dt_ms,
-                         "n": int(rates.shape[1])},
+                         "n": int(drive.shape[1])},
             "interneuron": {"i": j, "t_ms": (b * n_steps + t) * p.dt_ms, "n": int(H)},
         }
+
+    def at_presentation(self, presentation_ms):
+        """A copy of the fitted model that presents every sample for ``presentation_ms``
+        (a multiple of ``dt_ms``, > 0) instead of the training presentation, with the
+        trained weights: accuracy against presentation time without retraining. The
+        readout still averages its membrane over the (new) presentation; a latency code
+        keeps its training window, so afferents whose spike would come after the end of a
+        shorter presentation stay silent. ``self`` is unchanged."""
+        check_is_fitted(self)
+        if not _is_real(presentation_ms) or not np.isfinite(presentation_ms) \
+                or presentation_ms < self.dt_ms_:
+            raise ValueError(f"presentation_ms must be a number >= dt_ms ({self.dt_ms_}), got "
+                             f"{presentation_ms!r}")
+        new = copy.deepcopy(self)
+        new.net_params_ = dataclasses.replace(self.net_params_,
+                                              presentation_ms=float(presentation_ms))
+        new.presentation_ms_ = float(presentation_ms)
+        return new
 
     def ablated(self, fraction, kind="synapses", random_state=None):
         """A copy with a ``fraction`` of the synapses of each projection
