@@ -7,9 +7,9 @@ None) and returns that :class:`matplotlib.axes.Axes`, so it composes with one's 
 figures::
 
     import matplotlib.pyplot as plt
-    from brainlearn import SurrogateSpikingClassifier, make_task, plot
+    from brainlearn import SurrogateSpikingClassifier, load_task, plot
 
-    split = make_task("xor", n_train=400, n_test=200, random_state=0)
+    split = load_task("xor", n_train=400, n_test=200, seed=0)
     model = SurrogateSpikingClassifier(n_hidden=32, epochs=5, random_state=0)
     model.fit(split.X_train, split.y_train, eval_set=(split.X_test, split.y_test))
     fig, axes = plt.subplots(1, 2, figsize=(9, 3))
