@@ -84,3 +84,19 @@ def test_make_docs_builds_with_warnings_as_errors():
         for pkg in ("sphinx", "numpydoc", "sphinx-gallery"):
             assert f'"{pkg}>=' in block, (extra, pkg)
 
+
+
+def test_citation_changelog_and_metadata_agree_with_the_package():
+    import brainlearn
+
+    cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert re.search(rf"^version: {re.escape(brainlearn.__version__)}$", cff, re.M)
+    assert re.search(r"^cff-version: 1\.2\.0$", cff, re.M)
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{brainlearn.__version__}]" in changelog
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    description = re.search(r'^description = "(.*)"$', pyproject, re.M).group(1)
+    assert "binary" not in description and "two or more classes" in description
+    from brainlearn.cli import build_parser
+
+    assert "binary" not in build_parser().description
