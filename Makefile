@@ -1,12 +1,13 @@
 # Two commands on a fresh machine (Python >= 3.11 and a C++ compiler):
 #   make run    -- builds .venv, installs brainlearn, runs the default comparison
 #   make test   -- builds .venv, installs brainlearn with its dev extra, runs the test suite
+#   make docs   -- the documentation site (Sphinx, examples executed) into docs/_build/html
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.brainlearn-installed
 
-.PHONY: run test figures timings bench lint clean
+.PHONY: run test docs figures timings bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto
+
+# the user guide, the API reference and the example gallery (every examples/plot_*.py run);
+# warnings are errors, as in tests/test_docs.py
+docs: $(STAMP)
+	$(BIN)/sphinx-build -b html -W --keep-going -j 1 docs docs/_build/html
 
 figures: $(STAMP)
 	$(BIN)/brainlearn figures --readme README.md
@@ -40,4 +46,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks experiments
 
 clean:
-	rm -rf $(VENV) .brainlearn_cache build
+	rm -rf $(VENV) .brainlearn_cache build docs/_build docs/generated docs/auto_examples

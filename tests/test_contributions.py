@@ -142,7 +142,9 @@ def test_figure_is_drawn_from_saved_records_only(tmp_path):
     records = [_record(t, m, s, a, 1000 if m.startswith("snn") else 21000)
                for (t, m), accs in ACC.items() for s, a in zip(SEEDS, accs, strict=False)]
     paths, caption = contributions(records, tmp_path)
-    assert [p.name for p in paths] == ["contributions.png", "contributions.svg"]
+    # the named contrasts, then every learner against every control beside them
+    assert [p.name for p in paths] == ["contributions.png", "contributions.svg",
+                                       "contributions_all.png", "contributions_all.svg"]
     assert all(p.stat().st_size > 0 for p in paths)
     assert "n = 4 seeds" in caption and "ref-kmeans 21,000 pres., 21 ep." in caption
     with pytest.raises(SkipFigure):

@@ -521,8 +521,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="brainlearn",
         description="Spiking networks with local plastic synapses against backprop, on the "
-                    "same binary tasks: run declarative experiments, rebuild figures, list "
-                    "tasks, models and experiments.",
+                    "same tasks (two or more classes, synthetic and real data): run "
+                    "declarative experiments, rebuild figures, list tasks, models and "
+                    "experiments.",
     )
     p.add_argument("--version", action="version", version=f"brainlearn {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log more (per-figure notes)")

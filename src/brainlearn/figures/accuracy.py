@@ -11,18 +11,36 @@ from ..runner.stats import describe
 from ..tasks import task_info
 from ._data import SkipFigure, at_headline, families, group, order_models, order_tasks
 from .style import (
+    MODEL_HATCHES,
     add_caption,
     apply_style,
+    family,
     family_linestyle,
+    family_rank,
     linestyle_key,
     model_color,
     save_figure,
 )
 
 
+def _ceiling(tops) -> float:
+    """Top of an accuracy axis: 1.02, or higher when a confidence interval passes 1.0 (it
+    is drawn whole, not cut at the axis)."""
+    tops = [t for t in tops if t is not None and math.isfinite(t)]
+    return max(1.02, max(tops, default=0.0) + 0.01)
+
+
+def _chance_phrase(tasks) -> str:
+    chance = {t: 1.0 / task_info(t).n_classes for t in tasks}
+    if len(set(chance.values())) == 1:
+        return f"dotted = chance ({next(iter(chance.values())):.2g})"
+    return "dotted = chance, 1/K for a task of K classes"
+
+
 def accuracy_by_task(records, out_dir):
-    """Grouped bars: models x tasks, mean test accuracy with its t-based 95 % CI over seeds;
-    the dots are the single seeds."""
+    """One panel per model family, tasks along x: each model's mean test accuracy with its
+    t-based 95 % CI over seeds (whiskers drawn whole, even past 1.0), the single seeds as
+    dots; the families share the y axis, so the panels compare at a glance."""
     recs = at_headline(records)
     if not recs:
         raise SkipFigure("no runs recorded")
@@ -30,45 +48,63 @@ def accuracy_by_task(records, out_dir):
     tasks = order_tasks(r.task for r in recs)
     models = order_models(recs)
     fam = families(recs)
+    fams = sorted(set(fam.values()), key=family_rank)
     cells = group(recs, "task", "model")
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.25 * len(tasks) + 2), 3.6))
-    width = 0.8 / max(len(models), 1)
-    n_seeds = set()
-    for j, m in enumerate(models):
-        xs, means, errs = [], [], []
-        for i, t in enumerate(tasks):
-            rs = cells.get((t, m))
-            if not rs:
-                continue
-            accs = [r.test_accuracy for r in rs]
-            d = describe(accs)
-            n_seeds.add(d["n"])
-            x = i - 0.4 + width * (j + 0.5)
-            xs.append(x)
-            means.append(d["mean"])
-            errs.append(0.0 if math.isnan(d["half_width"]) else d["half_width"])
-            ax.scatter(np.full(len(accs), x), accs, s=6, color="k", alpha=0.45, zorder=3,
-                       linewidths=0)
-        ax.bar(xs, means, width * 0.92, yerr=errs, capsize=2, color=model_color(m, fam[m]),
-               label=f"{m} ({fam[m]})", error_kw={"elinewidth": 0.8})
+    per_family = {f: [m for m in models if fam[m] == f] for f in fams}
+    widest = max(len(ms) for ms in per_family.values())
+    fig, axes = plt.subplots(len(fams), 1, figsize=(max(6.5, 1.15 * len(tasks) + 3.2),
+                                                     1.85 * len(fams) + 0.4),
+                             sharex=True, sharey=True, squeeze=False)
+    n_seeds, tops, past_one = set(), [], False
     chance = [1.0 / task_info(t).n_classes for t in tasks]
-    if len(set(chance)) == 1:
-        ax.axhline(chance[0], color="k", lw=0.8, ls=":", label="chance")
-    else:  # K classes: chance is 1/K, drawn under each task's bars
+    for ax, f in zip(axes[:, 0], fams, strict=True):
+        ms = per_family[f]
+        width = 0.8 / max(widest, 1)
+        for j, m in enumerate(ms):
+            xs, means, errs = [], [], []
+            for i, t in enumerate(tasks):
+                rs = cells.get((t, m))
+                if not rs:
+                    continue
+                accs = [r.test_accuracy for r in rs]
+                d = describe(accs)
+                n_seeds.add(d["n"])
+                x = i - 0.4 * len(ms) / widest + width * (j + 0.5)
+                hw = 0.0 if math.isnan(d["half_width"]) else d["half_width"]
+                xs.append(x)
+                means.append(d["mean"])
+                errs.append(hw)
+                tops.append(d["mean"] + hw)
+                past_one |= d["mean"] + hw > 1.0
+                ax.scatter(np.full(len(accs), x), accs, s=5, color="k", alpha=0.45, zorder=3,
+                           linewidths=0)
+            ax.bar(xs, means, width * 0.9, yerr=errs, capsize=1.5,
+                   color=model_color(m, f), hatch=MODEL_HATCHES[j % len(MODEL_HATCHES)],
+                   edgecolor="white", linewidth=0.3, label=m, error_kw={"elinewidth": 0.8})
         for i, c in enumerate(chance):
-            ax.hlines(c, i - 0.45, i + 0.45, color="k", lw=0.8, ls=":",
-                      label="chance (1/K)" if i == 0 else None)
+            ax.hlines(c, i - 0.45, i + 0.45, color="k", lw=0.8, ls=":")
+        ax.axhline(1.0, color="#999999", lw=0.6)
+        ax.set_title(f"{f}" + (f": {family(f).what}" if family(f).what else ""), loc="left",
+                     fontsize=8, color=family(f).color, fontweight="bold", pad=3)
+        ax.set_ylabel("test accuracy", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.02), fontsize=7,
+                  handlelength=1.4, handleheight=1.0)
     lowest = min([*chance, *(r.test_accuracy for r in recs)])
-    ax.set_xticks(range(len(tasks)), tasks)
-    ax.set_ylim(min(0.3, max(0.0, np.floor(10 * lowest - 0.5) / 10)), 1.02)
-    ax.set_ylabel("test accuracy")
-    ax.legend(ncol=min(len(models) + 1, 6), loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    axes[0, 0].set_ylim(min(0.3, max(0.0, np.floor(10 * lowest - 0.5) / 10)), _ceiling(tops))
+    axes[-1, 0].set_xticks(range(len(tasks)), tasks)
+    axes[-1, 0].set_xlim(-0.55, len(tasks) - 0.45)
+    fig.tight_layout(h_pad=0.6)
     caption = (
-        "Test accuracy per task and model: bar = mean over seeds, whisker = 95 % confidence "
+        "Test accuracy per task, one panel per model family (bar colours and hatches tell "
+        "the family's models apart): bar = mean over seeds, whisker = 95 % confidence "
         "interval (Student's t, mean ± t(0.975, n-1)·sd/√n), dots = single seeds "
-        f"(n = {', '.join(map(str, sorted(n_seeds)))}); dotted = chance, 1/K for a task of K "
-        "classes. seed-random has labels independent of the input: 0.5 is the right answer "
-        "there."
+        f"(n = {', '.join(map(str, sorted(n_seeds)))}); {_chance_phrase(tasks)}; grey line = "
+        "1.0."
+        + (" A whisker above 1.0 is the interval as computed (accuracy itself cannot pass "
+           "1.0): with few seeds and one seed below the others the t interval is wide."
+           if past_one else "")
+        + (" seed-random has labels independent of the input: chance is the right answer "
+           "there." if "seed-random" in tasks else "")
     )
     add_caption(fig, caption)
     return save_figure(fig, out_dir, "accuracy_by_task"), caption
@@ -83,6 +119,7 @@ def data_scarcity(records, out_dir):
     apply_style()
     tasks = order_tasks(tasks)
     fig, axes = plt.subplots(1, len(tasks), figsize=(3.6 * len(tasks), 3.2), squeeze=False)
+    tops: list[float] = []
     for ax, t in zip(axes[0], tasks, strict=True):
         recs = by_task[(t,)]
         fam = families(recs)
@@ -97,6 +134,7 @@ def data_scarcity(records, out_dir):
                 hw = 0.0 if math.isnan(d["half_width"]) else d["half_width"]
                 lo.append(d["mean"] - hw)
                 hi.append(d["mean"] + hw)
+            tops.extend(hi)
             c = model_color(m, fam[m])
             ax.plot(xs, mean, marker="o", ms=3, color=c, ls=family_linestyle(fam[m]),
                     label=f"{m} ({fam[m]})")
@@ -105,7 +143,8 @@ def data_scarcity(records, out_dir):
         ax.set_xscale("log")
         ax.set_title(t)
         ax.set_xlabel("training samples")
-        ax.set_ylim(0.3, 1.02)
+    for ax in axes[0]:
+        ax.set_ylim(0.3, _ceiling(tops))
     axes[0][0].set_ylabel("test accuracy")
     axes[0][-1].legend(loc="lower right")
     caption = (

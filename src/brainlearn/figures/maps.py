@@ -18,11 +18,66 @@ from ._data import (
     showcase,
     with_payload,
 )
-from .style import CLASS_COLORS, PROBA_CMAP, add_caption, apply_style, family, save_figure
+from .style import (
+    CLASS_COLORS,
+    PROBA_CMAP,
+    add_caption,
+    apply_style,
+    family,
+    family_rank,
+    save_figure,
+)
+
+
+def _boundary_panel(ax, r, title: str | None = None):
+    """One decision-boundary panel: P(y=1) over [0,1]^2, its 0.5 contour, test points and
+    the run's test accuracy; returns the image (for a colour bar)."""
+    ax.grid(False)
+    ax.set_aspect("equal")
+    p = payload(r, "decision_boundaries")
+    axis = np.asarray(p["axis"])
+    proba = np.asarray(p["proba"])
+    im = ax.imshow(proba, origin="lower", extent=(0, 1, 0, 1), cmap=PROBA_CMAP,
+                   vmin=0, vmax=1, interpolation="bilinear")
+    if proba.min() < 0.5 < proba.max():
+        ax.contour(axis, axis, proba, levels=[0.5], colors="k", linewidths=0.8)
+    X = np.asarray(p["X"])
+    y = np.asarray(p["y"])
+    for c in (0, 1):
+        sel = y == c
+        ax.scatter(X[sel, 0], X[sel, 1], s=3, color=CLASS_COLORS[c],
+                   edgecolors="white", linewidths=0.2)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.text(0.02, 0.02, f"{r.test_accuracy:.2f}", transform=ax.transAxes,
+            fontsize=7, bbox={"fc": "white", "alpha": 0.7, "lw": 0, "pad": 1})
+    ax.set_xticks([0, 1])
+    ax.set_yticks([0, 1])
+    if title:
+        ax.set_title(title, fontsize=8)
+    return im
+
+
+def _best_of_families(recs, tasks) -> dict[str, str]:
+    """Per family, the model with the highest mean test accuracy over every seed of the
+    tasks shown (one model per family, the same on every task)."""
+    fam = families(recs)
+    score: dict[str, list[float]] = {}
+    for r in recs:
+        if r.task in tasks:
+            score.setdefault(r.model, []).append(float(r.test_accuracy))
+    best: dict[str, str] = {}
+    for m in order_models(recs):
+        if m in score and (fam[m] not in best
+                           or np.mean(score[m]) > np.mean(score[best[fam[m]]])):
+            best[fam[m]] = m
+    return best
 
 
 def decision_boundaries(records, out_dir):
-    """Grid tasks x models: P(y=1) over [0,1]^2, the 0.5 contour, and test points."""
+    """The compact figure: tasks x families, the best model of each family (by mean test
+    accuracy over the tasks shown); the full grid tasks x every model is written beside it
+    as ``decision_boundaries_all``."""
     recs = with_payload(records, "decision_boundaries")
     if not recs:
         raise SkipFigure("no run recorded a decision-boundary grid (2-D tasks only)")
@@ -31,51 +86,59 @@ def decision_boundaries(records, out_dir):
     tasks = order_tasks(t for t, _ in cells)
     models = order_models(recs)
     fam = families(recs)
-    fig, axes = plt.subplots(len(tasks), len(models), figsize=(1.9 * len(models) + 0.6,
-                                                                1.9 * len(tasks)),
+    best = _best_of_families(recs, tasks)
+    fams = sorted(best, key=family_rank)
+    # the compact figure: one column per family
+    fig, axes = plt.subplots(len(tasks), len(fams), figsize=(1.9 * len(fams) + 1.0,
+                                                              1.9 * len(tasks)),
                              squeeze=False, sharex=True, sharey=True)
     im = None
     for i, t in enumerate(tasks):
+        for j, f in enumerate(fams):
+            ax = axes[i][j]
+            r = cells.get((t, best[f]))
+            if r is None:
+                ax.set_axis_off()
+                continue
+            im = _boundary_panel(ax, r, f"{f}\n{best[f]}" if i == 0 else None)
+            if j == 0:
+                ax.set_ylabel(t)
+    if im is not None:
+        fig.colorbar(im, ax=axes, shrink=0.5, label="P(y = 1)")
+    n_models = len(models)
+    caption = (
+        "Decision boundaries over the input square [0,1]^2, the best model of each family "
+        "(highest mean test accuracy over these tasks and every seed, the same model on "
+        "every task): colour = predicted P(y = 1), black line = the 0.5 boundary, dots = "
+        "held-out test points coloured by their true class; the number is the test "
+        "accuracy. One seed (the lowest) per panel."
+        + (f" All {n_models} models: decision_boundaries_all.png." if n_models > len(fams)
+           else "")
+    )
+    add_caption(fig, caption, width=int(25 * max(len(fams), 4)) + 20)
+    paths = save_figure(fig, out_dir, "decision_boundaries")
+    # the full grid: tasks x every model
+    fig, axes = plt.subplots(len(tasks), len(models), figsize=(1.9 * len(models) + 0.6,
+                                                                1.9 * len(tasks)),
+                             squeeze=False, sharex=True, sharey=True)
+    for i, t in enumerate(tasks):
         for j, m in enumerate(models):
             ax = axes[i][j]
-            ax.grid(False)
-            ax.set_aspect("equal")
             r = cells.get((t, m))
             if r is None:
                 ax.set_axis_off()
                 continue
-            p = payload(r, "decision_boundaries")
-            axis = np.asarray(p["axis"])
-            proba = np.asarray(p["proba"])
-            im = ax.imshow(proba, origin="lower", extent=(0, 1, 0, 1), cmap=PROBA_CMAP,
-                           vmin=0, vmax=1, interpolation="bilinear")
-            if proba.min() < 0.5 < proba.max():
-                ax.contour(axis, axis, proba, levels=[0.5], colors="k", linewidths=0.8)
-            X = np.asarray(p["X"])
-            y = np.asarray(p["y"])
-            for c in (0, 1):
-                sel = y == c
-                ax.scatter(X[sel, 0], X[sel, 1], s=3, color=CLASS_COLORS[c],
-                           edgecolors="white", linewidths=0.2)
-            ax.set_xlim(0, 1)
-            ax.set_ylim(0, 1)
-            ax.text(0.02, 0.02, f"{r.test_accuracy:.2f}", transform=ax.transAxes,
-                    fontsize=7, bbox={"fc": "white", "alpha": 0.7, "lw": 0, "pad": 1})
-            if i == 0:
-                ax.set_title(f"{m}\n({fam[m]})", fontsize=8)
+            im = _boundary_panel(ax, r, f"{m}\n({fam[m]})" if i == 0 else None)
             if j == 0:
                 ax.set_ylabel(t)
-            ax.set_xticks([0, 1])
-            ax.set_yticks([0, 1])
     if im is not None:
         fig.colorbar(im, ax=axes, shrink=0.5, label="P(y = 1)")
-    caption = (
-        "Decision boundaries over the input square [0,1]^2: colour = predicted P(y = 1), "
-        "black line = the 0.5 boundary, dots = held-out test points coloured by their true "
-        "class; the number is the test accuracy. One seed (the lowest) per cell."
-    )
-    add_caption(fig, caption, width=int(25 * len(models)) + 20)
-    return save_figure(fig, out_dir, "decision_boundaries"), caption
+    add_caption(fig, "Decision boundaries of every model (see decision_boundaries.png): "
+                "colour = P(y = 1), black line = 0.5, dots = test points, number = test "
+                "accuracy; one seed (the lowest) per panel.",
+                width=int(25 * len(models)) + 20)
+    paths += save_figure(fig, out_dir, "decision_boundaries_all")
+    return paths, caption
 
 
 def receptive_fields(records, out_dir, units: int = 8, image_units: int = 16):

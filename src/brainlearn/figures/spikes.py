@@ -4,12 +4,10 @@ learning."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 
+from ..plot import POPULATIONS, draw_raster
 from ._data import SkipFigure, payload, showcase, with_payload
-from .style import POPULATION_COLORS, add_caption, apply_style, save_figure
-
-POPULATIONS = ("afferent", "interneuron", "efferent")
+from .style import add_caption, apply_style, save_figure
 
 
 def spike_raster(records, out_dir):
@@ -18,42 +16,20 @@ def spike_raster(records, out_dir):
         raise SkipFigure("no spiking run recorded spike rasters")
     apply_style()
     task, cells, models = showcase(recs)
-    fig, axes = plt.subplots(len(models), 2, figsize=(9.0, 2.4 * len(models)), squeeze=False,
+    fig, axes = plt.subplots(len(models), 2, figsize=(9.0, 2.6 * len(models)), squeeze=False,
                              sharex=True)
     for i, m in enumerate(models):
         p = payload(cells[(task, m)], "spike_raster")
         pres = p.get("presentation_ms")
         for j, when in enumerate(("before", "after")):
             ax = axes[i][j]
-            ax.grid(False)
-            pops = p[when]
-            offset = 0
-            ticks, labels = [], []
-            for pop in POPULATIONS:
-                if pop not in pops:
-                    continue
-                d = pops[pop]
-                n = int(d["n"])
-                ax.scatter(np.asarray(d["t_ms"]), offset + np.asarray(d["i"]), s=14,
-                           marker="|", color=POPULATION_COLORS[pop], linewidths=0.9)
-                ticks.append(offset + n / 2)
-                labels.append(f"{pop}\n(n={n})")
-                offset += n
-                ax.axhline(offset - 0.5, color="#cccccc", lw=0.5)
-            if pres and np.isfinite(pres):
-                for s in range(p["samples"] + 1):
-                    ax.axvline(s * pres, color="k", lw=0.5, ls=":")
-                for s, label in enumerate(p.get("y", [])):
-                    ax.text((s + 0.5) * pres, offset, f"y={label}", ha="center", va="bottom",
-                            fontsize=6)
-            ax.set_ylim(-0.5, offset + 0.5)
-            ax.set_yticks(ticks, labels if j == 0 else [""] * len(labels), fontsize=6)
-            if i == 0:
-                ax.set_title(f"{'before' if when == 'before' else 'after'} learning")
-            if i == len(models) - 1:
-                ax.set_xlabel("time (ms)")
-        axes[i][0].annotate(m, xy=(-0.32, 0.5), xycoords="axes fraction", rotation=90,
-                            va="center", ha="center", fontsize=9)
+            draw_raster(ax, p[when], pres, p["samples"], labels=p.get("y", []),
+                        tick_labels=j == 0)
+            if i < len(models) - 1:
+                ax.set_xlabel("")
+            # the row's title above its panels, clear of the labels over the presentations
+            ax.set_title(f"{m}: {'before' if when == 'before' else 'after'} learning",
+                         fontsize=8, pad=11)
     caption = (
         f"Spike rasters on the {task} task for {p['samples']} test samples (the first of each "
         "class in turn), presented one after another as in predict (dotted lines separate the "

@@ -58,6 +58,9 @@ MODEL_COLORS = {
     "ref-kmeans": "#006d2c",
 }
 
+#: hatches that tell apart the models of one family drawn in one panel (in model order)
+MODEL_HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo", "++++", "----")
+
 _RC = {
     "figure.dpi": 110,
     "savefig.dpi": 130,

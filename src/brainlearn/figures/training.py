@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 
+from ..plot import draw_weight_histograms
 from ._data import (
     SkipFigure,
     at_headline,
@@ -93,25 +93,15 @@ def weight_evolution(records, out_dir):
     rows = [(m, proj) for m in models
             for proj in payload(cells[(task, m)], "weight_evolution")["projections"]]
     fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 2.8), squeeze=False)
-    cmap = plt.get_cmap("viridis")
-    for ax, (m, proj) in zip(axes[0], rows, strict=True):
+    for k, (ax, (m, proj)) in enumerate(zip(axes[0], rows, strict=True)):
         p = payload(cells[(task, m)], "weight_evolution")
         d = p["projections"][proj]
-        edges = np.asarray(d["edges"])
-        centres = 0.5 * (edges[1:] + edges[:-1])
-        n = max(d["n_weights"], 1)
         seen = p.get("samples_seen") or list(range(1, len(d["checkpoints"]) + 1))
-        ax.step(centres, np.asarray(d["initial"]) / n, where="mid", color="k", lw=1.0, ls=":",
-                label="initial")
-        k = len(d["checkpoints"])
-        for c, counts in enumerate(d["checkpoints"]):
-            lab = (f"after {seen[c]} samples" if c in (0, k - 1) and c < len(seen) else None)
-            ax.step(centres, np.asarray(counts) / n, where="mid",
-                    color=cmap(c / max(k - 1, 1)), lw=1.0, label=lab)
+        draw_weight_histograms(ax, d["edges"], d["initial"], d["checkpoints"], d["n_weights"],
+                               seen)
         ax.set_title(f"{m}\n{proj}", fontsize=8)
-        ax.set_xlabel("weight")
-        ax.set_yscale("symlog", linthresh=1e-3)
-        ax.legend(fontsize=6)
+        if k:
+            ax.set_ylabel("")
     axes[0][0].set_ylabel("fraction of synapses")
     caption = (
         f"Weight evolution on the {task} task (one seed): the distribution of each plastic "

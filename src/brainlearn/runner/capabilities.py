@@ -5,25 +5,25 @@ names the capabilities it needs, and a model that lacks one gets the analysis sk
 with a note (not an error). A model offers a capability by having the members below
 (duck typing, checked with ``isinstance`` on these runtime-checkable protocols):
 
-=====================  ==========================================================
-:class:`RecordsSpikes`  ``record_spikes(X, trained=True)`` -> per population
-                        ``{"i", "t_ms", "n"}``; fitted ``dt_ms_`` and
-                        ``presentation_ms_`` (ms)
-:class:`WeightHistory`  fitted ``weight_history_``: one ``{projection: weights}`` per
-                        checkpoint (plus optional ``initial_weights_``, ``weights_``)
-:class:`HiddenResponse` ``hidden_response(X)`` -> (n_samples, n_hidden)
-:class:`CountsOps`      ``ops_per_sample(X)`` -> ``{"macs" | "synaptic_events" | ...: float}``
-:class:`Ablatable`      ``ablated(fraction, kind, random_state)`` -> a lesioned copy
-:class:`Represents`     ``at_presentation(presentation_ms)`` -> a copy of the fitted
-                        spiking model that presents each sample for that long (no
-                        retraining); fitted ``presentation_ms_``
-:class:`PredictsProba`  ``predict_proba(X)`` and ``classes_``
-:class:`FitsWithEvalSet` ``fit(X, y, eval_set=(X_val, y_val))``, recording
-                        ``history_["eval_accuracy"]`` at each checkpoint
-:class:`BuildsPrograms` before fitting: ``program_specs(n_features, n_classes)`` ->
-                        the compiled programs (``brainlearn.snn`` ``NetworkSpec`` s)
-                        its fit and predictions will run (:mod:`.prebuild`)
-=====================  ==========================================================
+========================  ==========================================================
+:class:`RecordsSpikes`    ``record_spikes(X, trained=True)`` -> per population
+                          ``{"i", "t_ms", "n"}``; fitted ``dt_ms_`` and
+                          ``presentation_ms_`` (ms)
+:class:`WeightHistory`    fitted ``weight_history_``: one ``{projection: weights}`` per
+                          checkpoint (plus optional ``initial_weights_``, ``weights_``)
+:class:`HiddenResponse`   ``hidden_response(X)`` -> (n_samples, n_hidden)
+:class:`CountsOps`        ``ops_per_sample(X)`` -> ``{"macs" | "synaptic_events" | ...: float}``
+:class:`Ablatable`        ``ablated(fraction, kind, random_state)`` -> a lesioned copy
+:class:`Represents`       ``at_presentation(presentation_ms)`` -> a copy of the fitted
+                          spiking model that presents each sample for that long (no
+                          retraining); fitted ``presentation_ms_``
+:class:`PredictsProba`    ``predict_proba(X)`` and ``classes_``
+:class:`FitsWithEvalSet`  ``fit(X, y, eval_set=(X_val, y_val))``, recording
+                          ``history_["eval_accuracy"]`` at each checkpoint
+:class:`BuildsPrograms`   before fitting: ``program_specs(n_features, n_classes)`` ->
+                          the compiled programs (``brainlearn.snn`` ``NetworkSpec`` s)
+                          its fit and predictions will run (:mod:`.prebuild`)
+========================  ==========================================================
 
 Every model the runner fits has ``fit`` and ``predict`` (scikit-learn's contract).
 """
