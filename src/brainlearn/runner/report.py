@@ -46,6 +46,7 @@ from .two_by_two import CORNERS, EFFECTS, missing_note, two_by_two
 __all__ = [
     "benchmarks_block",
     "budget_phrase",
+    "answer_block",
     "budget_span",
     "contributions_markdown",
     "readme_block",
@@ -277,6 +278,9 @@ def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
         if (find_block(text, block) is not None
                 and (results_dir(other) / "summary.csv").exists()):
             changed = update_readme(readme, readme_block(other), block=block) or changed
+    text = Path(readme).read_text(encoding="utf-8")
+    if find_block(text, "answer") is not None:
+        changed = update_readme(readme, answer_block(out), block="answer") or changed
     try:
         bench = benchmarks_block(Path(out) / "benchmarks" / "results")
     except (KeyError, TypeError, ValueError) as exc:  # written by an older benchmark script
@@ -287,6 +291,37 @@ def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
     if bench and find_block(text, "benchmarks") is not None:
         changed = update_readme(readme, bench, block="benchmarks") or changed
     return changed
+
+
+def answer_block(out: str | Path) -> str:
+    """The README's first block: what the saved results show, in generated sentences
+    (:func:`.headline.headline_markdown` of the default, multi-class and local-learning
+    results) and, from the tuned experiment, the gap between the local learners and the
+    MLP when both sides had the same tuning budget (models chosen on validation scores)."""
+    from .headline import headline_markdown
+
+    names = {"default": Path(out), "multi-class": Path(out) / "results-multiclass",
+             "local-learning": Path(out) / "results-local"}
+    rows = {k: read_summary_csv(results_dir(d) / "summary.csv") for k, d in names.items()
+            if (results_dir(d) / "summary.csv").is_file()}
+    md = headline_markdown(rows)
+    tuned_csv = results_dir(Path(out) / "results-tuned") / "summary.csv"
+    if tuned_csv.is_file():
+        gaps = tuned_gaps(read_summary_csv(tuned_csv))
+        spk = [g for g in gaps if g["gap"].startswith("spiking")]
+        if spk:
+            worst = min(spk, key=lambda g: g["diff_mean"])
+            behind = [g["task"] for g in spk if g["significant"] and g["diff_mean"] < 0]
+            trials = sorted({int(r.tune_trials) for r in read_summary_csv(tuned_csv)
+                             if r.tune_trials is not None})
+            md += ("\n\nWith both sides given the same tuning budget ("
+                   + "/".join(map(str, trials)) + " trials each, chosen on validation data "
+                   "only), the spiking local learner trails the tuned MLP significantly on "
+                   + (_list(behind) if behind else "no task") + f" (largest gap "
+                   f"{worst['diff_mean']:+.3f} on {worst['task']}, {worst['local_model']} "
+                   f"against {worst['backprop_model']}); see \"Both sides tuned equally\" "
+                   "below.")
+    return md
 
 
 # ---------------------------------------------------------------------- the results tables

@@ -166,12 +166,11 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
     ----------
     n_hidden : int, default=200
         Hidden LIF neurons.
-    encoding : {"population", "rate", "rate-complement", "current", "latency"}, \
-default="population"
-        Input code (:func:`~brainlearn.snn.encoding.make_encoder`): Gaussian receptive
-        fields, a rate code, a rate code with on/off channels, direct current injection or
-        a time-to-first-spike code (above). The rate codes' spike statistics (regular or
-        Poisson) are ``network_params["poisson_input"]``.
+    encoding : {"population", "rate", "rate-complement", "current", "latency"}
+        Input code, default "population" (:func:`~brainlearn.snn.encoding.make_encoder`):
+        Gaussian receptive fields, a rate code, a rate code with on/off channels, direct
+        current injection or a time-to-first-spike code (above). The rate codes' spike
+        statistics (regular or Poisson) are ``network_params["poisson_input"]``.
     n_per_feature : int, default=16
         Receptive fields per feature (population code only; >= 2).
     network_params : dict, optional
