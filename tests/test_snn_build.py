@@ -4,8 +4,9 @@ The key is derived from the generated network, so it moves with an equation and 
 a docstring. A build is verified before use (manifest of sizes and checksums) and rebuilt
 when damaged; a program run that reports an error is a failure, never a result.
 
-The damage tests share one real build of a tiny network (in a temporary cache); the
-rebuild they trigger copies that pristine build instead of compiling again.
+The damage tests share one real build of a tiny network (the engine tests' network, in the
+suite's build cache), each on its own copy in a temporary cache; the rebuild they trigger
+copies that pristine build instead of compiling again.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from brainlearn.snn.plasticity import STDP, OjaHebbian, RewardSTDP  # noqa: E402
 from brainlearn.snn.populations import NetworkParams  # noqa: E402
 
 
-def _spec(readout=None, K=3, **net):
-    base = dict(dt_ms=0.5, presentation_ms=10.0, n_per_feature=3, n_hidden=3, n_per_class=2)
+def _spec(readout=None, K=6, **net):
+    # the network of tests/test_snn_engines.py and test_snn_program.py (same build key):
+    # the build the damage tests copy is compiled once for all three
+    base = dict(dt_ms=0.5, presentation_ms=20.0, n_per_feature=3, n_hidden=3, n_per_class=2)
     base.update(net)
     readout = readout or OjaHebbian()
     return NetworkSpec(n_features=2, chunk=K, net=NetworkParams(**base), hidden_rule=STDP(),
@@ -119,17 +122,10 @@ def test_a_program_run_that_reports_an_error_is_a_failure():
 # ------------------------------------------------------------------------- damage
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    """One real build of a tiny network, kept as a pristine copy."""
-    cache = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("BRAINLEARN_CACHE")
-    os.environ["BRAINLEARN_CACHE"] = str(cache)
-    try:
-        path = build.ensure_built(_spec())
-    finally:
-        if old is None:
-            del os.environ["BRAINLEARN_CACHE"]
-        else:
-            os.environ["BRAINLEARN_CACHE"] = old
+    """One real build of a tiny network, kept as a pristine copy. It is built in (or found
+    in) the suite's build cache, where the engine tests use the same program; the damage
+    tests only ever touch their own copies."""
+    path = build.ensure_built(_spec())
     keep = tmp_path_factory.mktemp("pristine") / "build"
     shutil.copytree(path, keep, ignore=shutil.ignore_patterns("runs"))
     return keep

@@ -206,10 +206,15 @@ def test_registry_models_are_spiking_classifiers():
 # --------------------------------------------------------------------------- compiled
 @pytest.mark.slow
 def test_standalone_build_is_reused_by_a_fresh_process(tmp_path, monkeypatch, capfd):
-    """Compiled once (into a fresh cache): the fit builds the training and the inference
-    program side by side, so the first predict compiles nothing; then a new Python process
-    fits and predicts without rebuilding (the build directory is untouched and no other
-    appears), and a pickled model predicts the same there."""
+    """Compiled once (into a fresh cache): the fit builds exactly the two programs that
+    ``program_specs`` names before fitting, side by side, so the first predict compiles
+    nothing; then a new Python process (its compiler replaced by one that fails) fits and
+    predicts without rebuilding (the build directory is untouched and no other appears),
+    and a pickled model predicts the same there.
+
+    (This one test also stands for the prebuilt-cache reuse of
+    ``tests/test_snn_program_specs.py``: the programs named before fitting are the ones a
+    fresh process's fit finds built; one real compile of the two programs serves both.)"""
     monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
     X, y = _data(40)
     model = SpikingClassifier(backend="standalone", random_state=1, **TINY).fit(X, y)
@@ -221,6 +226,10 @@ def test_standalone_build_is_reused_by_a_fresh_process(tmp_path, monkeypatch, ca
     np.save(tmp_path / "X.npy", X)
     expected = model.predict_proba(X)
     assert "compiling" not in capfd.readouterr().err  # the first predict built nothing
+    from brainlearn.snn.build import build_key
+    named = {build_key(s) for s in
+             SpikingClassifier(random_state=1, **TINY).program_specs(2, 2)}
+    assert {p.name for p in builds} == named
     stamp = (builds[0] / "brainlearn_manifest.json").stat().st_mtime_ns
     code = textwrap.dedent(
         f"""
@@ -234,7 +243,9 @@ def test_standalone_build_is_reused_by_a_fresh_process(tmp_path, monkeypatch, ca
         X = np.load({str(tmp_path / "X.npy")!r})
         np.save({str(tmp_path / "p.npy")!r}, m.predict_proba(X))
         y2 = (X[:, 1] > 0.5).astype(int)
-        SpikingClassifier(backend="standalone", random_state=2, **{TINY!r}).fit(X, y2)
+        m2 = SpikingClassifier(random_state=2, **{TINY!r}).fit(X, y2)  # backend "auto"
+        assert m2.backend_ == "standalone", m2.backend_
+        assert set(m2.predict(X)) <= {{0, 1}}
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
