@@ -34,8 +34,7 @@ def code_of(rec) -> str:
 
 
 def main(root: Path) -> str:
-    records = load_records(root) + (load_records(root / "surrogate")
-                                     if (root / "surrogate").is_dir() else [])
+    records = load_records(root)
     rows = summary_rows(records)
     by_id = {r.run_id: r for r in records}
     cells: dict[tuple[str, str], list] = defaultdict(list)
@@ -93,7 +92,8 @@ def main(root: Path) -> str:
                   "|---|---|---|---|---|---|"]
         for t in tasks:
             for m in local:
-                rs = cells.get((t, m))
+                rs = [r for r in cells.get((t, m), [])
+                      if "presentation_time" in (by_id[r.run_id].analyses or {})]
                 if not rs:
                     continue
                 d = describe(r.test_accuracy for r in rs)

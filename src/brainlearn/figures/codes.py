@@ -49,7 +49,7 @@ def presentation_time(records, out_dir):
     tasks = order_tasks(r.task for r in recs)
     fam = families(recs)
     cells = group(recs, "task", "model")
-    fig, axes = plt.subplots(len(tasks), 2, figsize=(10.0, 2.9 * len(tasks) + 0.6),
+    fig, axes = plt.subplots(len(tasks), 2, figsize=(14.0, 2.9 * len(tasks) + 0.6),
                              squeeze=False)
     n_seeds: set[int] = set()
     spiking_models = [m for m in order_models(recs)
@@ -74,7 +74,7 @@ def presentation_time(records, out_dir):
                 continue
             # one colour per spiking model and code (their family colour is shared)
             k = spiking_models.index(m)
-            style = dict(color=plt.cm.tab10(k % 10), ls=family_linestyle(fam[m]),
+            style = dict(color=plt.cm.tab20(k % 20), ls=family_linestyle(fam[m]),
                          marker=_MARKERS[k % len(_MARKERS)], ms=3.5, lw=1.2)
             ax_t.errorbar(ms, acc, yerr=sd if len(rs) > 1 else None, capsize=1.5,
                           label=_label(m), **style)
@@ -88,10 +88,13 @@ def presentation_time(records, out_dir):
         lo = min(0.5, *(ax.get_ylim()[0] for ax in (ax_t, ax_o)))
         for ax in (ax_t, ax_o):
             ax.set_ylim(max(lo, 0.0), 1.005)
-    handles, labels = axes[0][1].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=7,
-                   bbox_to_anchor=(0.5, 1.0))
+    legend: dict[str, object] = {}
+    for row in axes:
+        for h, lab in zip(*row[1].get_legend_handles_labels(), strict=True):
+            legend.setdefault(lab, h)
+    if legend:  # beside the panels, one entry per model of any task
+        fig.legend(list(legend.values()), list(legend), loc="center left", fontsize=7,
+                   bbox_to_anchor=(0.70, 0.5), frameon=False)
     samples = sorted({payload(r, NAME).get("samples") for r in recs} - {None})
     caption = (
         "Accuracy against time and spikes, per input code (issue 23). Left: test accuracy "
@@ -106,6 +109,6 @@ def presentation_time(records, out_dir):
         "Dashed lines and crosses: the non-spiking MLP's accuracy and its MACs per sample, "
         "the reference. Labels give each spiking model's input code."
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.93 if len(tasks) > 1 else 0.85))
+    fig.tight_layout(rect=(0, 0, 0.70, 1))
     add_caption(fig, caption, width=150)
     return save_figure(fig, out_dir, NAME), caption
