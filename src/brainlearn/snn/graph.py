@@ -44,6 +44,7 @@ from .encoding import (
     RateCode,
     make_encoder,
 )
+from .exact import state_updater
 from .plasticity import NeuronTraced, PlasticityRule, make_rule, shared_declarations
 from .populations import NetworkParams, Population, populations
 
@@ -502,7 +503,7 @@ def build_network(
             threshold=pop.threshold,
             reset=pop.full_reset,
             refractory=pop.refractory or False,
-            method=pop.method,
+            method=state_updater(pop.method),
             events=events,
             name=pop.name,
             namespace=dict(namespace),
