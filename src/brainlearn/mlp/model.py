@@ -30,22 +30,19 @@ from .._base import (
     is_int,
     is_real,
 )
-from .._validation import check_eval_set, check_fit_data, check_predict_data, label_indices
+from .._validation import (
+    as_c_float64,
+    check_eval_set,
+    check_fit_data,
+    check_predict_data,
+    label_indices,
+)
 from . import _kernels as K
 
 __all__ = ["MLPClassifier"]
 
 #: rows of permutations drawn and trained per kernel call (bounds memory for large n)
 _PERM_BUDGET = 4_000_000
-
-
-def _plain(a: np.ndarray) -> np.ndarray:
-    """A C-contiguous, writeable, aligned float64 array (copied only if needed).
-
-    The kernels then see one array type, so Numba compiles (and caches) one
-    specialisation instead of one per memory layout (F-order, read-only memmap, ...).
-    """
-    return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
 
 
 class MLPClassifier(BrainlearnClassifier):
@@ -274,13 +271,13 @@ class MLPClassifier(BrainlearnClassifier):
         self._check_hyperparameters()
         X, y, classes = check_fit_data(self, X, y)
         self.classes_ = classes
-        X = _plain(X)
+        X = as_c_float64(X)
         # two classes: y in {0, 1} for the sigmoid output; more: class indices for the softmax
         y_idx = label_indices(classes, y, "y")
 
         if eval_set is not None:
             X_eval, y_eval = check_eval_set(self, eval_set)
-            X_eval = _plain(X_eval)
+            X_eval = as_c_float64(X_eval)
         else:
             X_eval, y_eval = np.empty((0, X.shape[1])), np.empty(0)
 
@@ -357,7 +354,7 @@ class MLPClassifier(BrainlearnClassifier):
     # ------------------------------------------------------------------ inference
 
     def _validated(self, X) -> np.ndarray:
-        return _plain(check_predict_data(self, X))
+        return as_c_float64(check_predict_data(self, X))
 
     def _logits(self, X) -> np.ndarray:
         """Output logits, shape ``(n, 1)`` for two classes, ``(n, K)`` for K >= 3."""

@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import (
+    as_c_float64,
     check_eval_set,
     check_fit_data,
     check_predict_data,
@@ -71,11 +72,6 @@ def _is_int(value) -> bool:
 
 def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _plain(a: np.ndarray) -> np.ndarray:
-    """C-contiguous writeable float64 (one Numba specialisation for every input layout)."""
-    return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
 
 
 #: the kernel's code for an encoder (kind, poisson_input)
@@ -350,8 +346,8 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         """The kernels' ``drive`` of the rows of ``X`` (:mod:`~brainlearn.surrogate._kernels`,
         "Afferent input"): first-spike times in s for the latency code, rates in Hz else."""
         if encoder.kind == "latency":
-            return _plain(encoder.spike_times_ms(X) * 1e-3)
-        return _plain(encoder.rates(X))
+            return as_c_float64(encoder.spike_times_ms(X) * 1e-3)
+        return as_c_float64(encoder.rates(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -372,7 +368,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_eval_set(self, eval_set):
         X_ev, y_ev = check_eval_set(self, eval_set)
-        return _plain(X_ev), y_ev.astype(np.int64)
+        return as_c_float64(X_ev), y_ev.astype(np.int64)
 
     # ------------------------------------------------------------------ simulation
 
@@ -385,15 +381,15 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         """(logits, hidden spike counts, afferent spike counts) of every row of ``drive``
         (:meth:`_drive`), ``seeds`` the rows' Poisson seeds."""
         p = self.net_params_
-        W_in = _plain((weights or self.weights_)["afferent->interneuron"])
-        W_out = _plain((weights or self.weights_)["interneuron->efferent"])
-        b = _plain(self.intercept_ if bias is None else bias)
+        W_in = as_c_float64((weights or self.weights_)["afferent->interneuron"])
+        W_out = as_c_float64((weights or self.weights_)["interneuron->efferent"])
+        b = as_c_float64(self.intercept_ if bias is None else bias)
         alpha, beta, c, kappa = self._constants(p)
         n = drive.shape[0]
         logits = np.empty((n, W_out.shape[1]))
         counts = np.empty((n, W_in.shape[1]))
         n_aff = np.empty(n, dtype=np.int64)
-        K.predict(W_in, W_out, b, self.code_, _plain(drive), self.phases_, seeds,
+        K.predict(W_in, W_out, b, self.code_, as_c_float64(drive), self.phases_, seeds,
                   p.dt_ms * 1e-3, alpha, beta, c, p.v_th_mv, p.v_reset_mv, kappa, logits,
                   np.empty_like(counts), counts, n_aff)
         return logits, counts, n_aff
@@ -441,12 +437,12 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         self._check_hyperparameters()
         X, _, classes, y_idx = self._check_fit_data(X, y)
         check_unit_interval(X, "X")
-        X = _plain(X)
+        X = as_c_float64(X)
         net = self._net()
         rng = np.random.default_rng(self.random_state)
         encoder = self._encoder(net)
         drive = self._drive_of(encoder, X)
-        rates = _plain(encoder.rates(X))  # mean rates (Hz), for the initial scale
+        rates = as_c_float64(encoder.rates(X))  # mean rates (Hz), for the initial scale
         code = _kernel_code(encoder.kind, bool(net.poisson_input))
         n, n_aff = rates.shape
         H, n_cls = int(self.n_hidden), len(classes)
@@ -627,8 +623,8 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         X = check_predict_data(self, X)
         p = self.net_params_
         w = self.weights_ if trained else self.initial_weights_
-        W_in = _plain(w["afferent->interneuron"])
-        W_out = _plain(w["interneuron->efferent"])
+        W_in = as_c_float64(w["afferent->interneuron"])
+        W_out = as_c_float64(w["interneuron->efferent"])
         alpha, beta, c, kappa = self._constants(p)
         drive, seeds = self._drive(X)
         n, n_steps, H = len(X), len(kappa), W_in.shape[1]
