@@ -14,11 +14,9 @@ References
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
     POSITIVE_INT,
@@ -26,9 +24,9 @@ from .._base import (
     BrainlearnClassifier,
     Interval,
     StrOptions,
+    ablation_copy,
     as_generator,
     is_int,
-    is_real,
 )
 from .._validation import (
     as_c_float64,
@@ -426,28 +424,13 @@ class MLPClassifier(BrainlearnClassifier):
         MLPClassifier
             A new fitted estimator; ``self`` is not modified.
         """
-        check_is_fitted(self)
-        if not is_real(fraction) or not 0 <= fraction <= 1:
-            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
-        if kind not in ("synapses", "neurons"):
-            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = as_generator(random_state)
-        new = copy.deepcopy(self)
+        new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":
-            sizes = [W.size for W in new.coefs_]
-            total = int(sum(sizes))
-            chosen = rng.choice(total, size=int(round(fraction * total)), replace=False)
-            bounds = np.cumsum([0, *sizes])
-            for l, W in enumerate(new.coefs_):
-                local = chosen[(chosen >= bounds[l]) & (chosen < bounds[l + 1])] - bounds[l]
-                W.reshape(-1)[local] = 0.0
+            for W, chosen in zip(new.coefs_, draw([W.size for W in new.coefs_]), strict=True):
+                W.reshape(-1)[chosen] = 0.0
         else:
             widths = [W.shape[1] for W in new.coefs_[:-1]]
-            total = int(sum(widths))
-            chosen = rng.choice(total, size=int(round(fraction * total)), replace=False)
-            bounds = np.cumsum([0, *widths])
-            for l in range(len(widths)):
-                units = chosen[(chosen >= bounds[l]) & (chosen < bounds[l + 1])] - bounds[l]
+            for l, units in enumerate(draw(widths)):
                 new.coefs_[l][:, units] = 0.0
                 new.intercepts_[l][units] = 0.0
                 new.coefs_[l + 1][units, :] = 0.0

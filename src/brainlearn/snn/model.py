@@ -47,7 +47,6 @@ data with no value inside is an error.
 
 from __future__ import annotations
 
-import copy
 import functools
 import numbers
 import warnings
@@ -58,8 +57,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 
+from .._base import ablation_copy
 from .._validation import (
     check_eval_set,
     check_fit_data,
@@ -926,27 +925,15 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     def ablated(self, fraction: float, kind: str = "synapses", random_state=None):
         """A copy with a ``fraction`` of plastic synapses (``kind="synapses"``) or of
         interneurons (``kind="neurons"``: all their plastic in- and out-weights) zeroed."""
-        check_is_fitted(self)
-        if (
-            isinstance(fraction, bool)
-            or not isinstance(fraction, numbers.Real)
-            or not 0.0 <= float(fraction) <= 1.0
-        ):
-            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
-        if kind not in ("synapses", "neurons"):
-            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = np.random.default_rng(random_state)
-        new = copy.deepcopy(self)
+        new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":
             for name, w in new.weights_.items():
                 flat = w.ravel()
-                k = int(round(fraction * flat.size))
-                flat[rng.choice(flat.size, size=k, replace=False)] = 0.0
+                (chosen,) = draw([flat.size])
+                flat[chosen] = 0.0
                 new.weights_[name] = flat.reshape(w.shape)
         else:
-            n_hid = self.spec_.net.n_hidden
-            k = int(round(fraction * n_hid))
-            dead = rng.choice(n_hid, size=k, replace=False)
+            (dead,) = draw([self.spec_.net.n_hidden])
             new.weights_[_W_IN][:, dead] = 0.0
             new.weights_[_W_OUT][dead, :] = 0.0
         return new

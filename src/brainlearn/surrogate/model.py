@@ -30,6 +30,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._base import ablation_copy
 from .._validation import (
     as_c_float64,
     check_eval_set,
@@ -665,21 +666,13 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         """A copy with a ``fraction`` of the synapses of each projection
         (``kind="synapses"``) or of the hidden neurons (``kind="neurons"``: all their in- and
         out-weights) set to zero; ``self`` is unchanged."""
-        check_is_fitted(self)
-        if not _is_real(fraction) or not 0 <= fraction <= 1:
-            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
-        if kind not in ("synapses", "neurons"):
-            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = np.random.default_rng(random_state)
-        new = copy.deepcopy(self)
+        new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":
             for w in new.weights_.values():
-                flat = w.reshape(-1)
-                k = int(round(fraction * flat.size))
-                flat[rng.choice(flat.size, size=k, replace=False)] = 0.0
+                (chosen,) = draw([w.size])
+                w.reshape(-1)[chosen] = 0.0
         else:
-            H = new.weights_["afferent->interneuron"].shape[1]
-            dead = rng.choice(H, size=int(round(fraction * H)), replace=False)
+            (dead,) = draw([new.weights_["afferent->interneuron"].shape[1]])
             new.weights_["afferent->interneuron"][:, dead] = 0.0
             new.weights_["interneuron->efferent"][dead, :] = 0.0
         return new
