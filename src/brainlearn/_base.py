@@ -29,7 +29,7 @@ from typing import TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "POSITIVE_REAL",
     "RANDOM_STATE",
     "BrainlearnClassifier",
+    "Hidden",
     "Interval",
     "StrOptions",
     "ablation_copy",
