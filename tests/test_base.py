@@ -1,5 +1,6 @@
-"""The estimator base (brainlearn._base): the shared part of ``ablated``
-(:func:`~brainlearn._base.ablation_copy`)."""
+"""The estimator base (brainlearn._base): every registered estimator declares a constraint
+for each of its parameters and refuses a bad one with scikit-learn's error naming it, and
+the shared part of ``ablated`` (:func:`~brainlearn._base.ablation_copy`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,29 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import check_param_validation
 
-from brainlearn._base import ablation_copy
+from brainlearn import list_models, make_model
+from brainlearn._base import BrainlearnClassifier, ablation_copy
+
+
+def _package_estimators():
+    """One registered configuration per estimator class of the package."""
+    seen = {}
+    for name in list_models():
+        est = make_model(name)
+        if type(est).__module__.startswith("brainlearn.") and type(est) not in seen:
+            seen[type(est)] = est
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("est", _package_estimators(), ids=lambda e: type(e).__name__)
+def test_every_parameter_is_declared_and_a_bad_one_named(est):
+    """scikit-learn's own check: a constraint for each parameter, and ``fit`` raises
+    ``InvalidParameterError`` ("The 'name' parameter of Class must be ...") for a value of
+    a wrong type and for one out of range, before it touches the data."""
+    assert isinstance(est, BrainlearnClassifier)
+    check_param_validation(type(est).__name__, est)
 
 
 class _Fitted(BaseEstimator):
