@@ -1,5 +1,5 @@
 """presentation_time: accuracy against presentation time and against synaptic events per
-decision, one curve per spiking model and input code, the MLP as the reference (issue 23)."""
+decision, one curve per spiking model and input code, the MLP as the reference."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def presentation_time(records, out_dir):
                 continue
             # one colour per spiking model and code (their family colour is shared)
             k = spiking_models.index(m)
-            style = dict(color=plt.cm.tab20(k % 20), ls=family_linestyle(fam[m]),
+            style = dict(color=plt.cm.tab10((k + 1) % 10), ls=family_linestyle(fam[m]),
                          marker=_MARKERS[k % len(_MARKERS)], ms=3.5, lw=1.2)
             ax_t.errorbar(ms, acc, yerr=sd if len(rs) > 1 else None, capsize=1.5,
                           label=_label(m), **style)
@@ -97,7 +97,7 @@ def presentation_time(records, out_dir):
                    bbox_to_anchor=(0.70, 0.5), frameon=False)
     samples = sorted({payload(r, NAME).get("samples") for r in recs} - {None})
     caption = (
-        "Accuracy against time and spikes, per input code (issue 23). Left: test accuracy "
+        "Accuracy against time and spikes, per input code. Left: test accuracy "
         "against the presentation time of each test sample (log axis), mean ± sd over "
         f"seeds (n = {', '.join(map(str, sorted(n_seeds)))}) on the first "
         f"{', '.join(map(str, samples))} test samples; the surrogate-gradient networks "

@@ -59,24 +59,26 @@ def _boundary_panel(ax, r, title: str | None = None):
 
 
 def _best_of_families(recs, tasks) -> dict[str, str]:
-    """Per family, the model with the highest mean test accuracy over every seed of the
-    tasks shown (one model per family, the same on every task)."""
+    """Per family, the model that stands for it, chosen without looking at test scores:
+    the first of its declared representatives (:data:`brainlearn.runner.stats.FAMILY_ORDER`)
+    that has runs on the tasks shown, else the first of its models in the report's order
+    (one model per family, the same on every task)."""
+    from ..runner.stats import FAMILY_ORDER
+
     fam = families(recs)
-    score: dict[str, list[float]] = {}
-    for r in recs:
-        if r.task in tasks:
-            score.setdefault(r.model, []).append(float(r.test_accuracy))
-    best: dict[str, str] = {}
-    for m in order_models(recs):
-        if m in score and (fam[m] not in best
-                           or np.mean(score[m]) > np.mean(score[best[fam[m]]])):
-            best[fam[m]] = m
-    return best
+    shown = {r.model for r in recs if r.task in tasks}
+    chosen: dict[str, str] = {}
+    for f in sorted(set(fam.values())):
+        declared = [m for m in FAMILY_ORDER.get(f, ()) if m in shown and fam.get(m) == f]
+        rest = [m for m in order_models(recs) if m in shown and fam[m] == f]
+        if declared or rest:
+            chosen[f] = (declared or rest)[0]
+    return chosen
 
 
 def decision_boundaries(records, out_dir):
-    """The compact figure: tasks x families, the best model of each family (by mean test
-    accuracy over the tasks shown); the full grid tasks x every model is written beside it
+    """The compact figure: tasks x families, one model standing for each family (chosen
+    without test scores: :func:`_best_of_families`); the full grid tasks x every model is written beside it
     as ``decision_boundaries_all``."""
     recs = with_payload(records, "decision_boundaries")
     if not recs:
@@ -107,9 +109,8 @@ def decision_boundaries(records, out_dir):
         fig.colorbar(im, ax=axes, shrink=0.5, label="P(y = 1)")
     n_models = len(models)
     caption = (
-        "Decision boundaries over the input square [0,1]^2, the best model of each family "
-        "(highest mean test accuracy over these tasks and every seed, the same model on "
-        "every task): colour = predicted P(y = 1), black line = the 0.5 boundary, dots = "
+        "Decision boundaries over the input square [0,1]^2, one model per family (its "
+        "declared representative, chosen before any result, the same on every task): colour = predicted P(y = 1), black line = the 0.5 boundary, dots = "
         "held-out test points coloured by their true class; the number is the test "
         "accuracy. One seed (the lowest) per panel."
         + (f" All {n_models} models: decision_boundaries_all.png." if n_models > len(fams)

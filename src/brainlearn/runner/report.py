@@ -361,7 +361,7 @@ def answer_block(out: str | Path) -> str:
                    + (_list(behind) if behind else "no task") + f" (largest gap "
                    f"{worst['diff_mean']:+.3f} on {worst['task']}, {worst['local_model']} "
                    f"against {worst['backprop_model']}); see \"Both sides tuned equally\" "
-                   "below.")
+                   "in RESULTS.md.")
     return md
 
 
