@@ -70,8 +70,8 @@ class PopulationName(StrEnum):
 
 
 class SynapsesName(StrEnum):
-    """The Brian2 names of the ``Synapses`` groups (:class:`~brainlearn.snn.graph.
-    Projection`)."""
+    """The Brian2 names of the ``Synapses`` groups (``Projection.name`` of
+    :mod:`brainlearn.snn.graph`)."""
 
     AFFERENT_INTERNEURON = "afferent_interneuron"
     INTERNEURON_INHIBITORY = "interneuron_inhibitory"
