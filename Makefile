@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/brainlearn run --readme README.md
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # the user guide, the API reference and the example gallery (every examples/plot_*.py run);
 # warnings are errors, as in tests/test_docs.py

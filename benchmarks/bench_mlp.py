@@ -15,7 +15,8 @@ directory (``NUMBA_CACHE_DIR`` pointing at a new temporary directory: every kern
 compiles) and once more with that same, now filled, directory (kernels load from Numba's
 on-disk cache).
 
-Writes ``benchmarks/results/mlp.json``; the README is generated from it.
+Writes ``benchmarks/results/mlp.json``; the speed blocks of RESULTS.md and the README are
+generated from it.
 
     python benchmarks/bench_mlp.py [--repeats 21] [--cold-repeats 3] [--out PATH]
 """

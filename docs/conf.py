@@ -31,6 +31,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "brainlearn_tables",
+    "brainlearn_markdown",
 ]
 
 templates_path = ["_templates"]

@@ -13,8 +13,9 @@ Bayes (standardised with the training part's statistics) -- to show where the ta
 sits against what discriminative and generative classifiers reach on these splits.
 
 Writes ``results/snn_targets.json``; ``--readme README.md`` replaces the block between
-``<!-- targets:start -->`` and ``<!-- targets:end -->`` with a table drawn from that file
-(``--readme`` alone redraws it from the saved file without running anything).
+``<!-- targets:start -->`` and ``<!-- targets:end -->`` with a table drawn from that file,
+in the README or in its results page (``RESULTS.md`` beside it, where the block lives);
+``--table-only`` redraws it from the saved file without running anything.
 
     python experiments/snn_targets.py [--seeds 5] [--jobs 2] [--results results]
                                       [--readme README.md] [--table-only]
@@ -34,7 +35,7 @@ import numpy as np
 
 import brainlearn
 from brainlearn import list_models, list_tasks, load_task, make_model
-from brainlearn._readme import update_readme
+from brainlearn._readme import results_page_for, update_block
 
 FILE = "snn_targets.json"
 
@@ -240,7 +241,9 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--results", type=Path, default=Path("results"))
-    p.add_argument("--readme", type=Path, help="update this README's targets block")
+    p.add_argument("--readme", type=Path,
+                   help="update the targets block of this README or of its results page "
+                        "(RESULTS.md beside it)")
     p.add_argument("--table-only", action="store_true",
                    help="run nothing: redraw the README block from the saved results")
     args = p.parse_args(argv)
@@ -253,8 +256,10 @@ def main(argv=None) -> None:
     table = targets_markdown(path)
     print(table)
     if args.readme is not None:
-        update_readme(args.readme, table, block="targets")
-        print("updated", args.readme)
+        page = results_page_for(args.readme)
+        update_block([args.readme, page], "targets", table)
+        print("updated the targets block of", args.readme if page is None
+              else f"{args.readme} / {page}")
 
 
 if __name__ == "__main__":

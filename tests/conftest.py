@@ -178,3 +178,9 @@ def recorded_builds(monkeypatch, tmp_path):
     monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
     with engines.standalone_engines(FakeEngine):
         yield asked
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests (compiles, subprocesses) first: spread over the workers while the
+    quick ones fill the gaps, rather than one compile starting last and running alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -31,6 +31,9 @@ def test_the_docs_build_without_warnings_and_run_every_example(tmp_path):
                                                   "sg_execution_times.rst"))
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     (tmp_path / "src").symlink_to(ROOT / "src")
+    # the results page (RESULTS.md, included by docs/results.rst) and the figures it shows
+    for name in _results_page_sources():
+        (tmp_path / name).symlink_to(ROOT / name)
     out = tmp_path / "html"
     env = subprocess_env(BRAINLEARN_DOCS_TINY="1", MPLBACKEND="Agg",
                          BRAINLEARN_CACHE=str(tmp_path / "cache"))
@@ -57,6 +60,79 @@ def test_the_docs_build_without_warnings_and_run_every_example(tmp_path):
     for name in ANALYSES:
         assert name in runner_page, name
     assert (out / "generated" / "brainlearn.plot.html").is_file()
+    # the results page is a page of the site, its figures copied, its anchors kept
+    results_page = (out / "results.html").read_text(encoding="utf-8")
+    assert "Test accuracy" in results_page and "two_by_two.png" in results_page
+    assert 'id="the-spiking-classifiers-targets"' in results_page
+
+
+def _results_page_sources() -> list[str]:
+    """The top-level entries of the checkout that the docs' results page reads: RESULTS.md
+    and the folders of the images it shows."""
+    text = (ROOT / "RESULTS.md").read_text(encoding="utf-8")
+    tops = {src.split("/", 1)[0] for src in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text)}
+    return ["RESULTS.md", *sorted(tops)]
+
+
+def _markdown_module():
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import brainlearn_markdown
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    return brainlearn_markdown
+
+
+def test_the_results_page_converts_to_restructuredtext_without_a_warning():
+    """docs/results.rst shows RESULTS.md through the site's small markdown converter: every
+    table, list, heading and image of the page parses cleanly (the fast part of the docs
+    build; the slow test builds the whole site)."""
+    from docutils.core import publish_doctree
+    from docutils.parsers.rst import roles
+    from docutils.utils import SystemMessage
+
+    md = _markdown_module()
+    assert (DOCS / "results.rst").read_text(encoding="utf-8").rstrip().endswith(
+        ".. brainlearn-markdown:: ../RESULTS.md")
+    rst = md.markdown_to_rst((ROOT / "RESULTS.md").read_text(encoding="utf-8"), "../")
+
+    def sphinx_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+        from docutils import nodes
+        return [nodes.inline(rawtext, text)], []
+
+    for name in ("doc", "ref"):
+        roles.register_local_role(name, sphinx_role)
+    try:
+        tree = publish_doctree(rst, settings_overrides={
+            "halt_level": 2, "report_level": 2, "warning_stream": False})
+    except SystemMessage as exc:  # pragma: no cover - the message says where
+        pytest.fail(f"RESULTS.md as reStructuredText: {exc}")
+    from docutils import nodes
+
+    tables = list(tree.findall(nodes.table))
+    images = [n["uri"] for n in tree.findall(nodes.image)]
+    page = (ROOT / "RESULTS.md").read_text(encoding="utf-8")
+    assert len(tables) == len(re.findall(r"^\|---", page, flags=re.M))
+    assert len(images) == len(re.findall(r"^!\[", page, flags=re.M)) > 0
+    for uri in images:  # relative to docs/, where results.rst is
+        assert (DOCS / uri).resolve().is_file(), uri
+    titles = [t.astext() for t in tree.findall(nodes.title)]
+    assert "The default comparison" in titles and "Speed" in titles
+
+
+def test_the_markdown_converter_escapes_text_and_keeps_markup():
+    md = _markdown_module()
+    rst = md.markdown_to_rst(
+        "# T\n\n## A *b* c\n\n| x | y |\n|---|---|\n| **+0.1** [a, b], p 0.5 | a\\|b_ |\n"
+        "| `snn-*` | |\n\n- **Part** (`a` − b) *x `y` z*\n  more\n\n[l](#a-b-c) and "
+        "[g](docs/guide/cache.rst), [f](figures/captions.md)\n")
+    assert "* - **+0.1**\\  \\[a, b\\], p 0.5" in rst  # text escaped, markup kept
+    assert "a\\|b\\_" in rst and "* - ``snn-*``" in rst
+    assert "* **Part**\\  (\\ ``a``\\  − b) \\ *x*\\  ``y`` \\ *z*\\  more" in rst
+    assert ".. _a-b-c:\n\nA \\ *b*\\  c\n---" in rst and ":ref:`l <a-b-c>`" in rst
+    assert ":doc:`g </guide/cache>`" in rst and "f (\\ ``figures/captions.md``\\ )" in rst
+    assert md.github_slug("The spiking classifier's targets") == \
+        "the-spiking-classifiers-targets"
 
 
 def test_the_toml_reference_names_every_key_the_parser_accepts():

@@ -144,6 +144,40 @@ def test_readme_multiclass_block_comes_from_the_multiclass_results_directory(
     assert "old" not in block and "| task | test-centroid (mlp) | spiky (snn) |" in block
 
 
+def test_readme_summaries_and_the_results_page_are_written_together(fixture_results,
+                                                                    tmp_path, capsys):
+    """``--readme README.md`` writes the long tables into RESULTS.md beside it and the short
+    summaries into the README; a block in both files is refused before any work."""
+    from brainlearn._readme import markers
+    from brainlearn.runner.report import update_readme_from_results
+
+    out = tmp_path / "out"
+    shutil.copytree(fixture_results, out)
+    shutil.copytree(fixture_results / "results", out / "results-multiclass" / "results")
+    readme, page = tmp_path / "README.md", tmp_path / "RESULTS.md"
+    (s0, s1), (m0, m1) = markers("results-summary"), markers("multiclass-summary")
+    readme.write_text(f"# x\n{s0}\nSTALE\n{s1}\nsee RESULTS.md\n{m0}\nSTALE\n{m1}\n")
+    (r0, r1), (k0, k1) = markers("results"), markers("multiclass")
+    page.write_text(f"# Results\n{r0}\nSTALE\n{r1}\n{k0}\nSTALE\n{k1}\n")
+    assert update_readme_from_results(readme, out)  # the page found beside the README
+    text, tables = readme.read_text(), page.read_text()
+    assert "STALE" not in text and "STALE" not in tables
+    assert "| task | test-centroid (mlp) | spiky (snn) |" in tables  # the long tables
+    assert "| task | backprop MLP | spiking, local rules |" in text  # the summaries
+    assert text.count("| xor |") == 2 and "#### Test accuracy" not in text
+    assert not update_readme_from_results(readme, out)  # idempotent
+    # the same through the command line, and a block in both files is a usage error
+    assert main(["figures", str(out), "--readme", str(readme)]) == 0
+    assert f"{readme} and {page} already up to date" in capsys.readouterr().err
+    readme.write_text(readme.read_text() + f"{r0}\n{r1}\n")
+    assert main(["figures", str(out), "--readme", str(readme)]) == 2
+    assert "in both" in capsys.readouterr().err
+    # without the page the README must hold the results block itself
+    readme.write_text(f"{s0}\n{s1}\n")
+    assert main(["figures", str(out), "--readme", str(readme), "--results-page",
+                 str(tmp_path / "none.md")]) == 2
+
+
 def test_seed_replication_figure_is_rebuilt_when_its_results_exist(tmp_path):
     from pathlib import Path
 

@@ -188,3 +188,14 @@ def test_unregister_model_removes_what_register_model_added(registered):
     assert "t-gone" not in list_models()
     with pytest.raises(ValueError, match="unknown model 't-gone'"):
         unregister_model("t-gone")
+
+
+def test_descriptions_speak_to_users():
+    """No tracker references or paths of files a pip user does not have."""
+    import re
+
+    for name in list_models():
+        text = model_spec(name).description
+        assert text.strip(), name
+        assert not re.search(r"\bissue\s*\d|#\d|\.toml\b|tests/|results/", text, re.I), \
+            (name, text)

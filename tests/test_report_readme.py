@@ -63,3 +63,38 @@ def test_spiking_speed_block_is_generated_from_the_json(tmp_path):
     assert "**900x**" in block and "**3500x**" in block and "4.7x" in block
     assert "| time-step loop | 50.0 | 50.0 | 50.0 |" in block
     assert "reused them" in block and "neuron updates 50 %" in block and "load 1.5" in block
+
+
+def test_a_block_lives_in_one_of_the_readme_and_its_results_page(tmp_path):
+    from brainlearn._readme import locate_blocks, results_page_for, update_block
+
+    readme, page = tmp_path / "README.md", tmp_path / "RESULTS.md"
+    readme.write_text("<!-- answer:start -->\nold\n<!-- answer:end -->\n")
+    assert results_page_for(readme) is None  # no page yet: the README alone
+    page.write_text("# Results\n<!-- results:start -->\nold\n<!-- results:end -->\n")
+    assert results_page_for(readme) == page
+    assert locate_blocks([readme, page]) == {"answer": readme, "results": page}
+    assert update_block([readme, page], "results", "| new |")
+    assert "| new |" in page.read_text() and "| new |" not in readme.read_text()
+    with pytest.raises(ValueError, match="nothere:start"):
+        update_block([readme, page], "nothere", "x")
+    # the same block in both files: which one is it? refused, nothing written
+    readme.write_text(readme.read_text() + "<!-- results:start -->\n<!-- results:end -->\n")
+    before = page.read_text()
+    with pytest.raises(ValueError, match="in both"):
+        update_block([readme, page], "results", "| newer |")
+    assert page.read_text() == before
+
+
+def test_the_readme_speed_summary_is_generated_from_the_json(tmp_path):
+    from brainlearn.runner.glance import benchmarks_summary
+
+    assert benchmarks_summary(tmp_path) is None
+    (tmp_path / "mlp.json").write_text(json.dumps({
+        "fit_seconds": {"numba_median": 0.008, "numpy_median": 0.32}, "speedup_vs_numpy": 40.0}))
+    (tmp_path / "snn.json").write_text(json.dumps({
+        "per_sample_us": {"snn-stdp": {"fit_us": 280.0, "predict_batched_us": 70.0}},
+        "ratios": {"naive_over_fit": 900.0, "naive_over_predict": 3500.0}}))
+    text = benchmarks_summary(tmp_path)
+    assert "8.0 ms" in text and "40x faster" in text
+    assert "280 µs per training sample and 70 µs per prediction, 900x and 3500x" in text

@@ -278,6 +278,16 @@ def test_check_hyperparameters_validates_everything_without_data():
         SpikingClassifier(**TINY, hidden_rule_params={"eta_pot": -1.0})._check_hyperparameters()
     with pytest.raises(ValueError, match="w_max"):
         SpikingClassifier(**TINY, readout_rule_params={"w_max": 0.0})._check_hyperparameters()
+    with pytest.raises(ValueError, match="set 'n_hidden' as an argument of SpikingClassifier"):
+        SpikingClassifier(**{**TINY, "network_params": {"n_hidden": 3}})._check_hyperparameters()
+    for name, value in (("hidden_rule", 3), ("n_per_feature", 1), ("min_presentations", -1),
+                        ("hidden_epochs", 1.5), ("n_hidden", True)):
+        with pytest.raises(ValueError, match=f"'{name}' parameter of SpikingClassifier"):
+            SpikingClassifier(**{**TINY, name: value})._check_hyperparameters()
+    # an unknown code lists the codes this network takes, not the refused current code
+    with pytest.raises(ValueError, match="'encoding' parameter") as err:
+        SpikingClassifier(**{**TINY, "encoding": "pixels"})._check_hyperparameters()
+    assert "latency" in str(err.value) and "current" not in str(err.value)
 
 
 def test_random_state_and_network_params_errors_name_the_parameter():

@@ -154,24 +154,57 @@ class _Device:
             raise RuntimeError(f"Project compilation failed (error code: {self.make_exit}).")
 
 
+MAKEFILE = """\
+OBJS = code_objects/a_codeobject.o objects.o
+%.o : %.cpp makefile
+\t$(CXX) $(CXXFLAGS) $< -o $@
+"""
+
+
+def _project(path, network=NETWORK_CPP):
+    """A generated project's files, as far as the patches read them."""
+    (path / "network.cpp").write_text(network)
+    (path / "objects.cpp").write_text(OBJECTS_CPP)
+    (path / "makefile").write_text(MAKEFILE)
+    (path / "code_objects").mkdir(exist_ok=True)
+    (path / "code_objects" / "a_codeobject.cpp").write_text(
+        '#include "code_objects/a_codeobject.h"\n#include "objects.h"\nvoid _run_a() {}\n')
+
+
+def test_the_code_objects_compile_with_a_precompiled_header(tmp_path):
+    _project(tmp_path)
+    program.patch_precompiled_header(tmp_path)
+    make = (tmp_path / "makefile").read_text()
+    assert "brainlearn_pch.h.gch : brainlearn_pch.h" in make
+    assert "code_objects/%.o : code_objects/%.cpp makefile brainlearn_pch.h.gch" in make
+    assert "-include brainlearn_pch.h $< -o $@" in make
+    assert make.endswith(MAKEFILE.split("\n", 1)[1])  # the generic rule stays, for the rest
+    assert '#include "objects.h"' in (tmp_path / "brainlearn_pch.h").read_text()
+    # a code object that does not include objects.h: another Brian2, no header
+    (tmp_path / "code_objects" / "b_codeobject.cpp").write_text("void _run_b() {}\n")
+    (tmp_path / "makefile").write_text(MAKEFILE)
+    with pytest.raises(program.AnchorMissing, match="precompiled header"):
+        program.patch_precompiled_header(tmp_path)
+
+
 def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     """Another Brian2's C++: the speed-ups are left out, the program is still compiled."""
-    (tmp_path / "network.cpp").write_text("void Network::run() { /* another shape */ }\n")
-    (tmp_path / "objects.cpp").write_text(OBJECTS_CPP)
+    _project(tmp_path, network="void Network::run() { /* another shape */ }\n")
     device = _Device()
     with pytest.warns(RuntimeWarning, match="built without this speed-up") as caught:
         notes = program.compile_patched(device, tmp_path, {"_array_c_3"})
     assert len(caught) == 1 and len(notes) == 1 and "Network::run" in notes[0]
     assert device.compiled == [str(tmp_path)]
     assert "_array_a_1" not in (tmp_path / "objects.cpp").read_text()  # the other applied
+    assert "brainlearn_pch.h" in (tmp_path / "makefile").read_text()
     (tmp_path / "objects.cpp").write_text("// no _write_arrays at all\n")
+    (tmp_path / "makefile").write_text("PROGRAM = main\n")
     with pytest.warns(RuntimeWarning):
-        assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 2
+        assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 3
 
 
 def test_a_failed_make_is_a_compilation_failure_by_type(tmp_path):
-    (tmp_path / "network.cpp").write_text(NETWORK_CPP)
-    (tmp_path / "objects.cpp").write_text(OBJECTS_CPP)
+    _project(tmp_path)
     with pytest.raises(program.CompilationFailed, match="error code: 2"):
         program.compile_patched(_Device(make_exit=2), tmp_path, {"_array_c_3"})
 

@@ -57,4 +57,8 @@ pytestmark = pytest.mark.usefixtures("numpy_runtime")
 @pytest.mark.slow
 @parametrize_with_checks([tiny()], expected_failed_checks=lambda est: EXPECTED_FAILED)
 def test_sklearn_estimator_checks(estimator, check):
+    if getattr(check, "func", check).__name__ == "check_classifiers_train":
+        # known to fail (see EXPECTED_FAILED) and 10 s a variant: an xfail that is not
+        # strict would not fail the suite if it passed, so running it tells nothing
+        pytest.xfail(_ACCURACY + " (not run)")
     check(estimator)

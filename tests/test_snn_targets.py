@@ -62,6 +62,30 @@ def test_readme_table_is_drawn_from_the_saved_file(script, tmp_path):
     assert "old" not in text and "0.956 ± 0.007" in text and text.endswith("b\n")
 
 
+def test_the_targets_block_lives_on_the_results_page_and_is_the_saved_table(script,
+                                                                            tmp_path):
+    """The committed RESULTS.md holds the table the committed snn_targets.json gives, and
+    ``--readme README.md`` finds the block there (the page beside the README)."""
+    from brainlearn._readme import find_block
+
+    root = Path(__file__).resolve().parent.parent
+    saved = root / "results" / script.FILE
+    if not saved.is_file():
+        pytest.skip("not a checkout with the committed results")
+    page = (root / "RESULTS.md").read_text(encoding="utf-8")
+    a, b = find_block(page, "targets")
+    assert page[a:b].strip() == script.targets_markdown(saved).strip()
+    assert find_block((root / "README.md").read_text(encoding="utf-8"), "targets") is None
+    readme, results = tmp_path / "README.md", tmp_path / "RESULTS.md"
+    readme.write_text("# x\n")
+    results.write_text("a\n<!-- targets:start -->\nold\n<!-- targets:end -->\nb\n")
+    script.main(["--table-only", "--results", str(root / "results"), "--readme", str(readme)])
+    assert results.read_text().strip() == (
+        "a\n<!-- targets:start -->\n" + script.targets_markdown(saved).strip()
+        + "\n<!-- targets:end -->\nb")
+    assert readme.read_text() == "# x\n"
+
+
 def test_hidden_code_ceiling_is_summarised_per_model(script, tmp_path):
     runs = [{"model": "snn-stdp", "task": "breast-cancer", "seed": s, "test_accuracy": a,
              "hidden_lr_accuracy": h, "hidden_spikes_per_sample": n}

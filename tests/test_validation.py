@@ -1,6 +1,6 @@
 """Both model families reject bad input with the same ValueError and the same message
 (up to the estimator's name): the checks live in one place, brainlearn._validation.
-A third class is accepted only by estimators that declare ``_supports_multiclass``."""
+A third class is accepted only by estimators whose tags say so (``classifier_tags.multi_class``)."""
 
 from __future__ import annotations
 

@@ -13,25 +13,37 @@ scikit-learn's ``InvalidParameterError``, a ``ValueError`` (and ``TypeError``).
 everywhere (:data:`RANDOM_STATE`); :func:`as_generator` and :func:`seed_int` resolve it in
 ``fit``. More than two classes: the estimator tags (``__sklearn_tags__``,
 ``classifier_tags.multi_class``), read by :func:`brainlearn._validation.check_fit_data`.
+
+Lesions: :func:`ablation_copy` is the shared part of every ``ablated(fraction, kind,
+random_state)`` (the runner's ``Ablatable`` capability): the checks of its arguments, the
+copy of the fitted estimator and the random choice of what is removed; each estimator
+keeps only the lines that zero its own weights.
 """
 
 from __future__ import annotations
 
+import copy
 import numbers
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
+    "ABLATION_KINDS",
     "NON_NEGATIVE_INT",
     "NON_NEGATIVE_REAL",
     "POSITIVE_INT",
     "POSITIVE_REAL",
     "RANDOM_STATE",
     "BrainlearnClassifier",
+    "Hidden",
     "Interval",
     "StrOptions",
+    "ablation_copy",
     "as_generator",
     "is_int",
     "is_real",
@@ -85,6 +97,66 @@ def seed_int(random_state) -> int:
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**31))
     return int(random_state)
+
+
+#: what ``ablated`` removes: synapses (weights) or hidden neurons
+ABLATION_KINDS = ("synapses", "neurons")
+
+_E = TypeVar("_E")
+
+
+def ablation_copy(estimator: _E, fraction, kind: str, random_state
+                  ) -> tuple[_E, Callable[[Sequence[int]], list[np.ndarray]]]:
+    """The shared part of ``estimator.ablated(fraction, kind, random_state)``.
+
+    Checks that ``estimator`` is fitted and the arguments, then returns a deep copy of
+    the estimator, for the caller to zero what is removed, and ``draw``: ``draw(sizes)``
+    chooses ``round(fraction * sum(sizes))`` distinct elements at random, pooled over
+    groups of ``sizes`` elements (the weights of several layers, the units of several
+    hidden layers; one group: ``draw([n])``), and returns the indices chosen in each group,
+    numbered from 0 within the group. Every call draws from one generator, resolved from
+    ``random_state`` (:func:`as_generator`), so the same ``random_state`` removes the same
+    elements.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+    fraction : float in [0, 1]
+        Share of the elements of each ``draw`` removed.
+    kind : {"synapses", "neurons"}
+        Checked only; the caller removes accordingly.
+    random_state : None, int >= 0 or numpy.random.Generator
+
+    Returns
+    -------
+    new : estimator
+        A deep copy of ``estimator``; ``estimator`` itself is never modified.
+    draw : callable
+        ``draw(sizes) -> list of ndarray``, one array of indices per group.
+
+    Raises
+    ------
+    NotFittedError
+        ``estimator`` is not fitted.
+    ValueError
+        ``fraction`` is not a number in [0, 1], ``kind`` is not one of
+        :data:`ABLATION_KINDS` or ``random_state`` is invalid.
+    """
+    check_is_fitted(estimator)
+    if not is_real(fraction) or not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
+    if kind not in ABLATION_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; valid: {', '.join(ABLATION_KINDS)}")
+    rng = as_generator(random_state)
+
+    def draw(sizes: Sequence[int]) -> list[np.ndarray]:
+        total = int(sum(sizes))
+        chosen = rng.choice(total, size=int(round(fraction * total)), replace=False)
+        bounds = np.cumsum([0, *sizes])
+        return [chosen[(chosen >= lo) & (chosen < hi)] - lo
+                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    return copy.deepcopy(estimator), draw
 
 
 class BrainlearnClassifier(ClassifierMixin, BaseEstimator):

@@ -4,6 +4,12 @@ One parser for every block (the results tables, the speed figures, the spiking t
 :func:`find_block` locates a block, :func:`replace_block` swaps its content, and
 :func:`update_readme` rewrites the file (atomically) only when something changed.
 
+The blocks of one project may be spread over two files, the README and its results page
+(``RESULTS.md`` beside it: the long tables live there, the README keeps short summaries):
+:func:`results_page_for` finds that page, :func:`locate_blocks` says which file holds each
+block -- a block in both files is an error, so every block is written exactly once -- and
+:func:`update_block` replaces a block wherever it lives.
+
 Generated text cannot rewrite the README around its block: a block whose markers appear
 more than once is an error (it is replaced exactly once or not at all), HTML comment
 delimiters in the content are escaped (no content can open or close a block), and
@@ -14,11 +20,19 @@ newlines, ``<`` and ``>``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from ._io import write_text_atomic
 
-__all__ = ["check_block", "find_block", "markers", "md_cell", "replace_block", "update_readme"]
+__all__ = ["RESULTS_PAGE", "block_names", "check_block", "find_block", "locate_blocks",
+           "markers", "md_cell", "replace_block", "results_page_for", "update_block",
+           "update_readme"]
+
+#: the results page beside a README: it receives the long generated tables
+RESULTS_PAGE = "RESULTS.md"
+
+_START = re.compile(r"<!-- ([A-Za-z0-9_.-]+):start -->")
 
 
 def markers(block: str) -> tuple[str, str]:
@@ -98,3 +112,57 @@ def update_readme(readme: str | os.PathLike, markdown: str, block: str = "result
         return False
     write_text_atomic(path, new)
     return True
+
+
+def block_names(text: str) -> list[str]:
+    """The names of the blocks whose start marker ``text`` holds, in order (once each)."""
+    return list(dict.fromkeys(_START.findall(text)))
+
+
+def results_page_for(readme: str | os.PathLike) -> Path | None:
+    """The results page of ``readme``: :data:`RESULTS_PAGE` in the same directory, when
+    that file exists (and is not the README itself); else None."""
+    path = Path(readme)
+    page = path.with_name(RESULTS_PAGE)
+    if page.is_file() and page.resolve() != path.resolve():
+        return page
+    return None
+
+
+def locate_blocks(paths) -> dict[str, Path]:
+    """Which file of ``paths`` (None entries skipped) holds each block: ``{name: path}``.
+
+    Raises ValueError (naming both files) when a block appears in more than one of them,
+    and, as :func:`find_block`, when its markers appear more than once in one file: every
+    block is replaced exactly once."""
+    where: dict[str, Path] = {}
+    for p in paths:
+        if p is None:
+            continue
+        p = Path(p)
+        text = p.read_text(encoding="utf-8")
+        for name in block_names(text):
+            try:
+                span = find_block(text, name)
+            except ValueError as exc:
+                raise ValueError(f"{p}: {exc}") from None
+            if span is None:
+                continue
+            if name in where and where[name].resolve() != p.resolve():
+                start_m, _ = markers(name)
+                raise ValueError(f"{start_m} is in both {where[name]} and {p}; a block must "
+                                 "live in one file (remove it from one of them)")
+            where[name] = p
+    return where
+
+
+def update_block(paths, block: str, content: str) -> bool:
+    """Replace ``block`` in whichever file of ``paths`` holds it (:func:`locate_blocks`);
+    returns whether that file changed. Raises ValueError when no file holds it."""
+    paths = [Path(p) for p in paths if p is not None]
+    where = locate_blocks(paths)
+    if block not in where:
+        start_m, end_m = markers(block)
+        raise ValueError(f"markers {start_m} ... {end_m} not found in "
+                         + " or ".join(map(str, paths)))
+    return update_readme(where[block], content, block=block)

@@ -24,6 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
+    "as_c_float64",
     "check_eval_set",
     "check_fit_data",
     "check_label_types",
@@ -153,6 +154,16 @@ def check_eval_set(estimator, eval_set) -> tuple[np.ndarray, np.ndarray]:
             f"({X_eval.shape[0]} rows), got shape {y_eval.shape}"
         )
     return X_eval, label_indices(estimator.classes_, y_eval, "eval_set y_val")
+
+
+def as_c_float64(a) -> np.ndarray:
+    """``a`` as a C-contiguous, writeable, aligned float64 array (copied only if needed).
+
+    The Numba kernels (:mod:`brainlearn.mlp`, :mod:`brainlearn.surrogate`) then see one
+    array type, so Numba compiles (and caches) one specialisation instead of one per memory
+    layout (F-order, a read-only memmap, ...).
+    """
+    return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
 
 
 def check_predict_data(estimator, X) -> np.ndarray:

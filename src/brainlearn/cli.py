@@ -4,8 +4,8 @@
 
     brainlearn run [SPEC ...] [--out DIR] [--jobs N] [--scheduler ADDRESS] [--budget MIN]
                    [--dry-run] [--worker-cache shared|separate] [--readme README.md]
-                   [--no-figures]
-    brainlearn figures [DIR] [--all] [--readme README.md]
+                   [--results-page RESULTS.md] [--no-figures]
+    brainlearn figures [DIR] [--all] [--readme README.md] [--results-page RESULTS.md]
     brainlearn list
     brainlearn cache [BASE ...] [--clear] [--stale]
 
@@ -13,7 +13,10 @@
 spec shipped with the package (``brainlearn/experiments/*.toml``, listed by ``brainlearn
 list``) or of one in ``experiments/`` of the checkout around the working directory.
 Results go to ``DIR/results`` and figures to ``DIR/figures`` (DIR defaults to the
-repository root when run inside a checkout, else the working directory).
+repository root when run inside a checkout, else the working directory). ``--readme``
+rewrites the generated blocks of that README and of its results page (``--results-page``,
+else ``RESULTS.md`` beside the README when it exists): the long tables on the page, the
+short summaries in the README, each block in the one file that holds it.
 
 Exit codes: 0 success; 1 some runs failed or are incomplete (they are redone by the
 next ``run``) or a figure failed (the others are drawn); 2 a usage or specification
@@ -35,7 +38,7 @@ import time
 from pathlib import Path
 
 from ._paths import CACHE_ENV, cache_home, failed_dir, results_dir, runs_dir
-from ._readme import check_block
+from ._readme import locate_blocks, markers, results_page_for
 
 __all__ = ["main"]
 
@@ -171,7 +174,7 @@ def _cmd_run(args) -> int:
     from .runner.spec import SpecError, check_data, load_spec, resolve_runs
     from .runner.storage import ResultsBusy, sweep_lock
 
-    _check_readme(args.readme)
+    _check_readme(args)
     paths = [find_spec(n) for n in (args.specs or [DEFAULT_SPEC])]
     try:
         runs = resolve_runs([load_spec(p) for p in paths])
@@ -302,7 +305,7 @@ def _after_runs(args, out: Path, use_all: bool, draw: bool) -> int:
     if draw:
         failed = sum("failed" in v for v in _figures(out, use_all=use_all).values())
     if args.readme:
-        _readme(args.readme, out)
+        _readme(args, out)
     return failed
 
 
@@ -345,7 +348,7 @@ def _figures(out: Path, use_all: bool) -> dict:
 def _cmd_figures(args) -> int:
     from .runner.storage import load_records
 
-    _check_readme(args.readme)
+    _check_readme(args)
     out = out_dir(args.dir, writable=False)
     if not runs_dir(out).is_dir() or not load_records(out):
         if (results_dir(out) / "seed_replication.json").is_file():
@@ -365,26 +368,44 @@ def _cmd_figures(args) -> int:
     return 1 if failed else 0
 
 
-def _check_readme(readme: str | None) -> None:
-    """Fail before any work if the README to update has no results markers."""
-    if not readme:
+def _results_page(args) -> Path | None:
+    """The results page beside ``--readme``: ``--results-page``, else ``RESULTS.md`` in the
+    README's directory when it exists, else None."""
+    if getattr(args, "results_page", None):
+        return Path(args.results_page)
+    return results_page_for(args.readme) if args.readme else None
+
+
+def _check_readme(args) -> None:
+    """Fail before any work if the README (with its results page) to update has no results
+    markers, or holds a block twice."""
+    if not args.readme:
+        if getattr(args, "results_page", None):
+            raise UsageError("--results-page needs --readme (the README it belongs to)")
         return
+    files = [Path(args.readme)] + [p for p in [_results_page(args)] if p is not None]
     try:
-        check_block(readme, "results")
+        where = locate_blocks(files)
     except OSError as exc:
-        raise UsageError(f"--readme {readme}: {exc.strerror}") from None
+        raise UsageError(f"--readme {args.readme}: {exc.filename}: {exc.strerror}") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"--readme {readme}: {exc}") from None
+        raise UsageError(f"--readme {args.readme}: {exc}") from None
+    if "results" not in where:
+        start_m, end_m = markers("results")
+        raise UsageError(f"--readme {args.readme}: markers {start_m} ... {end_m} not found in "
+                         + " or ".join(map(str, files)))
 
 
-def _readme(readme: str, out: Path) -> None:
+def _readme(args, out: Path) -> None:
     from .runner.report import update_readme_from_results
 
+    page = _results_page(args)
     try:
-        changed = update_readme_from_results(readme, out)
+        changed = update_readme_from_results(args.readme, out, results_page=page)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"brainlearn: {readme} {'updated' if changed else 'already up to date'}",
+    what = args.readme + (f" and {page}" if page is not None else "")
+    print(f"brainlearn: {what} {'updated' if changed else 'already up to date'}",
           file=sys.stderr)
 
 
@@ -561,8 +582,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the planned runs per model, how many are recorded, and the "
                         "projected time of the rest (from recorded timings); run nothing")
     r.add_argument("--readme", metavar="PATH",
-                   help="at the end, replace the results table between <!-- results:start --> "
-                        "and <!-- results:end --> in this README")
+                   help="at the end, rewrite the generated blocks (<!-- NAME:start --> ... "
+                        "<!-- NAME:end -->) of this README and of its results page from the "
+                        "saved results; it or the page must hold the results block")
+    r.add_argument("--results-page", metavar="PATH",
+                   help="the results page beside --readme that holds the long tables "
+                        "(default: RESULTS.md in the README's directory, when it exists)")
     r.add_argument("--no-figures", action="store_true",
                    help="write the tables but do not rebuild the figures")
     r.set_defaults(func=_cmd_run)
@@ -578,8 +603,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--all", action="store_true",
                    help="use every saved run, not only those of the last `brainlearn run`")
     f.add_argument("--readme", metavar="PATH",
-                   help="also replace the results table between <!-- results:start --> and "
-                        "<!-- results:end --> in this README")
+                   help="also rewrite the generated blocks (<!-- NAME:start --> ... "
+                        "<!-- NAME:end -->) of this README and of its results page")
+    f.add_argument("--results-page", metavar="PATH",
+                   help="the results page beside --readme that holds the long tables "
+                        "(default: RESULTS.md in the README's directory, when it exists)")
     f.set_defaults(func=_cmd_figures)
 
     ls = sub.add_parser("list", help="list tasks, models and experiments",

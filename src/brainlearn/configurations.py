@@ -437,7 +437,7 @@ register_model(
     search_space=_SURROGATE_SPACE,
 )
 
-# --- the input code as a factor (issue 23): snn-surrogate with each input code ----------
+# --- the input code as a factor: snn-surrogate with each input code ----------
 # The same network, training and hyperparameters as snn-surrogate (which uses the regular,
 # deterministic population code); only the input code differs (brainlearn.snn.encoding),
 # so each pair is a paired comparison of input codes at equal network and learning.
@@ -449,7 +449,7 @@ register_model(
     "snn-surrogate with Poisson afferents: the same Gaussian receptive-field population "
     "code, but each afferent spikes in a time step with probability rate x dt, fresh in "
     "every training presentation (the noisy input code of the spiking side's Poisson "
-    "networks and of the outside snnTorch reference of issue 23).",
+    "networks and of snnTorch's tutorials).",
     **{**_SURROGATE, "network_params": {"poisson_input": True}},
 )
 register_model(
@@ -475,8 +475,8 @@ register_model(
     "snn-backprop",
     "brainlearn.surrogate.model:SurrogateSpikingClassifier",
     "snn-surrogate with the Poisson rate code: one afferent per feature spiking with "
-    "probability 200 Hz x value x dt per step (the input of the outside snnTorch reference of "
-    "issue 23 and of Diehl & Cook 2015); snn-surrogate's hyperparameters.",
+    "probability 200 Hz x value x dt per step (the input of snnTorch's tutorials and of "
+    "Diehl & Cook 2015); snn-surrogate's hyperparameters.",
     **{**_SURROGATE, "encoding": "rate", "network_params": {"poisson_input": True}},
 )
 register_model(

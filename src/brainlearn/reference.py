@@ -33,11 +33,9 @@ optimiser's work is counted is stated in each class.
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     POSITIVE_INT,
@@ -45,7 +43,7 @@ from ._base import (
     BrainlearnClassifier,
     Interval,
     StrOptions,
-    is_real,
+    ablation_copy,
     seed_int,
 )
 from ._validation import check_eval_set, check_fit_data, check_predict_data
@@ -437,22 +435,14 @@ class PrototypeReadoutClassifier(ReferenceBase):
         ``kind="neurons"``: that share of the prototypes removed: they never win and their
         readout weights are 0, as for an interneuron whose in- and out-weights are zeroed.
         """
-        check_is_fitted(self)
-        if not is_real(fraction) or not 0.0 <= float(fraction) <= 1.0:
-            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
-        if kind not in ("synapses", "neurons"):
-            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = np.random.default_rng(random_state)
-        new = copy.deepcopy(self)
+        new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":
             P, W = new.prototypes_, new.readout_.coef_
-            total = P.size + W.size
-            chosen = rng.choice(total, size=int(round(fraction * total)), replace=False)
-            P.reshape(-1)[chosen[chosen < P.size]] = 0.0
-            W.reshape(-1)[chosen[chosen >= P.size] - P.size] = 0.0
+            in_P, in_W = draw([P.size, W.size])
+            P.reshape(-1)[in_P] = 0.0
+            W.reshape(-1)[in_W] = 0.0
         else:
-            k = new.prototypes_.shape[0]
-            dead = rng.choice(k, size=int(round(fraction * k)), replace=False)
+            (dead,) = draw([new.prototypes_.shape[0]])
             new.unit_mask_ = new.unit_mask_.copy()
             new.unit_mask_[dead] = 0.0
             new.readout_.coef_[:, dead] = 0.0

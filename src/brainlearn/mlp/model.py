@@ -14,11 +14,9 @@ References
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
     POSITIVE_INT,
@@ -26,26 +24,23 @@ from .._base import (
     BrainlearnClassifier,
     Interval,
     StrOptions,
+    ablation_copy,
     as_generator,
     is_int,
-    is_real,
 )
-from .._validation import check_eval_set, check_fit_data, check_predict_data, label_indices
+from .._validation import (
+    as_c_float64,
+    check_eval_set,
+    check_fit_data,
+    check_predict_data,
+    label_indices,
+)
 from . import _kernels as K
 
 __all__ = ["MLPClassifier"]
 
 #: rows of permutations drawn and trained per kernel call (bounds memory for large n)
 _PERM_BUDGET = 4_000_000
-
-
-def _plain(a: np.ndarray) -> np.ndarray:
-    """A C-contiguous, writeable, aligned float64 array (copied only if needed).
-
-    The kernels then see one array type, so Numba compiles (and caches) one
-    specialisation instead of one per memory layout (F-order, read-only memmap, ...).
-    """
-    return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
 
 
 class MLPClassifier(BrainlearnClassifier):
@@ -274,13 +269,13 @@ class MLPClassifier(BrainlearnClassifier):
         self._check_hyperparameters()
         X, y, classes = check_fit_data(self, X, y)
         self.classes_ = classes
-        X = _plain(X)
+        X = as_c_float64(X)
         # two classes: y in {0, 1} for the sigmoid output; more: class indices for the softmax
         y_idx = label_indices(classes, y, "y")
 
         if eval_set is not None:
             X_eval, y_eval = check_eval_set(self, eval_set)
-            X_eval = _plain(X_eval)
+            X_eval = as_c_float64(X_eval)
         else:
             X_eval, y_eval = np.empty((0, X.shape[1])), np.empty(0)
 
@@ -357,7 +352,7 @@ class MLPClassifier(BrainlearnClassifier):
     # ------------------------------------------------------------------ inference
 
     def _validated(self, X) -> np.ndarray:
-        return _plain(check_predict_data(self, X))
+        return as_c_float64(check_predict_data(self, X))
 
     def _logits(self, X) -> np.ndarray:
         """Output logits, shape ``(n, 1)`` for two classes, ``(n, K)`` for K >= 3."""
@@ -429,28 +424,13 @@ class MLPClassifier(BrainlearnClassifier):
         MLPClassifier
             A new fitted estimator; ``self`` is not modified.
         """
-        check_is_fitted(self)
-        if not is_real(fraction) or not 0 <= fraction <= 1:
-            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
-        if kind not in ("synapses", "neurons"):
-            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = as_generator(random_state)
-        new = copy.deepcopy(self)
+        new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":
-            sizes = [W.size for W in new.coefs_]
-            total = int(sum(sizes))
-            chosen = rng.choice(total, size=int(round(fraction * total)), replace=False)
-            bounds = np.cumsum([0, *sizes])
-            for l, W in enumerate(new.coefs_):
-                local = chosen[(chosen >= bounds[l]) & (chosen < bounds[l + 1])] - bounds[l]
-                W.reshape(-1)[local] = 0.0
+            for W, chosen in zip(new.coefs_, draw([W.size for W in new.coefs_]), strict=True):
+                W.reshape(-1)[chosen] = 0.0
         else:
             widths = [W.shape[1] for W in new.coefs_[:-1]]
-            total = int(sum(widths))
-            chosen = rng.choice(total, size=int(round(fraction * total)), replace=False)
-            bounds = np.cumsum([0, *widths])
-            for l in range(len(widths)):
-                units = chosen[(chosen >= bounds[l]) & (chosen < bounds[l + 1])] - bounds[l]
+            for l, units in enumerate(draw(widths)):
                 new.coefs_[l][:, units] = 0.0
                 new.intercepts_[l][units] = 0.0
                 new.coefs_[l + 1][units, :] = 0.0

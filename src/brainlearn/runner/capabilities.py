@@ -81,7 +81,9 @@ class CountsOps(Protocol):
 
 @runtime_checkable
 class Ablatable(Protocol):
-    """A model that can be lesioned (synapses or hidden neurons removed)."""
+    """A model that can be lesioned (synapses or hidden neurons removed): ``fraction`` in
+    [0, 1], ``kind`` ``"synapses"`` or ``"neurons"``; the package's estimators share the
+    checks, the copy and the random choice (:func:`brainlearn._base.ablation_copy`)."""
 
     def ablated(self, fraction: float, kind: str = "synapses", random_state: Any = None): ...
 

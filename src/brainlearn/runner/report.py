@@ -20,7 +20,7 @@ import numpy as np
 
 from .._io import write_text_atomic
 from .._paths import results_dir
-from .._readme import find_block, md_cell, update_readme
+from .._readme import locate_blocks, markers, md_cell, results_page_for, update_readme
 from ..tasks import list_tasks
 from .contributions import CONTRASTS, contribution_rows, write_contributions_csv
 from .energy import ENERGY_PJ
@@ -263,33 +263,74 @@ def _snn_block(s: dict) -> list[str]:
 EXPERIMENT_BLOCKS = {"multiclass": "results-multiclass", "local": "results-local",
                      "tuned": "results-tuned"}
 
+#: the short summaries of the README (:mod:`.glance`): block name -> the directory under
+#: the main output directory whose results it summarises ("" = the main one)
+SUMMARY_BLOCKS = {"results-summary": "", "multiclass-summary": "results-multiclass",
+                  "local-summary": "results-local", "tuned-summary": "results-tuned"}
 
-def update_readme_from_results(readme: str | Path, out: str | Path) -> bool:
-    """Replace the README's ``<!-- results:start -->`` ... ``<!-- results:end -->`` block with
-    the tables generated from ``out/results/summary.csv``, each block of
-    :data:`EXPERIMENT_BLOCKS` that the README has with the tables of that experiment's
-    directory (when it has results), and its ``<!-- benchmarks:start -->`` ...
-    ``<!-- benchmarks:end -->`` block (when present) with the speed figures of
-    ``out/benchmarks/results/``; returns whether anything changed."""
-    changed = update_readme(readme, readme_block(out))
+
+def _summary_csv(out: Path, sub: str) -> Path:
+    return results_dir(out / sub if sub else out) / "summary.csv"
+
+
+def _block_contents(out: Path, where: dict[str, Path]):
+    """``(block, content)`` for every generated block that ``where`` places in a file and
+    whose results exist (a block without results is left as it is)."""
+    from .glance import benchmarks_summary, best_of_family_markdown, tuned_gaps_markdown
+
+    if "results" in where:
+        yield "results", readme_block(out)
     for block, sub in EXPERIMENT_BLOCKS.items():
-        other = Path(out) / sub
-        text = Path(readme).read_text(encoding="utf-8")
-        if (find_block(text, block) is not None
-                and (results_dir(other) / "summary.csv").exists()):
-            changed = update_readme(readme, readme_block(other), block=block) or changed
-    text = Path(readme).read_text(encoding="utf-8")
-    if find_block(text, "answer") is not None:
-        changed = update_readme(readme, answer_block(out), block="answer") or changed
-    try:
-        bench = benchmarks_block(Path(out) / "benchmarks" / "results")
-    except (KeyError, TypeError, ValueError) as exc:  # written by an older benchmark script
-        print(f"brainlearn: speed block not updated: benchmark results lack {exc}; "
-              "re-run `make bench`", file=sys.stderr)
-        bench = None
-    text = Path(readme).read_text(encoding="utf-8")
-    if bench and find_block(text, "benchmarks") is not None:
-        changed = update_readme(readme, bench, block="benchmarks") or changed
+        if block in where and _summary_csv(out, sub).exists():
+            yield block, readme_block(out / sub)
+    if "answer" in where:
+        yield "answer", answer_block(out)
+    for block, sub in SUMMARY_BLOCKS.items():
+        if block in where and _summary_csv(out, sub).exists():
+            rows = read_summary_csv(_summary_csv(out, sub))
+            md = (tuned_gaps_markdown(rows) if block == "tuned-summary"
+                  else best_of_family_markdown(rows))
+            if md:
+                yield block, md
+    bench_dir = out / "benchmarks" / "results"
+    for block, make in (("benchmarks", benchmarks_block),
+                        ("benchmarks-summary", benchmarks_summary)):
+        if block not in where:
+            continue
+        try:
+            md = make(bench_dir)
+        except (KeyError, TypeError, ValueError) as exc:  # an older benchmark script's files
+            print(f"brainlearn: {block} block not updated: benchmark results lack {exc}; "
+                  "re-run `make bench`", file=sys.stderr)
+            continue
+        if md:
+            yield block, md
+
+
+def update_readme_from_results(readme: str | Path, out: str | Path,
+                               results_page: str | Path | None = None) -> bool:
+    """Rewrite the generated blocks of the README and of its results page from the saved
+    results of ``out``; returns whether anything changed.
+
+    The results page is ``results_page``, else ``RESULTS.md`` beside the README when it
+    exists (:func:`.._readme.results_page_for`). Each block is replaced in the one file that
+    holds it (a block in both is an error): ``results`` (required) with the tables of
+    ``out/results/summary.csv``, each block of :data:`EXPERIMENT_BLOCKS` with the tables of
+    that experiment's directory, ``answer`` with :func:`answer_block`, each block of
+    :data:`SUMMARY_BLOCKS` with its short summary (:mod:`.glance`), ``benchmarks`` and
+    ``benchmarks-summary`` with the speed figures of ``out/benchmarks/results/`` -- each
+    only when its results exist."""
+    out = Path(out)
+    page = Path(results_page) if results_page is not None else results_page_for(readme)
+    files = [Path(readme)] + ([page] if page is not None else [])
+    where = locate_blocks(files)
+    if "results" not in where:
+        start_m, end_m = markers("results")
+        raise ValueError(f"markers {start_m} ... {end_m} not found in "
+                         + " or ".join(map(str, files)))
+    changed = False
+    for block, content in _block_contents(out, where):
+        changed = update_readme(where[block], content, block=block) or changed
     return changed
 
 

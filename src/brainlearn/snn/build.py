@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 #: bump when the way a build is made or read changes (map or manifest format, seed code)
-BUILD_FORMAT = 3
+BUILD_FORMAT = 4
 COMPILE_ARGS = (
     "-w",
     "-O1",  # -O3 compiles ~15 % slower here and the runs are no faster
@@ -102,7 +102,7 @@ _EXIT_NO_COMPILER = 3
 log = logging.getLogger("brainlearn")
 
 #: what a compile takes when the cache holds no timed build yet (measured on 2 cores)
-TYPICAL_BUILD_S = (40.0, 90.0)
+TYPICAL_BUILD_S = (15.0, 45.0)
 
 
 # ------------------------------------------------------------------------------ key

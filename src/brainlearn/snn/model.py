@@ -47,19 +47,26 @@ data with no value inside is an error.
 
 from __future__ import annotations
 
-import copy
 import functools
 import numbers
 import warnings
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 
+from .._base import (
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    BrainlearnClassifier,
+    Hidden,
+    Interval,
+    StrOptions,
+    ablation_copy,
+    is_int,
+    seed_int,
+)
 from .._validation import (
     check_eval_set,
     check_fit_data,
@@ -136,27 +143,6 @@ def _warn_if_silent(counts: dict[str, np.ndarray], populations, when: str,
                 RuntimeWarning,
                 stacklevel=3,
             )
-
-
-def _check_random_state(random_state) -> None:
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if 0 <= random_state < 2**32:
-            return
-    raise ValueError(
-        "random_state must be None, an integer in [0, 2**32) or a numpy Generator, got "
-        f"{random_state!r}"
-    )
-
-
-def _seed_int(random_state) -> int:
-    _check_random_state(random_state)
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**31))
-    return int(random_state)
 
 
 def _engine(spec: NetworkSpec, backend: str):
@@ -265,7 +251,7 @@ def _weights(state: NetworkState) -> dict[str, np.ndarray]:
     return plain_keys(out)
 
 
-class SpikingClassifier(ClassifierMixin, BaseEstimator):
+class SpikingClassifier(BrainlearnClassifier):
     """Classifier (K >= 2 classes): a spiking network with plastic synapses, in Brian2.
 
     Parameters
@@ -374,7 +360,25 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     leaves the estimator unfitted (``NotFittedError``).
     """
 
-    _supports_multiclass = True
+    _parameter_constraints = {
+        # the rule names are checked by make_rule, whose message lists the rules
+        "hidden_rule": [str],
+        "readout_rule": [str],
+        "n_hidden": POSITIVE_INT,
+        # a refused code passes here to be refused, with the reason, by _check_more
+        "encoding": [StrOptions(set(SPIKING_ENCODINGS)),
+                     Hidden(StrOptions(set(_REFUSED_ENCODINGS)))],
+        "n_per_feature": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_per_class": POSITIVE_INT,
+        "epochs": POSITIVE_INT,
+        "min_presentations": NON_NEGATIVE_INT,
+        "hidden_epochs": [None, *NON_NEGATIVE_INT],
+        "chunk_size": POSITIVE_INT,
+        "hidden_rule_params": [None, dict],
+        "readout_rule_params": [None, dict],
+        "network_params": [None, dict],
+        "backend": [StrOptions({"auto", "standalone", "runtime"})],
+    }
 
     def __init__(
         self,
@@ -411,56 +415,21 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # ----------------------------------------------------------------------- set-up
-    def _check_hyperparameters(self) -> None:
-        """Validate every constructor parameter without data (``ValueError`` naming it):
-        counts, the rules and their parameters, the network parameters with their
-        ranges, the backend and ``random_state``."""
-        for name in ("n_hidden", "n_per_feature", "n_per_class", "epochs", "chunk_size"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        mp = self.min_presentations
-        if isinstance(mp, bool) or not isinstance(mp, numbers.Integral) or mp < 0:
-            raise ValueError(f"min_presentations must be an integer >= 0, got {mp!r}")
-        if self.n_per_feature < 2:
-            raise ValueError(f"n_per_feature must be >= 2, got {self.n_per_feature}")
-        if self.hidden_epochs is not None and (
-            isinstance(self.hidden_epochs, bool)
-            or not isinstance(self.hidden_epochs, numbers.Integral)
-            or self.hidden_epochs < 0
-        ):
-            raise ValueError(
-                f"hidden_epochs must be None or an integer >= 0, got {self.hidden_epochs!r}"
-            )
-        for name in ("network_params", "hidden_rule_params", "readout_rule_params"):
-            v = getattr(self, name)
-            if v is not None and not isinstance(v, Mapping):
-                raise ValueError(
-                    f"{name} must be a dict of parameter overrides or None, got "
-                    f"{type(v).__name__} {v!r}"
-                )
-        if isinstance(self.encoding, str) and self.encoding in _REFUSED_ENCODINGS:
+    def _check_more(self) -> None:
+        """What the constraints cannot state: a refused input code (with the reason), the
+        keys that are arguments and not network parameters, the rules, the network and rule
+        parameters with their ranges, and the step counts."""
+        if self.encoding in _REFUSED_ENCODINGS:
             raise ValueError(
                 f"SpikingClassifier (hidden_rule={self.hidden_rule!r}, readout_rule="
                 f"{self.readout_rule!r}) cannot take encoding={self.encoding!r}: "
                 f"{_REFUSED_ENCODINGS[self.encoding]}"
-            )
-        if not isinstance(self.encoding, str) or self.encoding not in SPIKING_ENCODINGS:
-            raise ValueError(
-                f"encoding must be one of {', '.join(SPIKING_ENCODINGS)}, got "
-                f"{self.encoding!r}"
             )
         for key in ("n_hidden", "encoding", "n_per_feature", "n_per_class"):
             if self.network_params and key in self.network_params:
                 raise ValueError(
                     f"set {key!r} as an argument of SpikingClassifier, not in network_params"
                 )
-        if self.backend not in ("auto", "standalone", "runtime"):
-            raise ValueError(
-                f"backend must be 'auto', 'standalone' or 'runtime', got {self.backend!r}"
-            )
-        _check_random_state(self.random_state)
-        # the network and rule parameters, with their ranges, and the step counts
         check_step_count(self._make_spec(1))
 
     def _make_spec(self, n_features: int, n_classes: int = 2, X=None) -> NetworkSpec:
@@ -475,10 +444,6 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
             n_per_feature=int(self.n_per_feature),
             n_per_class=int(self.n_per_class),
         )
-        for name in ("hidden_rule", "readout_rule"):
-            rule = getattr(self, name)
-            if not isinstance(rule, str):
-                raise ValueError(f"{name} must be a rule name, got {rule!r}")
         hid = make_rule(self.hidden_rule, self.hidden_rule_params)
         out = make_rule(self.readout_rule, self.readout_rule_params)
         spec = NetworkSpec(
@@ -636,12 +601,9 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------------- fit
     def _check_shape(self, n_features, n_classes) -> None:
-        if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral):
+        if not is_int(n_features) or n_features < 1:
             raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
-        if n_features < 1:
-            raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
-        if (isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral)
-                or n_classes < 2):
+        if not is_int(n_classes) or n_classes < 2:
             raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
 
     def program_specs(self, n_features: int, n_classes: int = 2) -> list[NetworkSpec]:
@@ -712,7 +674,7 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
                 for k in data_attrs:
                     del self.__dict__[k]
 
-        seed = _seed_int(self.random_state)
+        seed = seed_int(self.random_state)
         rng = np.random.default_rng(seed)
         spec = self._make_spec(X.shape[1], len(classes), X)
         p = spec.net
@@ -928,27 +890,15 @@ class SpikingClassifier(ClassifierMixin, BaseEstimator):
     def ablated(self, fraction: float, kind: str = "synapses", random_state=None):
         """A copy with a ``fraction`` of plastic synapses (``kind="synapses"``) or of
         interneurons (``kind="neurons"``: all their plastic in- and out-weights) zeroed."""
-        check_is_fitted(self)
-        if (
-            isinstance(fraction, bool)
-            or not isinstance(fraction, numbers.Real)
-            or not 0.0 <= float(fraction) <= 1.0
-        ):
-            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
-        if kind not in ("synapses", "neurons"):
-            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = np.random.default_rng(random_state)
-        new = copy.deepcopy(self)
+        new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":
             for name, w in new.weights_.items():
                 flat = w.ravel()
-                k = int(round(fraction * flat.size))
-                flat[rng.choice(flat.size, size=k, replace=False)] = 0.0
+                (chosen,) = draw([flat.size])
+                flat[chosen] = 0.0
                 new.weights_[name] = flat.reshape(w.shape)
         else:
-            n_hid = self.spec_.net.n_hidden
-            k = int(round(fraction * n_hid))
-            dead = rng.choice(n_hid, size=k, replace=False)
+            (dead,) = draw([self.spec_.net.n_hidden])
             new.weights_[_W_IN][:, dead] = 0.0
             new.weights_[_W_OUT][dead, :] = 0.0
         return new

@@ -22,15 +22,16 @@ loop instead; nothing else in the loop changes (the measured time of the run, Br
 ``_last_run_time``, stays what it was).
 
 Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
-keeps the files the engines read, and :func:`patch_run_duration` lets a run stop after
-the presentations it needs. The patches are text edits of the generated C++ (written for
-Brian2 2.9, the version ``pyproject.toml`` pins) that check their anchor and raise
-:class:`AnchorMissing` if Brian2's code has another shape. The two that only add speed
-(the clock and the result files) are then left out with a warning and the program is
-built as Brian2 generated it (:func:`compile_patched`); the run-duration patch decides
-what a run simulates, so a build without its anchor fails. The patches are part of how a
-build is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache
-key).
+keeps the files the engines read, :func:`patch_run_duration` lets a run stop after the
+presentations it needs, and :func:`patch_precompiled_header` compiles the headers every
+code object includes once (a build compiles in a third of the time). The patches are text
+edits of the generated C++ (written for Brian2 2.9, the version ``pyproject.toml`` pins)
+that check their anchor and raise :class:`AnchorMissing` if Brian2's code has another
+shape. The three that only add speed (the clock, the result files, the precompiled header)
+are then left out with a warning and the program is built as Brian2 generated it
+(:func:`compile_patched`); the run-duration patch decides what a run simulates, so a build
+without its anchor fails. The patches are part of how a build is made, so a change here
+bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache key).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ __all__ = [
     "mark_loop_end",
     "mark_loop_start",
     "patch_network_source",
+    "patch_precompiled_header",
     "patch_run_duration",
     "patch_write_arrays",
     "read_timing",
@@ -129,6 +131,50 @@ def patch_network_source(directory: str | Path) -> None:
     src = src.replace(_PER_STEP_CLOCK, "")
     src = src.replace(_AFTER_LOOP, _AFTER_LOOP + _PER_STEP_CLOCK.replace("        ", "    "))
     path.write_text(src)
+
+
+#: the headers every generated code object includes first (Brian2 2.9), compiled once
+PCH_HEADER = "brainlearn_pch.h"
+_PCH_INCLUDES = ('"objects.h"', '"brianlib/common_math.h"', '"brianlib/stdint_compat.h"',
+                 "<cmath>", "<ctime>", "<iostream>", "<fstream>", "<climits>")
+_GENERIC_RULE = "%.o : %.cpp makefile\n\t$(CXX) $(CXXFLAGS) $< -o $@"
+
+
+def patch_precompiled_header(directory: str | Path) -> None:
+    """Compile the headers every code object includes once, as a GCC precompiled header.
+
+    A network program has about 50 code objects, one translation unit each, and each
+    spends most of its compile parsing the same headers (``objects.h``, the standard
+    library): 0.55 s a unit, 0.17 s with the header precompiled (measured on this
+    machine, -O1). The makefile gets a rule for ``brainlearn_pch.h.gch`` and compiles the
+    code objects with ``-include brainlearn_pch.h``; the headers keep their include
+    guards, so each unit sees the same declarations in the same order, and its machine
+    code is the same (checked with ``objdump -d`` on every unit of a build). A compiler
+    that cannot use the ``.gch`` (another compiler, other flags) reads the header text.
+
+    Raises
+    ------
+    AnchorMissing
+        If the makefile has no generic ``%.o`` rule of the expected shape or a code
+        object does not include ``objects.h`` (another Brian2 version).
+    """
+    directory = Path(directory)
+    path = directory / "makefile"
+    src = path.read_text() if path.is_file() else ""
+    units = sorted((directory / "code_objects").glob("*.cpp"))
+    if src.count(_GENERIC_RULE) != 1 or not units or any(
+            '#include "objects.h"' not in u.read_text() for u in units):
+        raise AnchorMissing(f"{path}: unexpected makefile or code objects (Brian2 "
+                            "version?); no precompiled header")
+    (directory / PCH_HEADER).write_text(
+        "".join(f"#include {h}\n" for h in _PCH_INCLUDES))
+    rules = (
+        f"{PCH_HEADER}.gch : {PCH_HEADER} makefile $(H_SRCS)\n"
+        f"\t$(CXX) $(CXXFLAGS) -x c++-header {PCH_HEADER} -o $@\n\n"
+        f"code_objects/%.o : code_objects/%.cpp makefile {PCH_HEADER}.gch\n"
+        f"\t$(CXX) $(CXXFLAGS) -include {PCH_HEADER} $< -o $@\n\n"
+    )
+    path.write_text(src.replace(_GENERIC_RULE, rules + _GENERIC_RULE))
 
 
 def read_timing(results_dir: str | Path) -> list[float] | None:
@@ -250,7 +296,8 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -
 
     unpatched = []
     for patch in (lambda: patch_network_source(directory),
-                  lambda: patch_write_arrays(directory, keep)):
+                  lambda: patch_write_arrays(directory, keep),
+                  lambda: patch_precompiled_header(directory)):
         try:
             patch()
         except AnchorMissing as exc:

@@ -27,10 +27,20 @@ import zlib
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._base import (
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    BrainlearnClassifier,
+    Interval,
+    StrOptions,
+    ablation_copy,
+    as_generator,
+    is_real,
+)
 from .._validation import (
+    as_c_float64,
     check_eval_set,
     check_fit_data,
     check_predict_data,
@@ -66,19 +76,6 @@ LR_SCHEDULES = ("constant", "cosine")
 _INIT_ROWS = 256
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _plain(a: np.ndarray) -> np.ndarray:
-    """C-contiguous writeable float64 (one Numba specialisation for every input layout)."""
-    return np.require(a, dtype=np.float64, requirements=["C", "W", "A"])
-
-
 def _weights(w_in, w_out) -> dict[str, np.ndarray]:
     """The two weight matrices by their ``weights_`` names (plain strings, as the spiking
     classifier keys its weights)."""
@@ -104,7 +101,7 @@ def _row_seeds(X: np.ndarray, seed: int) -> np.ndarray:
     return out
 
 
-class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
+class SurrogateSpikingClassifier(BrainlearnClassifier):
     r"""Spiking classifier trained by backpropagation through time with surrogate gradients.
 
     Network: the input code ``encoding``, one of the shared encoder objects of
@@ -248,7 +245,19 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _supports_multiclass = True
+    _parameter_constraints = {
+        "n_hidden": POSITIVE_INT,
+        "encoding": [StrOptions(set(ENCODINGS))],
+        "n_per_feature": [Interval(numbers.Integral, 2, None, closed="left")],
+        "network_params": [None, dict],
+        "surrogate_steepness": POSITIVE_REAL,
+        "detach_reset": ["boolean"],
+        "init_gain": POSITIVE_REAL,
+        "learning_rate": POSITIVE_REAL,
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
+        "epochs": POSITIVE_INT,
+        "batch_size": POSITIVE_INT,
+    }
 
     def __init__(
         self,
@@ -315,35 +324,8 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("network_params: v_th_mv must be > v_reset_mv")
         return p
 
-    def _check_hyperparameters(self) -> None:
-        """Validate every constructor parameter (ValueError naming it); no data needed."""
-        if not _is_int(self.n_hidden) or self.n_hidden < 1:
-            raise ValueError(f"n_hidden must be an integer >= 1, got {self.n_hidden!r}")
-        if not isinstance(self.encoding, str) or self.encoding not in ENCODINGS:
-            raise ValueError(f"unknown encoding {self.encoding!r}; valid: {', '.join(ENCODINGS)}")
-        if not _is_int(self.n_per_feature) or self.n_per_feature < 2:
-            raise ValueError(f"n_per_feature must be an integer >= 2, got {self.n_per_feature!r}")
-        if self.network_params is not None and not isinstance(self.network_params, dict):
-            raise ValueError(f"network_params must be a dict or None, got {self.network_params!r}")
-        for name in ("surrogate_steepness", "init_gain", "learning_rate"):
-            v = getattr(self, name)
-            if not _is_real(v) or not np.isfinite(v) or v <= 0:
-                raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(
-                f"unknown lr_schedule {self.lr_schedule!r}; valid: {', '.join(LR_SCHEDULES)}"
-            )
-        if not isinstance(self.detach_reset, bool | np.bool_):
-            raise ValueError(f"detach_reset must be a bool, got {self.detach_reset!r}")
-        if not _is_int(self.epochs) or self.epochs < 1:
-            raise ValueError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if not _is_int(self.batch_size) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
-        rs = self.random_state
-        if not (rs is None or _is_int(rs) or isinstance(rs, np.random.Generator)):
-            raise ValueError(
-                f"random_state must be None, an integer or a numpy.random.Generator, got {rs!r}"
-            )
+    def _check_more(self) -> None:
+        """The network parameters: known keys used by this model, their ranges."""
         self._net()
 
     def _encoder(self, p: NetworkParams):
@@ -357,14 +339,8 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         """The kernels' ``drive`` of the rows of ``X`` (:mod:`~brainlearn.surrogate._kernels`,
         "Afferent input"): first-spike times in s for the latency code, rates in Hz else."""
         if encoder.kind == "latency":
-            return _plain(encoder.spike_times_ms(X) * 1e-3)
-        return _plain(encoder.rates(X))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
-        tags.non_deterministic = False
-        return tags
+            return as_c_float64(encoder.spike_times_ms(X) * 1e-3)
+        return as_c_float64(encoder.rates(X))
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "weights_")
@@ -379,7 +355,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_eval_set(self, eval_set):
         X_ev, y_ev = check_eval_set(self, eval_set)
-        return _plain(X_ev), y_ev.astype(np.int64)
+        return as_c_float64(X_ev), y_ev.astype(np.int64)
 
     # ------------------------------------------------------------------ simulation
 
@@ -392,15 +368,15 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         """(logits, hidden spike counts, afferent spike counts) of every row of ``drive``
         (:meth:`_drive`), ``seeds`` the rows' Poisson seeds."""
         p = self.net_params_
-        W_in = _plain((weights or self.weights_)[WeightKey.IN])
-        W_out = _plain((weights or self.weights_)[WeightKey.OUT])
-        b = _plain(self.intercept_ if bias is None else bias)
+        W_in = as_c_float64((weights or self.weights_)[WeightKey.IN])
+        W_out = as_c_float64((weights or self.weights_)[WeightKey.OUT])
+        b = as_c_float64(self.intercept_ if bias is None else bias)
         alpha, beta, c, kappa = self._constants(p)
         n = drive.shape[0]
         logits = np.empty((n, W_out.shape[1]))
         counts = np.empty((n, W_in.shape[1]))
         n_aff = np.empty(n, dtype=np.int64)
-        K.predict(W_in, W_out, b, self.code_, _plain(drive), self.phases_, seeds,
+        K.predict(W_in, W_out, b, self.code_, as_c_float64(drive), self.phases_, seeds,
                   p.dt_ms * 1e-3, alpha, beta, c, p.v_th_mv, p.v_reset_mv, kappa, logits,
                   np.empty_like(counts), counts, n_aff)
         return logits, counts, n_aff
@@ -448,12 +424,12 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         self._check_hyperparameters()
         X, _, classes, y_idx = self._check_fit_data(X, y)
         check_unit_interval(X, "X")
-        X = _plain(X)
+        X = as_c_float64(X)
         net = self._net()
-        rng = np.random.default_rng(self.random_state)
+        rng = as_generator(self.random_state)
         encoder = self._encoder(net)
         drive = self._drive_of(encoder, X)
-        rates = _plain(encoder.rates(X))  # mean rates (Hz), for the initial scale
+        rates = as_c_float64(encoder.rates(X))  # mean rates (Hz), for the initial scale
         code = _kernel_code(encoder.kind, bool(net.poisson_input))
         n, n_aff = rates.shape
         H, n_cls = int(self.n_hidden), len(classes)
@@ -625,8 +601,8 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         X = check_predict_data(self, X)
         p = self.net_params_
         w = self.weights_ if trained else self.initial_weights_
-        W_in = _plain(w[WeightKey.IN])
-        W_out = _plain(w[WeightKey.OUT])
+        W_in = as_c_float64(w[WeightKey.IN])
+        W_out = as_c_float64(w[WeightKey.OUT])
         alpha, beta, c, kappa = self._constants(p)
         drive, seeds = self._drive(X)
         n, n_steps, H = len(X), len(kappa), W_in.shape[1]
@@ -654,7 +630,7 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         keeps its training window, so afferents whose spike would come after the end of a
         shorter presentation stay silent. ``self`` is unchanged."""
         check_is_fitted(self)
-        if not _is_real(presentation_ms) or not np.isfinite(presentation_ms) \
+        if not is_real(presentation_ms) or not np.isfinite(presentation_ms) \
                 or presentation_ms < self.dt_ms_:
             raise ValueError(f"presentation_ms must be a number >= dt_ms ({self.dt_ms_}), got "
                              f"{presentation_ms!r}")
@@ -668,21 +644,13 @@ class SurrogateSpikingClassifier(ClassifierMixin, BaseEstimator):
         """A copy with a ``fraction`` of the synapses of each projection
         (``kind="synapses"``) or of the hidden neurons (``kind="neurons"``: all their in- and
         out-weights) set to zero; ``self`` is unchanged."""
-        check_is_fitted(self)
-        if not _is_real(fraction) or not 0 <= fraction <= 1:
-            raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
-        if kind not in ("synapses", "neurons"):
-            raise ValueError(f"unknown kind {kind!r}; valid: synapses, neurons")
-        rng = np.random.default_rng(random_state)
-        new = copy.deepcopy(self)
+        new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":
             for w in new.weights_.values():
-                flat = w.reshape(-1)
-                k = int(round(fraction * flat.size))
-                flat[rng.choice(flat.size, size=k, replace=False)] = 0.0
+                (chosen,) = draw([w.size])
+                w.reshape(-1)[chosen] = 0.0
         else:
-            H = new.weights_[WeightKey.IN].shape[1]
-            dead = rng.choice(H, size=int(round(fraction * H)), replace=False)
+            (dead,) = draw([new.weights_[WeightKey.IN].shape[1]])
             new.weights_[WeightKey.IN][:, dead] = 0.0
             new.weights_[WeightKey.OUT][dead, :] = 0.0
         return new

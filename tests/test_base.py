@@ -1,0 +1,78 @@
+"""The estimator base (brainlearn._base): every registered estimator declares a constraint
+for each of its parameters and refuses a bad one with scikit-learn's error naming it, and
+the shared part of ``ablated`` (:func:`~brainlearn._base.ablation_copy`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import check_param_validation
+
+from brainlearn import list_models, make_model
+from brainlearn._base import BrainlearnClassifier, ablation_copy
+
+
+def _package_estimators():
+    """One registered configuration per estimator class of the package."""
+    seen = {}
+    for name in list_models():
+        est = make_model(name)
+        if type(est).__module__.startswith("brainlearn.") and type(est) not in seen:
+            seen[type(est)] = est
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("est", _package_estimators(), ids=lambda e: type(e).__name__)
+def test_every_parameter_is_declared_and_a_bad_one_named(est):
+    """scikit-learn's own check: a constraint for each parameter, and ``fit`` raises
+    ``InvalidParameterError`` ("The 'name' parameter of Class must be ...") for a value of
+    a wrong type and for one out of range, before it touches the data."""
+    assert isinstance(est, BrainlearnClassifier)
+    check_param_validation(type(est).__name__, est)
+
+
+class _Fitted(BaseEstimator):
+    def fit(self, X=None, y=None):
+        self.w_ = np.arange(12.0).reshape(3, 4)
+        self.v_ = np.arange(5.0)
+        return self
+
+
+def test_ablation_copy_draws_pooled_and_copies():
+    est = _Fitted().fit()
+    new, draw = ablation_copy(est, 0.3, "synapses", random_state=0)
+    assert new is not est and new.w_ is not est.w_
+    in_w, in_v = draw([est.w_.size, est.v_.size])
+    # one draw pooled over the groups: round(0.3 * 17) = 5 distinct elements, numbered
+    # within their group, the same as one choice from a generator of the same seed
+    chosen = np.random.default_rng(0).choice(17, size=5, replace=False)
+    np.testing.assert_array_equal(in_w, chosen[chosen < 12])
+    np.testing.assert_array_equal(in_v, chosen[chosen >= 12] - 12)
+    # a second draw continues the same generator; a Generator given is used, not copied
+    gen = np.random.default_rng(4)
+    _, draw = ablation_copy(est, 0.5, "neurons", random_state=gen)
+    (units,) = draw([6])
+    ref = np.random.default_rng(4)
+    np.testing.assert_array_equal(units, ref.choice(6, size=3, replace=False))
+    assert gen.random() == ref.random()
+    np.testing.assert_array_equal(est.w_, np.arange(12.0).reshape(3, 4))  # untouched
+
+
+@pytest.mark.parametrize("args, match", [
+    ((1.5, "synapses", 0), r"fraction must be a number in \[0, 1\], got 1.5"),
+    ((float("nan"), "synapses", 0), "fraction must be a number"),
+    ((True, "synapses", 0), "fraction must be a number"),
+    (("a", "synapses", 0), "fraction must be a number"),
+    ((0.5, "axons", 0), "unknown kind 'axons'; valid: synapses, neurons"),
+    ((0.5, "neurons", -1), "random_state must be None, an int >= 0"),
+])
+def test_ablation_copy_checks_its_arguments(args, match):
+    with pytest.raises(ValueError, match=match):
+        ablation_copy(_Fitted().fit(), *args)
+
+
+def test_ablation_copy_needs_a_fitted_estimator():
+    with pytest.raises(NotFittedError):
+        ablation_copy(_Fitted(), 0.5, "synapses", 0)
