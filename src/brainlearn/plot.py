@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from .snn.names import PopulationName
+
 __all__ = [
     "POPULATIONS",
     "draw_raster",
@@ -49,8 +51,9 @@ __all__ = [
 ]
 
 #: the populations a raster shows, bottom to top, with their colours
-POPULATIONS = ("afferent", "interneuron", "efferent")
-_POPULATION_COLORS = {"afferent": "#7f7f7f", "interneuron": "#9467bd", "efferent": "#d62728"}
+POPULATIONS = (PopulationName.AFFERENT, PopulationName.INTERNEURON, PopulationName.EFFERENT)
+_POPULATION_COLORS = {PopulationName.AFFERENT: "#7f7f7f", PopulationName.INTERNEURON: "#9467bd",
+                      PopulationName.EFFERENT: "#d62728"}
 
 
 def _axes(ax, figsize=(6.0, 3.0)):

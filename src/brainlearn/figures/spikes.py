@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from ..plot import POPULATIONS, draw_raster
+from ..snn.names import PopulationName
 from ._data import SkipFigure, payload, showcase, with_payload
 from .style import add_caption, apply_style, save_figure
 
@@ -44,6 +45,6 @@ def spike_raster(records, out_dir):
         if ms:
             caption += (f" No {pop} row for {', '.join(ms)}: no {pop} spikes recorded"
                         + (" (a readout of non-spiking units, read by its membrane potential)."
-                           if pop == "efferent" else "."))
+                           if pop == PopulationName.EFFERENT else "."))
     add_caption(fig, caption)
     return save_figure(fig, out_dir, "spike_raster"), caption

@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from .._io import atomic_open
+from ..snn.names import PopulationName
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def model_color(name: str, family_name: str | None = None) -> str:
     return MODEL_COLORS.get(name) or family(family_name).color
 
 #: colours of the three spiking populations in rasters
-POPULATION_COLORS = {"afferent": "#7f7f7f", "interneuron": "#9467bd", "efferent": "#d62728"}
+POPULATION_COLORS = {PopulationName.AFFERENT: "#7f7f7f", PopulationName.INTERNEURON: "#9467bd",
+                     PopulationName.EFFERENT: "#d62728"}
 #: diverging colour map for P(y = 1) over the input square
 PROBA_CMAP = "RdBu_r"
 #: class colours of data points

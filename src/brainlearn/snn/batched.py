@@ -27,6 +27,7 @@ import numpy as np
 
 from .engines import ChunkInputs, NetworkState, standalone_engine
 from .graph import POPULATIONS, NetworkSpec
+from .names import PopulationName
 
 __all__ = ["BatchedEngine", "default_shape", "inference_spec"]
 
@@ -90,7 +91,8 @@ class BatchedEngine:
         """Samples per run of the program."""
         return self.spec.copies * self.spec.chunk
 
-    def counts(self, rates: np.ndarray, state: NetworkState, seed: int) -> dict[str, np.ndarray]:
+    def counts(self, rates: np.ndarray, state: NetworkState,
+               seed: int) -> dict[PopulationName, np.ndarray]:
         """Spike counts per sample and population, ``{pop: (n_samples, n_pop)}``.
 
         Parameters
@@ -109,7 +111,7 @@ class BatchedEngine:
             raise ValueError(f"rates must have shape (n, {n_aff}), got {rates.shape}")
         n_runs = -(-len(rates) // self.capacity)
         seeds = np.random.SeedSequence(int(seed) % (2**63)).generate_state(max(n_runs, 1))
-        parts: dict[str, list[np.ndarray]] = {pop: [] for pop in POPULATIONS}
+        parts: dict[PopulationName, list[np.ndarray]] = {pop: [] for pop in POPULATIONS}
         for r in range(n_runs):
             chunk = rates[r * self.capacity:(r + 1) * self.capacity]
             m = len(chunk)
@@ -122,7 +124,6 @@ class BatchedEngine:
             for pop in POPULATIONS:
                 c = res.counts[pop]  # (n_pres, B * n_pop), copy-major columns
                 parts[pop].append(c.reshape(n_pres * B, -1)[:m])
-        sizes = {"afferent": n_aff, "interneuron": spec.net.n_hidden,
-                 "inhibitory": spec.net.n_hidden, "efferent": spec.n_efferent}
+        sizes = spec.population_sizes
         return {pop: np.concatenate(parts[pop]) if parts[pop] else np.zeros((0, sizes[pop]))
                 for pop in POPULATIONS}

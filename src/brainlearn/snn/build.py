@@ -50,7 +50,15 @@ from typing import Any
 import numpy as np
 
 from . import program
-from .graph import STATE_VARIABLES, TIMED_ARRAYS, NetworkSpec, blueprint, build_network
+from .graph import (
+    POPULATIONS,
+    STATE_VARIABLES,
+    TIMED_ARRAYS,
+    NetworkSpec,
+    blueprint,
+    build_network,
+)
+from .names import BrianVariable
 
 __all__ = [
     "BuildCorrupted",
@@ -77,9 +85,8 @@ MAP = "brainlearn_map.json"
 MANIFEST = "brainlearn_manifest.json"
 #: the seed of Brian2's random generator, read from the ``control.seed`` variable
 SEED_CODE = "brian::_random_generators[0].seed((unsigned long) brian::{array}[0]);"
-# monitors read back after a run (name -> kind), besides the state variables
-_MONITORS = {f"count_{pop}.count": "dynamic2d"
-             for pop in ("afferent", "interneuron", "inhibitory", "efferent")}
+# monitors read back after a run (variable -> kind), besides the state variables
+_MONITORS = {BrianVariable(pop.count_monitor, "count"): "dynamic2d" for pop in POPULATIONS}
 
 
 class BuildError(RuntimeError):
@@ -365,27 +372,26 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
         return np.dtype(h[obj].variables[var].dtype).str
 
     mapping: dict[str, Any] = {"outputs": {}, "timed": {}, "inputs": {}}
-    readable = {**{f"{o}.{v}": "array" for o, v in STATE_VARIABLES.values()}, **_MONITORS}
-    if not spec.plastic:  # frozen: the state is only set, never read back
-        readable = {**{f"{o}.{v}": "input" for o, v in STATE_VARIABLES.values()}, **_MONITORS}
-    for name, kind in readable.items():
-        obj_name, var = name.split(".")
-        if obj_name not in h or var not in h[obj_name].variables:
+    # frozen: the state is only set, never read back
+    state_kind = "array" if spec.plastic else "input"
+    readable = {**dict.fromkeys(STATE_VARIABLES.values(), state_kind), **_MONITORS}
+    for bv, kind in readable.items():
+        if bv.obj not in h or bv.var not in h[bv.obj].variables:
             continue  # e.g. Rbar without a reward rule, no afferent -> efferent projection
-        v = h[obj_name].variables[var]
+        v = h[bv.obj].variables[bv.var]
         if kind == "input":
-            mapping["inputs"][name] = dtype(obj_name, var)
+            mapping["inputs"][bv.key] = dtype(bv.obj, bv.var)
             continue
-        mapping["outputs"][name] = {
+        mapping["outputs"][bv.key] = {
             "file": b2.device.get_array_filename(v),
             "dtype": np.dtype(v.dtype).str,
             "kind": kind,
-            "size": len(h[obj_name].record) if kind == "dynamic2d" else None,
+            "size": len(h[bv.obj].record) if kind == "dynamic2d" else None,
         }
         if kind != "dynamic2d":
-            mapping["inputs"][name] = dtype(obj_name, var)
+            mapping["inputs"][bv.key] = dtype(bv.obj, bv.var)
     for name in TIMED_ARRAYS:
-        ta = h[f"{name}_ta"]
+        ta = h[name.array]
         mapping["timed"][ta.name] = {"dtype": np.dtype(ta.values.dtype).str,
                                      "shape": list(ta.values.shape)}
     mapping["spec"] = spec.describe()

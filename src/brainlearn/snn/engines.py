@@ -38,6 +38,7 @@ from .graph import (
     build_network,
     run_duration_ms,
 )
+from .names import BrianVariable, PopulationName, TimedInput
 
 __all__ = [
     "ChunkInputs",
@@ -130,11 +131,11 @@ class NetworkState:
     w_skip: np.ndarray | None = None
 
     def flat(self) -> dict[str, np.ndarray]:
-        """Brian2 name (``"object.variable"``) -> flat float array (pre-major weights);
-        absent (None) parts are left out."""
-        return {f"{o}.{v}": np.ascontiguousarray(getattr(self, f.name), float).ravel()
-                for f in fields(self) for o, v in [STATE_VARIABLES[f.name]]
-                if getattr(self, f.name) is not None}
+        """Brian2 name (``"object.variable"``, :attr:`BrianVariable.key`) -> flat float
+        array (pre-major weights); absent (None) parts are left out."""
+        return {STATE_VARIABLES[f.name].key:
+                np.ascontiguousarray(getattr(self, f.name), float).ravel()
+                for f in fields(self) if getattr(self, f.name) is not None}
 
     @classmethod
     def from_flat(cls, spec: NetworkSpec, flat: dict[str, np.ndarray],
@@ -145,7 +146,7 @@ class NetworkState:
                   "w_skip": (spec.n_afferent, spec.n_efferent)}
         values = {}
         for f in fields(cls):
-            key = "{}.{}".format(*STATE_VARIABLES[f.name])
+            key = STATE_VARIABLES[f.name].key
             old = getattr(previous, f.name)
             if key not in flat and old is None:
                 values[f.name] = None
@@ -161,12 +162,13 @@ class ChunkResult:
     (m, n)), the state after the chunk and, when recorded, spike trains (population ->
     (indices, times in ms))."""
 
-    counts: dict[str, np.ndarray]
+    counts: dict[PopulationName, np.ndarray]
     state: NetworkState
-    spikes: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+    spikes: dict[PopulationName, tuple[np.ndarray, np.ndarray]] | None = None
 
 
-def _counts(spec: NetworkSpec, monitors: dict[str, np.ndarray], m: int) -> dict[str, np.ndarray]:
+def _counts(spec: NetworkSpec, monitors: dict[PopulationName, np.ndarray],
+            m: int) -> dict[PopulationName, np.ndarray]:
     """Drop the monitors' first row (t = 0) and keep one row per real presentation."""
     return {pop: monitors[pop][1 : m + 1] for pop in POPULATIONS}
 
@@ -203,14 +205,15 @@ class StandaloneEngine:
         res = Path(tempfile.mkdtemp(prefix=cache.run_prefix(), dir=runs))
         try:
             args = [str(self.build_dir / "main"), "--results_dir", str(res) + os.sep]
-            for name, meta in self.mapping["timed"].items():
-                arr = np.ascontiguousarray(padded[name[: -len("_ta")]],
-                                           dtype=np.dtype(meta["dtype"]))
+            for name in TIMED_ARRAYS:
+                meta = self.mapping["timed"][name.array]
+                arr = np.ascontiguousarray(padded[name], dtype=np.dtype(meta["dtype"]))
                 if list(arr.shape) != meta["shape"]:
-                    raise ValueError(f"{name}: shape {arr.shape} != compiled {meta['shape']}")
-                f = res / f"in_{name}.dat"
+                    raise ValueError(f"{name.array}: shape {arr.shape} != compiled "
+                                     f"{meta['shape']}")
+                f = res / f"in_{name.array}.dat"
                 arr.tofile(f)
-                args.append(f"{name}.values={f}")
+                args.append(f"{name.array}.values={f}")
             flat = state.flat()
             for name, dtype in self.mapping["inputs"].items():
                 f = res / f"in_{name}.dat"
@@ -244,7 +247,8 @@ class StandaloneEngine:
                                                 t_exit, program.now()))
         finally:
             shutil.rmtree(res, ignore_errors=True)
-        monitors = {pop: out[f"count_{pop}.count"] for pop in POPULATIONS}
+        monitors = {pop: out[BrianVariable(pop.count_monitor, "count").key]
+                    for pop in POPULATIONS}
         return ChunkResult(_counts(spec, monitors, len(inputs)),
                            NetworkState.from_flat(spec, out, state))
 
@@ -291,12 +295,13 @@ class RuntimeEngine:
 
         spec = self.spec
         padded = inputs.padded(spec)
-        timed = {**padded, "rates": padded["rates"] * Hz}
+        timed = {**padded, TimedInput.RATES: padded[TimedInput.RATES] * Hz}
         flat = state.flat()
-        initial = {k: v for k, v in flat.items() if k != "efferent.Rbar"}
-        initial["interneuron.theta"] = flat["interneuron.theta"] * volt
-        if spec.readout_rule.needs_reward:
-            initial["efferent.Rbar"] = flat["efferent.Rbar"]
+        # the reward baseline only where a reward rule declares it; theta in volt
+        initial = {v: flat[v.key] for name, v in STATE_VARIABLES.items()
+                   if v.key in flat and (name != "rbar" or spec.readout_rule.needs_reward)}
+        theta = STATE_VARIABLES["theta_volt"]
+        initial[theta] = flat[theta.key] * volt
         # Brian2's runtime device draws from numpy's global generator, and b2.seed re-seeds
         # it: keep the caller's stream as it was (one seed source: random_state)
         saved = np.random.get_state()  # noqa: NPY002 - restoring, not drawing
@@ -308,16 +313,16 @@ class RuntimeEngine:
         finally:
             np.random.set_state(saved)  # noqa: NPY002
         out = {}
-        for key, (obj, var) in STATE_VARIABLES.items():
-            if obj in h and var in h[obj].variables:
-                q = getattr(h[obj], var)[:]
-                out[f"{obj}.{var}"] = np.asarray(q / volt if key == "theta_volt" else q, float)
-        monitors = {pop: np.asarray(h[f"count_{pop}"].count[:], float).T
+        for field_name, v in STATE_VARIABLES.items():
+            if v.obj in h and v.var in h[v.obj].variables:
+                q = getattr(h[v.obj], v.var)[:]
+                out[v.key] = np.asarray(q / volt if field_name == "theta_volt" else q, float)
+        monitors = {pop: np.asarray(h[pop.count_monitor].count[:], float).T
                     for pop in POPULATIONS}
         spikes = None
         if self.spike_monitors:
-            spikes = {pop: (np.asarray(h[f"spikes_{pop}"].i[:], int),
-                            np.asarray(h[f"spikes_{pop}"].t[:] / ms, float))
+            spikes = {pop: (np.asarray(h[pop.spike_monitor].i[:], int),
+                            np.asarray(h[pop.spike_monitor].t[:] / ms, float))
                       for pop in POPULATIONS}
         return ChunkResult(_counts(spec, monitors, len(inputs)),
                            NetworkState.from_flat(spec, out, state), spikes)

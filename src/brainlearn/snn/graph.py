@@ -33,7 +33,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from enum import IntEnum
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,12 +46,22 @@ from .encoding import (
     make_encoder,
 )
 from .exact import state_updater
+from .names import (
+    BrianVariable,
+    Connect,
+    PopulationName,
+    Side,
+    SynapsesName,
+    TimedInput,
+)
 from .plasticity import NeuronTraced, PlasticityRule, make_rule, shared_declarations
 from .populations import NetworkParams, Population, populations
 
 __all__ = [
     "NetworkSpec",
     "Projection",
+    "Boundary",
+    "BoundaryOrder",
     "Blueprint",
     "blueprint",
     "build_network",
@@ -61,19 +72,19 @@ __all__ = [
 ]
 
 #: population names, in creation order
-POPULATIONS = ("afferent", "interneuron", "inhibitory", "efferent")
+POPULATIONS = tuple(PopulationName)
 #: per-presentation inputs and the value of their padding rows (silent, unlabelled, no
-#: learning, no teacher); the Brian2 ``TimedArray`` of ``x`` is named ``f"{x}_ta"``
-TIMED_FILL = {"rates": 0.0, "label": -1.0, "learn_hidden": 0.0, "learn_readout": 0.0,
-              "teach": 0.0}
+#: learning, no teacher); the Brian2 ``TimedArray`` of ``x`` is ``x.array``
+TIMED_FILL = {TimedInput.RATES: 0.0, TimedInput.LABEL: -1.0, TimedInput.LEARN_HIDDEN: 0.0,
+              TimedInput.LEARN_READOUT: 0.0, TimedInput.TEACH: 0.0}
 TIMED_ARRAYS = tuple(TIMED_FILL)
-#: the learned state of the network: field of NetworkState -> (Brian2 object, variable)
+#: the learned state of the network: field of NetworkState -> its Brian2 variable
 STATE_VARIABLES = {
-    "w_in": ("afferent_interneuron", "w"),
-    "w_out": ("interneuron_efferent", "w"),
-    "theta_volt": ("interneuron", "theta"),
-    "rbar": ("efferent", "Rbar"),
-    "w_skip": ("afferent_efferent", "w"),
+    "w_in": BrianVariable(SynapsesName.AFFERENT_INTERNEURON, "w"),
+    "w_out": BrianVariable(SynapsesName.INTERNEURON_EFFERENT, "w"),
+    "theta_volt": BrianVariable(PopulationName.INTERNEURON, "theta"),
+    "rbar": BrianVariable(PopulationName.EFFERENT, "Rbar"),
+    "w_skip": BrianVariable(SynapsesName.AFFERENT_EFFERENT, "w"),
 }
 
 
@@ -112,6 +123,14 @@ class NetworkSpec:
     @property
     def n_efferent(self) -> int:
         return self.n_classes * self.net.n_per_class
+
+    @property
+    def population_sizes(self) -> dict[PopulationName, int]:
+        """Neurons of each population in one copy of the network."""
+        return {PopulationName.AFFERENT: self.n_afferent,
+                PopulationName.INTERNEURON: self.net.n_hidden,
+                PopulationName.INHIBITORY: self.net.n_hidden,
+                PopulationName.EFFERENT: self.n_efferent}
 
     @property
     def input_drive_norm(self) -> float:
@@ -159,16 +178,16 @@ def run_duration_ms(spec: NetworkSpec) -> float:
 class Projection:
     """One ``Synapses`` group: its code, its constants and how it is connected.
 
-    ``connect`` names the pattern within one copy: ``"all"`` (every pair, pre-major),
-    ``"one_to_one"``, ``"all_but_self"`` or ``"other_class"`` (efferent pairs of
-    different classes). With a ``rule`` its :attr:`PlasticityRule.model` and
+    ``connect`` names the pattern within one copy (:class:`~brainlearn.snn.names.Connect`:
+    every pair, pre-major; one to one; all but self; efferent pairs of different
+    classes). With a ``rule`` its :attr:`PlasticityRule.model` and
     :meth:`PlasticityRule.apply` are used; ``extra`` holds the network's own constants.
     """
 
-    name: str
-    source: str
-    target: str
-    connect: str
+    name: SynapsesName
+    source: PopulationName
+    target: PopulationName
+    connect: Connect
     on_pre: str
     extra: dict[str, Any] = field(default_factory=dict)
     rule: PlasticityRule | None = None
@@ -203,7 +222,7 @@ class Projection:
 
     @property
     def neuron_traces(self) -> tuple:
-        """The traces the source (``side == "pre"``) and target groups must keep."""
+        """The traces the source (``side == Side.PRE``) and target groups must keep."""
         code = self.code
         return getattr(code, "neurons", ()) if code is not None else ()
 
@@ -239,14 +258,44 @@ class Projection:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "source": self.source,
-            "target": self.target,
-            "connect": self.connect,
+            "name": str(self.name),
+            "source": str(self.source),
+            "target": str(self.target),
+            "connect": str(self.connect),
             "model": self.full_model,
             "on_pre": self.full_on_pre,
             "on_post": self.on_post,
         }
+
+
+class BoundaryOrder(IntEnum):
+    """The place of an operation in the sequence that runs at each presentation start."""
+
+    #: the efferent group finishes the presentation (reward)
+    FINISH = 0
+    #: end-of-presentation plasticity
+    PLASTICITY = 1
+    #: reward baseline, weight normalisation
+    AFTER = 2
+    #: reset the state and read the next presentation's flags
+    RESET = 3
+
+
+class Boundary(NamedTuple):
+    """One ``run_regularly`` operation at each presentation start: ``code`` on the Brian2
+    object named ``obj`` (a population or a synapse group), at place ``order``."""
+
+    obj: PopulationName | SynapsesName
+    code: str
+    order: BoundaryOrder
+
+    @property
+    def brian_name(self) -> str:
+        """The Brian2 name of the operation."""
+        return f"{self.obj}_b{int(self.order)}"
+
+    def describe(self) -> list:
+        return [str(self.obj), self.code, int(self.order)]
 
 
 @dataclass(frozen=True)
@@ -256,8 +305,8 @@ class Blueprint:
     spec: NetworkSpec
     populations: list[Population]
     projections: list[Projection]
-    #: (object name, code, order) of the ``run_regularly`` at each presentation start
-    boundaries: list[tuple[str, str, int]]
+    #: the ``run_regularly`` operations at each presentation start
+    boundaries: list[Boundary]
     plastic: bool
     copies: int
 
@@ -276,11 +325,11 @@ class Blueprint:
             "chunk": self.spec.chunk,
             "copies": self.copies,
             "plastic": self.plastic,
-            "timed_arrays": list(TIMED_ARRAYS),
+            "timed_arrays": [str(t) for t in TIMED_ARRAYS],
             "populations": [q.describe() for q in self.populations],
             "projections": [s.describe() for s in self.projections],
-            "boundaries": [list(b) for b in self.boundaries],
-            "monitors": list(POPULATIONS),
+            "boundaries": [b.describe() for b in self.boundaries],
+            "monitors": [str(q) for q in POPULATIONS],
         }
 
 
@@ -295,8 +344,10 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
 
     p = spec.net
     hid, out = spec.hidden_rule, spec.readout_rule
+    P, S, O = PopulationName, SynapsesName, BoundaryOrder
     pops = populations(p, spec.n_afferent, out, plastic, spec.n_classes)
-    efferent = pops[-1]
+    by_name = {q.name: q for q in pops}
+    efferent = by_name[P.EFFERENT]
     w_in_unit = p.w_in_mv / spec.input_drive_norm * mV
 
     # per-neuron normalisation of the afferent -> interneuron weights (Diehl & Cook 2015):
@@ -304,90 +355,96 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
     # by scaling the weights back to the target sum
     normalise = plastic and p.w_in_norm > 0
     if normalise:
-        pops[1].normalise(p.w_in_norm * spec.n_afferent * hid.w_max)
+        by_name[P.INTERNEURON].normalise(p.w_in_norm * spec.n_afferent * hid.w_max)
 
     def plastic_projection(name, source, target, rule, w_unit, trace_tag=None,
                            sum_var=None):
         if plastic:
-            return Projection(name, source, target, "all", "ge_post += w * w_unit",
+            return Projection(name, source, target, Connect.ALL, "ge_post += w * w_unit",
                               {"w_unit": w_unit}, rule, trace_tag=trace_tag,
                               sum_var=sum_var)
-        return Projection(name, source, target, "all", "ge_post += w * w_unit",
+        return Projection(name, source, target, Connect.ALL, "ge_post += w * w_unit",
                           {"w_unit": w_unit}, model="w : 1")
 
     projections = [
         # the all-to-all projections keep their rules' traces in the neurons: one trace
         # per neuron instead of one per synapse (same values, no exp per synapse and
         # spike; see brainlearn.snn.plasticity)
-        plastic_projection("afferent_interneuron", "afferent", "interneuron", hid, w_in_unit,
+        plastic_projection(S.AFFERENT_INTERNEURON, P.AFFERENT, P.INTERNEURON, hid, w_in_unit,
                            trace_tag="in", sum_var="wsum_post" if normalise else None),
-        Projection("interneuron_inhibitory", "interneuron", "inhibitory", "one_to_one",
+        Projection(S.INTERNEURON_INHIBITORY, P.INTERNEURON, P.INHIBITORY, Connect.ONE_TO_ONE,
                    "ge_post += w_ei", {"w_ei": p.w_ei_mv * mV}),
-        Projection("inhibitory_interneuron", "inhibitory", "interneuron", "all_but_self",
+        Projection(S.INHIBITORY_INTERNEURON, P.INHIBITORY, P.INTERNEURON, Connect.ALL_BUT_SELF,
                    "gi_post += w_ie", {"w_ie": p.w_ie_mv * mV}),
-        plastic_projection("interneuron_efferent", "interneuron", "efferent", out,
+        plastic_projection(S.INTERNEURON_EFFERENT, P.INTERNEURON, P.EFFERENT, out,
                            p.w_out_mv * mV, trace_tag="out"),
         # mutual inhibition between the efferent groups of the classes (w_lat = 0: none)
-        Projection("efferent_efferent", "efferent", "efferent", "other_class",
+        Projection(S.EFFERENT_EFFERENT, P.EFFERENT, P.EFFERENT, Connect.OTHER_CLASS,
                    "gi_post += w_lat", {"w_lat": p.w_lat_mv * mV}),
     ]
     if p.skip_readout:
         # the direct afferent -> efferent projection, plastic with the readout rule
-        projections.append(plastic_projection("afferent_efferent", "afferent", "efferent", out,
+        projections.append(plastic_projection(S.AFFERENT_EFFERENT, P.AFFERENT, P.EFFERENT, out,
                                               p.w_skip_mv / spec.n_features * mV))
     if plastic and out.needs_reward:
         # the reward's spike tally: every efferent neuron counts the spikes of each class
         projections.append(Projection(
-            "efferent_tally", "efferent", "efferent", "all", efferent.tally_on_pre,
+            S.EFFERENT_TALLY, P.EFFERENT, P.EFFERENT, Connect.ALL, efferent.tally_on_pre,
         ))
 
-    by_name = {q.name: q for q in pops}
     for proj in projections:
         for tr in proj.neuron_traces:
-            by_name[proj.source if tr.side == "pre" else proj.target].add_traces([tr])
+            by_name[proj.source if tr.side == Side.PRE else proj.target].add_traces([tr])
     if p.k_winners > 0:
         # k-winners-take-all: every inhibitory neuron counts the interneurons that fire for
         # the first time in the presentation (count_pre is still the count before the
         # spike where the interneurons' reset runs after the pathways, one more where it
         # runs before them)
-        first = 1 if by_name["interneuron"].reset_when == "before_synapses" else 0
+        first = 1 if by_name[P.INTERNEURON].reset_when == "before_synapses" else 0
         projections.append(Projection(
-            "interneuron_tally", "interneuron", "inhibitory", "all",
+            S.INTERNEURON_TALLY, P.INTERNEURON, P.INHIBITORY, Connect.ALL,
             f"n_active_post += int(count_pre == {first})",
         ))
 
-    # 0: the efferent group finishes the presentation (reward); 1: end-of-presentation
-    # plasticity; 2: reward baseline, weight normalisation; 3: reset state and read the next
-    # presentation's flags
+    # in the order of BoundaryOrder: the efferent group finishes the presentation (reward),
+    # end-of-presentation plasticity, reward baseline and weight normalisation, reset
     by_proj = {s.name: s for s in projections}
-    boundaries: list[tuple[str, str, int]] = []
+    boundaries: list[Boundary] = []
     if plastic:
         boundaries += [
-            ("efferent", efferent.finish_code + out.post_end_code, 0),
-            ("afferent_interneuron", by_proj["afferent_interneuron"].end_code, 1),
-            ("interneuron_efferent", by_proj["interneuron_efferent"].end_code, 1),
+            Boundary(P.EFFERENT, efferent.finish_code + out.post_end_code, O.FINISH),
+            Boundary(S.AFFERENT_INTERNEURON, by_proj[S.AFFERENT_INTERNEURON].end_code,
+                     O.PLASTICITY),
+            Boundary(S.INTERNEURON_EFFERENT, by_proj[S.INTERNEURON_EFFERENT].end_code,
+                     O.PLASTICITY),
             # integral homeostasis (theta_minus = 0: no change)
-            ("interneuron", "theta = clip(theta - learn * theta_minus, 0 * mV, theta_max)", 1),
-            ("efferent", out.post_after_code, 2),
-            ("afferent_interneuron", by_proj["afferent_interneuron"].reset_code, 3),
-            ("interneuron_efferent", by_proj["interneuron_efferent"].reset_code, 3),
+            Boundary(P.INTERNEURON,
+                     "theta = clip(theta - learn * theta_minus, 0 * mV, theta_max)",
+                     O.PLASTICITY),
+            Boundary(P.EFFERENT, out.post_after_code, O.AFTER),
+            Boundary(S.AFFERENT_INTERNEURON, by_proj[S.AFFERENT_INTERNEURON].reset_code,
+                     O.RESET),
+            Boundary(S.INTERNEURON_EFFERENT, by_proj[S.INTERNEURON_EFFERENT].reset_code,
+                     O.RESET),
         ]
         if normalise:
             # after the rule's own end-of-presentation change (order 1); learn = 0 leaves
             # the weights as they are
-            boundaries.append((
-                "afferent_interneuron",
+            boundaries.append(Boundary(
+                S.AFFERENT_INTERNEURON,
                 "w = clip(w * (1 + learn_post * (w_norm_total_post / (wsum_post + 1e-12) "
                 "- 1)), 0, w_max)",
-                2,
+                O.AFTER,
             ))
         if p.skip_readout:
             boundaries += [
-                ("afferent_efferent", by_proj["afferent_efferent"].end_code, 1),
-                ("afferent_efferent", by_proj["afferent_efferent"].reset_code, 3),
+                Boundary(S.AFFERENT_EFFERENT, by_proj[S.AFFERENT_EFFERENT].end_code,
+                         O.PLASTICITY),
+                Boundary(S.AFFERENT_EFFERENT, by_proj[S.AFFERENT_EFFERENT].reset_code,
+                         O.RESET),
             ]
-    boundaries += [(q.name, q.full_start_code, 3) for q in pops]
-    boundaries = [b for b in boundaries if b[1] and b[1].strip()]
+    boundaries += [Boundary(q.name, q.full_start_code, O.RESET) for q in pops]
+    boundaries = [b for b in boundaries if b.code and b.code.strip()]
     return Blueprint(spec, pops, projections, boundaries, plastic, int(copies))
 
 
@@ -410,19 +467,21 @@ def track_weight_changes(code: str, total: str) -> str:
     return "\n".join(out)
 
 
-def _connectivity(kind: str, n_pre: int, n_post: int, n_per_class: int, copies: int):
+def _connectivity(kind: Connect | str, n_pre: int, n_post: int, n_per_class: int,
+                  copies: int):
     """Pre-major (i, j) index arrays of a connection pattern, block-diagonal over copies."""
-    if kind == "all":
+    if kind not in tuple(Connect):
+        raise ValueError(f"unknown connection pattern {kind!r}")
+    kind = Connect(kind)
+    if kind is Connect.ALL:
         i, j = np.repeat(np.arange(n_pre), n_post), np.tile(np.arange(n_post), n_pre)
-    elif kind == "one_to_one":
+    elif kind is Connect.ONE_TO_ONE:
         i = j = np.arange(n_pre)
-    elif kind == "all_but_self":
+    elif kind is Connect.ALL_BUT_SELF:
         i, j = np.nonzero(~np.eye(n_pre, n_post, dtype=bool))
-    elif kind == "other_class":
+    else:  # Connect.OTHER_CLASS
         cls_of = np.repeat(np.arange(n_pre // n_per_class), n_per_class)
         i, j = np.nonzero(cls_of[:, None] != cls_of[None, :])
-    else:
-        raise ValueError(f"unknown connection pattern {kind!r}")
     if copies == 1:
         return i, j
     b = np.repeat(np.arange(copies), len(i))
@@ -433,7 +492,7 @@ def _connectivity(kind: str, n_pre: int, n_post: int, n_per_class: int, copies: 
 def build_network(
     spec: NetworkSpec,
     timed: dict[str, Any] | None = None,
-    initial: dict[str, Any] | None = None,
+    initial: dict[BrianVariable | str, Any] | None = None,
     *,
     spike_monitors: bool = False,
     plastic: bool | None = None,
@@ -446,12 +505,13 @@ def build_network(
     ----------
     spec : NetworkSpec
     timed : dict, optional
-        ``TimedArray`` values by the names of :data:`TIMED_ARRAYS`, ``K + 1`` rows each
+        ``TimedArray`` values by the inputs of :data:`TIMED_ARRAYS`, ``K + 1`` rows each
         (``rates`` with Brian2 units of Hz); the fill values of :data:`TIMED_FILL` when
         omitted (a standalone build sets them on the command line).
     initial : dict, optional
-        Initial values, ``"object.variable" -> value`` (with Brian2 units where the
-        variable has them), set after the constants.
+        Initial values by :class:`~brainlearn.snn.names.BrianVariable` (or its
+        ``"object.variable"`` key), with Brian2 units where the variable has them, set
+        after the constants.
     spike_monitors : bool
         Add ``SpikeMonitor`` s on every population (runtime mode only).
     plastic, copies
@@ -487,11 +547,11 @@ def build_network(
     for name in TIMED_ARRAYS:
         if name in timed:
             values = timed[name]
-        elif name == "rates":
+        elif name is TimedInput.RATES:
             values = np.zeros((K + 1, spec.n_afferent * copies)) * Hz
         else:
             values = np.full(K + 1, TIMED_FILL[name])
-        ta = TimedArray(values, dt=T, name=f"{name}_ta")
+        ta = TimedArray(values, dt=T, name=name.array)
         namespace[ta.name] = handles[ta.name] = ta
 
     objects: list[Any] = []
@@ -505,7 +565,7 @@ def build_network(
             refractory=pop.refractory or False,
             method=state_updater(pop.method),
             events=events,
-            name=pop.name,
+            name=str(pop.name),
             namespace=dict(namespace),
             clock=step,
             **kw,
@@ -529,7 +589,7 @@ def build_network(
             model=proj.full_model,
             on_pre=proj.full_on_pre,
             on_post=proj.on_post,
-            name=proj.name,
+            name=str(proj.name),
             namespace={},
             clock=step,
             **kw,
@@ -546,25 +606,25 @@ def build_network(
         proj.apply(handles[proj.name])
 
     for key, value in (initial or {}).items():
-        obj_name, var = key.split(".")
-        setattr(handles[obj_name], var, value)
+        v = key if isinstance(key, BrianVariable) else BrianVariable.parse(key)
+        setattr(handles[v.obj], v.var, value)
 
-    for obj_name, code, order in bp.boundaries:
-        op = handles[obj_name].run_regularly(
-            code, clock=per_presentation, when="start", order=order,
-            name=f"{obj_name}_b{order}", **kw
+    for b in bp.boundaries:
+        op = handles[b.obj].run_regularly(
+            b.code, clock=per_presentation, when="start", order=int(b.order),
+            name=b.brian_name, **kw
         )
         objects.append(op)
 
     # per-presentation spike counts, read just before the reset
     for pop in POPULATIONS:
         mon = b2.StateMonitor(handles[pop], "count", record=True, clock=per_presentation,
-                              when="start", order=-10, name=f"count_{pop}", **kw)
+                              when="start", order=-10, name=pop.count_monitor, **kw)
         objects.append(mon)
         handles[mon.name] = mon
     if spike_monitors:
         for pop in POPULATIONS:
-            mon = b2.SpikeMonitor(handles[pop], name=f"spikes_{pop}", **kw)
+            mon = b2.SpikeMonitor(handles[pop], name=pop.spike_monitor, **kw)
             objects.append(mon)
             handles[mon.name] = mon
     net = b2.Network(*objects, name="brainlearn_snn")

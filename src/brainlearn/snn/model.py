@@ -78,6 +78,8 @@ from .batched import BatchedEngine, inference_spec
 from .build import BuildError, cache_root, check_step_count
 from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
+from .names import PopulationName as Pop
+from .names import WeightKey, plain_keys
 from .params import make_params
 from .plasticity import make_rule
 from .populations import NetworkParams
@@ -96,8 +98,8 @@ _REFUSED_ENCODINGS = {
 
 __all__ = ["SILENT_FRACTION", "SpikingClassifier"]
 
-_W_IN, _W_OUT = "afferent->interneuron", "interneuron->efferent"
-_W_SKIP = "afferent->efferent"  # only with network_params["skip_readout"]
+_W_IN, _W_OUT = WeightKey.IN, WeightKey.OUT
+_W_SKIP = WeightKey.SKIP  # only with network_params["skip_readout"]
 
 #: a population that does not spike at all in more than this fraction of the presentations
 #: is reported as silent (RuntimeWarning): interneurons in training or prediction,
@@ -105,12 +107,12 @@ _W_SKIP = "afferent->efferent"  # only with network_params["skip_readout"]
 SILENT_FRACTION = 0.5
 
 _SILENT_ADVICE = {
-    "interneuron": (
+    Pop.INTERNEURON: (
         "the input drive is too weak for the interneuron thresholds: raise network_params "
         "'w_in_mv' or 'rate_max_hz', or lower 'v_th_mv' (and check that inputs are scaled "
         "to [0, 1]); a sample without interneuron spikes is predicted as the first class"
     ),
-    "efferent": (
+    Pop.EFFERENT: (
         "the interneuron -> efferent drive is too weak: raise network_params 'w_out_mv' "
         "(or, without a teacher, 'w_out_init_high'); predictions then rest on the graded "
         "readout of the interneuron spikes alone"
@@ -129,7 +131,7 @@ def _warn_if_silent(counts: dict[str, np.ndarray], populations, when: str,
         silent = float(np.mean(c.sum(axis=1) == 0))
         if silent > SILENT_FRACTION:
             again = ""
-            if pop == "interneuron" and net is not None and net.min_hidden_spikes > 0:
+            if pop == Pop.INTERNEURON and net is not None and net.min_hidden_spikes > 0:
                 again = (
                     f", even after up to {net.max_intensity_steps} re-presentations with the "
                     f"input rates raised up to {net.max_gain:g}-fold; raise network_params "
@@ -241,11 +243,12 @@ def _state(weights: dict[str, np.ndarray], theta, rbar) -> NetworkState:
 
 
 def _weights(state: NetworkState) -> dict[str, np.ndarray]:
-    """Copies of the learned weights of ``state`` by their ``weights_`` names."""
+    """Copies of the learned weights of ``state`` by their ``weights_`` names (plain
+    strings: what the fitted model keeps)."""
     out = {_W_IN: state.w_in.copy(), _W_OUT: state.w_out.copy()}
     if state.w_skip is not None:
         out[_W_SKIP] = state.w_skip.copy()
-    return out
+    return plain_keys(out)
 
 
 class SpikingClassifier(BrainlearnClassifier):
@@ -458,26 +461,35 @@ class SpikingClassifier(BrainlearnClassifier):
 
     # ----------------------------------------------------------------------- running
     @staticmethod
-    def _run(engine, X, labels, learn_h, learn_r, teach, state: NetworkState, seed,
-             gain=None):
-        """Present the rows of X in order, chunk by chunk; ``gain`` (one factor per row)
-        multiplies the input rates (re-presentation at a raised intensity).
+    def _run(engine, X, state: NetworkState, seed, *, labels=None, learn_hidden=False,
+             learn_readout: bool = False, teach: bool = False, gain=None):
+        """Present the rows of X in order, chunk by chunk.
+
+        ``labels``: class index per row (None: unlabelled); ``learn_hidden``: plasticity
+        of the afferent -> interneuron synapses, one flag or one per row;
+        ``learn_readout``: plasticity of the readout synapses; ``teach``: the teacher
+        current; ``gain`` (one factor per row) multiplies the input rates
+        (re-presentation at a raised intensity). The defaults present as ``predict``
+        does: no label, no plasticity, no teacher.
 
         Returns (spike counts per population, state after the last chunk, spike trains
         of the first chunk or None)."""
         spec = engine.spec
         K = spec.chunk
-        counts: dict[str, list[np.ndarray]] = {}
+        counts: dict[Pop, list[np.ndarray]] = {}
         spikes = None
         rng = np.random.default_rng(seed)
-        learn_h = np.broadcast_to(np.asarray(learn_h, float), (len(X),))
+        labels = np.full(len(X), -1.0) if labels is None else np.asarray(labels)
+        learn_h = np.broadcast_to(np.asarray(learn_hidden, float), (len(X),))
         for start in range(0, len(X), K):
             stop = min(start + K, len(X))
             rates = _afferent_rates(spec, X[start:stop])
             if gain is not None:
                 rates = rates * np.asarray(gain, float)[start:stop, None]
-            inputs = ChunkInputs.make(rates, labels[start:stop], learn_h[start:stop],
-                                      learn_r, teach)
+            inputs = ChunkInputs.make(rates, labels[start:stop],
+                                      learn_hidden=learn_h[start:stop],
+                                      learn_readout=float(learn_readout),
+                                      teach=float(teach))
             res = engine.run(inputs, state, int(rng.integers(2**31)))
             state = res.state
             for pop, c in res.counts.items():
@@ -532,9 +544,7 @@ class SpikingClassifier(BrainlearnClassifier):
             if bengine is not None:
                 rates = _afferent_rates(bengine.spec, X[rows])
                 return bengine.counts(rates * gain[:, None], state, run_seed), None
-            n = len(rows)
-            counts, _, spikes = self._run(engine, X[rows], np.full(n, -1.0), 0.0, 0.0, 0.0,
-                                          state, run_seed, gain=gain)
+            counts, _, spikes = self._run(engine, X[rows], state, run_seed, gain=gain)
             return counts, spikes
 
         rows = np.arange(len(X))
@@ -547,7 +557,7 @@ class SpikingClassifier(BrainlearnClassifier):
                                      for i in range(0, len(X), 1000)])
                      if p.min_hidden_spikes else None)
         for level in range(1, p.max_intensity_steps + 1 if p.min_hidden_spikes else 1):
-            weak = rows[(counts["interneuron"][rows].sum(axis=1) < p.min_hidden_spikes)
+            weak = rows[(counts[Pop.INTERNEURON][rows].sum(axis=1) < p.min_hidden_spikes)
                         & has_input[rows]]
             if len(weak) == 0:
                 break
@@ -580,13 +590,13 @@ class SpikingClassifier(BrainlearnClassifier):
         c, _ = self._predict_counts(X, state, engine=engine, seed=seed, spec=spec)
         assign = spec.readout_rule.name == "assign"
         if warn:
-            _warn_if_silent(c, ("interneuron",) if assign else ("interneuron", "efferent"),
+            _warn_if_silent(c, (Pop.INTERNEURON,) if assign else (Pop.INTERNEURON, Pop.EFFERENT),
                             "of this prediction", spec.net)
         if assign:
-            s = self._assign_scores(c["interneuron"], assignments, spec.n_classes)
+            s = self._assign_scores(c[Pop.INTERNEURON], assignments, spec.n_classes)
             return self._proba(np.zeros_like(s), s)
-        n, s = self._scores(spec, c["interneuron"], c["efferent"], state.w_out,
-                            c["afferent"], state.w_skip)
+        n, s = self._scores(spec, c[Pop.INTERNEURON], c[Pop.EFFERENT], state.w_out,
+                            c[Pop.AFFERENT], state.w_skip)
         return self._proba(n, s)
 
     # ----------------------------------------------------------------------- fit
@@ -709,13 +719,11 @@ class SpikingClassifier(BrainlearnClassifier):
         # chunks, so a training set smaller than a chunk fills whole chunks (no padding run
         # per epoch) and the number of compiled-program runs is ceil(presentations / K)
         order = np.concatenate([rng.permutation(len(X)) for _ in range(n_epochs)])
-        learn_hidden = np.repeat(
-            (np.arange(n_epochs) < hidden_epochs).astype(float), len(X)
-        )
+        learn_hidden = np.repeat(np.arange(n_epochs) < hidden_epochs, len(X))
         # the activity of the last epoch's presentations (positions >= tail_from of order)
         tail_from = len(order) - len(X)
-        tail = {"interneuron": np.zeros((len(X), p.n_hidden), np.float32),
-                "efferent": np.zeros((len(X), spec.n_efferent), np.float32)}
+        tail = {Pop.INTERNEURON: np.zeros((len(X), p.n_hidden), np.float32),
+                Pop.EFFERENT: np.zeros((len(X), spec.n_efferent), np.float32)}
         assign = spec.readout_rule.name == "assign"
         # class-wise interneuron responses for the label assignment of the online training
         # accuracy, forgetting with a time constant of one epoch
@@ -741,18 +749,18 @@ class SpikingClassifier(BrainlearnClassifier):
             counts, state, _ = self._run(
                 engine,
                 X[idx],
-                y_idx[idx],
-                learn_hidden[pos],
-                1.0,
-                1.0 if spec.supervised else 0.0,
                 state,
                 int(rng.integers(2**31)),
+                labels=y_idx[idx],
+                learn_hidden=learn_hidden[pos],
+                learn_readout=True,
+                teach=spec.supervised,
                 gain=None if p.min_hidden_spikes == 0 else 1.0 + p.intensity_step * lvl,
             )
             seen += len(idx)
             if p.min_hidden_spikes:
                 # a sample without input (every rate 0) stays silent at any intensity
-                weak = ((counts["interneuron"].sum(axis=1) < p.min_hidden_spikes)
+                weak = ((counts[Pop.INTERNEURON].sum(axis=1) < p.min_hidden_spikes)
                         & (lvl < p.max_intensity_steps) & (drive[idx] > 0))
                 retry_pos = np.concatenate([retry_pos, pos[weak]])
                 retry_lvl = np.concatenate([retry_lvl, lvl[weak] + 1])
@@ -766,14 +774,14 @@ class SpikingClassifier(BrainlearnClassifier):
             if assign:
                 forget = np.exp(-len(idx) / len(X))
                 onehot = np.eye(len(classes))[np.asarray(y_idx[idx], dtype=np.int64)]
-                class_sums = forget * class_sums + onehot.T @ counts["interneuron"]
+                class_sums = forget * class_sums + onehot.T @ counts[Pop.INTERNEURON]
                 class_n = forget * class_n + onehot.sum(axis=0)
-                s = self._assign_scores(counts["interneuron"],
+                s = self._assign_scores(counts[Pop.INTERNEURON],
                                         self._assignments(class_sums, class_n), len(classes))
                 n = np.zeros_like(s)
             else:
-                n, s = self._scores(spec, counts["interneuron"], counts["efferent"],
-                                    state.w_out, counts["afferent"], state.w_skip)
+                n, s = self._scores(spec, counts[Pop.INTERNEURON], counts[Pop.EFFERENT],
+                                    state.w_out, counts[Pop.AFFERENT], state.w_skip)
                 if spec.supervised:
                     n = np.zeros_like(n)
             pred = np.argmax(self._proba(n, s), axis=1)
@@ -788,15 +796,15 @@ class SpikingClassifier(BrainlearnClassifier):
         # the label assignment (Diehl & Cook 2015): from the last epoch's responses
         tail_labels = y_idx[order[tail_from:]]
         onehot = np.eye(len(classes))[np.asarray(tail_labels, dtype=np.int64)]
-        assignments = self._assignments(onehot.T @ tail["interneuron"], onehot.sum(axis=0))
+        assignments = self._assignments(onehot.T @ tail[Pop.INTERNEURON], onehot.sum(axis=0))
         _warn_if_silent(
             tail,
-            ("interneuron",) if spec.supervised else ("interneuron", "efferent"),
+            (Pop.INTERNEURON,) if spec.supervised else (Pop.INTERNEURON, Pop.EFFERENT),
             "of the last training epoch",
             p,
         )
         if _teacher_drives(spec):
-            _warn_if_teacher_overwhelmed(spec, tail["efferent"], y_idx[order[-len(X):]])
+            _warn_if_teacher_overwhelmed(spec, tail[Pop.EFFERENT], y_idx[order[-len(X):]])
         _finish_inference_build(inference, engine.name)
         # the fit is complete: only now does the estimator become fitted
         self.__dict__.update(data_attrs)
@@ -835,7 +843,7 @@ class SpikingClassifier(BrainlearnClassifier):
     def hidden_response(self, X) -> np.ndarray:
         """Interneuron spike counts per sample, shape (n_samples, n_hidden)."""
         X = check_predict_data(self, X)
-        return self._predict_counts(X)[0]["interneuron"]
+        return self._predict_counts(X)[0][Pop.INTERNEURON]
 
     def ops_per_sample(self, X) -> dict[str, float]:
         """Mean synaptic events and spikes per sample during prediction.
@@ -853,12 +861,12 @@ class SpikingClassifier(BrainlearnClassifier):
         c, _ = self._predict_counts(X)
         p = self.spec_.net
         fan = {
-            "afferent": p.n_hidden + (self.spec_.n_efferent if p.skip_readout else 0),
+            Pop.AFFERENT: p.n_hidden + (self.spec_.n_efferent if p.skip_readout else 0),
             # with k_winners, every interneuron spike also reaches every inhibitory
             # neuron's tally of active interneurons
-            "interneuron": 1 + self.spec_.n_efferent + (p.n_hidden if p.k_winners else 0),
-            "inhibitory": p.n_hidden - 1,
-            "efferent": (self.spec_.n_classes - 1) * p.n_per_class if p.w_lat_mv > 0 else 0,
+            Pop.INTERNEURON: 1 + self.spec_.n_efferent + (p.n_hidden if p.k_winners else 0),
+            Pop.INHIBITORY: p.n_hidden - 1,
+            Pop.EFFERENT: (self.spec_.n_classes - 1) * p.n_per_class if p.w_lat_mv > 0 else 0,
         }
         events = sum(c[k].sum(1) * f for k, f in fan.items())
         spikes = sum(c[k].sum(1) for k in fan)
@@ -876,14 +884,8 @@ class SpikingClassifier(BrainlearnClassifier):
         _, spikes = self._predict_counts(
             X, _state(weights, self.theta_, self.rbar_), engine=engine
         )
-        sizes = {
-            "afferent": spec.n_afferent,
-            "interneuron": spec.net.n_hidden,
-            "inhibitory": spec.net.n_hidden,
-            "efferent": spec.n_efferent,
-        }
-        return {pop: {"i": spikes[pop][0], "t_ms": spikes[pop][1], "n": sizes[pop]}
-                for pop in sizes}
+        return {str(pop): {"i": spikes[pop][0], "t_ms": spikes[pop][1], "n": n}
+                for pop, n in spec.population_sizes.items()}
 
     def ablated(self, fraction: float, kind: str = "synapses", random_state=None):
         """A copy with a ``fraction`` of plastic synapses (``kind="synapses"``) or of

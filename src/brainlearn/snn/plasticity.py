@@ -36,6 +36,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .names import Side
 from .params import MAX_SCALE, MAX_TIME_MS, check_range, make_params
 
 __all__ = [
@@ -61,12 +62,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Trace:
-    """A spike trace of a rule: ``name`` jumps by 1 at each spike of ``side`` (``"pre"`` or
-    ``"post"``) and decays with the time constant named ``tau`` (one of the rule's
-    parameters): :math:`\\tau\\, dx/dt = -x`."""
+    """A spike trace of a rule: ``name`` jumps by 1 at each spike of ``side``
+    (:class:`~brainlearn.snn.names.Side`, ``"pre"`` or ``"post"``) and decays with the time
+    constant named ``tau`` (one of the rule's parameters): :math:`\\tau\\, dx/dt = -x`."""
 
     name: str
-    side: str
+    side: Side
     tau: str
 
 
@@ -77,7 +78,7 @@ class NeuronTrace:
     the projection holds it."""
 
     var: str
-    side: str
+    side: Side
     tau_name: str
     tau: Any
 
@@ -141,13 +142,13 @@ class PlasticityRule:
     @property
     def on_pre(self) -> str:
         """Presynaptic pathway: the presynaptic traces jump first, then the rule's code."""
-        inc = "".join(f"{tr.name} += 1\n" for tr in self.traces if tr.side == "pre")
+        inc = "".join(f"{tr.name} += 1\n" for tr in self.traces if tr.side == Side.PRE)
         return _join(inc, self.learn_on_pre)
 
     @property
     def on_post(self) -> str:
         """Postsynaptic pathway: the rule's code, then the postsynaptic traces jump."""
-        inc = "".join(f"{tr.name} += 1\n" for tr in self.traces if tr.side == "post")
+        inc = "".join(f"{tr.name} += 1\n" for tr in self.traces if tr.side == Side.POST)
         return _join(self.learn_on_post, inc)
 
     @property
@@ -290,7 +291,7 @@ class STDP(PlasticityRule):
 
     name = "stdp"
     params_class = STDPParams
-    traces = (Trace("apre", "pre", "taupre"), Trace("apost", "post", "taupost"))
+    traces = (Trace("apre", Side.PRE, "taupre"), Trace("apost", Side.POST, "taupost"))
     learn_on_pre = """
         w = clip(w - learn_post * eta_dep * apost, 0, w_max)
         """
@@ -526,7 +527,7 @@ class RewardSTDP(PlasticityRule):
         w : 1
         delig/dt = -elig / tau_elig : 1 (event-driven)
         """
-    traces = (Trace("apre", "pre", "taupre"), Trace("apost", "post", "taupost"))
+    traces = (Trace("apre", Side.PRE, "taupre"), Trace("apost", Side.POST, "taupost"))
     learn_on_pre = """
         elig += -a_minus * apost
         """

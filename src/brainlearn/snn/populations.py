@@ -62,6 +62,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .names import PopulationName, Side
 from .params import MAX_MV, MAX_SCALE, MAX_TIME_MS, check_ordered, check_range
 from .plasticity import NeuronTrace, PlasticityRule, shared_declarations
 
@@ -304,35 +305,35 @@ class Population:
                              "postsynaptic traces with a random threshold")
 
     @property
-    def _sides(self) -> set[str]:
-        return {tr.side for tr in self.traces}
+    def _sides(self) -> set[Side]:
+        return {Side(tr.side) for tr in self.traces}
 
-    def _jumps(self, side: str) -> str:
+    def _jumps(self, side: Side) -> str:
         return "\n".join(f"{tr.var} += 1" for tr in self.traces if tr.side == side)
 
     @property
     def full_reset(self) -> str:
         """The reset on a spike, with the traces' jumps (see :meth:`add_traces`)."""
-        sides = ("post",) if self.pretrace_event is not None else ("pre", "post")
+        sides = (Side.POST,) if self.pretrace_event is not None else (Side.PRE, Side.POST)
         jumps = "\n".join(self._jumps(side) for side in sides if self._jumps(side))
         return self.reset + ("\n" + jumps if jumps else "")
 
     @property
     def reset_when(self) -> str:
         """Brian2's slot of the reset (see :meth:`add_traces`)."""
-        return "before_synapses" if self._sides == {"pre"} else "resets"
+        return "before_synapses" if self._sides == {Side.PRE} else "resets"
 
     @property
     def pretrace_event(self) -> str | None:
         """The condition of the ``"pretrace"`` event (None: not needed): the spike
         condition, outside the refractory period where the group has one."""
-        if self._sides != {"pre", "post"}:
+        if self._sides != {Side.PRE, Side.POST}:
             return None
         return f"({self.threshold}) and not_refractory" if self.refractory else self.threshold
 
     @property
     def pretrace_code(self) -> str:
-        return self._jumps("pre") if self.pretrace_event is not None else ""
+        return self._jumps(Side.PRE) if self.pretrace_event is not None else ""
 
     @property
     def full_start_code(self) -> str:
@@ -397,7 +398,7 @@ class Population:
     def describe(self) -> dict[str, Any]:
         """The code of the population as plain strings (part of the build's cache key)."""
         return {
-            "name": self.name,
+            "name": str(self.name),
             "n": self.n,
             "equations": str(self.equations()),
             "threshold": self.threshold,
@@ -414,7 +415,7 @@ class Population:
 class Afferent(Population):
     """Poisson (or regular, random-phase) afferents driven by the ``rates_ta`` array."""
 
-    name = "afferent"
+    name = PopulationName.AFFERENT
 
     @property
     def method(self) -> str:  # type: ignore[override]
@@ -468,7 +469,7 @@ class Interneuron(Population):
     (the synapses add their changes to ``wsum_post``), so the end-of-presentation scaling
     ``w <- w * w_norm_total / wsum`` needs no sum over the synapses at every step."""
 
-    name = "interneuron"
+    name = PopulationName.INTERNEURON
     threshold = "v > v_th + theta"
     reset = """
         v = v_reset
@@ -520,7 +521,7 @@ class Inhibitory(Population):
     interneuron -> inhibitory tally synapses) and may fire only once ``n_active >= k``:
     k-winners-take-all."""
 
-    name = "inhibitory"
+    name = PopulationName.INHIBITORY
 
     @property
     def gated(self) -> bool:
@@ -561,7 +562,7 @@ class Efferent(Population):
         Without plasticity the group carries none of the rule's code.
     """
 
-    name = "efferent"
+    name = PopulationName.EFFERENT
     method = "euler"
 
     def __init__(self, net: NetworkParams, n_classes: int, readout: PlasticityRule,

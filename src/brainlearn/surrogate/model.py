@@ -48,6 +48,7 @@ from .._validation import (
     label_indices,
 )
 from ..snn.encoding import ENCODINGS, make_encoder
+from ..snn.names import PopulationName, WeightKey, plain_keys
 from ..snn.params import make_params
 from ..snn.populations import NetworkParams
 from . import _kernels as K
@@ -73,6 +74,12 @@ LR_SCHEDULES = ("constant", "cosine")
 
 #: training rows used to scale the initial readout weights
 _INIT_ROWS = 256
+
+
+def _weights(w_in, w_out) -> dict[str, np.ndarray]:
+    """The two weight matrices by their ``weights_`` names (plain strings, as the spiking
+    classifier keys its weights)."""
+    return plain_keys({WeightKey.IN: w_in, WeightKey.OUT: w_out})
 
 
 #: the kernel's code for an encoder (kind, poisson_input)
@@ -361,8 +368,8 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         """(logits, hidden spike counts, afferent spike counts) of every row of ``drive``
         (:meth:`_drive`), ``seeds`` the rows' Poisson seeds."""
         p = self.net_params_
-        W_in = as_c_float64((weights or self.weights_)["afferent->interneuron"])
-        W_out = as_c_float64((weights or self.weights_)["interneuron->efferent"])
+        W_in = as_c_float64((weights or self.weights_)[WeightKey.IN])
+        W_out = as_c_float64((weights or self.weights_)[WeightKey.OUT])
         b = as_c_float64(self.intercept_ if bias is None else bias)
         alpha, beta, c, kappa = self._constants(p)
         n = drive.shape[0]
@@ -450,10 +457,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         s_out = 1.0 / c_norm if c_norm > 0 else 1.0 / np.sqrt(H)
         scales = np.array([s_in, s_out, 1.0])
         theta = np.concatenate([theta_in.ravel(), theta_out.ravel(), np.zeros(n_cls)])
-        initial = {
-            "afferent->interneuron": W_in.copy(),
-            "interneuron->efferent": s_out * theta_out,
-        }
+        initial = _weights(W_in.copy(), s_out * theta_out)
 
         # state needed by the prediction helpers during training (eval_set); removed again
         # if the fit does not complete, so fitted state exists only after a completed fit
@@ -518,19 +522,13 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
             history["samples_seen"].append(n * (epoch + 1))
             history["loss"].append(float(loss))
             history["train_accuracy"].append(float(acc))
-            weight_history.append(
-                {"afferent->interneuron": W_in_e.ravel().copy(),
-                 "interneuron->efferent": W_out_e.ravel().copy()}
-            )
+            weight_history.append(_weights(W_in_e.ravel().copy(), W_out_e.ravel().copy()))
             if eval_set is not None:
-                w = {"afferent->interneuron": W_in_e, "interneuron->efferent": W_out_e}
+                w = _weights(W_in_e, W_out_e)
                 logits, _, _ = self._run_predict(drive_ev, seeds_ev, w, b_e)
                 history["eval_accuracy"].append(float(np.mean(np.argmax(logits, 1) == y_ev)))
 
-        self.weights_ = {
-            "afferent->interneuron": W_in_e.copy(),
-            "interneuron->efferent": W_out_e.copy(),
-        }
+        self.weights_ = _weights(W_in_e.copy(), W_out_e.copy())
         self.intercept_ = b_e.copy()
         self.initial_weights_ = initial
         self.weight_history_ = weight_history
@@ -603,8 +601,8 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         X = check_predict_data(self, X)
         p = self.net_params_
         w = self.weights_ if trained else self.initial_weights_
-        W_in = as_c_float64(w["afferent->interneuron"])
-        W_out = as_c_float64(w["interneuron->efferent"])
+        W_in = as_c_float64(w[WeightKey.IN])
+        W_out = as_c_float64(w[WeightKey.OUT])
         alpha, beta, c, kappa = self._constants(p)
         drive, seeds = self._drive(X)
         n, n_steps, H = len(X), len(kappa), W_in.shape[1]
@@ -617,11 +615,12 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
                   np.empty((n, H)), np.empty((n, W_out.shape[1])))
         step_of_event = np.repeat(np.arange(n * n_steps), np.diff(ptr))
         b, t, j = np.nonzero(V > p.v_th_mv)
-        return {
-            "afferent": {"i": idx.copy(), "t_ms": step_of_event * p.dt_ms,
-                         "n": int(drive.shape[1])},
-            "interneuron": {"i": j, "t_ms": (b * n_steps + t) * p.dt_ms, "n": int(H)},
-        }
+        return plain_keys({
+            PopulationName.AFFERENT: {"i": idx.copy(), "t_ms": step_of_event * p.dt_ms,
+                                      "n": int(drive.shape[1])},
+            PopulationName.INTERNEURON: {"i": j, "t_ms": (b * n_steps + t) * p.dt_ms,
+                                         "n": int(H)},
+        })
 
     def at_presentation(self, presentation_ms):
         """A copy of the fitted model that presents every sample for ``presentation_ms``
@@ -651,7 +650,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
                 (chosen,) = draw([w.size])
                 w.reshape(-1)[chosen] = 0.0
         else:
-            (dead,) = draw([new.weights_["afferent->interneuron"].shape[1]])
-            new.weights_["afferent->interneuron"][:, dead] = 0.0
-            new.weights_["interneuron->efferent"][dead, :] = 0.0
+            (dead,) = draw([new.weights_[WeightKey.IN].shape[1]])
+            new.weights_[WeightKey.IN][:, dead] = 0.0
+            new.weights_[WeightKey.OUT][dead, :] = 0.0
         return new
