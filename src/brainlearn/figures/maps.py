@@ -78,8 +78,8 @@ def _best_of_families(recs, tasks) -> dict[str, str]:
 
 def decision_boundaries(records, out_dir):
     """The compact figure: tasks x families, one model standing for each family (chosen
-    without test scores: :func:`_best_of_families`); the full grid tasks x every model is written beside it
-    as ``decision_boundaries_all``."""
+    without test scores: :func:`_best_of_families`); the full grid tasks x every model is
+    written beside it as ``decision_boundaries_all``."""
     recs = with_payload(records, "decision_boundaries")
     if not recs:
         raise SkipFigure("no run recorded a decision-boundary grid (2-D tasks only)")
@@ -110,7 +110,8 @@ def decision_boundaries(records, out_dir):
     n_models = len(models)
     caption = (
         "Decision boundaries over the input square [0,1]^2, one model per family (its "
-        "declared representative, chosen before any result, the same on every task): colour = predicted P(y = 1), black line = the 0.5 boundary, dots = "
+        "declared representative, chosen before any result, the same on every task): "
+        "colour = predicted P(y = 1), black line = the 0.5 boundary, dots = "
         "held-out test points coloured by their true class; the number is the test "
         "accuracy. One seed (the lowest) per panel."
         + (f" All {n_models} models: decision_boundaries_all.png." if n_models > len(fams)

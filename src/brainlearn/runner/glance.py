@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .._readme import md_cell
 from ..tasks import list_tasks
-from .headline import CHANCE_TASKS, CLOSE, _headline, _seeds, best_by_family
+from .headline import CHANCE_TASKS, CLOSE, best_by_family, largest_size_rows, seeds_phrase
 from .records import SummaryRow
 from .tuned import GAPS, tuned_gaps
 
@@ -53,7 +53,7 @@ def best_of_family_markdown(rows: Iterable[SummaryRow]) -> str:
     :data:`.headline.CLOSE` behind the row's backprop MLP); tasks whose labels do not depend
     on the input (:data:`.headline.CHANCE_TASKS`) are left out, as in the README's answer.
     Empty without rows."""
-    rows = _headline(rows)
+    rows = largest_size_rows(rows)
     best = {t: b for t, b in best_by_family(rows).items() if t not in CHANCE_TASKS}
     if not best:
         return ""
@@ -82,7 +82,7 @@ def best_of_family_markdown(rows: Iterable[SummaryRow]) -> str:
         lines.append(f"| {md_cell(t)} | " + " | ".join(out) + " |")
     lines += [
         "",
-        f"Best model of each family per task: mean test accuracy over {_seeds(rows)} at the "
+        f"Best model of each family per task: mean test accuracy over {seeds_phrase(rows)} at the "
         "task's largest training size, controls"
         + (f" and {', '.join(chance)} (labels independent of the input)" if chance else "")
         + " left out; **bold** = best of the row, "

@@ -27,7 +27,8 @@ import numpy as np
 from .contributions import CONTROLS
 from .records import SummaryRow
 
-__all__ = ["CLOSE", "best_by_family", "headline_markdown", "headline_sentences"]
+__all__ = ["CLOSE", "best_by_family", "headline_markdown", "headline_sentences",
+           "largest_size_rows", "seeds_phrase"]
 
 #: a difference of mean test accuracy this small or smaller counts as "level with"
 CLOSE = 0.01
@@ -46,7 +47,8 @@ def _is_control(model: str) -> bool:
     return model in CONTROLS or model.endswith("-frozen") or model == "snn-random"
 
 
-def _headline(rows: Iterable[SummaryRow]) -> list[SummaryRow]:
+def largest_size_rows(rows: Iterable[SummaryRow]) -> list[SummaryRow]:
+    """The rows of each task's largest training size that have a test accuracy."""
     rows = list(rows)
     head: dict[str, int] = {}
     for r in rows:
@@ -58,7 +60,7 @@ def best_by_family(rows: Iterable[SummaryRow]) -> dict[str, dict[str, tuple[str,
     """Per task, per family: ``(model, mean test accuracy, seeds)`` of the model with the
     highest mean over seeds at the task's largest training size (controls left out)."""
     cells: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for r in _headline(rows):
+    for r in largest_size_rows(rows):
         if not _is_control(r.model):
             cells[(r.task, r.family, r.model)].append(float(r.test_accuracy))
     out: dict[str, dict[str, tuple[str, float, int]]] = defaultdict(dict)
@@ -105,7 +107,8 @@ def _family_sentence(best, tasks: list[str], fam: str, first: bool, where: str) 
             f"{_tasks_phrase(rest)}, most on {t} ({f[1]:.3f} against {m[1]:.3f} for {m[0]}).")
 
 
-def _seeds(rows: list[SummaryRow]) -> str:
+def seeds_phrase(rows: list[SummaryRow]) -> str:
+    """"5 seeds" (or "3-5 seeds" when the cells differ) for a sentence."""
     per_cell: dict[tuple[str, str], set[int]] = defaultdict(set)
     for r in rows:
         per_cell[(r.task, r.model)].add(int(r.seed))
@@ -120,7 +123,7 @@ def headline_sentences(rows_by_experiment: Mapping[str, Iterable[SummaryRow]],
     local-rule model against the best MLP."""
     out: list[str] = []
     for k, (name, rows) in enumerate(rows_by_experiment.items()):
-        rows = _headline(rows)
+        rows = largest_size_rows(rows)
         if not rows:
             continue
         best = best_by_family(rows)
@@ -129,7 +132,7 @@ def headline_sentences(rows_by_experiment: Mapping[str, Iterable[SummaryRow]],
         if not tasks:
             continue
         where = (f"On the {len(tasks)} learnable tasks of the {name} experiment "
-                 f"({_seeds(rows)})")
+                 f"({seeds_phrase(rows)})")
         if k == 0:
             first = True
             for fam in ("snn", "snn-backprop", "local"):
@@ -158,7 +161,7 @@ def headline_sentences(rows_by_experiment: Mapping[str, Iterable[SummaryRow]],
                 f, m = best[t]["snn"], best[t]["mlp"]
                 parts.append(f"{t} {f[1]:.3f} ({f[0]}) against {m[1]:.3f} ({m[0]})")
         if parts:
-            out.append(f"In the {name} experiment ({_seeds(rows)}) the best spiking network "
+            out.append(f"In the {name} experiment ({seeds_phrase(rows)}) the best spiking network "
                        f"with local plastic synapses against the best MLP: "
                        f"{'; '.join(parts)}.")
     return out[:limit]
