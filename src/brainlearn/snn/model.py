@@ -80,7 +80,7 @@ from .engines import ChunkInputs, NetworkState, RuntimeEngine, get_engine
 from .graph import NetworkSpec
 from .names import PopulationName as Pop
 from .names import WeightKey, plain_keys
-from .params import make_params
+from .params import flatten_groups, make_params
 from .plasticity import make_rule
 from .populations import NetworkParams
 
@@ -425,8 +425,10 @@ class SpikingClassifier(BrainlearnClassifier):
                 f"{self.readout_rule!r}) cannot take encoding={self.encoding!r}: "
                 f"{_REFUSED_ENCODINGS[self.encoding]}"
             )
+        given = flatten_groups(dict(self.network_params or {}), NetworkParams.GROUPS,
+                               "network_params")
         for key in ("n_hidden", "encoding", "n_per_feature", "n_per_class"):
-            if self.network_params and key in self.network_params:
+            if key in given:
                 raise ValueError(
                     f"set {key!r} as an argument of SpikingClassifier, not in network_params"
                 )

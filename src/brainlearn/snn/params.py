@@ -28,7 +28,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["MAX_MV", "MAX_SCALE", "MAX_TIME_MS", "check_range", "make_params", "params_dict"]
+__all__ = ["MAX_MV", "MAX_SCALE", "MAX_TIME_MS", "check_range", "flatten_groups", "make_params",
+           "params_dict"]
 
 #: largest voltage or synaptic scale accepted, in mV (10 V)
 MAX_MV = 1e4
@@ -38,8 +39,45 @@ MAX_TIME_MS = 8.64e7
 MAX_SCALE = 1e6
 
 
+def flatten_groups(overrides: Mapping[str, Any], groups: Mapping[str, tuple[str, ...]],
+                   label: str) -> dict[str, Any]:
+    """``overrides`` with every group given as a dict (``{"interneuron": {"v_th_mv": 12}}``)
+    replaced by its flat keys (``{"v_th_mv": 12}``); flat keys pass as they are. A parameter
+    given twice (flat and in its group) takes the later value in the mapping's order, as a
+    dict literal would, so a grouped override given to ``make_model`` applies over the
+    configuration's flat value.
+
+    Raises
+    ------
+    ValueError
+        Naming the group and the key, if a group's key belongs to another group (or to
+        none), or a group is not a dict.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key not in groups:
+            flat.pop(key, None)
+            flat[key] = value
+            continue
+        if not isinstance(value, Mapping):
+            raise ValueError(f"group {key!r} of {label} must be a dict of its parameters, got "
+                             f"{value!r}")
+        for name, v in value.items():
+            if name not in groups[key]:
+                owner = [g for g, names in groups.items() if name in names]
+                hint = (f" (it belongs to {owner[0]!r})" if owner
+                        else f"; the parameters of {key!r}: {', '.join(groups[key])}")
+                raise ValueError(f"unknown parameter {name!r} in group {key!r} of "
+                                 f"{label}{hint}")
+            flat.pop(name, None)
+            flat[name] = v
+    return flat
+
+
 def make_params(cls: type[T], overrides: Mapping[str, Any] | None = None, *, what: str = "") -> T:
-    """An instance of the dataclass ``cls`` with ``overrides`` applied.
+    """An instance of the dataclass ``cls`` with ``overrides`` applied (a class with a
+    ``GROUPS`` table, such as ``NetworkParams``, also takes its parameters grouped:
+    :func:`flatten_groups`).
 
     Raises
     ------
@@ -55,6 +93,9 @@ def make_params(cls: type[T], overrides: Mapping[str, Any] | None = None, *, wha
             f"{overrides!r}"
         )
     overrides = dict(overrides or {})
+    groups = getattr(cls, "GROUPS", None)
+    if groups:
+        overrides = flatten_groups(overrides, groups, label)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key, value in overrides.items():
         if key not in fields:

@@ -81,6 +81,15 @@ __all__ = [
 class NetworkParams:
     """Every constant of the network (units in the names); ranges are checked on creation.
 
+    The parameters are grouped by the population or projection that owns them
+    (:attr:`GROUPS`, :meth:`grouped`, as Norse groups its ``LIFParameters``): the
+    simulation clock; the afferent encoder and its re-presentation; the membrane constants
+    every population shares (``lif``); the interneurons' size, adaptive threshold and
+    competition; the inhibitory pool's synaptic scales; the efferent groups; and the three
+    projections' scales and initial weights. ``network_params`` takes them flat
+    (``{"w_out_mv": 160.0}``, as the registry and stored records write them) or grouped
+    (``{"interneuron->efferent": {"w_out_mv": 160.0}}``); both give the same network.
+
     Raises
     ------
     ValueError
@@ -92,6 +101,26 @@ class NetworkParams:
         (``rate_max_hz * dt_ms / 1000 > 1``), or a value exceeds the bounds of
         :mod:`brainlearn.snn.params`.
     """
+
+    #: the parameters by the population or projection that owns them (``grouped()``;
+    #: ``network_params`` takes them flat or grouped, e.g. ``{"interneuron": {"v_th_mv":
+    #: 12.0}}``); ``lif`` holds the membrane constants every population shares
+    GROUPS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "simulation": ("dt_ms", "presentation_ms"),
+        "afferent": ("encoding", "n_per_feature", "rate_max_hz", "rate_min_hz",
+                     "sigma_scale", "poisson_input", "min_hidden_spikes", "intensity_step",
+                     "max_intensity_steps"),
+        "lif": ("tau_m_ms", "tau_e_ms", "tau_i_ms", "v_th_mv", "v_reset_mv",
+                "refractory_ms"),
+        "interneuron": ("n_hidden", "theta_plus_mv", "tau_theta_ms", "theta_max_mv",
+                        "target_spikes", "k_winners"),
+        "inhibitory": ("w_ei_mv", "w_ie_mv"),
+        "efferent": ("n_per_class", "teacher_mv", "suppress_mv", "noise_mv", "w_lat_mv"),
+        "afferent->interneuron": ("w_in_mv", "init_from_data", "w_init_low", "w_init_high",
+                                  "w_in_norm"),
+        "interneuron->efferent": ("w_out_mv", "w_out_init_low", "w_out_init_high"),
+        "afferent->efferent": ("skip_readout", "w_skip_mv", "w_skip_init_high"),
+    }
 
     # time
     dt_ms: float = 0.5
@@ -169,6 +198,12 @@ class NetworkParams:
     # the presentation, so the k most strongly driven interneurons fire before the
     # inhibition): a graded code with about k active interneurons per sample
     k_winners: int = 0
+
+    def grouped(self) -> dict[str, dict[str, Any]]:
+        """The values by group (:attr:`GROUPS`): ``{"interneuron": {"n_hidden": 200, ...},
+        ...}``."""
+        return {g: {name: getattr(self, name) for name in names}
+                for g, names in self.GROUPS.items()}
 
     @property
     def max_gain(self) -> float:

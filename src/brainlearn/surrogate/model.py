@@ -49,7 +49,7 @@ from .._validation import (
 )
 from ..snn.encoding import ENCODINGS, make_encoder
 from ..snn.names import PopulationName, WeightKey, plain_keys
-from ..snn.params import make_params
+from ..snn.params import flatten_groups, make_params
 from ..snn.populations import NetworkParams
 from . import _kernels as K
 
@@ -290,7 +290,8 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
     # ------------------------------------------------------------------ validation
 
     def _net(self) -> NetworkParams:
-        overrides = dict(self.network_params or {})
+        overrides = flatten_groups(dict(self.network_params or {}), NetworkParams.GROUPS,
+                                   "network_params")
         if "n_hidden" in overrides or "n_per_feature" in overrides:
             raise ValueError(
                 "set n_hidden and n_per_feature as arguments of SurrogateSpikingClassifier, "
