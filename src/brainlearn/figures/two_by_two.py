@@ -105,8 +105,9 @@ def two_by_two(records, out_dir):
         f"{', '.join(map(str, sorted(n_seeds)))} seeds); colour = family, square = local "
         "learning, circle = backprop. "
         + "; ".join(f"{c.label}: {'/'.join(c.models)}" for c in CORNERS)
-        + " (a corner with several candidates shows the best of the task, chosen on these "
-        "results). Input code of the spiking corners: "
+        + " (a corner with several candidates shows the one with the best mean validation "
+        "score when the runs were tuned, else its first declared representative; never "
+        "chosen on test scores). Input code of the spiking corners: "
         + "; ".join(f"{m} {tbt.input_code(m)}" for m in dict.fromkeys(
             t["corners"][c.label]["model"] for t in tt["tasks"] for c in CORNERS
             if c.neurons == "spiking"))
