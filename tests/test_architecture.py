@@ -132,3 +132,34 @@ def test_the_circle_check_finds_a_function_local_circle(tmp_path):
                            f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
                            "import brainlearn\n")
     assert json.loads(_python(code)) == [["brainlearn.a", "brainlearn.b"]]
+
+
+def test_the_runner_talks_to_program_objects_not_to_the_spiking_build():
+    """No module of the runner imports ``brainlearn.snn.build`` (at import time or in a
+    function): programs reach it as the objects a model's ``programs()`` returns."""
+    import ast
+    import pathlib
+
+    import brainlearn
+
+    runner = pathlib.Path(brainlearn.__file__).parent / "runner"
+    offenders = []
+    for path in sorted(runner.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                mod = ("." * node.level) + (node.module or "")
+                names = {a.name for a in node.names}
+                if mod.endswith("snn.build") or (mod.endswith("snn") and "build" in names):
+                    offenders.append(f"{path.name}:{node.lineno}")
+            elif isinstance(node, ast.Import):
+                if any(a.name.startswith("brainlearn.snn.build") for a in node.names):
+                    offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
+    code = ("import sys, brainlearn.runner, brainlearn.runner.prebuild, brainlearn.runner.sweep, "
+            "brainlearn.runner.models, brainlearn.runner.spec\n"
+            "from brainlearn.runner.models import check_model, build_model\n"
+            "check_model(build_model('mlp-wide', {}))\n"
+            "assert 'brainlearn.snn.build' not in sys.modules, 'imported'")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=subprocess_env())
+    assert proc.returncode == 0, proc.stderr

@@ -234,9 +234,9 @@ def test_a_network_too_large_for_memory_is_refused_at_dry_run(tmp_path, capsys):
 
 def test_program_memory_counts_the_synapses_of_each_pattern():
     from brainlearn.runner.models import build_model
-    from brainlearn.runner.prebuild import program_memory
 
-    spec = build_model("snn-stdp", {"n_hidden": 7}).program_specs(2, 2)[0]
+    program = build_model("snn-stdp", {"n_hidden": 7}).programs(2, 2)[0]
+    spec = program.spec
     n_aff, h, n_eff = spec.n_afferent, 7, spec.n_efferent
     per_class = spec.net.n_per_class
     expected = (n_aff * h  # afferent -> interneuron, all
@@ -244,7 +244,7 @@ def test_program_memory_counts_the_synapses_of_each_pattern():
                 + h * (h - 1)  # inhibitory -> interneuron, all but self
                 + h * n_eff  # interneuron -> efferent, all
                 + n_eff * (n_eff - per_class))  # efferent -> efferent, other class
-    synapses, n_bytes = program_memory(spec)
+    synapses, n_bytes = program.memory()
     assert synapses == expected
     assert n_bytes > 24 * synapses
 

@@ -2,7 +2,7 @@
 
 A stand-in compiler (``build._compile`` replaced) writes a minimal whole build and records
 which program it was asked for, so these tests count builds without compiling; the
-programs themselves come from the real ``SpikingClassifier.program_specs`` and the real
+programs themselves come from the real ``SpikingClassifier.programs`` and the real
 build cache (lock, manifest, atomic publication). The last test checks against the
 programs a real run of the runner asks the cache for.
 """
@@ -186,8 +186,8 @@ def building_centroid(test_models):
     without them."""
 
     class BuildingCentroid(test_models.PrototypeCentroidClassifier):
-        def program_specs(self, n_features, n_classes=2):
-            return SpikingClassifier(**TINY).program_specs(n_features, n_classes)
+        def programs(self, n_features, n_classes=2):
+            return SpikingClassifier(**TINY).programs(n_features, n_classes)
 
     BuildingCentroid.__module__ = __name__
     BuildingCentroid.__qualname__ = "BuildingCentroid"

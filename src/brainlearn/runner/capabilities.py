@@ -20,9 +20,10 @@ with a note (not an error). A model offers a capability by having the members be
 :class:`PredictsProba`    ``predict_proba(X)`` and ``classes_``
 :class:`FitsWithEvalSet`  ``fit(X, y, eval_set=(X_val, y_val))``, recording
                           ``history_["eval_accuracy"]`` at each checkpoint
-:class:`BuildsPrograms`   before fitting: ``program_specs(n_features, n_classes)`` ->
-                          the compiled programs (``brainlearn.snn`` ``NetworkSpec`` s)
-                          its fit and predictions will run (:mod:`.prebuild`)
+:class:`BuildsPrograms`   before fitting: ``programs(n_features, n_classes)`` ->
+                          the compiled programs its fit and predictions will run, as
+                          objects with ``key``, ``kind``, ``is_built(home)``,
+                          ``build(home)``, ``memory()`` (:mod:`.prebuild`)
 ========================  ==========================================================
 
 Every model the runner fits has ``fit`` and ``predict`` (scikit-learn's contract).
@@ -110,9 +111,13 @@ class PredictsProba(Protocol):
 @runtime_checkable
 class BuildsPrograms(Protocol):
     """A model that compiles programs for the shape of its data and can name them before
-    it sees the data, so a sweep builds them once, up front (:mod:`.prebuild`)."""
+    it sees the data, so a sweep builds them once, up front (:mod:`.prebuild`). Each
+    program is an object with ``key`` (str, the same for the same program everywhere),
+    ``kind`` ("training" or "inference"), ``is_built(home)``, ``build(home, notice=...)``
+    (seconds; raises its ``NoCompiler`` exception type without a working compiler) and
+    ``memory()`` (``(synapses, bytes)``); the runner knows nothing else of them."""
 
-    def program_specs(self, n_features: int, n_classes: int = 2) -> list: ...
+    def programs(self, n_features: int, n_classes: int = 2) -> list: ...
 
 
 class _FitTakes(type):

@@ -4,7 +4,6 @@ overrides, checked without data, and their resolved hyperparameters."""
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,18 +21,12 @@ def build_model(name: str, overrides: Mapping[str, Any], **extra: Any):
 
 def check_model(est) -> None:
     """Validate an estimator's constructor parameters without data: its own
-    ``_check_hyperparameters()`` (ValueError or TypeError naming the parameter) and, for a
-    :class:`~brainlearn.snn.model.SpikingClassifier` (or a subclass), the number of
-    simulation steps (:func:`brainlearn.snn.build.check_step_count`), so a spec (and
-    ``--dry-run``) fails before a program is built."""
+    ``_check_hyperparameters()`` (ValueError or TypeError naming the parameter; for the
+    spiking classifier also the number of simulation steps), so a spec (and ``--dry-run``)
+    fails before a program is built."""
     check = getattr(est, "_check_hyperparameters", None)
     if check is not None:
         check()
-    snn_model = sys.modules.get("brainlearn.snn.model")  # imported if est is one of its
-    if snn_model is not None and isinstance(est, snn_model.SpikingClassifier):
-        from ..snn.build import check_step_count
-
-        check_step_count(est._make_spec(1))
 
 
 def hyperparameters(est) -> dict[str, Any]:

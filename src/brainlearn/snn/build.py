@@ -63,6 +63,7 @@ from .names import BrianVariable
 __all__ = [
     "BuildCorrupted",
     "BuildError",
+    "Program",
     "build_key",
     "cache_root",
     "check_build",
@@ -515,6 +516,103 @@ def _main(argv: list[str]) -> int:
         return 0
     print("usage: python -m brainlearn.snn.build build SPEC.json OUT_DIR", file=sys.stderr)
     return 2
+
+
+# ------------------------------------------------------------------------ programs
+#: bytes per synapse beyond its variables: pre and post indices, their copies in the
+#: program's static arrays, Brian2's N_incoming and N_outgoing (4 bytes each)
+_SYNAPSE_BYTES = 24
+#: bytes per synaptic or neuron variable (float64), and per pathway (a per-synapse delay)
+_VALUE_BYTES = 8
+
+
+def _n_synapses(kind: str, n_pre: int, n_post: int, n_per_class: int) -> int:
+    if kind == "all":
+        return n_pre * n_post
+    if kind == "one_to_one":
+        return n_pre
+    if kind == "all_but_self":
+        return n_pre * (n_post - 1)
+    if kind == "other_class":
+        return n_pre * (n_post - n_per_class)
+    return n_pre * n_post  # an unknown pattern: at most every pair
+
+
+def _per_element(model: str | None) -> int:
+    """Variables of an equation block stored per neuron or synapse (not shared)."""
+    return sum(1 for line in (model or "").splitlines()
+               if ":" in line and "(shared)" not in line)
+
+
+class Program:
+    """One compiled program, as a model names it before fitting
+    (:meth:`brainlearn.snn.model.SpikingClassifier.programs`): what the runner's pre-build
+    (:mod:`brainlearn.runner.prebuild`) asks of it, without knowing how programs are made.
+
+    ``home`` arguments are ``$BRAINLEARN_CACHE`` directories (another worker's cache);
+    None: this process's.
+    """
+
+    #: what :meth:`build` raises when there is no working C++ compiler (the models then
+    #: fall back to Brian2's runtime mode)
+    NoCompiler = BuildError
+
+    def __init__(self, spec: NetworkSpec):
+        self.spec = spec
+        self.key = build_key(spec)
+        self.kind = "training" if spec.plastic else "inference"
+
+    def __repr__(self) -> str:
+        return f"Program({self.kind}, {self.key})"
+
+    def _root(self, home) -> Path:
+        return cache_root(home)
+
+    def is_built(self, home: str | os.PathLike | None = None) -> bool:
+        """A whole build of this program is in the cache."""
+        final = self._root(home) / self.key
+        return final.exists() and check_build(final) is None
+
+    def build(self, home: str | os.PathLike | None = None, *, notice: bool = True) -> float:
+        """Build the program into the cache (nothing if it is there); the seconds taken.
+
+        Raises
+        ------
+        BuildError
+            (:attr:`NoCompiler`) No working C++ compiler.
+        """
+        t0 = time.monotonic()
+        ensure_built(self.spec, self._root(home), notice=notice)
+        return time.monotonic() - t0
+
+    def memory(self) -> tuple[int, int]:
+        """``(synapses, bytes)``: a lower bound of the memory the program allocates for its
+        neurons and synapses, from its connection patterns and per-element variables
+        (Brian2's queues and buffers come on top)."""
+        d = blueprint(self.spec).describe()
+        copies = int(d.get("copies", 1))
+        sizes = {p["name"]: int(p["n"]) for p in d["populations"]}
+        n_bytes = sum(sizes[p["name"]] * (_per_element(p["equations"]) + 2) * _VALUE_BYTES
+                      for p in d["populations"])
+        synapses = 0
+        for q in d["projections"]:
+            n = _n_synapses(q["connect"], sizes[q["source"]], sizes[q["target"]],
+                            int(self.spec.net.n_per_class))
+            pathways = 1 + (q.get("on_post") is not None)
+            synapses += n
+            n_bytes += n * (_SYNAPSE_BYTES
+                            + _VALUE_BYTES * (_per_element(q["model"]) + pathways))
+        return synapses * copies, n_bytes * copies
+
+    @staticmethod
+    def expected_duration(homes) -> str:
+        """How long one build should take, from the builds already in the caches of
+        ``homes`` (``"about 20 s"``), else the typical range."""
+        for h in homes:
+            exp = expected_build_s(cache_root(h))
+            if exp is not None:
+                return f"about {exp[0]:.0f} s"
+        return f"about {TYPICAL_BUILD_S[0]:.0f}-{TYPICAL_BUILD_S[1]:.0f} s"
 
 
 if __name__ == "__main__":

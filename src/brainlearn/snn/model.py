@@ -627,6 +627,14 @@ class SpikingClassifier(BrainlearnClassifier):
         spec = self._make_spec(int(n_features), int(n_classes))
         return [spec, inference_spec(spec)]
 
+    def programs(self, n_features: int, n_classes: int = 2) -> list:
+        """The compiled programs of :meth:`program_specs` as
+        :class:`~brainlearn.snn.build.Program` objects (key, ``is_built()``, ``build()``,
+        ``memory()``): what a sweep builds before its runs."""
+        from .build import Program
+
+        return [Program(s) for s in self.program_specs(n_features, n_classes)]
+
     def prepare(self, n_features: int, n_classes: int = 2) -> str:
         """Build (or find in the cache) the compiled programs for ``n_features`` inputs and
         ``n_classes`` classes now (training and batched inference, side by side), e.g.
