@@ -48,8 +48,8 @@ class PrebuildFailed(RuntimeError):
 
 @dataclass
 class NeededProgram:
-    """One compiled program (a model's program object: :class:`~.capabilities.
-    BuildsPrograms`), with the runs that need it."""
+    """One compiled program (a model's program object, see
+    :class:`~.capabilities.BuildsPrograms`), with the runs that need it."""
 
     program: Any
     runs: list[RunConfig] = field(default_factory=list)
