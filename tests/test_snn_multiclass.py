@@ -220,7 +220,7 @@ def _three_blobs(n=60, seed=0):
 def test_k_class_fit_on_a_tiny_network(readout):
     X, y = _three_blobs()
     labels = np.array(["setosa", "versicolor", "virginica"])[y]
-    kw = dict(TINY, n_hidden=9, chunk_size=32)
+    kw = dict(TINY, n_hidden=9, chunk_size=64)
     m = SpikingClassifier(
         readout_rule=readout, epochs=3, random_state=1,
         network_params={"w_in_mv": 60.0, "w_out_mv": 200.0}, **kw,
