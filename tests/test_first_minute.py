@@ -231,3 +231,27 @@ def test_fit_and_the_spec_refuse_too_many_steps_before_compiling(tmp_path, fake_
         n_test = 10
     """))
     assert main(["run", str(spec), "--dry-run", "--out", str(tmp_path / "o")]) == 2
+
+
+def test_a_grid_search_over_n_hidden_builds_each_program_once(recorded_builds):
+    """GridSearchCV over two n_hidden values, 2 folds and the refit (5 fits): every fit of
+    one value runs the same two programs (training and inference), so each is built once
+    per value and process, whatever the number of folds."""
+    import numpy as np
+    from sklearn.model_selection import GridSearchCV
+
+    from brainlearn import SpikingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.random((24, 2))
+    y = (X[:, 0] > 0.5).astype(int)
+    base = SpikingClassifier(n_per_feature=4, n_per_class=2, chunk_size=16,
+                             min_presentations=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fake engine never spikes
+        GridSearchCV(base, {"n_hidden": [4, 6]}, cv=2).fit(X, y)
+    expected = {k for n in (4, 6) for k in (
+        build.build_key(s) for s in base.set_params(n_hidden=n).program_specs(2, 2))}
+    assert len(expected) == 4
+    assert set(recorded_builds) == expected
+    assert len(recorded_builds) == len(expected)  # each program asked for once
