@@ -184,3 +184,26 @@ def test_the_pages_are_what_the_committed_results_generate(tmp_path):
 def test_the_results_page_ships_in_the_source_distribution():
     manifest = (ROOT / "MANIFEST.in").read_text("utf-8")
     assert re.search(r"^include\b.*\bRESULTS\.md\b", manifest, flags=re.M)
+
+
+def test_hand_written_compile_times_and_python_version_match_the_code():
+    """The compile time the README and the guide quote is the one the build notice uses,
+    and the Python version is the one pyproject.toml requires."""
+    import re
+    import tomllib
+
+    from brainlearn.snn.build import TYPICAL_BUILD_S
+
+    root = Path(__file__).resolve().parent.parent
+    quoted = f"{TYPICAL_BUILD_S[0]:.0f}-{TYPICAL_BUILD_S[1]:.0f} s"
+    found = {}
+    for name in ("README.md", "RESULTS.md", "docs/guide/cache.rst"):
+        text = (root / name).read_text(encoding="utf-8")
+        for m in re.finditer(r"(\d+)-(\d+) s\b[^.\n]*", text):
+            if "compile" in text[max(0, m.start() - 120):m.end()]:
+                assert m.group(0).startswith(quoted), (name, m.group(0))
+                found[name] = found.get(name, 0) + 1
+    assert found.get("README.md", 0) >= 1 and found.get("docs/guide/cache.rst", 0) >= 1, found
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    required = tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert f"Python {required.replace('>=', '>= ')}" in readme
