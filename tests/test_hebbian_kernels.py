@@ -79,14 +79,22 @@ def test_krotov_update_matches_numpy(p, k):
     assert np.abs(got - W).max() == pytest.approx(0.03)
 
 
-def test_krotov_converges_to_the_p_sphere():
-    """Many steps of the rule bring the winning units' weights to unit p-norm."""
-    W = RNG.standard_normal((5, 4)) * 0.3
-    X = RNG.standard_normal((200, 4))
+@pytest.mark.parametrize("seed", range(5))
+def test_krotov_converges_to_the_p_sphere(seed):
+    """Many steps of the rule bring the units that keep winning to unit p-norm (with k = 2
+    and no anti-Hebbian term, delta = 0, a unit that rarely wins is rarely updated and
+    stays inside the sphere; none goes beyond it). Its own seeded generator: the outcome
+    must not depend on which tests ran before it (it did, through a module-level one)."""
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((5, 4)) * 0.3
+    W0 = W.copy()
+    X = rng.standard_normal((200, 4))
     for e in range(400):
-        K.krotov_update(W, X[RNG.permutation(200)[:20]], 3.0, 2, 0.0, 0.02 * (1 - e / 400), 1e-30)
+        K.krotov_update(W, X[rng.permutation(200)[:20]], 3.0, 2, 0.0, 0.02 * (1 - e / 400), 1e-30)
     norms = (np.abs(W) ** 3).sum(1) ** (1 / 3)
-    assert np.all(np.abs(norms - 1) < 0.1), norms
+    assert (np.abs(norms - 1) < 0.1).sum() >= 3, norms
+    assert norms.max() < 1.01, norms
+    assert np.any(W != W0)
 
 
 @pytest.mark.parametrize("anti", [True, False])
