@@ -18,14 +18,14 @@ clipped to [0, w_max]. Registering it under a name makes it usable as ``hidden_r
 ``readout_rule`` of :class:`~brainlearn.SpikingClassifier`.
 
 *Not executed when the documentation is built*: the fit at the end builds a Brian2
-network (in C++ standalone mode, 40-120 s per network shape the first time). Run it with
+network (in C++ standalone mode, 15-45 s per network shape the first time). Run it with
 ``python examples/spiking_new_rule.py``.
 """
 
 from dataclasses import dataclass
 
 from brainlearn import SpikingClassifier, load_task
-from brainlearn.snn.params import MAX_SCALE, check_range
+from brainlearn.snn.params import MAX_SCALE, check_range, params_dict
 from brainlearn.snn.plasticity import RULES, PlasticityRule
 
 
@@ -57,9 +57,7 @@ class Covariance(PlasticityRule):
         """
 
     def parameters(self):
-        p = self.params
-        return {"eta": p.eta, "x_mean": p.x_mean, "y_mean": p.y_mean, "x_ref": p.x_ref,
-                "y_ref": p.y_ref, "w_max": p.w_max}
+        return params_dict(self.params)  # every constant, by its field name
 
 
 rule = Covariance(eta=0.05)

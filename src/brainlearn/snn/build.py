@@ -565,12 +565,9 @@ class Program:
     def __repr__(self) -> str:
         return f"Program({self.kind}, {self.key})"
 
-    def _root(self, home) -> Path:
-        return cache_root(home)
-
     def is_built(self, home: str | os.PathLike | None = None) -> bool:
         """A whole build of this program is in the cache."""
-        final = self._root(home) / self.key
+        final = cache_root(home) / self.key
         return final.exists() and check_build(final) is None
 
     def build(self, home: str | os.PathLike | None = None, *, notice: bool = True) -> float:
@@ -582,7 +579,7 @@ class Program:
             (:attr:`NoCompiler`) No working C++ compiler.
         """
         t0 = time.monotonic()
-        ensure_built(self.spec, self._root(home), notice=notice)
+        ensure_built(self.spec, cache_root(home), notice=notice)
         return time.monotonic() - t0
 
     def memory(self) -> tuple[int, int]:
