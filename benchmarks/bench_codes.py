@@ -1,8 +1,8 @@
-"""Cost of the afferent codes at equal interneurons: a spiking fit and prediction on digits
-with the population code (16 Gaussian receptive fields per pixel, 1024 afferents) against
+"""Cost of the afferent codes with the same hidden layer: a spiking fit and prediction on
+digits with the population code (16 Gaussian receptive fields per pixel, 1024 afferents) against
 the rate code (one afferent per pixel, 64) and the complement rate code (128).
 
-The same configuration (``snn-stdp`` by default, 200 interneurons) is fitted on all the
+The same configuration (``snn-stdp`` by default, 200 hidden neurons) is fitted on all the
 training rows of ``digits`` with each ``encoding``, after building every program
 (``prepare``), the codes alternating ``REPEATS`` times in one run; the models of this
 session's rate-code networks (``snn-kwta``, ``snn-dc2015``) are timed beside them. Reports

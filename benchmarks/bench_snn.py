@@ -167,8 +167,8 @@ def _model_timings(name: str, split) -> dict:
 
 
 def _accuracy(m, counts, y) -> float:
-    n, s = m._scores(m.spec_, counts["interneuron"], counts["efferent"],
-                     m.weights_["interneuron->efferent"])
+    n, s = m._scores(m.spec_, counts["hidden"], counts["efferent"],
+                     m.weights_["hidden->efferent"])
     return float(np.mean(m.classes_[np.argmax(m._proba(n, s), axis=1)] == y))
 
 
@@ -269,7 +269,7 @@ def _naive(n_samples: int) -> dict:
         p.n_hidden,
         lif
         + "dtheta/dt = -learn * theta / tau_theta : volt"
-        + shared_declarations(P["interneuron"]),
+        + shared_declarations(P["hidden"]),
         threshold="v > v_th + theta",
         reset="v = v_reset; theta = clip(theta + learn * theta_plus, 0*mV, theta_max)",
         refractory="t_ref",
@@ -291,7 +291,7 @@ def _naive(n_samples: int) -> dict:
         refractory="t_ref",
         method="exact",
     )
-    for g, name in ((hid, "interneuron"), (inh, "inhibitory"), (eff, "efferent")):
+    for g, name in ((hid, "hidden"), (inh, "inhibitory"), (eff, "efferent")):
         for k, v in P[name].items():
             if k in g.variables:
                 setattr(g, k, v)
@@ -300,7 +300,7 @@ def _naive(n_samples: int) -> dict:
         afferent,
         hid,
         # the rule with its own per-synapse traces (what a Brian2 user writes first)
-        r_in.model + shared_declarations({"w_unit": P["afferent_interneuron"]["w_unit"]}),
+        r_in.model + shared_declarations({"w_unit": P["afferent_hidden"]["w_unit"]}),
         on_pre="ge_post += w * w_unit\n" + r_in.on_pre,
         on_post=r_in.on_post,
     )
@@ -312,12 +312,12 @@ def _naive(n_samples: int) -> dict:
     s_out = b2.Synapses(
         hid,
         eff,
-        r_out.model + shared_declarations({"w_unit": P["interneuron_efferent"]["w_unit"]}),
+        r_out.model + shared_declarations({"w_unit": P["hidden_efferent"]["w_unit"]}),
         on_pre="ge_post += w * w_unit\n" + r_out.on_pre,
         on_post=r_out.on_post,
     )
     s_out.connect()
-    for s, name in ((s_in, "afferent_interneuron"), (s_out, "interneuron_efferent")):
+    for s, name in ((s_in, "afferent_hidden"), (s_out, "hidden_efferent")):
         for k, v in P[name].items():
             setattr(s, k, v)
     rng = np.random.default_rng(0)

@@ -29,8 +29,8 @@ TASKS = ("seed-random", "linear", "xor", "circle", "moons", "spiral", "breast-ca
 
 
 def _accuracy(m, counts, y) -> float:
-    n, s = m._scores(m.spec_, counts["interneuron"], counts["efferent"],
-                     m.weights_["interneuron->efferent"])
+    n, s = m._scores(m.spec_, counts["hidden"], counts["efferent"],
+                     m.weights_["hidden->efferent"])
     return float(np.mean(m.classes_[np.argmax(m._proba(n, s), axis=1)] == y))
 
 

@@ -4,7 +4,7 @@ A first comparison
 
 Four configurations from the registry on the same XOR split and seed: the classic Keras
 MLP, a wider MLP, a spiking network trained by surrogate gradients and the non-spiking
-twin of the spiking interneuron layer. (The Brian2 networks with plastic synapses, such as
+twin of the spiking hidden layer. (The Brian2 networks with plastic synapses, such as
 ``snn-stdp``, take the same three lines; they compile a C++ program the first time.)
 """
 

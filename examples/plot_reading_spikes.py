@@ -29,10 +29,10 @@ for pop, d in spikes.items():
 
 # %%
 # Spike counts per sample and neuron, e.g. to build your own readout:
-counts = np.zeros((3, spikes["interneuron"]["n"]), dtype=int)
-sample = (spikes["interneuron"]["t_ms"] // model.presentation_ms_).astype(int)
-np.add.at(counts, (sample, spikes["interneuron"]["i"]), 1)
-print("interneurons active per sample:", (counts > 0).sum(axis=1))
+counts = np.zeros((3, spikes["hidden"]["n"]), dtype=int)
+sample = (spikes["hidden"]["t_ms"] // model.presentation_ms_).astype(int)
+np.add.at(counts, (sample, spikes["hidden"]["i"]), 1)
+print("hidden neurons active per sample:", (counts > 0).sum(axis=1))
 
 # %%
 # The raster before and after learning, the learning curve, the weights and the hidden
@@ -43,7 +43,7 @@ axes[0, 0].set_title("before learning", pad=11)
 plot.spike_raster(model, split.X_test[:3], y=split.y_test[:3], ax=axes[0, 1])
 axes[0, 1].set_title("after learning", pad=11)
 plot.learning_curves(model, ax=axes[0, 2])
-plot.weight_evolution(model, "afferent->interneuron", ax=axes[1, 0])
-plot.weight_evolution(model, "interneuron->efferent", ax=axes[1, 1])
+plot.weight_evolution(model, "afferent->hidden", ax=axes[1, 0])
+plot.weight_evolution(model, "hidden->efferent", ax=axes[1, 1])
 plot.receptive_fields(model, units=16, ax=axes[1, 2])
 fig.tight_layout()

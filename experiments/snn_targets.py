@@ -73,8 +73,8 @@ def _snn_run(args: tuple[str, str, int]) -> dict:
 
 
 def _hidden_code_ceiling(model, split) -> dict:
-    """How much a linear readout could get out of the trained interneuron code at best:
-    logistic regression on the interneurons' spike counts (standardised), its C chosen
+    """How much a linear readout could get out of the trained hidden code at best:
+    logistic regression on the hidden neurons' spike counts (standardised), its C chosen
     from 4 values *on the test split* -- an optimistic bound, not a fair score."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -224,10 +224,10 @@ def targets_markdown(path: str | Path) -> str:
         lines.append(f"| {name} | {_cell(by_task[REFERENCE_TASK])} |")
     hidden = d.get("hidden_code_summary") or {}
     if hidden:
-        lines += ["", "What the trained interneuron code of each spiking model allows at best on "
-                  "breast-cancer: logistic regression on its interneuron spike counts, C picked "
+        lines += ["", "What the trained hidden code of each spiking model allows at best on "
+                  "breast-cancer: logistic regression on its hidden spike counts, C picked "
                   "on the test split (optimistic):", "",
-                  "| spiking model | interneuron spikes per sample | logistic regression on them, "
+                  "| spiking model | hidden spikes per sample | logistic regression on them, "
                   "mean (max) | the model's own readout |", "|---|---|---|---|"]
         for m, h in hidden.items():
             own = d["summary"][m][REFERENCE_TASK]["mean"]

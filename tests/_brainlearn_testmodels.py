@@ -102,8 +102,8 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         self.unit_mask_ = np.ones(k)
         yi = np.searchsorted(self.classes_, y)
         C = rng.uniform(0.0, 0.1, size=(k, 2))  # hidden -> class weights
-        self.initial_weights_ = {"afferent->interneuron": self.prototypes_.copy(),
-                                 "interneuron->efferent": C.copy()}
+        self.initial_weights_ = {"afferent->hidden": self.prototypes_.copy(),
+                                 "hidden->efferent": C.copy()}
         H = self._hidden(X)
         self.history_ = {"samples_seen": [], "train_accuracy": []}
         if eval_set is not None:
@@ -122,11 +122,11 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
                 Xe, ye = eval_set
                 self.history_["eval_accuracy"].append(
                     float(np.mean(self.classes_[self._proba(Xe, C).argmax(1)] == np.asarray(ye))))
-            self.weight_history_.append({"afferent->interneuron": self.prototypes_.ravel().copy(),
-                                         "interneuron->efferent": C.ravel().copy()})
+            self.weight_history_.append({"afferent->hidden": self.prototypes_.ravel().copy(),
+                                         "hidden->efferent": C.ravel().copy()})
         self.centroids_ = C
-        self.weights_ = {"afferent->interneuron": self.prototypes_.copy(),
-                         "interneuron->efferent": C.copy()}
+        self.weights_ = {"afferent->hidden": self.prototypes_.copy(),
+                         "hidden->efferent": C.copy()}
         if self.spiking:
             self.presentation_ms_ = 50.0
             self.dt_ms_ = 0.5
@@ -176,8 +176,8 @@ class SpikingPrototypeClassifier(PrototypeCentroidClassifier):
 
     def record_spikes(self, X, trained=True):
         X = np.asarray(X, dtype=float)
-        C = self.centroids_ if trained else self.initial_weights_["interneuron->efferent"]
-        out = {p: {"i": [], "t_ms": []} for p in ("afferent", "interneuron", "efferent")}
+        C = self.centroids_ if trained else self.initial_weights_["hidden->efferent"]
+        out = {p: {"i": [], "t_ms": []} for p in ("afferent", "hidden", "efferent")}
         n_aff = 5 * X.shape[1]
         for s, x in enumerate(X):
             t0 = s * self.presentation_ms_
@@ -188,12 +188,12 @@ class SpikingPrototypeClassifier(PrototypeCentroidClassifier):
                     out["afferent"]["t_ms"].append(t0 + 5 + 10 * rep)
             h = self._hidden(x[None, :])[0]
             for u in np.flatnonzero(h > 0.3):
-                out["interneuron"]["i"].append(int(u))
-                out["interneuron"]["t_ms"].append(t0 + 10 + 20 * (1 - h[u]))
+                out["hidden"]["i"].append(int(u))
+                out["hidden"]["t_ms"].append(t0 + 10 + 20 * (1 - h[u]))
             c = int(self._proba(x[None, :], C).argmax(1)[0])
             out["efferent"]["i"].append(c)
             out["efferent"]["t_ms"].append(t0 + 30)
-        sizes = {"afferent": n_aff, "interneuron": len(self.prototypes_), "efferent": 2}
+        sizes = {"afferent": n_aff, "hidden": len(self.prototypes_), "efferent": 2}
         return {p: {"i": np.asarray(d["i"], dtype=np.int64), "t_ms": np.asarray(d["t_ms"]),
                     "n": sizes[p]} for p, d in out.items()}
 

@@ -169,7 +169,7 @@ def recorded_builds(monkeypatch, tmp_path):
 
         def run(self, inputs, state, seed):
             spec, m = self.spec, len(inputs)
-            sizes = {"afferent": spec.n_afferent, "interneuron": spec.net.n_hidden,
+            sizes = {"afferent": spec.n_afferent, "hidden": spec.net.n_hidden,
                      "inhibitory": spec.net.n_hidden, "efferent": spec.n_efferent}
             counts = {pop: np.zeros((m, spec.copies * sizes[pop])) for pop in POPULATIONS}
             return ChunkResult(counts, state)

@@ -16,7 +16,7 @@ brian2 = pytest.importorskip("brian2")
 from brainlearn.registry import list_models, make_model, model_spec  # noqa: E402
 from brainlearn.snn.encoding import GaussianReceptiveFields  # noqa: E402
 
-HID, OUT = "afferent->interneuron", "interneuron->efferent"
+HID, OUT = "afferent->hidden", "hidden->efferent"
 
 
 def _tiny(name: str) -> dict:
@@ -80,7 +80,7 @@ def test_snn_frozen_keeps_its_hidden_weights_and_learns_its_readout():
     np.testing.assert_array_equal(m.weights_[HID], m.initial_weights_[HID])
     np.testing.assert_array_equal(m.theta_, 0.0)  # no homeostasis either
     assert not np.array_equal(m.weights_[OUT], m.initial_weights_[OUT])
-    # the prototypes are training samples: each interneuron's weights are the scaled
+    # the prototypes are training samples: each hidden neuron's weights are the scaled
     # receptive-field pattern of one row of X
     p = m.spec_.net
     w_max = m.spec_.hidden_rule.w_max

@@ -27,8 +27,8 @@ def _raster_record(model, family, pops):
 def test_spike_raster_caption_names_a_model_without_spiking_readout(tmp_path):
     from brainlearn.figures.spikes import spike_raster
 
-    recs = [_raster_record("snn-stdp", "snn", ["afferent", "interneuron", "efferent"]),
-            _raster_record("snn-surrogate", "snn-backprop", ["afferent", "interneuron"])]
+    recs = [_raster_record("snn-stdp", "snn", ["afferent", "hidden", "efferent"]),
+            _raster_record("snn-surrogate", "snn-backprop", ["afferent", "hidden"])]
     _, caption = spike_raster(recs, tmp_path)
     assert "No efferent row for snn-surrogate: no efferent spikes recorded" in caption
     assert "snn-stdp" not in caption.split("No efferent row")[1]

@@ -53,7 +53,7 @@ def test_spike_raster_draws_every_population_into_the_given_axes(spiking):
     drawn = sum(len(c.get_offsets()) for c in ax.collections)
     assert drawn == sum(len(d["i"]) for d in spikes.values())
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert [lab.split("\n")[0] for lab in labels] == ["afferent", "interneuron", "efferent"]
+    assert [lab.split("\n")[0] for lab in labels] == ["afferent", "hidden", "efferent"]
     assert ax.get_xlim() == pytest.approx((0, 3 * model.presentation_ms_))
     assert [t.get_text() for t in ax.texts] == [f"y={v}" for v in y[:3]]
 
@@ -62,8 +62,8 @@ def test_spike_raster_makes_a_figure_without_axes_and_draws_untrained_networks(s
     model, X, _ = spiking
     ax = plot.spike_raster(model, X[:2], trained=False)
     assert isinstance(ax, matplotlib.axes.Axes)
-    ax2 = plot.spike_raster(model, X[:2], populations=("interneuron",))
-    assert [t.get_text().split("\n")[0] for t in ax2.get_yticklabels()] == ["interneuron"]
+    ax2 = plot.spike_raster(model, X[:2], populations=("hidden",))
+    assert [t.get_text().split("\n")[0] for t in ax2.get_yticklabels()] == ["hidden"]
 
 
 def test_a_model_without_the_capability_is_told_what_it_lacks(mlp):
@@ -92,9 +92,9 @@ def test_learning_curves_draw_train_and_eval_accuracy_against_samples_seen(mlp):
 def test_weight_evolution_one_histogram_per_checkpoint_plus_the_initial_one(spiking):
     model, _, _ = spiking
     fig, ax = plt.subplots()
-    assert plot.weight_evolution(model, "interneuron->efferent", bins=12, ax=ax) is ax
+    assert plot.weight_evolution(model, "hidden->efferent", bins=12, ax=ax) is ax
     assert len(ax.get_lines()) == 1 + len(model.weight_history_)
-    assert ax.get_title() == "interneuron->efferent"
+    assert ax.get_title() == "hidden->efferent"
     with pytest.raises(ValueError, match="unknown projection"):
         plot.weight_evolution(model, "nowhere")
 

@@ -239,10 +239,10 @@ def test_program_memory_counts_the_synapses_of_each_pattern():
     spec = program.spec
     n_aff, h, n_eff = spec.n_afferent, 7, spec.n_efferent
     per_class = spec.net.n_per_class
-    expected = (n_aff * h  # afferent -> interneuron, all
-                + h  # interneuron -> inhibitory, one to one
-                + h * (h - 1)  # inhibitory -> interneuron, all but self
-                + h * n_eff  # interneuron -> efferent, all
+    expected = (n_aff * h  # afferent -> hidden, all
+                + h  # hidden -> inhibitory, one to one
+                + h * (h - 1)  # inhibitory -> hidden, all but self
+                + h * n_eff  # hidden -> efferent, all
                 + n_eff * (n_eff - per_class))  # efferent -> efferent, other class
     synapses, n_bytes = program.memory()
     assert synapses == expected

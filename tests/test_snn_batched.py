@@ -35,7 +35,7 @@ from brainlearn.snn.populations import NetworkParams  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("numpy_runtime")]
 
-POPS = ("afferent", "interneuron", "inhibitory", "efferent")
+POPS = ("afferent", "hidden", "inhibitory", "efferent")
 COPIES, PRESENTATIONS = 3, 2  # capacity 6 samples per run
 
 
@@ -113,7 +113,7 @@ def test_batched_counts_agree_in_distribution_with_random_phase_and_noise():
     state = _state(spec, 2)
     seq = _sequential(spec, rates, state, seed=5)
     bat = _batched(spec, rates, state, seed=6)
-    for pop in ("interneuron", "efferent"):
+    for pop in ("hidden", "efferent"):
         for k in range(len(patterns)):
             a = seq[pop][k * reps:(k + 1) * reps].sum(1)
             b = bat[pop][k * reps:(k + 1) * reps].sum(1)

@@ -16,7 +16,7 @@ from brainlearn.snn.populations import NetworkParams  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("numpy_runtime")
 
-#: a tiny, fast network: 20 ms presentations, 8 interneurons, rate code
+#: a tiny, fast network: 20 ms presentations, 8 hidden neurons, rate code
 TINY = dict(n_hidden=8, encoding="rate", n_per_class=2, epochs=1, min_presentations=0,
             chunk_size=10, backend="runtime")
 TINY_NET = dict(presentation_ms=20.0, poisson_input=False, init_from_data=False,
@@ -47,9 +47,9 @@ def test_normalisation_is_part_of_the_network_only_when_on():
     on = blueprint(NetworkSpec(**{**spec.__dict__,
                                   "net": NetworkParams(encoding="rate", w_in_norm=0.1)}))
     assert "wsum" not in str(off.describe())
-    codes = [c for name, c, _ in on.boundaries if name == "afferent_interneuron"]
+    codes = [c for name, c, _ in on.boundaries if name == "afferent_hidden"]
     assert any("w_norm_total_post" in c for c in codes)
-    proj = next(q for q in on.projections if q.name == "afferent_interneuron")
+    proj = next(q for q in on.projections if q.name == "afferent_hidden")
     assert "wsum_post += dw_tracked" in proj.full_on_pre
     assert "wsum_post += dw_tracked" in proj.on_post
     # the inference program (no plasticity) keeps no sum and does no normalisation
@@ -57,14 +57,14 @@ def test_normalisation_is_part_of_the_network_only_when_on():
 
 
 @pytest.mark.slow
-def test_weights_of_each_interneuron_sum_to_the_target_after_learning():
+def test_weights_of_each_hidden_sum_to_the_target_after_learning():
     X, y = _data()
     net = dict(TINY_NET, w_in_norm=0.3, w_in_mv=60.0)
     clf = SpikingClassifier(hidden_rule="stdp-offset", network_params=net,
                             hidden_rule_params={"eta_pot": 0.05}, random_state=0, **TINY)
     clf.fit(X, y)
-    w0 = clf.initial_weights_["afferent->interneuron"]
-    w = clf.weights_["afferent->interneuron"]
+    w0 = clf.initial_weights_["afferent->hidden"]
+    w = clf.weights_["afferent->hidden"]
     target = 0.3 * X.shape[1] * 1.0
     np.testing.assert_allclose(w0.sum(axis=0), target, rtol=1e-12)
     assert np.abs(w - w0).max() > 1e-3  # learning moved the weights ...
@@ -74,8 +74,8 @@ def test_weights_of_each_interneuron_sum_to_the_target_after_learning():
                              network_params=dict(TINY_NET, w_in_mv=60.0),
                              hidden_rule_params={"eta_pot": 0.05}, random_state=0, **TINY)
     free.fit(X, y)
-    sums = free.weights_["afferent->interneuron"].sum(axis=0)
-    assert np.abs(sums - free.initial_weights_["afferent->interneuron"].sum(axis=0)).max() > 0.05
+    sums = free.weights_["afferent->hidden"].sum(axis=0)
+    assert np.abs(sums - free.initial_weights_["afferent->hidden"].sum(axis=0)).max() > 0.05
 
 
 def test_frozen_hidden_layer_keeps_the_normalised_random_init():
@@ -83,8 +83,8 @@ def test_frozen_hidden_layer_keeps_the_normalised_random_init():
     net = dict(TINY_NET, w_in_norm=0.3, w_in_mv=60.0)
     clf = SpikingClassifier(hidden_rule="stdp-offset", network_params=net, hidden_epochs=0,
                             random_state=0, **TINY).fit(X, y)
-    np.testing.assert_array_equal(clf.weights_["afferent->interneuron"],
-                                  clf.initial_weights_["afferent->interneuron"])
+    np.testing.assert_array_equal(clf.weights_["afferent->hidden"],
+                                  clf.initial_weights_["afferent->hidden"])
 
 
 def test_silent_presentations_are_made_again_at_a_raised_intensity():
@@ -92,7 +92,7 @@ def test_silent_presentations_are_made_again_at_a_raised_intensity():
     # too weak a drive for the thresholds at the base rate
     weak = dict(TINY_NET, w_in_mv=10.0)
     plain = SpikingClassifier(network_params=weak, random_state=0, **TINY)
-    with pytest.warns(RuntimeWarning, match="interneuron population did not spike"):
+    with pytest.warns(RuntimeWarning, match="hidden population did not spike"):
         plain.fit(X, y)
     again = SpikingClassifier(
         network_params=dict(weak, min_hidden_spikes=1, intensity_step=1.0,
@@ -112,7 +112,7 @@ def test_a_layer_silent_after_the_raised_intensities_warns_naming_the_parameters
                max_intensity_steps=2)
     with pytest.warns(RuntimeWarning, match="max_intensity_steps") as rec:
         SpikingClassifier(network_params=net, random_state=0, **TINY).fit(X, y)
-    assert any("interneuron population did not spike" in str(w.message)
+    assert any("hidden population did not spike" in str(w.message)
                and "2-fold" in str(w.message) for w in rec)
 
 
@@ -133,7 +133,7 @@ def _active(k):
 
 
 @pytest.mark.slow
-def test_k_winners_take_all_lets_about_k_interneurons_fire():
+def test_k_winners_take_all_lets_about_k_hidden_neurons_fire():
     # a drive at which the first spikes' inhibition holds the layer to a few winners
     one = _active(0)
     four = _active(4)
@@ -152,7 +152,7 @@ def test_label_assignment_takes_each_neurons_best_class_and_averages_its_neurons
 
 
 @pytest.mark.slow
-def test_label_assignment_readout_predicts_from_the_interneurons():
+def test_label_assignment_readout_predicts_from_the_hiddens():
     X, y = _data(n=40)
     net = dict(TINY_NET, w_in_mv=60.0, w_in_norm=0.3, target_spikes=2.0)
     clf = SpikingClassifier(hidden_rule="stdp-offset", readout_rule="assign",

@@ -82,7 +82,7 @@ def test_the_skip_projection_exists_only_when_on():
 
 @pytest.mark.parametrize("skip", [False, True])
 def test_network_delta_readout_matches_a_numpy_replay(skip):
-    """Both readout projections (interneuron -> efferent and, with skip_readout, afferent ->
+    """Both readout projections (hidden -> efferent and, with skip_readout, afferent ->
     efferent) change by eta x (y* - y) at the end of each presentation, with the counts of
     that presentation, its label and its learn flag; the teacher does not drive."""
     rule = DeltaRule(eta=0.05, x_ref=2.0, y_ref=2.0, y_target=1.5)
@@ -99,7 +99,7 @@ def test_network_delta_readout_matches_a_numpy_replay(skip):
         w_skip=rng.uniform(0.0, 0.6, (n_aff, n_eff)) if skip else None,
     )
     res = RuntimeEngine(spec).run(_inputs(spec, X, labels, learn), state, seed=5)
-    c_aff, c_hid, c_eff = (res.counts[n] for n in ("afferent", "interneuron", "efferent"))
+    c_aff, c_hid, c_eff = (res.counts[n] for n in ("afferent", "hidden", "efferent"))
     assert c_hid.sum() > 0 and c_eff.sum() > 0
     cls = np.repeat([0, 1], spec.net.n_per_class)
     w_out = _replay(state.w_out, rule, c_hid, c_eff, labels, learn, cls)
@@ -158,7 +158,7 @@ def test_the_skip_weights_are_drawn_after_the_others():
     kw = dict(readout_rule="delta", random_state=3, epochs=1, **TINY)
     on = SpikingClassifier(network_params=SKIP_NET, **kw).fit(X, y)
     off = SpikingClassifier(network_params={**SKIP_NET, "skip_readout": False}, **kw).fit(X, y)
-    assert set(off.initial_weights_) == {"afferent->interneuron", "interneuron->efferent"}
+    assert set(off.initial_weights_) == {"afferent->hidden", "hidden->efferent"}
     for k, w in off.initial_weights_.items():
         np.testing.assert_array_equal(on.initial_weights_[k], w)
     w0 = on.initial_weights_["afferent->efferent"]
@@ -171,17 +171,17 @@ def test_graded_readout_and_ops_count_the_skip_path():
                             **TINY).fit(X, y)
     c, _ = clf._predict_counts(X)
     p, spec = clf.spec_.net, clf.spec_
-    n, s = clf._scores(spec, c["interneuron"], c["efferent"],
-                       clf.weights_["interneuron->efferent"], c["afferent"],
+    n, s = clf._scores(spec, c["hidden"], c["efferent"],
+                       clf.weights_["hidden->efferent"], c["afferent"],
                        clf.weights_["afferent->efferent"])
-    g = (c["interneuron"] @ clf.weights_["interneuron->efferent"]
+    g = (c["hidden"] @ clf.weights_["hidden->efferent"]
          + c["afferent"] @ clf.weights_["afferent->efferent"]
          * (p.w_skip_mv / spec.n_features) / p.w_out_mv)
     k = p.n_per_class
     np.testing.assert_allclose(s, np.stack([g[:, :k].sum(1), g[:, k:].sum(1)], axis=1))
     np.testing.assert_allclose(clf.predict_proba(X), clf._proba(n, s))
     events = (c["afferent"].sum(1) * (p.n_hidden + spec.n_efferent)
-              + c["interneuron"].sum(1) * (1 + spec.n_efferent)
+              + c["hidden"].sum(1) * (1 + spec.n_efferent)
               + c["inhibitory"].sum(1) * (p.n_hidden - 1))
     assert clf.ops_per_sample(X)["synaptic_events"] == pytest.approx(events.mean())
 
@@ -197,8 +197,8 @@ def test_init_from_data_false_gives_initial_weights_that_do_not_depend_on_x():
     for k in a.initial_weights_:
         np.testing.assert_array_equal(a.initial_weights_[k], b.initial_weights_[k])
     # and with the hidden plasticity off the hidden weights stay at that init
-    np.testing.assert_array_equal(a.weights_["afferent->interneuron"],
-                                  a.initial_weights_["afferent->interneuron"])
+    np.testing.assert_array_equal(a.weights_["afferent->hidden"],
+                                  a.initial_weights_["afferent->hidden"])
 
 
 def test_registered_scratch_models_pass_the_hyperparameter_check():

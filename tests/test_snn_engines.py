@@ -35,7 +35,7 @@ from brainlearn.snn.populations import NetworkParams  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("numpy_runtime")
 
-POPS = ("afferent", "interneuron", "inhibitory", "efferent")
+POPS = ("afferent", "hidden", "inhibitory", "efferent")
 
 
 def _spec(hidden, readout, supervised, K=6, n_classes=2):
@@ -198,9 +198,9 @@ def test_frozen_copies_of_the_network_run_independently():
     frozen = dataclasses.replace(spec, copies=2, plastic=False)
     padded = inputs.padded(spec)
     timed = {**padded, "rates": np.tile(padded["rates"], (1, 2)) * Hz}
-    initial = {"afferent_interneuron.w": np.tile(state.w_in.ravel(), 2),
-               "interneuron_efferent.w": np.tile(state.w_out.ravel(), 2),
-               "interneuron.theta": np.tile(state.theta_volt, 2) * volt}
+    initial = {"afferent_hidden.w": np.tile(state.w_in.ravel(), 2),
+               "hidden_efferent.w": np.tile(state.w_out.ravel(), 2),
+               "hidden.theta": np.tile(state.theta_volt, 2) * volt}
     net, h = build_network(frozen, timed, initial)
     assert "efferent_tally" not in h and "Rbar" not in h["efferent"].variables
     net.run(run_duration_ms(frozen) * ms, namespace={})

@@ -66,11 +66,11 @@ def test_other_methods_pass_through_and_a_network_uses_the_cached_updater():
                        hidden_rule=make_rule("stdp"), readout_rule=make_rule("stdp"),
                        supervised=True)
     exact_pops = {p.name for p in blueprint(spec).populations if p.method == "exact"}
-    assert "interneuron" in exact_pops
+    assert "hidden" in exact_pops
     _, handles = build_network(spec)
     groups = [o for o in handles.values() if isinstance(o, b2.NeuronGroup)]
     methods = {g.name: g.state_updater.method_choice for g in groups}
-    assert "interneuron" in methods
+    assert "hidden" in methods
     for name in exact_pops & methods.keys():
         assert methods[name] is exact.CachedExact(), methods
 

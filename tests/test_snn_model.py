@@ -85,12 +85,12 @@ def test_fit_predict_shapes_and_history(fitted):
     assert model.n_epochs_ == 1
     assert len(h["train_accuracy"]) == 2
     assert len(model.weight_history_) == 2
-    assert model.weights_["afferent->interneuron"].shape == (8, 6)
-    assert model.weights_["interneuron->efferent"].shape == (6, 4)
+    assert model.weights_["afferent->hidden"].shape == (8, 6)
+    assert model.weights_["hidden->efferent"].shape == (6, 4)
     assert model.presentation_ms_ == 20.0 and model.dt_ms_ == 0.5
     # plasticity happened: the learned weights differ from the initial ones
     assert not np.allclose(
-        model.weights_["afferent->interneuron"], model.initial_weights_["afferent->interneuron"]
+        model.weights_["afferent->hidden"], model.initial_weights_["afferent->hidden"]
     )
 
 
@@ -116,7 +116,7 @@ def test_same_random_state_gives_same_spikes(fitted):
     model, X, _ = fitted
     a = model.record_spikes(X[:2])
     b = model.record_spikes(X[:2])
-    for pop in ("afferent", "interneuron", "efferent"):
+    for pop in ("afferent", "hidden", "efferent"):
         np.testing.assert_array_equal(a[pop]["i"], b[pop]["i"])
         np.testing.assert_array_equal(a[pop]["t_ms"], b[pop]["t_ms"])
     X2, y2 = _data()
@@ -126,14 +126,14 @@ def test_same_random_state_gives_same_spikes(fitted):
     for k in m1.weights_:
         np.testing.assert_array_equal(m1.weights_[k], m2.weights_[k])
     assert not np.array_equal(
-        m1.weights_["afferent->interneuron"], m3.weights_["afferent->interneuron"]
+        m1.weights_["afferent->hidden"], m3.weights_["afferent->hidden"]
     )
 
 
 def test_record_spikes_structure(fitted):
     model, X, _ = fitted
     rec = model.record_spikes(X[:3], trained=False)
-    assert rec["afferent"]["n"] == 8 and rec["interneuron"]["n"] == 6 and rec["efferent"]["n"] == 4
+    assert rec["afferent"]["n"] == 8 and rec["hidden"]["n"] == 6 and rec["efferent"]["n"] == 4
     t = rec["afferent"]["t_ms"]
     assert len(t) > 0 and t.min() >= 0 and t.max() < 3 * model.presentation_ms_ + model.dt_ms_
 
@@ -151,10 +151,10 @@ def test_ablated_leaves_original_unchanged(fitted):
     model, X, _ = fitted
     before = {k: v.copy() for k, v in model.weights_.items()}
     half = model.ablated(0.5, kind="synapses", random_state=0)
-    w = half.weights_["afferent->interneuron"]
+    w = half.weights_["afferent->hidden"]
     assert np.isclose((w == 0).mean(), 0.5, atol=0.1)
     dead = model.ablated(0.5, kind="neurons", random_state=0)
-    assert (dead.weights_["afferent->interneuron"] == 0).all(axis=0).sum() == 3
+    assert (dead.weights_["afferent->hidden"] == 0).all(axis=0).sum() == 3
     for k, v in before.items():
         np.testing.assert_array_equal(model.weights_[k], v)
     with pytest.raises(ValueError):

@@ -93,7 +93,7 @@ def test_rate_encoding_fits_with_one_afferent_per_feature():
     X, y = _blobs()
     m = SpikingClassifier(encoding="rate", random_state=1, **TINY).fit(X, y)
     assert m.spec_.n_afferent == 2
-    assert m.weights_["afferent->interneuron"].shape == (2, 6)
+    assert m.weights_["afferent->hidden"].shape == (2, 6)
     assert m.predict_proba(X).shape == (len(X), 2)
 
 
@@ -106,12 +106,12 @@ def test_encoding_is_validated_and_not_a_network_param():
 
 
 # --------------------------------------------------------------------- silent network
-def test_a_silent_interneuron_layer_warns_and_names_what_to_change():
+def test_a_silent_hidden_layer_warns_and_names_what_to_change():
     X, y = _blobs()
     m = SpikingClassifier(random_state=0, network_params={"w_in_mv": 0.01}, **TINY)
-    with pytest.warns(RuntimeWarning, match=r"interneuron population did not spike.*w_in_mv"):
+    with pytest.warns(RuntimeWarning, match=r"hidden population did not spike.*w_in_mv"):
         m.fit(X, y)
-    with pytest.warns(RuntimeWarning, match=r"interneuron population did not spike"):
+    with pytest.warns(RuntimeWarning, match=r"hidden population did not spike"):
         m.predict(X)
 
 
@@ -122,7 +122,7 @@ def test_silent_efferents_warn_at_prediction():
         m.predict(X)
 
 
-def test_a_teacher_overwhelmed_by_the_interneuron_drive_warns():
+def test_a_teacher_overwhelmed_by_the_hidden_drive_warns():
     # no teacher current and a strong readout: every efferent group fires for every sample
     X, y = _blobs()
     net = {"w_in_mv": 60.0, "w_out_mv": 400.0, "teacher_mv": 0.0, "suppress_mv": 0.0}
@@ -172,7 +172,7 @@ def test_target_spikes_lowers_every_threshold_per_learning_presentation(target):
     state = NetworkState(w_in=np.zeros((2, 4)), w_out=np.zeros((4, 2)), theta_volt=theta0,
                          rbar=np.zeros(2))
     res = RuntimeEngine(spec).run(inputs, state, seed=0)
-    assert res.counts["interneuron"].sum() == 0
+    assert res.counts["hidden"].sum() == 0
     step = 0.5e-3 * target / 4  # volt per learning presentation
     # at the boundary ending each presentation (the chunk runs K * T + dt, so the last
     # presentation's boundary is included): 5 learning presentations
@@ -227,7 +227,7 @@ def test_k_class_fit_on_a_tiny_network(readout):
     ).fit(X, labels)
     assert list(m.classes_) == ["setosa", "versicolor", "virginica"]
     assert m.spec_.n_classes == 3 and m.spec_.n_efferent == 3 * 2
-    assert m.weights_["interneuron->efferent"].shape == (9, 6)
+    assert m.weights_["hidden->efferent"].shape == (9, 6)
     assert m.rbar_.shape == (6,)
     proba = m.predict_proba(X)
     assert proba.shape == (len(X), 3)

@@ -17,11 +17,13 @@ import pytest
 
 from brainlearn.runner.storage import load_records
 from brainlearn.snn.names import (
+    LEGACY_NAMES,
     BrianVariable,
     PopulationName,
     SynapsesName,
     TimedInput,
     WeightKey,
+    current_name,
     plain_keys,
 )
 
@@ -42,27 +44,72 @@ def _payload_keys(name: str, part) -> set[str]:
 
 def test_the_stored_records_use_the_typed_names():
     """Every population of a recorded spike raster and every projection of a recorded
-    weight evolution is a member, equal to the stored string."""
+    weight evolution is a member, under its name now or its name up to 0.1.0."""
     pops = _payload_keys("spike_raster", lambda p: [*p["before"], *p["after"]])
     projections = _payload_keys("weight_evolution", lambda p: p["projections"])
     assert pops and projections, "the shipped results hold spike rasters and weight histories"
     for key in pops:
-        assert PopulationName(key) == key
+        assert PopulationName(current_name(key)) == current_name(key)
     for key in projections:
-        assert WeightKey(key) == key
+        assert WeightKey(current_name(key)) == current_name(key)
+
+
+def test_the_figures_read_old_records_under_the_names_now():
+    """A record written before the rename (hidden population "interneuron") is drawn with
+    today's names: the figures' payload reader maps them."""
+    from brainlearn.figures._data import payload
+
+    class Old:
+        def payload(self, name):
+            return {"before": {"interneuron": {"n": 3}, "afferent": {"n": 2}},
+                    "projections": {"afferent->interneuron": {"n_weights": 6}}}
+
+    p = payload(Old(), "spike_raster")
+    assert set(p["before"]) == {"hidden", "afferent"}
+    assert p["before"]["hidden"] == {"n": 3}
+    assert set(p["projections"]) == {WeightKey.IN}
+
+
+def test_the_old_names_answer_with_a_future_warning():
+    weights = plain_keys({WeightKey.IN: 1, WeightKey.OUT: 2})
+    for old, new in LEGACY_NAMES.items():
+        if new in weights:
+            with pytest.warns(FutureWarning, match=f"{old}.*{new}"):
+                assert weights[old] == weights[new]
+            with pytest.warns(FutureWarning):
+                assert weights.get(old) == weights[new]
+    with pytest.raises(KeyError):
+        weights["interneuron"]  # an old name of a population: not a key of this dict
+    assert weights.get("nothing", 7) == 7
+    # no trace of the shim in a pickle or a deep copy
+    assert type(pickle.loads(pickle.dumps(weights))) is dict
+    assert b"NameKeyed" not in pickle.dumps(weights)
+
+
+def test_the_old_group_name_of_network_params_is_read_with_a_warning():
+    from brainlearn.snn.params import make_params
+    from brainlearn.snn.populations import NetworkParams
+
+    with pytest.warns(FutureWarning, match="interneuron"):
+        old = make_params(NetworkParams, {"interneuron": {"theta_plus_mv": 0.25}})
+    assert old == make_params(NetworkParams, {"hidden": {"theta_plus_mv": 0.25}})
+    assert old.theta_plus_mv == 0.25
+    with pytest.warns(FutureWarning, match="afferent->interneuron"):
+        grouped = {"afferent->interneuron": {"w_in_mv": 9.0}}
+        assert make_params(NetworkParams, grouped).w_in_mv == 9.0
 
 
 def test_a_member_is_its_string_in_lookups_json_and_formatting():
     weights = plain_keys({WeightKey.IN: 1, WeightKey.OUT: 2})
     assert all(type(k) is str for k in weights)
-    assert weights["afferent->interneuron"] == weights[WeightKey.IN] == 1
+    assert weights["afferent->hidden"] == weights[WeightKey.IN] == 1
     typed = {PopulationName.AFFERENT: [1], TimedInput.LEARN_HIDDEN: 0.0}
     assert json.dumps(typed, sort_keys=True) == json.dumps(
         {"afferent": [1], "learn_hidden": 0.0}, sort_keys=True)
     assert f"{PopulationName.EFFERENT}" == str(PopulationName.EFFERENT) == "efferent"
-    assert type(str(SynapsesName.AFFERENT_INTERNEURON)) is str
+    assert type(str(SynapsesName.AFFERENT_HIDDEN)) is str
     assert TimedInput.RATES.array == "rates_ta"
-    assert PopulationName.INTERNEURON.count_monitor == "count_interneuron"
+    assert PopulationName.HIDDEN.count_monitor == "count_hidden"
 
 
 def test_weight_keys_name_their_populations_and_synapses():
@@ -72,8 +119,8 @@ def test_weight_keys_name_their_populations_and_synapses():
 
 
 def test_brian_variables_parse_their_keys():
-    v = BrianVariable(SynapsesName.AFFERENT_INTERNEURON, "w")
-    assert v.key == "afferent_interneuron.w" and type(v.key) is str
+    v = BrianVariable(SynapsesName.AFFERENT_HIDDEN, "w")
+    assert v.key == "afferent_hidden.w" and type(v.key) is str
     assert BrianVariable.parse(v.key) == v
     for bad in ("w", "a.b.c", ".w", "a."):
         with pytest.raises(ValueError, match="object.variable"):

@@ -85,7 +85,7 @@ def _replay_pairs(pre_sp, post_sp, w, n_pre, n_post, T_ms, K, dt_ms, on_event, a
 
 
 def test_network_stdp_hidden_layer_matches_a_numpy_replay_of_its_spikes():
-    """The STDP rule wired into the network (afferent -> interneuron, learn flag read per
+    """The STDP rule wired into the network (afferent -> hidden, learn flag read per
     presentation, traces reset at each boundary) changes the weights exactly as a NumPy
     replay of the rule on the recorded spikes."""
     hidden = STDP(eta_pot=0.05, eta_dep=0.02, x_tar=0.3, tau_pre_ms=8.0, tau_post_ms=15.0)
@@ -97,9 +97,9 @@ def test_network_stdp_hidden_layer_matches_a_numpy_replay_of_its_spikes():
     out = _run(spec, inputs, state, 5, spikes=True)
     p, T, dt = hidden.params, spec.net.presentation_ms, spec.net.dt_ms
     pre_sp = _by_presentation(*out.spikes["afferent"], spec.n_afferent, T, K, dt)
-    post_sp = _by_presentation(*out.spikes["interneuron"], spec.net.n_hidden, T, K, dt)
+    post_sp = _by_presentation(*out.spikes["hidden"], spec.net.n_hidden, T, K, dt)
     n_post_spikes = sum(len(x) for pres in post_sp for x in pres)
-    assert n_post_spikes >= 10, "the tiny network must make its interneurons fire"
+    assert n_post_spikes >= 10, "the tiny network must make its hidden neurons fire"
 
     def on_event(st, t, kind, w, k):
         gap = t - st["t"] if "t" in st else 0.0
@@ -146,7 +146,7 @@ def test_network_oja_matches_a_numpy_replay_of_its_counts_and_learn_flags():
             W = np.clip(W + learn[k] * p.eta * y * (x - y * W), 0, p.w_max)
         return W.ravel()
 
-    c_aff, c_hid, c_eff = (out.counts[n] for n in ("afferent", "interneuron", "efferent"))
+    c_aff, c_hid, c_eff = (out.counts[n] for n in ("afferent", "hidden", "efferent"))
     assert c_aff.shape == (K, spec.n_afferent) and c_eff.shape == (K, spec.n_efferent)
     assert c_hid.sum() > 0 and c_eff.sum() > 0
     w_in = replay(state.w_in.ravel(), hid, c_aff, c_hid, learn_h)
@@ -162,7 +162,7 @@ def test_network_learn_off_freezes_all_plastic_state():
     state = dataclasses.replace(_state(spec, 2), theta_volt=np.array([0.001, 0.0, 0.002]))
     inputs, _ = _inputs(spec, X, [0, 1, 0], [0] * 3, [0] * 3, [0] * 3)
     out = _run(spec, inputs, state, 4)
-    assert out.counts["interneuron"].sum() > 0  # activity, but no learning
+    assert out.counts["hidden"].sum() > 0  # activity, but no learning
     for name in ("w_in", "w_out", "theta_volt"):
         np.testing.assert_array_equal(getattr(out.state, name), getattr(state, name),
                                       err_msg=name)
@@ -215,7 +215,7 @@ def test_network_same_seed_same_spikes_other_seed_other_spikes():
     state = _state(spec, 0)
     runs = [_run(spec, inputs, state, s, spikes=True)
             for s in (7, 7, 8)]
-    for pop in ("afferent", "interneuron", "inhibitory", "efferent"):
+    for pop in ("afferent", "hidden", "inhibitory", "efferent"):
         i0, t0 = runs[0].spikes[pop]
         i1, t1 = runs[1].spikes[pop]
         np.testing.assert_array_equal(i0, i1, err_msg=pop)
@@ -272,7 +272,7 @@ def test_network_rstdp_closed_loop_reward_matches_a_numpy_replay():
         if labels[k] >= 0:
             r = r + learn_r[k] * (Rs[k] - r) / p.baseline_presentations
         rbars.append(r)
-    pre_sp = _by_presentation(*out.spikes["interneuron"], spec.net.n_hidden, T, K, dt)
+    pre_sp = _by_presentation(*out.spikes["hidden"], spec.net.n_hidden, T, K, dt)
     post_sp = _by_presentation(*out.spikes["efferent"], spec.n_efferent, T, K, dt)
 
     def on_event(st, t, kind, w, k):
@@ -332,7 +332,7 @@ def test_traces_kept_by_the_neurons_give_the_weights_of_per_synapse_traces(monke
     state = _state(spec, 4)
     bp = graph.blueprint(spec)
     held = {q.name: {tr.side for tr in q.traces} for q in bp.populations}
-    assert held == {"afferent": {"pre"}, "interneuron": {"pre", "post"}, "inhibitory": set(),
+    assert held == {"afferent": {"pre"}, "hidden": {"pre", "post"}, "inhibitory": set(),
                     "efferent": {"post"}}
     assert all("event-driven" not in s.full_model for s in bp.projections)
     neuron = _run(spec, inputs, state, 5)
@@ -342,7 +342,7 @@ def test_traces_kept_by_the_neurons_give_the_weights_of_per_synapse_traces(monke
     synapse = _run(spec, inputs, state, 5)
     for pop in neuron.counts:
         np.testing.assert_array_equal(neuron.counts[pop], synapse.counts[pop])
-    assert neuron.counts["interneuron"].sum() >= 5 and neuron.counts["efferent"].sum() >= 5
+    assert neuron.counts["hidden"].sum() >= 5 and neuron.counts["efferent"].sum() >= 5
     assert np.abs(neuron.state.w_in - state.w_in).max() > 1e-3
     np.testing.assert_allclose(neuron.state.w_in, synapse.state.w_in, rtol=0, atol=1e-10)
     np.testing.assert_allclose(neuron.state.w_out, synapse.state.w_out, rtol=0, atol=1e-10)

@@ -32,7 +32,7 @@ _OUTSIDE = (
 )
 _ACCURACY = (
     "needs > 0.83 training accuracy on standardised blobs: values outside [0, 1] are clipped "
-    "by the encoder and this tiny network (4 interneurons, 5 ms presentations, one pass) is "
+    "by the encoder and this tiny network (4 hidden neurons, 5 ms presentations, one pass) is "
     "not that accurate"
 )
 

@@ -14,8 +14,8 @@ from brainlearn import load_task, make_model, model_spec
 from brainlearn.snn.populations import NetworkParams
 from brainlearn.surrogate.model import SurrogateSpikingClassifier
 
-PRE = "afferent->interneuron"
-POST = "interneuron->efferent"
+PRE = "afferent->hidden"
+POST = "hidden->efferent"
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ from brainlearn.surrogate.model import SurrogateSpikingClassifier
 s = load_task("linear", n_train=300, n_test=300, seed=0)
 m = SurrogateSpikingClassifier(n_hidden=30, epochs=3, learning_rate=0.03, init_gain=2.0,
                                random_state=0).fit(s.X_train, s.y_train)
-print(hashlib.sha256(m.weights_["afferent->interneuron"].tobytes()).hexdigest())
+print(hashlib.sha256(m.weights_["afferent->hidden"].tobytes()).hexdigest())
 """
 
 
@@ -293,12 +293,12 @@ def test_hidden_response_ops_and_spike_record_agree(linear, fitted):
     assert counts.shape == (6, 30)
     assert np.all(counts >= 0) and np.all(counts == np.round(counts)) and counts.sum() > 0
     rec = fitted.record_spikes(X)
-    assert set(rec) == {"afferent", "interneuron"}
-    assert rec["interneuron"]["n"] == 30 and rec["afferent"]["n"] == 32
+    assert set(rec) == {"afferent", "hidden"}
+    assert rec["hidden"]["n"] == 30 and rec["afferent"]["n"] == 32
     T = fitted.presentation_ms_
-    sample = (np.asarray(rec["interneuron"]["t_ms"]) // T).astype(int)
+    sample = (np.asarray(rec["hidden"]["t_ms"]) // T).astype(int)
     recount = np.zeros_like(counts)
-    np.add.at(recount, (sample, rec["interneuron"]["i"]), 1)
+    np.add.at(recount, (sample, rec["hidden"]["i"]), 1)
     np.testing.assert_array_equal(recount, counts)
     n_aff = len(rec["afferent"]["i"]) / 6
     ops = fitted.ops_per_sample(X)

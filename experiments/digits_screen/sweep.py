@@ -60,8 +60,8 @@ def main():
                 c, _ = m._predict_counts(Xte)
                 pred_s = time.time() - t0
                 w = m.weights_
-                n, s = m._scores(m.spec_, c["interneuron"], c["efferent"],
-                                 w["interneuron->efferent"], c["afferent"],
+                n, s = m._scores(m.spec_, c["hidden"], c["efferent"],
+                                 w["hidden->efferent"], c["afferent"],
                                  w.get("afferent->efferent"))
                 pred = np.argmax(m._proba(n, s), 1)
                 acc = float(np.mean(m.classes_[pred] == split.y_test))
@@ -70,8 +70,8 @@ def main():
                            overrides=cfg.get("overrides", {}), task=task, seed=seed,
                            n_train=len(split.y_train), n_test=len(split.y_test),
                            n_epochs=m.n_epochs_, acc=acc, acc_graded=acc_g,
-                           hid_spikes=float(c["interneuron"].sum(1).mean()),
-                           hid_active=float((c["interneuron"] > 0).sum(1).mean()),
+                           hid_spikes=float(c["hidden"].sum(1).mean()),
+                           hid_active=float((c["hidden"] > 0).sum(1).mean()),
                            eff_spikes=float(c["efferent"].sum(1).mean()),
                            fit_s=fit_s,
                            fit_us_per_presentation=1e6 * fit_s / (m.n_epochs_ * len(split.y_train)),
@@ -80,8 +80,8 @@ def main():
                 if do_lr:
                     from sklearn.linear_model import LogisticRegression
                     ctr, _ = m._predict_counts(np.asarray(split.X_train, float))
-                    lr = LogisticRegression(max_iter=3000).fit(ctr["interneuron"], split.y_train)
-                    rec["acc_lr_hidden"] = float(lr.score(c["interneuron"], split.y_test))
+                    lr = LogisticRegression(max_iter=3000).fit(ctr["hidden"], split.y_train)
+                    rec["acc_lr_hidden"] = float(lr.score(c["hidden"], split.y_test))
                 with open(out, "a") as f:
                     f.write(json.dumps(rec) + "\n")
                 print(cfg["name"], task, seed, "acc", round(acc, 4), "graded", round(acc_g, 4),

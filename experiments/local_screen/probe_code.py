@@ -11,7 +11,7 @@ s = load_task("digits", 2000, 2000, 0)
 Xtr, Xva, ytr, yva = train_test_split(s.X_train, s.y_train, test_size=0.25, random_state=0, stratify=s.y_train)
 for name, ov in [("learned", {}), ("frozen", {"hidden_epochs": 0})]:
     clf = SpikingClassifier(**merge(merge(BASE, c), ov), random_state=0).fit(Xtr, ytr)
-    W = clf.weights_["afferent->interneuron"]; th = clf.theta_ * 1000  # mV
+    W = clf.weights_["afferent->hidden"]; th = clf.theta_ * 1000  # mV
     enc = clf.spec_.encoder
     unit = clf.spec_.net.w_in_mv / clf.spec_.input_drive_norm
     def code(X, k):

@@ -131,7 +131,7 @@ register_model(
 # --- spiking (Brian2) ---------------------------------------------------------------
 # the defaults of brainlearn.snn.model.SpikingClassifier unless set here
 _SNN = "brainlearn.snn.model:SpikingClassifier"
-# supervised STDP readout: the heterosynaptic target x_tar is small because an interneuron is
+# supervised STDP readout: the heterosynaptic target x_tar is small because a hidden neuron is
 # active in only a few per cent of the presentations (see STDP's fixed point)
 _SNN_STDP_READOUT = {"x_tar": 0.005, "eta_dep": 0.001, "eta_pot": 0.05}
 
@@ -140,7 +140,7 @@ register_model(
     "snn",
     _SNN,
     "Spiking network: Gaussian receptive-field afferents, 200 adaptive-threshold LIF "
-    "interneurons in winner-take-all competition learning prototypes with STDP, "
+    "hidden neurons in winner-take-all competition learning prototypes with STDP, "
     "teacher-driven STDP readout onto one efferent group per class.",
     hidden_rule="stdp",
     readout_rule="stdp",
@@ -194,7 +194,7 @@ register_model(
     "snn",
     _SNN,
     "As snn-stdp, but learned from scratch: the afferent -> "
-    "interneuron weights start uniform in [0, 0.8] w_max, independent of the data (no "
+    "hidden weights start uniform in [0, 0.8] w_max, independent of the data (no "
     "training sample is copied into a weight), and the budget is at least 3000 "
     "presentations (3 epochs of 1000 samples) so that the winner-take-all layer recruits "
     "and refines its prototypes by STDP alone.",
@@ -254,10 +254,10 @@ register_model(
     "snn",
     _SNN,
     "The network of Diehl & Cook (2015), learned from a random init: one Poisson afferent "
-    "per feature (rate code), 200 adaptive-threshold interneurons in winner-take-all "
-    "competition, STDP with a presynaptic-trace offset, each interneuron's incoming weights "
+    "per feature (rate code), 200 adaptive-threshold hidden neurons in winner-take-all "
+    "competition, STDP with a presynaptic-trace offset, each hidden neuron's incoming weights "
     "normalised after every presentation, samples that leave the layer silent presented "
-    "again at a raised rate; no plastic readout: each interneuron is labelled with the "
+    "again at a raised rate; no plastic readout: each hidden neuron is labelled with the "
     "class it answered most in the last epoch and votes for it.",
     hidden_rule="stdp-offset",
     readout_rule="assign",
@@ -272,14 +272,14 @@ register_model(
     "snn-dc2015-frozen",
     "snn",
     _SNN,
-    "Control: snn-dc2015 with hidden plasticity off (hidden_epochs=0): the interneurons keep "
+    "Control: snn-dc2015 with hidden plasticity off (hidden_epochs=0): the hidden neurons keep "
     "their normalised random weights and thresholds; the label assignment is made the same "
     "way. Measures what the network's STDP learns.",
     **{**model_spec("snn-dc2015").params, "hidden_epochs": 0},
 )
 
 # The same network read out by the project's local plastic readout: the delta rule on the
-# spike counts of every interneuron, the label as the one per-neuron target (snn-delta-skip's
+# spike counts of every hidden neuron, the label as the one per-neuron target (snn-delta-skip's
 # readout, without the skip projection).
 _DELTA_READOUT = {"eta": 0.01, "x_ref": 1.0, "y_ref": 5.0, "y_target": 1.0}
 _NO_TEACHER = {"w_out_mv": 160.0, "teacher_mv": 0.0, "suppress_mv": 0.0}
@@ -301,7 +301,7 @@ register_model(
     readout_rule_params=dict(_DELTA_READOUT),
     search_space={**_DC_SPACE, **_DELTA_READOUT_SPACE},
 )
-# A graded hidden code: k-winners-take-all (about ten interneurons answer each sample, the
+# A graded hidden code: k-winners-take-all (about ten hidden neurons answer each sample, the
 # most strongly driven first), regular afferent spike trains, integral homeostasis of the
 # thresholds; the rest as snn-dc2015-delta. Constants chosen by a random search on a
 # validation split of digits' training rows (seed 0).
@@ -326,8 +326,8 @@ register_model(
     "snn",
     _SNN,
     "A graded hidden code learned from a random init: one regular-spiking afferent per "
-    "feature (rate code), 200 interneurons in k-winners-take-all competition (the "
-    "inhibition waits for 10 distinct interneurons to fire), offset STDP with normalised "
+    "feature (rate code), 200 hidden neurons in k-winners-take-all competition (the "
+    "inhibition waits for 10 distinct hidden neurons to fire), offset STDP with normalised "
     "incoming weights and homeostatic thresholds; a delta-rule readout on spike counts.",
     hidden_rule="stdp-offset",
     readout_rule="delta",
@@ -352,14 +352,14 @@ register_model(
 
 # --- controls and references: what each part of the spiking model contributes -------------
 # Controls: snn-stdp with one part switched off (same network, budget and readout learning).
-# hidden_epochs=0 keeps the afferent->interneuron weights and the interneurons' adaptive
+# hidden_epochs=0 keeps the afferent->hidden weights and the hidden neurons' adaptive
 # thresholds at their initial values (learn_hidden = 0 in every presentation).
 _SNN_STDP = dict(model_spec("snn-stdp").params)
 register_model(
     "snn-frozen",
     "snn",
     _SNN,
-    "Control: snn-stdp with hidden plasticity off (hidden_epochs=0): the interneurons keep "
+    "Control: snn-stdp with hidden plasticity off (hidden_epochs=0): the hidden neurons keep "
     "their data-point prototypes (the receptive-field patterns of 200 training samples, "
     "no labels) and fixed thresholds; only the readout learns. Measures what hidden STDP "
     "adds.",
@@ -404,7 +404,7 @@ register_model(
     "ref-kmeans",
     "reference",
     f"{_REF}:PrototypeReadoutClassifier",
-    "The non-spiking twin of the spiking interneuron layer: 200 k-means prototypes "
+    "The non-spiking twin of the spiking hidden layer: 200 k-means prototypes "
     "learned without labels on standardised inputs, a 2-winner-take-all code, a "
     "logistic-regression readout. Measures what spiking adds or costs at equal "
     "architecture.",

@@ -51,8 +51,8 @@ __all__ = [
 ]
 
 #: the populations a raster shows, bottom to top, with their colours
-POPULATIONS = (PopulationName.AFFERENT, PopulationName.INTERNEURON, PopulationName.EFFERENT)
-_POPULATION_COLORS = {PopulationName.AFFERENT: "#7f7f7f", PopulationName.INTERNEURON: "#9467bd",
+POPULATIONS = (PopulationName.AFFERENT, PopulationName.HIDDEN, PopulationName.EFFERENT)
+_POPULATION_COLORS = {PopulationName.AFFERENT: "#7f7f7f", PopulationName.HIDDEN: "#9467bd",
                       PopulationName.EFFERENT: "#d62728"}
 
 
@@ -281,7 +281,7 @@ def weight_evolution(model, projection: str | None = None, bins: int = 30, ax=No
     ----------
     model : fitted estimator with ``weight_history_``
     projection : str, optional
-        A key of ``weight_history_[0]`` (e.g. ``"afferent->interneuron"``); default the first.
+        A key of ``weight_history_[0]`` (e.g. ``"afferent->hidden"``); default the first.
     bins : int, default=30
     ax : matplotlib Axes, optional
 

@@ -17,7 +17,7 @@ Models
 :class:`SVMReference`
     Support-vector machine with an RBF kernel (libsvm; one-vs-one for K > 2 classes).
 :class:`PrototypeReadoutClassifier`
-    The non-spiking twin of the spiking classifier's interneuron layer: ``n_prototypes``
+    The non-spiking twin of the spiking classifier's hidden layer: ``n_prototypes``
     k-means prototypes learned without labels, a winner-take-all code (the ``n_winners``
     nearest prototypes are active) and a linear (logistic-regression) readout of that code.
 
@@ -306,7 +306,7 @@ class SVMReference(ReferenceBase):
 
 
 class PrototypeReadoutClassifier(ReferenceBase):
-    """The non-spiking twin of the spiking interneuron layer: k-means prototypes, a
+    """The non-spiking twin of the spiking hidden layer: k-means prototypes, a
     winner-take-all code and a linear readout.
 
     1. Prototypes: k-means (Lloyd, one k-means++ initialisation, which seeds the prototypes
@@ -315,9 +315,9 @@ class PrototypeReadoutClassifier(ReferenceBase):
        :math:`c_j` (the spiking classifier's ``n_hidden``, 200).
     2. Code: :math:`h_j(x) = 1` for the ``n_winners`` prototypes nearest to ``z`` (Euclidean)
        and 0 otherwise -- a hard k-winner-take-all. The spiking layer's soft winner-take-all
-       (each interneuron inhibits all others through its inhibitory partner) leaves about
-       two interneurons active per sample on the 2-D tasks (their receptive fields measured
-       on xor: 0.64 active of 64 recorded interneurons per input point, i.e. ~2 of 200, with
+       (each hidden neuron inhibits all others through its inhibitory partner) leaves about
+       two hidden neurons active per sample on the 2-D tasks (their receptive fields measured
+       on xor: 0.64 active of 64 recorded hidden neurons per input point, i.e. ~2 of 200, with
        ~1.2 spikes each), hence ``n_winners = 2``. The twin keeps the winners binary where
        the spiking code counts a few spikes, and measures closeness by Euclidean distance of
        standardised inputs where the spiking layer takes the dot product of its weights with
@@ -433,7 +433,7 @@ class PrototypeReadoutClassifier(ReferenceBase):
         prototype coordinates (the input -> prototype synapses, in standardised space: a
         removed one reads the feature's training mean) and the readout weights, set to 0.
         ``kind="neurons"``: that share of the prototypes removed: they never win and their
-        readout weights are 0, as for an interneuron whose in- and out-weights are zeroed.
+        readout weights are 0, as for a hidden neuron whose in- and out-weights are zeroed.
         """
         new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":

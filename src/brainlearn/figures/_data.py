@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..runner.records import RunRecord
+from ..snn.names import current_name
 from ..tasks import list_tasks
 from .style import family_rank
 
@@ -55,8 +56,16 @@ def families(records: Iterable[Record]) -> dict[str, str]:
 
 
 def payload(r: Record, name: str) -> dict | None:
-    """The analysis payload ``name`` of a record, or None if absent or skipped."""
-    return r.payload(name)
+    """The analysis payload ``name`` of a record, or None if absent or skipped; population
+    and projection names as they are now (records written up to release 0.1.0 name the
+    hidden population ``"interneuron"``)."""
+    return _current_names(r.payload(name))
+
+
+def _current_names(value):
+    if not isinstance(value, dict):
+        return value
+    return {current_name(k): _current_names(v) for k, v in value.items()}
 
 
 def with_payload(records: Iterable[Record], name: str) -> list[Record]:

@@ -183,7 +183,7 @@ def receptive_fields(records, out_dir, units: int = 8, image_units: int = 16):
                 ax.set_ylabel(f"{m}\n{kind}", fontsize=7)
     caption = (
         f"Receptive fields on the {task} task: the response of each hidden unit over the input "
-        "square [0,1]^2 (MLP: first-layer activation; spiking network: interneuron spike count "
+        "square [0,1]^2 (MLP: first-layer activation; spiking network: hidden spike count "
         "per presentation), brightest = strongest; the units with the most varied response are "
         f"shown, up to {units} per model, each scaled to its own maximum. One seed."
     )
@@ -236,7 +236,7 @@ def receptive_images(task, cells, models, fam, out_dir, image_units: int = 16):
     caption = (
         f"Receptive fields on the {task} task as {side} images: for each hidden unit, the "
         "average of the held-out test images weighted by the unit's response (spiking "
-        "networks: interneuron spike count per presentation, a spike-triggered average; MLP: "
+        "networks: hidden spike count per presentation, a spike-triggered average; MLP: "
         "first-layer activation, shifted so its smallest value is 0), minus the mean test "
         "image. Red pixels drive the unit, blue ones silence it; each image is scaled to its "
         f"own largest magnitude. Up to {image_units} units per model, the most structured "

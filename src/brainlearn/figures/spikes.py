@@ -1,4 +1,4 @@
-"""spike_raster: afferent, interneuron and efferent spikes for a few samples, before and after
+"""spike_raster: afferent, hidden and efferent spikes for a few samples, before and after
 learning."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def spike_raster(records, out_dir):
     caption = (
         f"Spike rasters on the {task} task for {p['samples']} test samples (the first of each "
         "class in turn), presented one after another as in predict (dotted lines separate the "
-        "presentations; y = true class): afferent (input encoding), interneuron (hidden, with "
+        "presentations; y = true class): afferent (input encoding), hidden (excitatory, with "
         "inhibition) and efferent (one group per class) neurons, with the initial weights "
         "(left) and after training (right). One seed."
     )

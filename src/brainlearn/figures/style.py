@@ -110,7 +110,7 @@ def model_color(name: str, family_name: str | None = None) -> str:
     return MODEL_COLORS.get(name) or family(family_name).color
 
 #: colours of the three spiking populations in rasters
-POPULATION_COLORS = {PopulationName.AFFERENT: "#7f7f7f", PopulationName.INTERNEURON: "#9467bd",
+POPULATION_COLORS = {PopulationName.AFFERENT: "#7f7f7f", PopulationName.HIDDEN: "#9467bd",
                      PopulationName.EFFERENT: "#d62728"}
 #: diverging colour map for P(y = 1) over the input square
 PROBA_CMAP = "RdBu_r"

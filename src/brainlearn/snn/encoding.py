@@ -72,7 +72,7 @@ the edge). This is the documented rule for test data scaled with training statis
 Input drive
 -----------
 The total afferent rate differs between the codes and grows with the number of features,
-so the synaptic scale of afferent -> interneuron synapses is divided by the *effective
+so the synaptic scale of afferent -> hidden synapses is divided by the *effective
 number of afferents* :math:`N_{eff}` (:meth:`drive_norm`), the mean total afferent rate in
 units of :math:`\\sqrt{2\\pi}\\,(r_{max} - r_{min})`, the summed rate of the receptive fields
 of one feature of unit ``sigma_scale``:

@@ -63,7 +63,7 @@ class ChunkInputs:
     label : ndarray (m,)
         Class index per presentation, -1 for none.
     learn_hidden, learn_readout, teach : ndarray (m,)
-        Flags: plasticity of the afferent -> interneuron and interneuron -> efferent
+        Flags: plasticity of the afferent -> hidden and hidden -> efferent
         synapses (``learn_readout`` also gates the afferent -> efferent synapses when the
         network has them), teacher current.
     """
@@ -112,11 +112,11 @@ class NetworkState:
     Attributes
     ----------
     w_in : ndarray (n_afferent, n_hidden)
-        Afferent -> interneuron weights (dimensionless).
+        Afferent -> hidden weights (dimensionless).
     w_out : ndarray (n_hidden, n_efferent)
-        Interneuron -> efferent weights.
+        Hidden -> efferent weights.
     theta_volt : ndarray (n_hidden,)
-        Adaptive thresholds of the interneurons, in volt.
+        Adaptive thresholds of the hidden neurons, in volt.
     rbar : ndarray (n_efferent,)
         Reward baseline of the efferent neurons (R-STDP; zeros otherwise).
     w_skip : ndarray (n_afferent, n_efferent) or None

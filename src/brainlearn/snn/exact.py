@@ -2,7 +2,7 @@
 
 For linear equations Brian2's ``method="exact"`` solves ``dX/dt = M X + B`` symbolically:
 the update over one step is ``X(t + dt) = exp(M dt) X(t) + (exp(M dt) - 1) M^-1 B``, and
-SymPy computes the matrix exponential through a Jordan form. For the interneuron equations
+SymPy computes the matrix exponential through a Jordan form. For the hidden equations
 (membrane, two synaptic currents, adaptive threshold, traces, with symbolic time constants)
 that takes 10-15 s of SymPy per group, in every new Python process: in the tests it was
 36 of the 44 s of a two-fit runtime test, and it is part of every compiled program's build.

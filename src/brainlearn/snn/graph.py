@@ -80,9 +80,9 @@ TIMED_FILL = {TimedInput.RATES: 0.0, TimedInput.LABEL: -1.0, TimedInput.LEARN_HI
 TIMED_ARRAYS = tuple(TIMED_FILL)
 #: the learned state of the network: field of NetworkState -> its Brian2 variable
 STATE_VARIABLES = {
-    "w_in": BrianVariable(SynapsesName.AFFERENT_INTERNEURON, "w"),
-    "w_out": BrianVariable(SynapsesName.INTERNEURON_EFFERENT, "w"),
-    "theta_volt": BrianVariable(PopulationName.INTERNEURON, "theta"),
+    "w_in": BrianVariable(SynapsesName.AFFERENT_HIDDEN, "w"),
+    "w_out": BrianVariable(SynapsesName.HIDDEN_EFFERENT, "w"),
+    "theta_volt": BrianVariable(PopulationName.HIDDEN, "theta"),
     "rbar": BrianVariable(PopulationName.EFFERENT, "Rbar"),
     "w_skip": BrianVariable(SynapsesName.AFFERENT_EFFERENT, "w"),
 }
@@ -128,7 +128,7 @@ class NetworkSpec:
     def population_sizes(self) -> dict[PopulationName, int]:
         """Neurons of each population in one copy of the network."""
         return {PopulationName.AFFERENT: self.n_afferent,
-                PopulationName.INTERNEURON: self.net.n_hidden,
+                PopulationName.HIDDEN: self.net.n_hidden,
                 PopulationName.INHIBITORY: self.net.n_hidden,
                 PopulationName.EFFERENT: self.n_efferent}
 
@@ -350,12 +350,12 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
     efferent = by_name[P.EFFERENT]
     w_in_unit = p.w_in_mv / spec.input_drive_norm * mV
 
-    # per-neuron normalisation of the afferent -> interneuron weights (Diehl & Cook 2015):
-    # the interneurons keep the sum of their incoming weights, and every presentation ends
+    # per-neuron normalisation of the afferent -> hidden weights (Diehl & Cook 2015):
+    # the hidden neurons keep the sum of their incoming weights, and every presentation ends
     # by scaling the weights back to the target sum
     normalise = plastic and p.w_in_norm > 0
     if normalise:
-        by_name[P.INTERNEURON].normalise(p.w_in_norm * spec.n_afferent * hid.w_max)
+        by_name[P.HIDDEN].normalise(p.w_in_norm * spec.n_afferent * hid.w_max)
 
     def plastic_projection(name, source, target, rule, w_unit, trace_tag=None,
                            sum_var=None):
@@ -370,13 +370,13 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
         # the all-to-all projections keep their rules' traces in the neurons: one trace
         # per neuron instead of one per synapse (same values, no exp per synapse and
         # spike; see brainlearn.snn.plasticity)
-        plastic_projection(S.AFFERENT_INTERNEURON, P.AFFERENT, P.INTERNEURON, hid, w_in_unit,
+        plastic_projection(S.AFFERENT_HIDDEN, P.AFFERENT, P.HIDDEN, hid, w_in_unit,
                            trace_tag="in", sum_var="wsum_post" if normalise else None),
-        Projection(S.INTERNEURON_INHIBITORY, P.INTERNEURON, P.INHIBITORY, Connect.ONE_TO_ONE,
+        Projection(S.HIDDEN_INHIBITORY, P.HIDDEN, P.INHIBITORY, Connect.ONE_TO_ONE,
                    "ge_post += w_ei", {"w_ei": p.w_ei_mv * mV}),
-        Projection(S.INHIBITORY_INTERNEURON, P.INHIBITORY, P.INTERNEURON, Connect.ALL_BUT_SELF,
+        Projection(S.INHIBITORY_HIDDEN, P.INHIBITORY, P.HIDDEN, Connect.ALL_BUT_SELF,
                    "gi_post += w_ie", {"w_ie": p.w_ie_mv * mV}),
-        plastic_projection(S.INTERNEURON_EFFERENT, P.INTERNEURON, P.EFFERENT, out,
+        plastic_projection(S.HIDDEN_EFFERENT, P.HIDDEN, P.EFFERENT, out,
                            p.w_out_mv * mV, trace_tag="out"),
         # mutual inhibition between the efferent groups of the classes (w_lat = 0: none)
         Projection(S.EFFERENT_EFFERENT, P.EFFERENT, P.EFFERENT, Connect.OTHER_CLASS,
@@ -396,13 +396,13 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
         for tr in proj.neuron_traces:
             by_name[proj.source if tr.side == Side.PRE else proj.target].add_traces([tr])
     if p.k_winners > 0:
-        # k-winners-take-all: every inhibitory neuron counts the interneurons that fire for
+        # k-winners-take-all: every inhibitory neuron counts the hidden neurons that fire for
         # the first time in the presentation (count_pre is still the count before the
-        # spike where the interneurons' reset runs after the pathways, one more where it
+        # spike where the hidden neurons' reset runs after the pathways, one more where it
         # runs before them)
-        first = 1 if by_name[P.INTERNEURON].reset_when == "before_synapses" else 0
+        first = 1 if by_name[P.HIDDEN].reset_when == "before_synapses" else 0
         projections.append(Projection(
-            S.INTERNEURON_TALLY, P.INTERNEURON, P.INHIBITORY, Connect.ALL,
+            S.HIDDEN_TALLY, P.HIDDEN, P.INHIBITORY, Connect.ALL,
             f"n_active_post += int(count_pre == {first})",
         ))
 
@@ -413,25 +413,25 @@ def blueprint(spec: NetworkSpec, *, plastic: bool | None = None,
     if plastic:
         boundaries += [
             Boundary(P.EFFERENT, efferent.finish_code + out.post_end_code, O.FINISH),
-            Boundary(S.AFFERENT_INTERNEURON, by_proj[S.AFFERENT_INTERNEURON].end_code,
+            Boundary(S.AFFERENT_HIDDEN, by_proj[S.AFFERENT_HIDDEN].end_code,
                      O.PLASTICITY),
-            Boundary(S.INTERNEURON_EFFERENT, by_proj[S.INTERNEURON_EFFERENT].end_code,
+            Boundary(S.HIDDEN_EFFERENT, by_proj[S.HIDDEN_EFFERENT].end_code,
                      O.PLASTICITY),
             # integral homeostasis (theta_minus = 0: no change)
-            Boundary(P.INTERNEURON,
+            Boundary(P.HIDDEN,
                      "theta = clip(theta - learn * theta_minus, 0 * mV, theta_max)",
                      O.PLASTICITY),
             Boundary(P.EFFERENT, out.post_after_code, O.AFTER),
-            Boundary(S.AFFERENT_INTERNEURON, by_proj[S.AFFERENT_INTERNEURON].reset_code,
+            Boundary(S.AFFERENT_HIDDEN, by_proj[S.AFFERENT_HIDDEN].reset_code,
                      O.RESET),
-            Boundary(S.INTERNEURON_EFFERENT, by_proj[S.INTERNEURON_EFFERENT].reset_code,
+            Boundary(S.HIDDEN_EFFERENT, by_proj[S.HIDDEN_EFFERENT].reset_code,
                      O.RESET),
         ]
         if normalise:
             # after the rule's own end-of-presentation change (order 1); learn = 0 leaves
             # the weights as they are
             boundaries.append(Boundary(
-                S.AFFERENT_INTERNEURON,
+                S.AFFERENT_HIDDEN,
                 "w = clip(w * (1 + learn_post * (w_norm_total_post / (wsum_post + 1e-12) "
                 "- 1)), 0, w_max)",
                 O.AFTER,

@@ -1,14 +1,11 @@
 """``SpikingClassifier``: a Brian2 spiking network with local plastic synapses.
 
-afferent (Gaussian receptive fields, Poisson) -> interneuron (adaptive LIF, winner-take-all
+afferent (Gaussian receptive fields, Poisson) -> hidden (adaptive LIF, winner-take-all
 through an inhibitory pool, plastic input synapses) -> efferent (one group per class,
 plastic readout synapses). See :mod:`brainlearn.snn.populations` for the neurons,
 :mod:`brainlearn.snn.plasticity` for the rules, :mod:`brainlearn.snn.graph` for how they are
 assembled, :mod:`brainlearn.snn.engines` and :mod:`brainlearn.snn.build` for how the network
 is compiled once and run fast.
-
-*Interneuron* is used in the reflex-arc sense (afferent -> interneuron -> efferent): the
-excitatory hidden layer, not an inhibitory cell.
 
 Classes
 -------
@@ -22,7 +19,7 @@ Prediction
 Each sample is presented for ``presentation_ms`` without plasticity and without teacher.
 The predicted class is the one whose efferent neurons fire most. Ties (including no
 efferent spike at all) are broken by the *graded readout* ``s_c = sum_j n_j W_jc`` (the
-interneuron spike counts ``n_j`` of the sample weighted by the learned readout weights onto
+hidden spike counts ``n_j`` of the sample weighted by the learned readout weights onto
 the efferent neurons of class ``c``; with ``skip_readout`` plus the afferent counts weighted
 by the direct weights, scaled by ``w_skip_mv / (n_features w_out_mv)``), and a remaining
 tie goes to the first class of ``classes_``. ``predict_proba`` is
@@ -32,7 +29,7 @@ graded readout), so its arg-max is the prediction.
 Activity
 --------
 A population that does not spike at all in more than half of the presentations
-(:data:`SILENT_FRACTION`) -- the interneurons in training or prediction, the efferents in
+(:data:`SILENT_FRACTION`) -- the hidden neurons in training or prediction, the efferents in
 prediction (and in training without a teacher) -- gives a ``RuntimeWarning`` that names it
 and the parameter to change: such a network would otherwise predict the first class, or
 rest on the graded readout alone, without saying so.
@@ -102,20 +99,20 @@ _W_IN, _W_OUT = WeightKey.IN, WeightKey.OUT
 _W_SKIP = WeightKey.SKIP  # only with network_params["skip_readout"]
 
 #: a population that does not spike at all in more than this fraction of the presentations
-#: is reported as silent (RuntimeWarning): interneurons in training or prediction,
+#: is reported as silent (RuntimeWarning): hidden neurons in training or prediction,
 #: efferents in prediction (and in training when no teacher drives them)
 SILENT_FRACTION = 0.5
 
 _SILENT_ADVICE = {
-    Pop.INTERNEURON: (
-        "the input drive is too weak for the interneuron thresholds: raise network_params "
+    Pop.HIDDEN: (
+        "the input drive is too weak for the hidden thresholds: raise network_params "
         "'w_in_mv' or 'rate_max_hz', or lower 'v_th_mv' (and check that inputs are scaled "
-        "to [0, 1]); a sample without interneuron spikes is predicted as the first class"
+        "to [0, 1]); a sample without hidden spikes is predicted as the first class"
     ),
     Pop.EFFERENT: (
-        "the interneuron -> efferent drive is too weak: raise network_params 'w_out_mv' "
+        "the hidden -> efferent drive is too weak: raise network_params 'w_out_mv' "
         "(or, without a teacher, 'w_out_init_high'); predictions then rest on the graded "
-        "readout of the interneuron spikes alone"
+        "readout of the hidden spikes alone"
     ),
 }
 
@@ -131,7 +128,7 @@ def _warn_if_silent(counts: dict[str, np.ndarray], populations, when: str,
         silent = float(np.mean(c.sum(axis=1) == 0))
         if silent > SILENT_FRACTION:
             again = ""
-            if pop == Pop.INTERNEURON and net is not None and net.min_hidden_spikes > 0:
+            if pop == Pop.HIDDEN and net is not None and net.min_hidden_spikes > 0:
                 again = (
                     f", even after up to {net.max_intensity_steps} re-presentations with the "
                     f"input rates raised up to {net.max_gain:g}-fold; raise network_params "
@@ -203,7 +200,7 @@ def _teacher_drives(spec: NetworkSpec) -> bool:
 
 def _warn_if_teacher_overwhelmed(spec: NetworkSpec, counts_eff, labels) -> None:
     """RuntimeWarning when, under the teacher, the other classes' efferent groups fire about
-    as much as the labelled one: the interneuron drive overwhelms the teacher, and the
+    as much as the labelled one: the hidden drive overwhelms the teacher, and the
     readout then learns the same weights for every class (the n_per_feature=4 failure on
     digits-parity of issue 9)."""
     k = spec.net.n_per_class
@@ -214,9 +211,9 @@ def _warn_if_teacher_overwhelmed(spec: NetworkSpec, counts_eff, labels) -> None:
         warnings.warn(
             f"during training the efferent groups of the other classes fired "
             f"{other.mean():.1f} spikes per presentation against {own.mean():.1f} for the "
-            "labelled class: the interneuron -> efferent drive overwhelms the teacher, so the "
+            "labelled class: the hidden -> efferent drive overwhelms the teacher, so the "
             "readout cannot tell the classes apart; lower network_params 'w_out_mv' (the "
-            "interneurons fire many spikes per sample) or raise 'suppress_mv'",
+            "hidden neurons fire many spikes per sample) or raise 'suppress_mv'",
             RuntimeWarning,
             stacklevel=3,
         )
@@ -257,11 +254,11 @@ class SpikingClassifier(BrainlearnClassifier):
     Parameters
     ----------
     hidden_rule : {"stdp", "stdp-offset", "hebbian", "rstdp"}
-        Plasticity of afferent -> interneuron synapses (unsupervised feature learning);
+        Plasticity of afferent -> hidden synapses (unsupervised feature learning);
         ``"stdp-offset"`` is the rule of Diehl & Cook (2015), meant to go with the
         per-neuron weight normalisation ``network_params["w_in_norm"]``.
     readout_rule : {"stdp", "hebbian", "rstdp", "delta", "assign"}
-        Plasticity of interneuron -> efferent synapses (and of the direct afferent ->
+        Plasticity of hidden -> efferent synapses (and of the direct afferent ->
         efferent synapses when ``network_params["skip_readout"]`` is on). With ``"stdp"`` or
         ``"hebbian"`` the readout is supervised by a teacher current into the labelled
         efferent group; with ``"delta"`` the label sets each efferent neuron's target count
@@ -269,12 +266,12 @@ class SpikingClassifier(BrainlearnClassifier):
         ``suppress_mv`` to 0 so the teacher does not also drive it);
         with ``"rstdp"`` there is no teacher: the reward computed in the network from the
         efferent spikes against the label is the only learning signal. ``"assign"`` has
-        no plastic readout: each interneuron is assigned the class it responded to most
-        in the last training epoch, and the class whose interneurons fire most on average
+        no plastic readout: each hidden neuron is assigned the class it responded to most
+        in the last training epoch, and the class whose hidden neurons fire most on average
         is predicted (the label assignment of Diehl & Cook 2015; the efferent neurons are
         not used).
     n_hidden : int
-        Number of interneurons (and of inhibitory partners).
+        Number of hidden neurons (and of inhibitory partners).
     encoding : {"population", "rate", "rate-complement"}
         Afferent code (:mod:`brainlearn.snn.encoding`): ``"population"``, Gaussian receptive
         fields, ``n_per_feature`` afferents per feature; ``"rate"``, one afferent per
@@ -297,7 +294,7 @@ class SpikingClassifier(BrainlearnClassifier):
         ``max(epochs, ceil(min_presentations / n_samples))`` (``n_epochs_``), so small data
         sets (breast-cancer, data-scarcity curves) still get a learning budget.
     hidden_epochs : int or None
-        Epochs during which the interneuron layer learns (the readout learns in every
+        Epochs during which the hidden layer learns (the readout learns in every
         epoch); ``None`` means all.
     chunk_size : int
         Presentations per run of the compiled program (compiled in; other data sizes are
@@ -326,14 +323,14 @@ class SpikingClassifier(BrainlearnClassifier):
     presentation_ms_ : float
         Duration of one sample's presentation in ms.
     weights_ : dict of ndarray
-        Learned weights, pre x post: ``"afferent->interneuron"`` (n_afferent, n_hidden) and
-        ``"interneuron->efferent"`` (n_hidden, K n_per_class), and with
+        Learned weights, pre x post: ``"afferent->hidden"`` (n_afferent, n_hidden) and
+        ``"hidden->efferent"`` (n_hidden, K n_per_class), and with
         ``network_params["skip_readout"]`` ``"afferent->efferent"`` (n_afferent,
         K n_per_class); dimensionless in ``[0, w_max]`` of their rule.
     initial_weights_ : dict of ndarray
         The same before training.
     theta_ : ndarray of shape (n_hidden,)
-        Adaptive thresholds of the interneurons after training, in volt.
+        Adaptive thresholds of the hidden neurons after training, in volt.
     rbar_ : ndarray of shape (K n_per_class,)
         Reward baseline of the efferent neurons (R-STDP readout; zeros otherwise).
     predict_seed_ : int
@@ -341,7 +338,7 @@ class SpikingClassifier(BrainlearnClassifier):
     backend_ : str
         ``"standalone"`` or ``"runtime"``: the engine that trained.
     assignments_ : ndarray of shape (n_hidden,)
-        Each interneuron's class index (into ``classes_``): the class in whose
+        Each hidden neuron's class index (into ``classes_``): the class in whose
         presentations of the last training epoch it fired most on average. Predictions
         use it with ``readout_rule="assign"``.
     presentations_ : int
@@ -468,7 +465,7 @@ class SpikingClassifier(BrainlearnClassifier):
         """Present the rows of X in order, chunk by chunk.
 
         ``labels``: class index per row (None: unlabelled); ``learn_hidden``: plasticity
-        of the afferent -> interneuron synapses, one flag or one per row;
+        of the afferent -> hidden synapses, one flag or one per row;
         ``learn_readout``: plasticity of the readout synapses; ``teach``: the teacher
         current; ``gain`` (one factor per row) multiplies the input rates
         (re-presentation at a raised intensity). The defaults present as ``predict``
@@ -551,7 +548,7 @@ class SpikingClassifier(BrainlearnClassifier):
 
         rows = np.arange(len(X))
         counts, spikes = run(rows, np.ones(len(X)), seed)
-        # re-presentation at a raised intensity of the samples that left the interneurons
+        # re-presentation at a raised intensity of the samples that left the hidden neurons
         # (nearly) silent (NetworkParams.min_hidden_spikes; Diehl & Cook 2015)
         p = spec.net
         # (a sample without input stays silent at any intensity)
@@ -559,7 +556,7 @@ class SpikingClassifier(BrainlearnClassifier):
                                      for i in range(0, len(X), 1000)])
                      if p.min_hidden_spikes else None)
         for level in range(1, p.max_intensity_steps + 1 if p.min_hidden_spikes else 1):
-            weak = rows[(counts[Pop.INTERNEURON][rows].sum(axis=1) < p.min_hidden_spikes)
+            weak = rows[(counts[Pop.HIDDEN][rows].sum(axis=1) < p.min_hidden_spikes)
                         & has_input[rows]]
             if len(weak) == 0:
                 break
@@ -572,7 +569,7 @@ class SpikingClassifier(BrainlearnClassifier):
 
     @staticmethod
     def _assign_scores(counts_hidden, assignments, n_classes: int) -> np.ndarray:
-        """Mean spike count of the interneurons assigned to each class, (n, K) (the label
+        """Mean spike count of the hidden neurons assigned to each class, (n, K) (the label
         assignment readout, :class:`~brainlearn.snn.plasticity.LabelAssignment`)."""
         s = np.zeros((len(counts_hidden), n_classes))
         for c in range(n_classes):
@@ -583,7 +580,7 @@ class SpikingClassifier(BrainlearnClassifier):
 
     @staticmethod
     def _assignments(class_sums, class_n) -> np.ndarray:
-        """Each interneuron's class: the one in whose presentations it fired most on
+        """Each hidden neuron's class: the one in whose presentations it fired most on
         average (classes never presented count as 0)."""
         mean = class_sums / np.maximum(class_n, 1)[:, None]
         return np.argmax(mean, axis=0)
@@ -592,12 +589,12 @@ class SpikingClassifier(BrainlearnClassifier):
         c, _ = self._predict_counts(X, state, engine=engine, seed=seed, spec=spec)
         assign = spec.readout_rule.name == "assign"
         if warn:
-            _warn_if_silent(c, (Pop.INTERNEURON,) if assign else (Pop.INTERNEURON, Pop.EFFERENT),
+            _warn_if_silent(c, (Pop.HIDDEN,) if assign else (Pop.HIDDEN, Pop.EFFERENT),
                             "of this prediction", spec.net)
         if assign:
-            s = self._assign_scores(c[Pop.INTERNEURON], assignments, spec.n_classes)
+            s = self._assign_scores(c[Pop.HIDDEN], assignments, spec.n_classes)
             return self._proba(np.zeros_like(s), s)
-        n, s = self._scores(spec, c[Pop.INTERNEURON], c[Pop.EFFERENT], state.w_out,
+        n, s = self._scores(spec, c[Pop.HIDDEN], c[Pop.EFFERENT], state.w_out,
                             c[Pop.AFFERENT], state.w_skip)
         return self._proba(n, s)
 
@@ -701,7 +698,7 @@ class SpikingClassifier(BrainlearnClassifier):
             w_in = rng.uniform(p.w_init_low, p.w_init_high, (spec.n_afferent, p.n_hidden)) * hw
         if p.w_in_norm > 0:
             # the normalisation the network applies after every presentation, applied to
-            # the initial weights too (each interneuron's weights sum to the target)
+            # the initial weights too (each hidden neuron's weights sum to the target)
             w_in = np.clip(w_in * (p.w_in_norm * spec.n_afferent * hw)
                            / np.maximum(w_in.sum(axis=0), 1e-12), 0.0, hw)
         w_out = rng.uniform(p.w_out_init_low, p.w_out_init_high, (p.n_hidden, spec.n_efferent)) * ow
@@ -732,10 +729,10 @@ class SpikingClassifier(BrainlearnClassifier):
         learn_hidden = np.repeat(np.arange(n_epochs) < hidden_epochs, len(X))
         # the activity of the last epoch's presentations (positions >= tail_from of order)
         tail_from = len(order) - len(X)
-        tail = {Pop.INTERNEURON: np.zeros((len(X), p.n_hidden), np.float32),
+        tail = {Pop.HIDDEN: np.zeros((len(X), p.n_hidden), np.float32),
                 Pop.EFFERENT: np.zeros((len(X), spec.n_efferent), np.float32)}
         assign = spec.readout_rule.name == "assign"
-        # class-wise interneuron responses for the label assignment of the online training
+        # class-wise hidden responses for the label assignment of the online training
         # accuracy, forgetting with a time constant of one epoch
         class_sums = np.zeros((len(classes), p.n_hidden))
         class_n = np.zeros(len(classes))
@@ -770,7 +767,7 @@ class SpikingClassifier(BrainlearnClassifier):
             seen += len(idx)
             if p.min_hidden_spikes:
                 # a sample without input (every rate 0) stays silent at any intensity
-                weak = ((counts[Pop.INTERNEURON].sum(axis=1) < p.min_hidden_spikes)
+                weak = ((counts[Pop.HIDDEN].sum(axis=1) < p.min_hidden_spikes)
                         & (lvl < p.max_intensity_steps) & (drive[idx] > 0))
                 retry_pos = np.concatenate([retry_pos, pos[weak]])
                 retry_lvl = np.concatenate([retry_lvl, lvl[weak] + 1])
@@ -779,18 +776,18 @@ class SpikingClassifier(BrainlearnClassifier):
                 kept[pos[last] - tail_from] = counts[pop][last]
             # online training accuracy of the chunk: the efferent vote of the spikes
             # seen during training (without teacher: R-STDP), or the graded readout of
-            # the interneuron spikes with the chunk-end weights (teacher-driven models),
+            # the hidden spikes with the chunk-end weights (teacher-driven models),
             # or the label assignment of the responses so far
             if assign:
                 forget = np.exp(-len(idx) / len(X))
                 onehot = np.eye(len(classes))[np.asarray(y_idx[idx], dtype=np.int64)]
-                class_sums = forget * class_sums + onehot.T @ counts[Pop.INTERNEURON]
+                class_sums = forget * class_sums + onehot.T @ counts[Pop.HIDDEN]
                 class_n = forget * class_n + onehot.sum(axis=0)
-                s = self._assign_scores(counts[Pop.INTERNEURON],
+                s = self._assign_scores(counts[Pop.HIDDEN],
                                         self._assignments(class_sums, class_n), len(classes))
                 n = np.zeros_like(s)
             else:
-                n, s = self._scores(spec, counts[Pop.INTERNEURON], counts[Pop.EFFERENT],
+                n, s = self._scores(spec, counts[Pop.HIDDEN], counts[Pop.EFFERENT],
                                     state.w_out, counts[Pop.AFFERENT], state.w_skip)
                 if spec.supervised:
                     n = np.zeros_like(n)
@@ -851,17 +848,17 @@ class SpikingClassifier(BrainlearnClassifier):
 
     # ----------------------------------------------------------------------- accessors
     def hidden_response(self, X) -> np.ndarray:
-        """Interneuron spike counts per sample, shape (n_samples, n_hidden)."""
+        """Hidden spike counts per sample, shape (n_samples, n_hidden)."""
         X = check_predict_data(self, X)
-        return self._predict_counts(X)[0][Pop.INTERNEURON]
+        return self._predict_counts(X)[0][Pop.HIDDEN]
 
     def ops_per_sample(self, X) -> dict[str, float]:
         """Mean synaptic events and spikes per sample during prediction.
 
         A synaptic event is one spike arriving at one synapse (spike x out-degree):
-        afferent -> interneuron (n_hidden), interneuron -> inhibitory (1) and -> efferent
+        afferent -> hidden (n_hidden), hidden -> inhibitory (1) and -> efferent
         (K n_per_class) and, with ``k_winners``, -> every inhibitory tally (n_hidden),
-        inhibitory -> interneuron (n_hidden - 1), efferent -> efferent of the
+        inhibitory -> hidden (n_hidden - 1), efferent -> efferent of the
         other classes ((K - 1) n_per_class, when that mutual inhibition is on), and with
         ``skip_readout`` afferent -> efferent (K n_per_class more per afferent spike). The
         efferent reward tally of R-STDP is learning machinery and is not counted.
@@ -872,9 +869,9 @@ class SpikingClassifier(BrainlearnClassifier):
         p = self.spec_.net
         fan = {
             Pop.AFFERENT: p.n_hidden + (self.spec_.n_efferent if p.skip_readout else 0),
-            # with k_winners, every interneuron spike also reaches every inhibitory
-            # neuron's tally of active interneurons
-            Pop.INTERNEURON: 1 + self.spec_.n_efferent + (p.n_hidden if p.k_winners else 0),
+            # with k_winners, every hidden spike also reaches every inhibitory
+            # neuron's tally of active hidden neurons
+            Pop.HIDDEN: 1 + self.spec_.n_efferent + (p.n_hidden if p.k_winners else 0),
             Pop.INHIBITORY: p.n_hidden - 1,
             Pop.EFFERENT: (self.spec_.n_classes - 1) * p.n_per_class if p.w_lat_mv > 0 else 0,
         }
@@ -894,12 +891,12 @@ class SpikingClassifier(BrainlearnClassifier):
         _, spikes = self._predict_counts(
             X, _state(weights, self.theta_, self.rbar_), engine=engine
         )
-        return {str(pop): {"i": spikes[pop][0], "t_ms": spikes[pop][1], "n": n}
-                for pop, n in spec.population_sizes.items()}
+        return plain_keys({pop: {"i": spikes[pop][0], "t_ms": spikes[pop][1], "n": n}
+                           for pop, n in spec.population_sizes.items()})
 
     def ablated(self, fraction: float, kind: str = "synapses", random_state=None):
         """A copy with a ``fraction`` of plastic synapses (``kind="synapses"``) or of
-        interneurons (``kind="neurons"``: all their plastic in- and out-weights) zeroed."""
+        hidden neurons (``kind="neurons"``: all their plastic in- and out-weights) zeroed."""
         new, draw = ablation_copy(self, fraction, kind, random_state)
         if kind == "synapses":
             for name, w in new.weights_.items():

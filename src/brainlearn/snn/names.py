@@ -7,14 +7,15 @@ looked up with plain strings and the other way round, and the strings in stored 
 JSON files, build keys and the public attributes of the fitted models stay the ones they
 were. Whatever leaves a model (``weights_``, ``initial_weights_``, ``weight_history_``,
 ``record_spikes``) is keyed by plain ``str`` (:func:`plain_keys`), so pickles of a fitted
-model do not depend on these classes.
+model do not depend on these classes. The hidden population was named ``"interneuron"`` up
+to release 0.1.0: :data:`LEGACY_NAMES` maps the old names, read with a ``FutureWarning``.
 
 :class:`PopulationName`
-    The four neuron groups (``"afferent"``, ``"interneuron"``, ``"inhibitory"``,
+    The four neuron groups (``"afferent"``, ``"hidden"``, ``"inhibitory"``,
     ``"efferent"``): the Brian2 names of the groups and the keys of spike counts and
     spike trains.
 :class:`SynapsesName`
-    The Brian2 names of the synapse groups (``"afferent_interneuron"``, ...).
+    The Brian2 names of the synapse groups (``"afferent_hidden"``, ...).
 :class:`WeightKey`
     The plastic projections by their public keys ``"pre->post"`` (``weights_`` and the
     like, of the spiking classifier and of the surrogate-gradient network), each with its
@@ -33,6 +34,7 @@ No Brian2 import: the surrogate network, the plots and the figures use these nam
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -45,6 +47,9 @@ __all__ = [
     "SynapsesName",
     "TimedInput",
     "WeightKey",
+    "LEGACY_NAMES",
+    "NameKeyed",
+    "current_name",
     "plain_keys",
 ]
 
@@ -53,7 +58,7 @@ class PopulationName(StrEnum):
     """The neuron groups of the network, in creation order."""
 
     AFFERENT = "afferent"
-    INTERNEURON = "interneuron"
+    HIDDEN = "hidden"
     INHIBITORY = "inhibitory"
     EFFERENT = "efferent"
 
@@ -73,28 +78,28 @@ class SynapsesName(StrEnum):
     """The Brian2 names of the ``Synapses`` groups (``Projection.name`` of
     :mod:`brainlearn.snn.graph`)."""
 
-    AFFERENT_INTERNEURON = "afferent_interneuron"
-    INTERNEURON_INHIBITORY = "interneuron_inhibitory"
-    INHIBITORY_INTERNEURON = "inhibitory_interneuron"
-    INTERNEURON_EFFERENT = "interneuron_efferent"
+    AFFERENT_HIDDEN = "afferent_hidden"
+    HIDDEN_INHIBITORY = "hidden_inhibitory"
+    INHIBITORY_HIDDEN = "inhibitory_hidden"
+    HIDDEN_EFFERENT = "hidden_efferent"
     #: mutual inhibition between the efferent groups of the classes
     EFFERENT_EFFERENT = "efferent_efferent"
     #: the direct projection, only with ``NetworkParams.skip_readout``
     AFFERENT_EFFERENT = "afferent_efferent"
     #: the reward's spike tally of a reward-modulated readout
     EFFERENT_TALLY = "efferent_tally"
-    #: the count of active interneurons of k-winners-take-all
-    INTERNEURON_TALLY = "interneuron_tally"
+    #: the count of active hidden neurons of k-winners-take-all
+    HIDDEN_TALLY = "hidden_tally"
 
 
 class WeightKey(StrEnum):
     """The plastic projections by their public keys (``weights_``, ``initial_weights_``,
     ``weight_history_`` and the analyses' payloads): ``"pre->post"``."""
 
-    #: afferent -> interneuron, (n_afferent, n_hidden)
-    IN = "afferent->interneuron"
-    #: interneuron -> efferent, (n_hidden, K n_per_class)
-    OUT = "interneuron->efferent"
+    #: afferent -> hidden, (n_afferent, n_hidden)
+    IN = "afferent->hidden"
+    #: hidden -> efferent, (n_hidden, K n_per_class)
+    OUT = "hidden->efferent"
     #: afferent -> efferent, only with ``network_params["skip_readout"]``
     SKIP = "afferent->efferent"
 
@@ -113,13 +118,13 @@ class WeightKey(StrEnum):
 
 
 _ENDS = {
-    WeightKey.IN: (PopulationName.AFFERENT, PopulationName.INTERNEURON),
-    WeightKey.OUT: (PopulationName.INTERNEURON, PopulationName.EFFERENT),
+    WeightKey.IN: (PopulationName.AFFERENT, PopulationName.HIDDEN),
+    WeightKey.OUT: (PopulationName.HIDDEN, PopulationName.EFFERENT),
     WeightKey.SKIP: (PopulationName.AFFERENT, PopulationName.EFFERENT),
 }
 _SYNAPSES = {
-    WeightKey.IN: SynapsesName.AFFERENT_INTERNEURON,
-    WeightKey.OUT: SynapsesName.INTERNEURON_EFFERENT,
+    WeightKey.IN: SynapsesName.AFFERENT_HIDDEN,
+    WeightKey.OUT: SynapsesName.HIDDEN_EFFERENT,
     WeightKey.SKIP: SynapsesName.AFFERENT_EFFERENT,
 }
 
@@ -179,6 +184,50 @@ class Side(StrEnum):
     POST = "post"
 
 
-def plain_keys(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """``mapping`` with plain ``str`` keys (the same strings): what a model stores."""
-    return {str(k): v for k, v in mapping.items()}
+#: Names used up to release 0.1.0, when the hidden population was called "interneuron":
+#: old name -> the name now. Read with a ``FutureWarning`` for one release
+#: (:class:`NameKeyed`, :func:`current_name`, the groups of ``network_params``).
+LEGACY_NAMES: dict[str, str] = {
+    "interneuron": PopulationName.HIDDEN.value,
+    "afferent->interneuron": WeightKey.IN.value,
+    "interneuron->efferent": WeightKey.OUT.value,
+}
+
+
+def renamed(old: str, new: str) -> None:
+    """Warn that ``old`` is an old name of ``new`` (a ``FutureWarning``)."""
+    warnings.warn(f"{old!r} is now named {new!r}; the old name is read until the next "
+                  "release", FutureWarning, stacklevel=3)
+
+
+def current_name(key: str) -> str:
+    """``key`` as it is named now (an old name of :data:`LEGACY_NAMES` mapped, silently:
+    for keys read from stored records)."""
+    return LEGACY_NAMES.get(str(key), str(key))
+
+
+class NameKeyed(dict):
+    """A ``dict`` keyed by population or projection names that still answers to the
+    names of :data:`LEGACY_NAMES` (``weights_["afferent->interneuron"]``), with a
+    ``FutureWarning``; a plain ``dict`` otherwise. It pickles and deep-copies as a plain
+    ``dict``, so no pickle depends on it."""
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+    def __missing__(self, key):
+        new = LEGACY_NAMES.get(key) if isinstance(key, str) else None
+        if new is None or new not in self:
+            raise KeyError(key)
+        renamed(key, new)
+        return self[new]
+
+    def get(self, key, default=None):
+        return self[key] if key in self or (
+            isinstance(key, str) and LEGACY_NAMES.get(key) in self) else default
+
+
+def plain_keys(mapping: Mapping[str, Any]) -> NameKeyed:
+    """``mapping`` with plain ``str`` keys (the same strings): what a model stores (a
+    :class:`NameKeyed`, so the old names still work)."""
+    return NameKeyed((str(k), v) for k, v in mapping.items())

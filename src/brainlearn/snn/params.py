@@ -26,6 +26,8 @@ import numbers
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from .names import LEGACY_NAMES, renamed
+
 T = TypeVar("T")
 
 __all__ = ["MAX_MV", "MAX_SCALE", "MAX_TIME_MS", "check_range", "flatten_groups", "make_params",
@@ -41,11 +43,12 @@ MAX_SCALE = 1e6
 
 def flatten_groups(overrides: Mapping[str, Any], groups: Mapping[str, tuple[str, ...]],
                    label: str) -> dict[str, Any]:
-    """``overrides`` with every group given as a dict (``{"interneuron": {"v_th_mv": 12}}``)
+    """``overrides`` with every group given as a dict (``{"hidden": {"v_th_mv": 12}}``)
     replaced by its flat keys (``{"v_th_mv": 12}``); flat keys pass as they are. A parameter
     given twice (flat and in its group) takes the later value in the mapping's order, as a
     dict literal would, so a grouped override given to ``make_model`` applies over the
-    configuration's flat value.
+    configuration's flat value. A group under its name before release 0.1.0
+    (``"interneuron"``) is read as the group's with a ``FutureWarning``.
 
     Raises
     ------
@@ -55,6 +58,9 @@ def flatten_groups(overrides: Mapping[str, Any], groups: Mapping[str, tuple[str,
     """
     flat: dict[str, Any] = {}
     for key, value in overrides.items():
+        if key in LEGACY_NAMES and LEGACY_NAMES[key] in groups and key not in groups:
+            renamed(key, LEGACY_NAMES[key])
+            key = LEGACY_NAMES[key]
         if key not in groups:
             flat.pop(key, None)
             flat[key] = value

@@ -367,8 +367,8 @@ class AssignParams:
 class LabelAssignment(PlasticityRule):
     r"""No plastic readout: the label assignment of Diehl & Cook (2015).
 
-    The interneuron -> efferent synapses carry no plasticity code and the efferent
-    neurons are not used. After training, every interneuron :math:`j` is assigned the
+    The hidden -> efferent synapses carry no plasticity code and the efferent
+    neurons are not used. After training, every hidden neuron :math:`j` is assigned the
     class in whose presentations of the last training epoch it fired most on average,
 
     .. math::
@@ -376,9 +376,9 @@ class LabelAssignment(PlasticityRule):
         a_j = \arg\max_c \frac{1}{|\{t: \ell_t = c\}|}
               \sum_{t: \ell_t = c} n_j(t),
 
-    and a sample is predicted as the class whose assigned interneurons fire most on
+    and a sample is predicted as the class whose assigned hidden neurons fire most on
     average, :math:`\hat c = \arg\max_c \overline{n_j}_{\,j: a_j = c}` (computed by
-    :class:`~brainlearn.snn.model.SpikingClassifier` from the interneuron spike counts).
+    :class:`~brainlearn.snn.model.SpikingClassifier` from the hidden spike counts).
     The labels enter only through this assignment: nothing in the network learns from
     them.
 

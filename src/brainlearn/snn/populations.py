@@ -17,7 +17,7 @@ new values without recompiling). :mod:`brainlearn.snn.graph` assembles them.
     latency code (``encoding="latency"``, :class:`~brainlearn.snn.encoding.LatencyCode`)
     each afferent fires once: the phase starts at 0, its rate is ``1 / t_f`` and the
     afferent is silent once it has fired, so its one spike comes at ``t_f``.
-``interneuron``
+``hidden``
     Excitatory LIF neurons with an adaptive threshold (homeostasis, Diehl & Cook 2015):
 
     .. math::
@@ -35,11 +35,9 @@ new values without recompiling). :mod:`brainlearn.snn.graph` assembles them.
     and falls while it fires fewer, so the layer settles near :math:`S` spikes per
     presentation whatever the input drive (the exponential decay alone only makes
     :math:`\\theta` proportional to the rate; use a long ``tau_theta_ms`` with it).
-    *Interneuron* is meant in the reflex-arc sense (afferent -> interneuron -> efferent):
-    the excitatory hidden layer, not an inhibitory cell.
 ``inhibitory``
-    One inhibitory LIF neuron per interneuron, excited by its partner and inhibiting all
-    other interneurons: soft winner-take-all competition (Diehl & Cook 2015).
+    One inhibitory LIF neuron per hidden neuron, excited by its partner and inhibiting all
+    other hidden neurons: soft winner-take-all competition (Diehl & Cook 2015).
 ``efferent``
     ``n_per_class`` LIF neurons for each of the K classes (neuron ``c * n_per_class + k``
     belongs to class ``c``). During supervised training a teacher current (``teacher_mv``)
@@ -70,7 +68,7 @@ __all__ = [
     "Afferent",
     "Efferent",
     "Inhibitory",
-    "Interneuron",
+    "Hidden",
     "NetworkParams",
     "Population",
     "populations",
@@ -84,11 +82,11 @@ class NetworkParams:
     The parameters are grouped by the population or projection that owns them
     (:attr:`GROUPS`, :meth:`grouped`, as Norse groups its ``LIFParameters``): the
     simulation clock; the afferent encoder and its re-presentation; the membrane constants
-    every population shares (``lif``); the interneurons' size, adaptive threshold and
+    every population shares (``lif``); the hidden neurons' size, adaptive threshold and
     competition; the inhibitory pool's synaptic scales; the efferent groups; and the three
     projections' scales and initial weights. ``network_params`` takes them flat
     (``{"w_out_mv": 160.0}``, as the registry and stored records write them) or grouped
-    (``{"interneuron->efferent": {"w_out_mv": 160.0}}``); both give the same network.
+    (``{"hidden->efferent": {"w_out_mv": 160.0}}``); both give the same network.
 
     Raises
     ------
@@ -103,7 +101,7 @@ class NetworkParams:
     """
 
     #: the parameters by the population or projection that owns them (``grouped()``;
-    #: ``network_params`` takes them flat or grouped, e.g. ``{"interneuron": {"v_th_mv":
+    #: ``network_params`` takes them flat or grouped, e.g. ``{"hidden": {"v_th_mv":
     #: 12.0}}``); ``lif`` holds the membrane constants every population shares
     GROUPS: ClassVar[dict[str, tuple[str, ...]]] = {
         "simulation": ("dt_ms", "presentation_ms"),
@@ -112,13 +110,13 @@ class NetworkParams:
                      "max_intensity_steps"),
         "lif": ("tau_m_ms", "tau_e_ms", "tau_i_ms", "v_th_mv", "v_reset_mv",
                 "refractory_ms"),
-        "interneuron": ("n_hidden", "theta_plus_mv", "tau_theta_ms", "theta_max_mv",
-                        "target_spikes", "k_winners"),
+        "hidden": ("n_hidden", "theta_plus_mv", "tau_theta_ms", "theta_max_mv",
+                   "target_spikes", "k_winners"),
         "inhibitory": ("w_ei_mv", "w_ie_mv"),
         "efferent": ("n_per_class", "teacher_mv", "suppress_mv", "noise_mv", "w_lat_mv"),
-        "afferent->interneuron": ("w_in_mv", "init_from_data", "w_init_low", "w_init_high",
-                                  "w_in_norm"),
-        "interneuron->efferent": ("w_out_mv", "w_out_init_low", "w_out_init_high"),
+        "afferent->hidden": ("w_in_mv", "init_from_data", "w_init_low", "w_init_high",
+                             "w_in_norm"),
+        "hidden->efferent": ("w_out_mv", "w_out_init_low", "w_out_init_high"),
         "afferent->efferent": ("skip_readout", "w_skip_mv", "w_skip_init_high"),
     }
 
@@ -142,7 +140,7 @@ class NetworkParams:
     v_th_mv: float = 15.0
     v_reset_mv: float = 0.0
     refractory_ms: float = 2.0
-    # interneuron homeostasis
+    # hidden homeostasis
     theta_plus_mv: float = 0.5
     tau_theta_ms: float = 20000.0
     theta_max_mv: float = 40.0
@@ -151,16 +149,16 @@ class NetworkParams:
     # about target_spikes spikes per presentation in all; 0: off
     target_spikes: float = 0.0
     # synaptic scales: a weight w in [0, w_max] adds w * scale to g_e of the target
-    w_in_mv: float = 20.0  # afferent -> interneuron, / (n_features * sigma_scale)
-    w_ei_mv: float = 200.0  # interneuron -> its inhibitory partner
-    w_ie_mv: float = 60.0  # inhibitory -> other interneurons
-    w_out_mv: float = 80.0  # interneuron -> efferent
+    w_in_mv: float = 20.0  # afferent -> hidden, / (n_features * sigma_scale)
+    w_ei_mv: float = 200.0  # hidden -> its inhibitory partner
+    w_ie_mv: float = 60.0  # inhibitory -> other hidden neurons
+    w_out_mv: float = 80.0  # hidden -> efferent
     w_lat_mv: float = 0.0  # efferent -> efferent of the other class (mutual inhibition)
     # efferent
     teacher_mv: float = 30.0
     suppress_mv: float = 30.0
     noise_mv: float = 2.0
-    # initial weights of afferent -> interneuron: with init_from_data, interneuron j starts
+    # initial weights of afferent -> hidden: with init_from_data, hidden neuron j starts
     # from the receptive-field pattern of a randomly drawn training sample x_j,
     # w = w_max * (w_init_low + (w_init_high - w_init_low) * rates(x_j) / rate_max), like
     # the data-point initialisation of k-means (no labels used); otherwise uniform in
@@ -174,33 +172,33 @@ class NetworkParams:
     # optional direct afferent -> efferent projection, all to all, plastic with the readout
     # rule (part of the network only when on): the efferent neurons also see the
     # receptive-field code itself, so a local error-driven readout can use its linear
-    # information, which the winner-take-all prototype code of the interneurons loses. A
+    # information, which the winner-take-all prototype code of the hidden neurons loses. A
     # weight w adds w * w_skip_mv / n_features to g_e; initial weights uniform in
     # [0, w_skip_init_high] * w_max.
     skip_readout: bool = False
     w_skip_mv: float = 20.0
     w_skip_init_high: float = 0.05
-    # per-neuron normalisation of the afferent -> interneuron weights (Diehl & Cook 2015):
-    # at the end of every learning presentation each interneuron's incoming weights are
+    # per-neuron normalisation of the afferent -> hidden weights (Diehl & Cook 2015):
+    # at the end of every learning presentation each hidden neuron's incoming weights are
     # scaled so that their mean is w_in_norm * w_max (the paper: 78 / 784, about 0.1), and
     # the initial weights are scaled the same way; 0: off
     w_in_norm: float = 0.0
-    # re-presentation (Diehl & Cook 2015): a presentation in which the interneurons fire
+    # re-presentation (Diehl & Cook 2015): a presentation in which the hidden neurons fire
     # fewer than min_hidden_spikes spikes in all is presented again with its input rates
     # multiplied by 1 + intensity_step * k, k = 1, 2, ... up to max_intensity_steps, in
     # training and in prediction; 0: off
     min_hidden_spikes: int = 0
     intensity_step: float = 0.5
     max_intensity_steps: int = 4
-    # competition in the interneuron layer: 0, winner-take-all (the first interneuron to
+    # competition in the hidden layer: 0, winner-take-all (the first hidden neuron to
     # fire silences the others through its inhibitory partner); k > 0, k-winners-take-all
-    # (the inhibitory neurons are held back until k distinct interneurons have fired in
-    # the presentation, so the k most strongly driven interneurons fire before the
-    # inhibition): a graded code with about k active interneurons per sample
+    # (the inhibitory neurons are held back until k distinct hidden neurons have fired in
+    # the presentation, so the k most strongly driven hidden neurons fire before the
+    # inhibition): a graded code with about k active hidden neurons per sample
     k_winners: int = 0
 
     def grouped(self) -> dict[str, dict[str, Any]]:
-        """The values by group (:attr:`GROUPS`): ``{"interneuron": {"n_hidden": 200, ...},
+        """The values by group (:attr:`GROUPS`): ``{"hidden": {"n_hidden": 200, ...},
         ...}``."""
         return {g: {name: getattr(self, name) for name in names}
                 for g, names in self.GROUPS.items()}
@@ -495,7 +493,7 @@ class Afferent(Population):
         return {}
 
 
-class Interneuron(Population):
+class Hidden(Population):
     """Excitatory LIF neurons with an adaptive threshold ``theta``.
 
     With :meth:`normalise` each neuron also keeps ``wsum``, the sum of its incoming
@@ -504,7 +502,7 @@ class Interneuron(Population):
     (the synapses add their changes to ``wsum_post``), so the end-of-presentation scaling
     ``w <- w * w_norm_total / wsum`` needs no sum over the synapses at every step."""
 
-    name = PopulationName.INTERNEURON
+    name = PopulationName.HIDDEN
     threshold = "v > v_th + theta"
     reset = """
         v = v_reset
@@ -549,11 +547,11 @@ class Interneuron(Population):
 
 
 class Inhibitory(Population):
-    """The inhibitory partners of the interneurons (winner-take-all).
+    """The inhibitory partners of the hidden neurons (winner-take-all).
 
     With ``k_winners`` k > 0 each inhibitory neuron also counts in ``n_active`` the
-    distinct interneurons that have fired in the presentation (through the network's
-    interneuron -> inhibitory tally synapses) and may fire only once ``n_active >= k``:
+    distinct hidden neurons that have fired in the presentation (through the network's
+    hidden -> inhibitory tally synapses) and may fire only once ``n_active >= k``:
     k-winners-take-all."""
 
     name = PopulationName.INHIBITORY
@@ -691,7 +689,7 @@ def populations(
     """The four populations of one network, in the order they are created."""
     return [
         Afferent(net, n_afferent),
-        Interneuron(net, net.n_hidden),
+        Hidden(net, net.n_hidden),
         Inhibitory(net, net.n_hidden),
         Efferent(net, n_classes, readout, plastic),
     ]

@@ -209,7 +209,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         The labels, sorted; ``predict_proba`` columns follow this order.
     n_features_in_ : int
     weights_ : dict
-        ``"afferent->interneuron"`` (n_afferents, n_hidden) and ``"interneuron->efferent"``
+        ``"afferent->hidden"`` (n_afferents, n_hidden) and ``"hidden->efferent"``
         (n_hidden, K) in mV, the names of the spiking side's projections.
     intercept_ : ndarray of shape (K,)
         Readout biases :math:`b` (mV).
@@ -565,7 +565,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
     # ------------------------------------------------------------------ analyses
 
     def hidden_response(self, X) -> np.ndarray:
-        """Hidden (interneuron) spike counts per sample in prediction, (n_samples, n_hidden)."""
+        """Hidden spike counts per sample in prediction, (n_samples, n_hidden)."""
         X = check_predict_data(self, X)
         return self._run_predict(*self._drive(X))[1]
 
@@ -596,7 +596,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         }
 
     def record_spikes(self, X, trained: bool = True) -> dict[str, dict[str, Any]]:
-        """Afferent and hidden ("interneuron") spike trains of the samples in ``X``, presented
+        """Afferent and hidden ("hidden") spike trains of the samples in ``X``, presented
         one after another as in prediction (times in ms from the start of the first); the
         readout units do not spike. ``trained=False`` uses the initial weights."""
         X = check_predict_data(self, X)
@@ -619,7 +619,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         return plain_keys({
             PopulationName.AFFERENT: {"i": idx.copy(), "t_ms": step_of_event * p.dt_ms,
                                       "n": int(drive.shape[1])},
-            PopulationName.INTERNEURON: {"i": j, "t_ms": (b * n_steps + t) * p.dt_ms,
+            PopulationName.HIDDEN: {"i": j, "t_ms": (b * n_steps + t) * p.dt_ms,
                                          "n": int(H)},
         })
 
