@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,7 @@ def test_key_changes_when_an_equation_changes(monkeypatch):
     monkeypatch.undo()
     from brainlearn.snn import populations
 
-    monkeypatch.setattr(populations.Interneuron, "threshold", "v > v_th + 2 * theta")
+    monkeypatch.setattr(populations.Hidden, "threshold", "v > v_th + 2 * theta")
     assert build.build_key(spec) != key
 
 
@@ -254,6 +255,15 @@ def test_a_build_changed_in_place_during_a_run_is_never_a_result(cached, monkeyp
     assert not list((engine.build_dir / "runs").iterdir())
 
 
+def _cmdline(psutil, proc) -> list[str]:
+    """The command line of ``proc``, or [] if it ended meanwhile (a chunk's program may
+    finish between listing the children and reading its command line)."""
+    try:
+        return proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return []
+
+
 @pytest.mark.slow
 def test_a_python_process_killed_mid_run_leaves_no_program_and_its_run_dir_is_removed(
         cached, tmp_path):
@@ -283,14 +293,13 @@ def test_a_python_process_killed_mid_run_leaves_no_program_and_its_run_dir_is_re
     main = str(final / "main")
     seen = []
     try:
-        for _ in range(3000):  # until a program of the build is seen running
-            seen = [c for c in parent.children() if c.cmdline()[:1] == [main]]
-            if seen:
+        # until a program of the build is seen running (a deadline, not a count of polls:
+        # the child's imports take much longer on a loaded machine)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            seen = [c for c in parent.children() if _cmdline(psutil, c)[:1] == [main]]
+            if seen or proc.poll() is not None:
                 break
-            if proc.poll() is not None:
-                break
-            import time
-
             time.sleep(0.01)
         assert seen, "the loop never showed a running program"
         os.kill(proc.pid, 9)
