@@ -76,3 +76,54 @@ def test_ablation_copy_checks_its_arguments(args, match):
 def test_ablation_copy_needs_a_fitted_estimator():
     with pytest.raises(NotFittedError):
         ablation_copy(_Fitted(), 0.5, "synapses", 0)
+
+
+def test_fit_progress_writes_at_most_every_interval_and_always_the_last_line():
+    import io
+
+    from brainlearn._base import FitProgress
+
+    out = io.StringIO()
+    quiet = FitProgress(0, "Model", 10, "epochs", stream=out)
+    for k in range(1, 11):
+        quiet.update(k, final=k == 10, loss=0.5)
+    assert out.getvalue() == ""
+    # level 1 with a long interval: only the final line
+    once = FitProgress(1, "Model", 10, "epochs", interval_s=3600, stream=out)
+    for k in range(1, 11):
+        once.update(k, final=k == 10, train_accuracy=0.91234)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Model: 10/10 epochs (100 %), ")
+    assert lines[0].endswith(", train accuracy 0.912")
+    # level 2: every update
+    out2 = io.StringIO()
+    each = FitProgress(2, "Model", 4, "presentations", interval_s=3600, stream=out2)
+    for k in (1, 2, 3, 4):
+        each.update(k)
+    assert [ln.split(" (")[0] for ln in out2.getvalue().splitlines()] == [
+        f"Model: {k}/4 presentations" for k in (1, 2, 3, 4)]
+
+
+def test_verbose_prints_a_fits_progress_and_is_no_part_of_a_runs_identity(capsys):
+    """The surrogate network (fast) prints one line per epoch at verbose=2, nothing at 0;
+    the runner's hyperparameters (the run's identity) leave ``verbose`` out, so a verbose
+    run is the same run."""
+    from brainlearn.runner.models import hyperparameters
+    from brainlearn.surrogate.model import SurrogateSpikingClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 2)), np.arange(40) % 2
+    kw = dict(n_hidden=8, n_per_feature=4, epochs=3, random_state=0)
+    quiet = SurrogateSpikingClassifier(**kw).fit(X, y)
+    assert capsys.readouterr().err == ""
+    loud = SurrogateSpikingClassifier(**kw, verbose=2).fit(X, y)
+    lines = capsys.readouterr().err.splitlines()
+    assert [ln.split(" (")[0] for ln in lines] == [
+        f"SurrogateSpikingClassifier: {k}/3 epochs" for k in (1, 2, 3)]
+    assert all("loss" in ln and "train accuracy" in ln for ln in lines)
+    np.testing.assert_array_equal(loud.weights_["afferent->hidden"],
+                                  quiet.weights_["afferent->hidden"])
+    for name in ("snn-stdp", "snn-surrogate"):
+        assert hyperparameters(make_model(name, verbose=1)) == hyperparameters(make_model(name))
+        assert "verbose" not in hyperparameters(make_model(name))

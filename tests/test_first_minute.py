@@ -255,3 +255,26 @@ def test_a_grid_search_over_n_hidden_builds_each_program_once(recorded_builds):
     assert len(expected) == 4
     assert set(recorded_builds) == expected
     assert len(recorded_builds) == len(expected)  # each program asked for once
+
+
+def test_verbose_spiking_fit_reports_its_presentations(recorded_builds, capsys):
+    """``verbose=2``: one progress line per chunk of the compiled program, counting the
+    presentations up to all of them (a fake engine answers: nothing is compiled)."""
+    import warnings
+
+    import numpy as np
+
+    from brainlearn.snn.model import SpikingClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((30, 2)), np.arange(30) % 2
+    model = SpikingClassifier(n_hidden=4, n_per_feature=2, n_per_class=1, chunk_size=16,
+                              epochs=2, min_presentations=0, random_state=0, verbose=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the fake network is silent
+        model.fit(X, y)
+    lines = [ln for ln in capsys.readouterr().err.splitlines()
+             if ln.startswith("SpikingClassifier:")]
+    done = [int(ln.split(": ")[1].split("/")[0]) for ln in lines]
+    assert done == [16, 32, 48, 60]
+    assert all("/60 presentations" in ln and "train accuracy" in ln for ln in lines)

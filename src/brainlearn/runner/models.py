@@ -29,12 +29,18 @@ def check_model(est) -> None:
         check()
 
 
+#: constructor parameters that are not part of a run's identity: the seed comes from the
+#: sweep, and ``verbose`` only prints progress
+NOT_HYPERPARAMETERS = ("random_state", "verbose")
+
+
 def hyperparameters(est) -> dict[str, Any]:
-    """Every constructor parameter of ``est`` except ``random_state``."""
+    """Every constructor parameter of ``est`` except :data:`NOT_HYPERPARAMETERS`."""
     if hasattr(est, "get_params"):
         params = dict(est.get_params(deep=False))
     else:
         params = {p: getattr(est, p) for p in inspect.signature(type(est).__init__).parameters
                   if p != "self" and hasattr(est, p)}
-    params.pop("random_state", None)
+    for name in NOT_HYPERPARAMETERS:
+        params.pop(name, None)
     return params

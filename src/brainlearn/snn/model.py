@@ -56,7 +56,9 @@ import numpy as np
 from .._base import (
     NON_NEGATIVE_INT,
     POSITIVE_INT,
+    VERBOSE,
     BrainlearnClassifier,
+    FitProgress,
     Hidden,
     Interval,
     StrOptions,
@@ -309,6 +311,10 @@ class SpikingClassifier(BrainlearnClassifier):
         works.
     random_state : int, numpy Generator or None
         Seeds initial weights, presentation order and every spike.
+    verbose : int
+        0: a fit says nothing but the one-line notice when it compiles a program; 1: a
+        progress line on stderr at most every few seconds (presentations made, seconds,
+        training accuracy of the last chunk) and one at the end; 2: a line per chunk.
 
     Attributes
     ----------
@@ -375,6 +381,7 @@ class SpikingClassifier(BrainlearnClassifier):
         "readout_rule_params": [None, dict],
         "network_params": [None, dict],
         "backend": [StrOptions({"auto", "standalone", "runtime"})],
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -394,6 +401,7 @@ class SpikingClassifier(BrainlearnClassifier):
         network_params: dict | None = None,
         backend: str = "auto",
         random_state=None,
+        verbose: int = 0,
     ):
         self.hidden_rule = hidden_rule
         self.readout_rule = readout_rule
@@ -410,6 +418,7 @@ class SpikingClassifier(BrainlearnClassifier):
         self.network_params = network_params
         self.backend = backend
         self.random_state = random_state
+        self.verbose = verbose
 
     # ----------------------------------------------------------------------- set-up
     def _check_more(self) -> None:
@@ -746,6 +755,7 @@ class SpikingClassifier(BrainlearnClassifier):
         drive = (np.concatenate([_encoder(spec).rates(X[i:i + 1000]).sum(axis=1)
                                  for i in range(0, len(X), 1000)])
                  if p.min_hidden_spikes else None)
+        progress = FitProgress(self.verbose, type(self).__name__, len(order), "presentations")
         while next_pos < len(order) or len(retry_pos):
             n_new = min(K - min(K, len(retry_pos)), len(order) - next_pos)
             pos = np.concatenate([retry_pos[:K], np.arange(next_pos, next_pos + n_new)])
@@ -798,15 +808,18 @@ class SpikingClassifier(BrainlearnClassifier):
                 proba = self._proba_with(spec, None, state, predict_seed, X_ev,
                                          assignments=self._assignments(class_sums, class_n))
                 history["eval_accuracy"].append(float(np.mean(np.argmax(proba, 1) == y_ev)))
-            weight_history.append({k: w.ravel() for k, w in _weights(state).items()})
+            # presentations of the planned order made so far (re-presentations not counted)
+            progress.update(next_pos, final=next_pos == len(order) and not len(retry_pos),
+                            train_accuracy=history["train_accuracy"][-1])
+            weight_history.append(plain_keys({k: w.ravel() for k, w in _weights(state).items()}))
 
         # the label assignment (Diehl & Cook 2015): from the last epoch's responses
         tail_labels = y_idx[order[tail_from:]]
         onehot = np.eye(len(classes))[np.asarray(tail_labels, dtype=np.int64)]
-        assignments = self._assignments(onehot.T @ tail[Pop.INTERNEURON], onehot.sum(axis=0))
+        assignments = self._assignments(onehot.T @ tail[Pop.HIDDEN], onehot.sum(axis=0))
         _warn_if_silent(
             tail,
-            (Pop.INTERNEURON,) if spec.supervised else (Pop.INTERNEURON, Pop.EFFERENT),
+            (Pop.HIDDEN,) if spec.supervised else (Pop.HIDDEN, Pop.EFFERENT),
             "of the last training epoch",
             p,
         )

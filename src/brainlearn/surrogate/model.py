@@ -32,7 +32,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import (
     POSITIVE_INT,
     POSITIVE_REAL,
+    VERBOSE,
     BrainlearnClassifier,
+    FitProgress,
     Interval,
     StrOptions,
     ablation_copy,
@@ -202,6 +204,9 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
     random_state : int, numpy.random.Generator or None
         Seeds initial weights, shuffles and spike phases; the same integer gives
         bit-identical weights.
+    verbose : int
+        0: silent; 1: a progress line on stderr at most every few seconds (epochs, seconds,
+        the epoch's loss and training accuracy) and one at the end; 2: a line per epoch.
 
     Attributes
     ----------
@@ -257,6 +262,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
         "epochs": POSITIVE_INT,
         "batch_size": POSITIVE_INT,
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -273,6 +279,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         epochs=30,
         batch_size=32,
         random_state=None,
+        verbose=0,
     ):
         self.n_hidden = n_hidden
         self.encoding = encoding
@@ -286,6 +293,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         self.epochs = epochs
         self.batch_size = batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     # ------------------------------------------------------------------ validation
 
@@ -497,6 +505,7 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
         W_in_e = np.empty((n_aff, H))
         W_out_e = np.empty((H, n_cls))
         b_e = np.empty(n_cls)
+        progress = FitProgress(self.verbose, type(self).__name__, epochs, "epochs")
         for epoch in range(epochs):
             lr = float(self.learning_rate)
             if self.lr_schedule == "cosine":
@@ -528,6 +537,8 @@ class SurrogateSpikingClassifier(BrainlearnClassifier):
                 w = _weights(W_in_e, W_out_e)
                 logits, _, _ = self._run_predict(drive_ev, seeds_ev, w, b_e)
                 history["eval_accuracy"].append(float(np.mean(np.argmax(logits, 1) == y_ev)))
+            progress.update(epoch + 1, final=epoch + 1 == epochs, loss=float(loss),
+                            train_accuracy=float(acc))
 
         self.weights_ = _weights(W_in_e.copy(), W_out_e.copy())
         self.intercept_ = b_e.copy()
