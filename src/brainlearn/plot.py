@@ -42,6 +42,8 @@ from .snn.names import PopulationName
 
 __all__ = [
     "POPULATIONS",
+    "STYLE",
+    "apply_style",
     "draw_raster",
     "draw_weight_histograms",
     "learning_curves",
@@ -56,12 +58,39 @@ _POPULATION_COLORS = {PopulationName.AFFERENT: "#7f7f7f", PopulationName.HIDDEN:
                       PopulationName.EFFERENT: "#d62728"}
 
 
+#: matplotlib rcParams of every brainlearn figure, one's own plots and ``brainlearn
+#: figures`` alike
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 130,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "savefig.bbox": "tight",
+    # stable SVG ids, so a figure rebuilt from the same results is the same file
+    "svg.hashsalt": "brainlearn",
+    # text stays text in SVG (smaller, faster to write, searchable)
+    "svg.fonttype": "none",
+}
+
+
+def apply_style() -> None:
+    """Set :data:`STYLE` in matplotlib's rcParams (idempotent)."""
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(STYLE)
+
+
 def _axes(ax, figsize=(6.0, 3.0)):
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
-
-    from .figures.style import apply_style
 
     apply_style()
     _, ax = plt.subplots(figsize=figsize)

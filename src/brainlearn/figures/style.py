@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from .._io import atomic_open
-from ..snn.names import PopulationName
+from ..plot import apply_style
 
 
 @dataclass(frozen=True)
@@ -62,24 +62,6 @@ MODEL_COLORS = {
 #: hatches that tell apart the models of one family drawn in one panel (in model order)
 MODEL_HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo", "++++", "----")
 
-_RC = {
-    "figure.dpi": 110,
-    "savefig.dpi": 130,
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "legend.frameon": False,
-    "legend.fontsize": 8,
-    "savefig.bbox": "tight",
-    # stable SVG ids, so a figure rebuilt from the same results is the same file
-    "svg.hashsalt": "brainlearn",
-    # text stays text in SVG (smaller, faster to write, searchable)
-    "svg.fonttype": "none",
-}
 
 
 def use_file_backend() -> None:
@@ -88,11 +70,6 @@ def use_file_backend() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-
-
-def apply_style() -> None:
-    """Set the shared rcParams (idempotent)."""
-    plt.rcParams.update(_RC)
 
 
 def family(name: str | None) -> Family:
@@ -109,9 +86,6 @@ def model_color(name: str, family_name: str | None = None) -> str:
     """Colour of a model, falling back to its family's colour, then grey."""
     return MODEL_COLORS.get(name) or family(family_name).color
 
-#: colours of the three spiking populations in rasters
-POPULATION_COLORS = {PopulationName.AFFERENT: "#7f7f7f", PopulationName.HIDDEN: "#9467bd",
-                     PopulationName.EFFERENT: "#d62728"}
 #: diverging colour map for P(y = 1) over the input square
 PROBA_CMAP = "RdBu_r"
 #: class colours of data points
