@@ -11,9 +11,23 @@ import pytest
 from brainlearn.snn import program
 
 NETWORK_CPP = """\
+#include "network.h"
+#include<stdlib.h>
+#define Clock_epsilon 1e-14
     while(clock && clock->running() && !Network::_globally_stopped)
     {
         t = clock->t[0];
+
+        for(size_t i=0; i<objects.size(); i++)
+        {
+            Clock *obj_clock = objects[i].first;
+            if (curclocks.find(obj_clock) != curclocks.end())
+            {
+                codeobj_func func = objects[i].second;
+                if (func)  // code objects can be NULL in cases where we store just the clock
+                    func();
+            }
+        }
         clock = next_clocks();
 
         current = std::clock();
@@ -25,7 +39,6 @@ NETWORK_CPP = """\
 
     _last_run_time = elapsed_realtime;
 """
-
 
 def _block(name, file):
     return (
@@ -62,6 +75,20 @@ def test_the_per_step_clock_moves_after_the_loop(tmp_path):
     assert after.index("std::clock()") < after.index("_last_run_time = elapsed_realtime")
     with pytest.raises(RuntimeError, match="unexpected Network::run"):
         program.patch_network_source(tmp_path)  # already patched: the anchor is gone
+
+
+def test_the_scheduler_looks_up_clocks_once_per_run(tmp_path):
+    (tmp_path / "network.cpp").write_text(NETWORK_CPP)
+    program.patch_network_source(tmp_path)
+    program.patch_scheduler(tmp_path)
+    src = (tmp_path / "network.cpp").read_text()
+    fast, brian = src.split("    else\n    while(clock", 1)
+    assert "if (!report_func)" in fast and "curclocks.find" not in fast
+    assert "std::find(_bl_clocks.begin()" in fast and "Clock_epsilon" in fast
+    assert "curclocks.find(obj_clock)" in brian  # Brian2's loop, kept for a progress report
+    assert src.startswith('#include "network.h"\n#include <algorithm>\n#include <vector>\n')
+    with pytest.raises(program.AnchorMissing, match="unexpected Network::run loop"):
+        program.patch_scheduler(tmp_path)  # already patched: two loops
 
 
 def test_only_the_kept_result_files_are_written(tmp_path):
@@ -196,14 +223,15 @@ def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     device = _Device()
     with pytest.warns(RuntimeWarning, match="built without this speed-up") as caught:
         notes = program.compile_patched(device, tmp_path, {"_array_c_3"})
-    assert len(caught) == 1 and len(notes) == 1 and "Network::run" in notes[0]
+    # the per-step clock and the scheduler: both patches of Network::run
+    assert len(caught) == 2 and len(notes) == 2 and all("Network::run" in n for n in notes)
     assert device.compiled == [str(tmp_path)]
     assert "_array_a_1" not in (tmp_path / "objects.cpp").read_text()  # the other applied
     assert "brainlearn_pch.h" in (tmp_path / "makefile").read_text()
     (tmp_path / "objects.cpp").write_text("// no _write_arrays at all\n")
     (tmp_path / "makefile").write_text("PROGRAM = main\n")
     with pytest.warns(RuntimeWarning):
-        assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 3
+        assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 4
 
 
 def test_a_failed_make_is_a_compilation_failure_by_type(tmp_path):
