@@ -22,8 +22,11 @@ loop instead; nothing else in the loop changes (the measured time of the run, Br
 ``_last_run_time``, stays what it was).
 
 The loop itself asks a ``std::set`` for every object's clock at every step and rebuilds
-that set after every step; :func:`patch_scheduler` looks the clocks up once per run, and
-leaves the numbers a run computes unchanged, bit for bit.
+that set after every step; :func:`patch_scheduler` looks the clocks up once per run. Brian2's
+neuron updates test refractoriness in a way the compiler cannot vectorise;
+:func:`patch_neuron_updates` tests it with the same outcome in a form it can (and the
+build compiles those code objects with ``-ftree-vectorize``). Both leave the numbers a run
+computes unchanged, bit for bit.
 
 Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
 keeps the files the engines read, :func:`patch_run_duration` lets a run stop after the
@@ -32,7 +35,7 @@ code object includes once (a build compiles in a third of the time). The patches
 edits of the generated C++ (written for Brian2 2.9, the version ``pyproject.toml`` pins)
 that check their anchor and raise :class:`AnchorMissing` if Brian2's code has another
 shape. The ones that only add speed (the clock, the scheduler, the result files, the
-precompiled header) are then left out with a warning and the program is built as Brian2 generated it
+precompiled header, the neuron updates) are then left out with a warning and the program is built as Brian2 generated it
 (:func:`compile_patched`); the run-duration patch decides what a run simulates, so a build
 without its anchor fails. The patches are part of how a build is made, so a change here
 bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache key).
@@ -56,6 +59,7 @@ __all__ = [
     "mark_loop_end",
     "mark_loop_start",
     "patch_network_source",
+    "patch_neuron_updates",
     "patch_precompiled_header",
     "patch_run_duration",
     "patch_scheduler",
@@ -222,6 +226,92 @@ def patch_scheduler(directory: str | Path) -> None:
     path.write_text(src)
 
 
+_REFRACTORY_LIMIT = re.compile(r"\n(\s*)const int64_t (_lio_\d+) = _timestep\(t_ref, dt\);")
+_NOT_REFRACTORY_LOAD = re.compile(
+    r"\n\s*char not_refractory = _ptr_array_(\w+)_not_refractory\[_idx\];")
+_LOOP_CLOSE = "\n    }\n\n}\n"
+#: the neuron updates are compiled with these flags besides the program's
+VECTORISE_ARGS = ("-ftree-vectorize",)
+
+
+def patch_neuron_updates(directory: str | Path) -> int:
+    """Let the compiler vectorise the neuron updates of groups with a refractory period;
+    returns how many code objects were patched.
+
+    Brian2's update loop (2.9) decides per neuron and step whether it is refractory with
+    ``_timestep(t - lastspike, dt) >= _timestep(t_ref, dt)``, a conversion to a 64-bit
+    integer that SSE2 has no vector instruction for, and stores the answer as a ``char``
+    in the same loop: the loop stays scalar (about half of a prediction's CPU time). The
+    patch computes the same answer as ``t - lastspike >= (_timestep(t_ref, dt) - 0.5) *
+    dt`` and stores it in a second loop after the update; the update loop is then
+    vectorised (two neurons per instruction, ``-ftree-vectorize`` for these files only:
+    :data:`VECTORISE_ARGS`).
+
+    The two tests agree for every ``lastspike`` a run sets: Brian2's clock time of the step
+    a neuron spiked (``t = i * dt``, as ``t`` is) or far in the past (-1e4 s, the reset
+    of every presentation). Then ``t - lastspike`` is ``k * dt`` up to rounding many orders
+    below ``dt``, Brian2's test is ``k >= L`` (``_timestep`` adds ``1e-3 * dt`` before it
+    truncates) and so is ``k * dt >= (L - 0.5) * dt``. The element-wise arithmetic of the
+    update is the same (no reduction is reordered), so a program computes exactly what it
+    did (``tests/test_snn_program.py`` compares patched and unpatched programs bit for bit).
+
+    Raises
+    ------
+    AnchorMissing
+        If a code object tests refractoriness in another shape (another Brian2 version),
+        or the makefile has no generic ``%.o`` rule; nothing is then changed.
+    """
+    directory = Path(directory)
+    edits = {}
+    for path in sorted((directory / "code_objects").glob("*_stateupdater_codeobject.cpp")):
+        src = path.read_text()
+        if "_timestep(t - lastspike, dt)" not in src:
+            continue  # no refractory period: nothing to change
+        limits = _REFRACTORY_LIMIT.findall(src)
+        loads = _NOT_REFRACTORY_LOAD.findall(src)
+        if len(limits) != 1 or len(loads) != 1:
+            raise AnchorMissing(f"{path}: unexpected refractoriness test (Brian2 version?); "
+                                "not patched")
+        (indent, lio), group = limits[0], loads[0]
+        test = f"not_refractory = _timestep(t - lastspike, dt) >= {lio};"
+        store = f"_ptr_array_{group}_not_refractory[_idx] = not_refractory;"
+        lastspike = f"const double lastspike = _ptr_array_{group}_lastspike[_idx];"
+        close = src.rfind(_LOOP_CLOSE)
+        if (src.count(test) != 1 or src.count(store) != 1 or src.count(lastspike) != 1
+                or close < src.find(store)):
+            raise AnchorMissing(f"{path}: unexpected refractoriness test (Brian2 version?); "
+                                "not patched")
+        src = _REFRACTORY_LIMIT.sub(
+            lambda m: m.group(0) + f"\n{m.group(1)}// brainlearn (program.patch_neuron_updates)"
+            f"\n{m.group(1)}const double _bl_refractory_gap = ({m.group(2)} - 0.5) * dt;",
+            src)
+        src = _NOT_REFRACTORY_LOAD.sub("", src)
+        src = src.replace(test, "const bool not_refractory = (t - lastspike) >= "
+                                "_bl_refractory_gap;")
+        close = src.rfind(_LOOP_CLOSE)
+        src = (src[:close] + "\n    }\n    for(int _idx=0; _idx<_N; _idx++)\n"
+               f"        _ptr_array_{group}_not_refractory[_idx] = "
+               f"(t - _ptr_array_{group}_lastspike[_idx]) >= _bl_refractory_gap;\n\n}}\n"
+               + src[close + len(_LOOP_CLOSE):])
+        src = re.sub(r"\n\s*" + re.escape(store), "", src)
+        edits[path] = src
+    mk_path = directory / "makefile"
+    mk = mk_path.read_text() if mk_path.is_file() else ""
+    if edits and mk.count(_GENERIC_RULE) != 1:
+        raise AnchorMissing(f"{mk_path}: unexpected makefile (Brian2 version?); neuron "
+                            "updates not patched")
+    for path, src in edits.items():
+        path.write_text(src)
+    if edits:
+        # their own rule, without the precompiled header: GCC 12 crashed compiling them
+        # with a header precompiled under other optimisation flags (-O3; measured here)
+        names = " ".join(f"code_objects/{p.stem}.o" for p in edits)
+        rule = (f"{names} : %.o : %.cpp makefile\n"
+                f"\t$(CXX) $(CXXFLAGS) {' '.join(VECTORISE_ARGS)} $< -o $@\n\n")
+        mk_path.write_text(mk.replace(_GENERIC_RULE, rule + _GENERIC_RULE))
+    return len(edits)
+
+
 #: the headers every generated code object includes first (Brian2 2.9), compiled once
 PCH_HEADER = "brainlearn_pch.h"
 _PCH_INCLUDES = ('"objects.h"', '"brianlib/common_math.h"', '"brianlib/stdint_compat.h"',
@@ -370,7 +460,8 @@ def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int
 def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -> list[str]:
     """Generate the project of ``device``, patch it (:func:`patch_network_source`,
     :func:`patch_scheduler`, :func:`patch_write_arrays` keeping the files ``keep``,
-    :func:`patch_precompiled_header`) and compile it with Brian2's own ``make``.
+    :func:`patch_precompiled_header`, :func:`patch_neuron_updates`) and compile it with
+    Brian2's own ``make``.
 
     A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
     and named in the list returned (empty when every patch applied): the program then runs
@@ -387,7 +478,8 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -
     for patch in (lambda: patch_network_source(directory),
                   lambda: patch_scheduler(directory),
                   lambda: patch_write_arrays(directory, keep),
-                  lambda: patch_precompiled_header(directory)):
+                  lambda: patch_precompiled_header(directory),
+                  lambda: patch_neuron_updates(directory)):
         try:
             patch()
         except AnchorMissing as exc:
