@@ -147,6 +147,7 @@ def test_the_refractoriness_test_moves_out_of_the_neuron_update(tmp_path):
     assert "const double _bl_refractory_gap = (_lio_1 - 0.5) * dt;" in update
     assert "const bool not_refractory = (t - lastspike) >= _bl_refractory_gap;" in update
     assert "_ptr_array_g_not_refractory" not in update
+    assert "    #pragma GCC ivdep\n    for(int _idx=0; _idx<_N; _idx++)\n    {\n" in update
     assert store.strip() == ("_ptr_array_g_not_refractory[_idx] = (t - _ptr_array_g_lastspike"
                              "[_idx]) >= _bl_refractory_gap;\n\n}").strip()
     assert other.read_text() == "void _run_h() { x = 1; }\n"
