@@ -50,12 +50,12 @@ void _run_g_stateupdater_codeobject()
 
 
     const int _N = N;
-    
+
     for(int _idx=0; _idx<_N; _idx++)
     {
         // vector code
         const size_t _vectorisation_idx = _idx;
-                
+
         double ge = _ptr_array_g_ge[_idx];
         const double lastspike = _ptr_array_g_lastspike[_idx];
         char not_refractory = _ptr_array_g_not_refractory[_idx];
@@ -65,7 +65,7 @@ void _run_g_stateupdater_codeobject()
         double _v;
         if(!not_refractory)
             _v = v;
-        else 
+        else
             _v = ge + v;
         ge = _ge;
         if(not_refractory)

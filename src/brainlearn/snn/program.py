@@ -35,10 +35,11 @@ code object includes once (a build compiles in a third of the time). The patches
 edits of the generated C++ (written for Brian2 2.9, the version ``pyproject.toml`` pins)
 that check their anchor and raise :class:`AnchorMissing` if Brian2's code has another
 shape. The ones that only add speed (the clock, the scheduler, the result files, the
-precompiled header, the neuron updates) are then left out with a warning and the program is built as Brian2 generated it
-(:func:`compile_patched`); the run-duration patch decides what a run simulates, so a build
-without its anchor fails. The patches are part of how a build is made, so a change here
-bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache key).
+precompiled header, the neuron updates) are then left out with a warning and the program
+is built as Brian2 generated it (:func:`compile_patched`); the run-duration patch decides
+what a run simulates, so a build without its anchor fails. The patches are part of how a
+build is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache
+key).
 """
 
 from __future__ import annotations
@@ -276,7 +277,7 @@ def patch_neuron_updates(directory: str | Path) -> int:
         if len(limits) != 1 or len(loads) != 1:
             raise AnchorMissing(f"{path}: unexpected refractoriness test (Brian2 version?); "
                                 "not patched")
-        (indent, lio), group = limits[0], loads[0]
+        (_, lio), group = limits[0], loads[0]
         test = f"not_refractory = _timestep(t - lastspike, dt) >= {lio};"
         store = f"_ptr_array_{group}_not_refractory[_idx] = not_refractory;"
         lastspike = f"const double lastspike = _ptr_array_{group}_lastspike[_idx];"
