@@ -11,9 +11,23 @@ import pytest
 from brainlearn.snn import program
 
 NETWORK_CPP = """\
+#include "network.h"
+#include<stdlib.h>
+#define Clock_epsilon 1e-14
     while(clock && clock->running() && !Network::_globally_stopped)
     {
         t = clock->t[0];
+
+        for(size_t i=0; i<objects.size(); i++)
+        {
+            Clock *obj_clock = objects[i].first;
+            if (curclocks.find(obj_clock) != curclocks.end())
+            {
+                codeobj_func func = objects[i].second;
+                if (func)  // code objects can be NULL in cases where we store just the clock
+                    func();
+            }
+        }
         clock = next_clocks();
 
         current = std::clock();
@@ -24,6 +38,47 @@ NETWORK_CPP = """\
     Network::_globally_running = false;
 
     _last_run_time = elapsed_realtime;
+"""
+
+#: a neuron update with a refractory period, as Brian2 2.9 generates it (shortened)
+STATEUPDATER_CPP = """\
+void _run_g_stateupdater_codeobject()
+{
+    const double t = _ptr_array_step_clock_t[0];
+    const int64_t _lio_1 = _timestep(t_ref, dt);
+    const double _lio_2 = exp(1.0f*(- dt)/tau_e);
+
+
+    const int _N = N;
+
+    for(int _idx=0; _idx<_N; _idx++)
+    {
+        // vector code
+        const size_t _vectorisation_idx = _idx;
+
+        double ge = _ptr_array_g_ge[_idx];
+        const double lastspike = _ptr_array_g_lastspike[_idx];
+        char not_refractory = _ptr_array_g_not_refractory[_idx];
+        double v = _ptr_array_g_v[_idx];
+        not_refractory = _timestep(t - lastspike, dt) >= _lio_1;
+        const double _ge = _lio_2 * ge;
+        double _v;
+        if(!not_refractory)
+            _v = v;
+        else
+            _v = ge + v;
+        ge = _ge;
+        if(not_refractory)
+            v = _v;
+        _ptr_array_g_ge[_idx] = ge;
+        _ptr_array_g_not_refractory[_idx] = not_refractory;
+        _ptr_array_g_v[_idx] = v;
+
+    }
+
+}
+
+
 """
 
 
@@ -62,6 +117,70 @@ def test_the_per_step_clock_moves_after_the_loop(tmp_path):
     assert after.index("std::clock()") < after.index("_last_run_time = elapsed_realtime")
     with pytest.raises(RuntimeError, match="unexpected Network::run"):
         program.patch_network_source(tmp_path)  # already patched: the anchor is gone
+
+
+def test_the_scheduler_looks_up_clocks_once_per_run(tmp_path):
+    (tmp_path / "network.cpp").write_text(NETWORK_CPP)
+    program.patch_network_source(tmp_path)
+    program.patch_scheduler(tmp_path)
+    src = (tmp_path / "network.cpp").read_text()
+    fast, brian = src.split("    else\n    while(clock", 1)
+    assert "if (!report_func)" in fast and "curclocks.find" not in fast
+    assert "std::find(_bl_clocks.begin()" in fast and "Clock_epsilon" in fast
+    assert "curclocks.find(obj_clock)" in brian  # Brian2's loop, kept for a progress report
+    assert src.startswith('#include "network.h"\n#include <algorithm>\n#include <vector>\n')
+    with pytest.raises(program.AnchorMissing, match="unexpected Network::run loop"):
+        program.patch_scheduler(tmp_path)  # already patched: two loops
+
+
+def test_the_refractoriness_test_moves_out_of_the_neuron_update(tmp_path):
+    (tmp_path / "code_objects").mkdir()
+    path = tmp_path / "code_objects" / "g_stateupdater_codeobject.cpp"
+    path.write_text(STATEUPDATER_CPP)
+    other = tmp_path / "code_objects" / "h_stateupdater_codeobject.cpp"
+    other.write_text("void _run_h() { x = 1; }\n")  # no refractory period: left alone
+    (tmp_path / "makefile").write_text(MAKEFILE)
+    assert program.patch_neuron_updates(tmp_path) == 1
+    src = path.read_text()
+    update, store = src.split("    }\n    for(int _idx=0; _idx<_N; _idx++)\n")
+    assert "_timestep(t - lastspike" not in src and "char not_refractory" not in src
+    assert "const double _bl_refractory_gap = (_lio_1 - 0.5) * dt;" in update
+    assert "const bool not_refractory = (t - lastspike) >= _bl_refractory_gap;" in update
+    assert "_ptr_array_g_not_refractory" not in update
+    assert "    #pragma GCC ivdep\n    for(int _idx=0; _idx<_N; _idx++)\n    {\n" in update
+    assert store.strip() == ("_ptr_array_g_not_refractory[_idx] = (t - _ptr_array_g_lastspike"
+                             "[_idx]) >= _bl_refractory_gap;\n\n}").strip()
+    assert other.read_text() == "void _run_h() { x = 1; }\n"
+    make = (tmp_path / "makefile").read_text()
+    assert ("code_objects/g_stateupdater_codeobject.o : %.o : %.cpp makefile\n"
+            "\t$(CXX) $(CXXFLAGS) -ftree-vectorize $< -o $@\n") in make
+    assert make.endswith(MAKEFILE.split("\n", 1)[1])
+    # the shape changed (here: the test already rewritten): nothing is written
+    path.write_text(STATEUPDATER_CPP.replace("_timestep(t_ref, dt)", "t_ref / dt"))
+    with pytest.raises(program.AnchorMissing, match="refractoriness"):
+        program.patch_neuron_updates(tmp_path)
+    assert "_bl_refractory_gap" not in path.read_text()
+
+
+@pytest.mark.parametrize("k_ref", [0, 1, 4, 7])
+def test_the_rewritten_refractoriness_test_agrees_with_brian2s(k_ref):
+    """``_timestep(t - lastspike, dt) >= _timestep(t_ref, dt)`` and the patch's
+    ``t - lastspike >= (_timestep(t_ref, dt) - 0.5) * dt`` on clock times as Brian2 makes
+    them (``t = i * dt``), for the spike times of a run and the reset of a presentation."""
+    def timestep(t, dt):
+        return np.trunc((t + 1e-3 * dt) / dt).astype(np.int64)
+
+    for dt in (0.5e-3, 0.1e-3, 0.25e-3, 1e-4 / 3):
+        t_ref = k_ref * dt + 0.3 * dt * (k_ref > 3)  # also a t_ref between two steps
+        limit = timestep(np.float64(t_ref), dt)
+        steps = np.arange(0, 200_000, 37)
+        t = steps * dt
+        for back in range(0, 9):
+            lastspike = np.maximum(steps - back, 0) * dt
+            brian = timestep(t - lastspike, dt) >= limit
+            np.testing.assert_array_equal(t - lastspike >= (limit - 0.5) * dt, brian)
+        reset = np.full_like(t, -10000.0)
+        assert (t - reset >= (limit - 0.5) * dt).all() and (timestep(t - reset, dt) >= limit).all()
 
 
 def test_only_the_kept_result_files_are_written(tmp_path):
@@ -189,18 +308,22 @@ def test_the_code_objects_compile_with_a_precompiled_header(tmp_path):
 
 def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     """Another Brian2's C++: the speed-ups are left out, the program is still compiled."""
+    # compile_patched imports brian2, which sends warnings to its logger from then on: do
+    # it before pytest.warns, else the test depends on whether an earlier one imported it
+    pytest.importorskip("brian2")
     _project(tmp_path, network="void Network::run() { /* another shape */ }\n")
     device = _Device()
     with pytest.warns(RuntimeWarning, match="built without this speed-up") as caught:
         notes = program.compile_patched(device, tmp_path, {"_array_c_3"})
-    assert len(caught) == 1 and len(notes) == 1 and "Network::run" in notes[0]
+    # the per-step clock and the scheduler: both patches of Network::run
+    assert len(caught) == 2 and len(notes) == 2 and all("Network::run" in n for n in notes)
     assert device.compiled == [str(tmp_path)]
     assert "_array_a_1" not in (tmp_path / "objects.cpp").read_text()  # the other applied
     assert "brainlearn_pch.h" in (tmp_path / "makefile").read_text()
     (tmp_path / "objects.cpp").write_text("// no _write_arrays at all\n")
     (tmp_path / "makefile").write_text("PROGRAM = main\n")
     with pytest.warns(RuntimeWarning):
-        assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 3
+        assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 4
 
 
 def test_a_failed_make_is_a_compilation_failure_by_type(tmp_path):
@@ -223,3 +346,75 @@ def test_brian2_is_pinned_to_the_minor_version_the_patches_were_written_for():
     assert installed in req.specifier
     major, minor = (int(x) for x in installed.split(".")[:2])
     assert f"{major}.{minor + 1}.0" not in req.specifier
+
+
+_UNPATCHED_BUILD = """\
+import sys
+from brainlearn.snn import build, program
+
+def switched_off(directory):
+    raise program.AnchorMissing("switched off by the test")
+
+program.patch_scheduler = program.patch_neuron_updates = switched_off
+sys.exit(build._main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_the_scheduler_and_neuron_update_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
+    """The same network built with and without :func:`program.patch_scheduler` and
+    :func:`program.patch_neuron_updates` (Brian2's loop and neuron updates): a chunk with
+    learning, a teacher, noise and refractory periods ends with the same spike counts and
+    learned state, bit for bit."""
+    pytest.importorskip("brian2")
+    import json
+    import subprocess
+    import sys
+
+    from brainlearn.snn import build
+    from brainlearn.snn.engines import ChunkInputs, NetworkState, StandaloneEngine
+    from brainlearn.snn.graph import NetworkSpec
+    from brainlearn.snn.names import PopulationName
+    from brainlearn.snn.plasticity import STDP
+    from brainlearn.snn.populations import NetworkParams
+
+    monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
+    net = NetworkParams(dt_ms=0.5, presentation_ms=20.0, n_per_feature=4, n_hidden=6,
+                        n_per_class=2, noise_mv=3.0, refractory_ms=2.0, w_ie_mv=0.0)
+    spec = NetworkSpec(n_features=2, chunk=8, net=net, hidden_rule=STDP(eta_pot=0.05),
+                       readout_rule=STDP(eta_pot=0.05), supervised=True)
+    patched = StandaloneEngine(spec)
+    plain_dir = tmp_path / "plain"
+    plain_dir.mkdir()
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec.describe()))
+    proc = subprocess.run([sys.executable, "-c", _UNPATCHED_BUILD, "build", str(spec_file),
+                           str(plain_dir)], env=build._python_env(), capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 2
+    build.write_manifest(plain_dir)
+    assert "_bl_clocks" in (patched.build_dir / "network.cpp").read_text()
+    assert "_bl_clocks" not in (plain_dir / "network.cpp").read_text()
+    updates = sorted((patched.build_dir / "code_objects").glob("*_stateupdater_codeobject.cpp"))
+    assert sum("_bl_refractory_gap" in p.read_text() for p in updates) == 3  # hidden, inh., eff.
+    plain = StandaloneEngine(spec)
+    plain.build_dir, plain.mapping = plain_dir, build.read_map(plain_dir)
+
+    rng = np.random.default_rng(7)
+    m = spec.chunk
+    inputs = ChunkInputs.make(rng.uniform(0.0, 600.0, (m, spec.n_afferent)),
+                              rng.integers(0, 2, m), 1.0, 1.0, 1.0)
+    state = NetworkState(w_in=rng.uniform(0.3, 0.9, (spec.n_afferent, 6)),
+                         w_out=rng.uniform(0.2, 0.8, (6, spec.n_efferent)),
+                         theta_volt=np.zeros(6), rbar=np.zeros(spec.n_efferent))
+    for seed in (1, 2):
+        a, b = patched.run(inputs, state, seed), plain.run(inputs, state, seed)
+        for pop in a.counts:
+            np.testing.assert_array_equal(a.counts[pop], b.counts[pop], err_msg=str(pop))
+        for name in ("w_in", "w_out", "theta_volt"):
+            np.testing.assert_array_equal(getattr(a.state, name), getattr(b.state, name),
+                                          err_msg=name)
+    # the run was not trivial: neurons spiked (and were refractory) again, weights moved
+    assert a.counts[PopulationName.INTERNEURON].max() >= 3
+    assert np.abs(a.state.w_in - state.w_in).max() > 1e-3
