@@ -416,5 +416,5 @@ def test_the_scheduler_and_neuron_update_patches_leave_a_run_bit_for_bit(tmp_pat
             np.testing.assert_array_equal(getattr(a.state, name), getattr(b.state, name),
                                           err_msg=name)
     # the run was not trivial: neurons spiked (and were refractory) again, weights moved
-    assert a.counts[PopulationName.INTERNEURON].max() >= 3
+    assert a.counts[PopulationName.HIDDEN].max() >= 3
     assert np.abs(a.state.w_in - state.w_in).max() > 1e-3
