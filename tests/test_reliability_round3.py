@@ -112,6 +112,45 @@ def test_a_killed_python_process_takes_its_program_with_it(tmp_path):
     assert not alive
 
 
+def test_a_self_tied_program_is_told_its_parent_and_dies_with_it():
+    """``self_tied=True`` (how the compiled networks are started): no ``preexec_fn`` runs in
+    the child; the program gets this process's pid in ``BRAINLEARN_PARENT_PID`` and asks
+    for its death signal itself (here a Python stand-in does what the C++ ``main`` does)."""
+    psutil = pytest.importorskip("psutil")
+    from brainlearn._proc import PARENT_PID_VARIABLE, run_tied
+
+    told = run_tied([sys.executable, "-c",
+                     f"import os; print(os.environ[{PARENT_PID_VARIABLE!r}])"], self_tied=True)
+    assert told.stdout.strip() == str(os.getpid())
+    child = ("import ctypes, os, time; libc = ctypes.CDLL(None); "
+             "libc.prctl(1, 9, 0, 0, 0); "
+             f"assert os.getppid() == int(os.environ[{PARENT_PID_VARIABLE!r}]); time.sleep(300)")
+    script = ("import sys; from brainlearn._proc import run_tied; "
+              f"run_tied([sys.executable, '-c', {child!r}], self_tied=True)")
+    proc = subprocess.Popen([sys.executable, "-c", script], env=subprocess_env())
+    parent = psutil.Process(proc.pid)
+    try:
+        found = _wait_for(lambda: [c for c in parent.children()
+                                   if "time.sleep(300)" in " ".join(_cmd(psutil, c))], 60)
+        assert found
+        time.sleep(0.5)  # past its prctl
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        _, alive = psutil.wait_procs(found, timeout=10)
+    finally:
+        proc.kill()
+    for p in alive:
+        p.kill()
+    assert not alive
+
+
+def _cmd(psutil, proc) -> list[str]:
+    try:
+        return proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return []
+
+
 def test_kill_running_stops_a_program_group_at_once(tmp_path):
     """What the pre-build does on SIGTERM: the build (and what it started) is killed, the
     thread waiting for it returns a failed process at once."""

@@ -27,7 +27,11 @@ import sys
 import threading
 from typing import Any
 
-__all__ = ["kill_own_group_on_sigterm", "kill_running", "run_tied"]
+__all__ = ["PARENT_PID_VARIABLE", "kill_own_group_on_sigterm", "kill_running", "run_tied"]
+
+#: the environment variable through which a program that ties itself to its parent
+#: (``run_tied(..., self_tied=True)``) learns its parent's pid
+PARENT_PID_VARIABLE = "BRAINLEARN_PARENT_PID"
 
 _PR_SET_PDEATHSIG = 1
 _RUNNING: set[subprocess.Popen] = set()
@@ -57,16 +61,26 @@ def _die_with_parent(parent: int, signum: int):
     return preexec
 
 
-def run_tied(args: list[str], *, new_group: bool = False, **kwargs: Any
-             ) -> subprocess.CompletedProcess:
+def run_tied(args: list[str], *, new_group: bool = False, self_tied: bool = False,
+             **kwargs: Any) -> subprocess.CompletedProcess:
     """Like ``subprocess.run(args, capture_output=True, text=True, **kwargs)``, but the
     child dies with this process (see the module docstring) and :func:`kill_running`
     can stop it. ``new_group``: the child leads its own process group (its children are
     stopped with it by :func:`kill_running`) and gets ``SIGTERM`` when this process dies,
-    on which it should kill its group (:func:`kill_own_group_on_sigterm`)."""
+    on which it should kill its group (:func:`kill_own_group_on_sigterm`).
+
+    ``self_tied``: the program asks for ``SIGKILL`` on its parent's death itself, first
+    thing in its ``main``, given this process's pid in :data:`PARENT_PID_VARIABLE` (the
+    compiled networks do: :func:`brainlearn.snn.program.die_with_parent`). No Python runs
+    in the child then, so Python starts it without copying this process (``vfork``
+    instead of ``fork``): about 1 ms per start instead of 7 for a 140 MB process."""
     kwargs.setdefault("capture_output", True)
     kwargs.setdefault("text", True)
-    if _PRCTL is not None:
+    if self_tied and not new_group:
+        env = dict(kwargs.get("env") or os.environ)
+        env[PARENT_PID_VARIABLE] = str(os.getpid())
+        kwargs["env"] = env
+    elif _PRCTL is not None:
         signum = signal.SIGTERM if new_group else signal.SIGKILL
         kwargs["preexec_fn"] = _die_with_parent(os.getpid(), signum)
     if new_group:

@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 #: bump when the way a build is made or read changes (map or manifest format, seed code)
-BUILD_FORMAT = 8
+BUILD_FORMAT = 9
 COMPILE_ARGS = (
     "-w",
     "-O1",  # -O3 compiles ~15 % slower here and the runs are no faster
@@ -355,6 +355,7 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
     b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS)
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = list(MAKE_ARGS)
     b2.set_device("cpp_standalone", directory=str(out_dir), build_on_run=False)
+    program.die_with_parent(b2.device)
     program.instrument(b2.device)
     net, h = build_network(spec)
     # the seed of the random numbers and the presentations of this run (at most the chunk)

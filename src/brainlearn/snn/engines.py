@@ -226,8 +226,9 @@ class StandaloneEngine:
             # a short last chunk stops after its own presentations (no padded ones)
             args.append(f"control.presentations={len(inputs)}")
             t_spawn = program.now()
-            # the program dies with this process (even after kill -9 of it)
-            proc = _proc.run_tied(args, cwd=self.build_dir)
+            # the program dies with this process (even after kill -9 of it): it asks for
+            # that itself (program.die_with_parent), so no Python runs between fork and exec
+            proc = _proc.run_tied(args, cwd=self.build_dir, self_tied=True)
             t_exit = program.now()
             build.check_program_output(proc, self.build_dir)
             changed = build.check_build(self.build_dir)

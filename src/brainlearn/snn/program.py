@@ -56,6 +56,7 @@ __all__ = [
     "AnchorMissing",
     "CompilationFailed",
     "chunk_phases",
+    "die_with_parent",
     "instrument",
     "mark_loop_end",
     "mark_loop_start",
@@ -98,6 +99,33 @@ _WRITE = (
     "  for (int _bl_k = 0; _bl_k < 5; _bl_k++)\n"
     "    _bl_f << _bl_ts[_bl_k].tv_sec << \" \" << _bl_ts[_bl_k].tv_nsec << std::endl; }"
 )
+
+
+_DIE_WITH_PARENT = """\
+{   // brainlearn (program.die_with_parent): SIGKILL when the process that started this
+    // program dies, asked for here rather than by Python between fork and exec
+    const char* _bl_parent = std::getenv("%s");
+    if (_bl_parent != NULL)
+    {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != (pid_t)std::atol(_bl_parent))
+            return 1;  // the parent died before prctl took effect
+    }
+}"""
+
+
+def die_with_parent(device) -> None:
+    """Make the program ask the kernel for ``SIGKILL`` when its parent dies, first thing in
+    ``main``, if its environment names the parent (``run_tied(..., self_tied=True)`` of
+    :mod:`brainlearn._proc`). Python then starts it without a ``preexec_fn``, so without
+    copying the Python process: the program start falls from about 7 ms to 1 ms. Without
+    the variable (a program started by hand) it runs as before."""
+    from .. import _proc
+
+    for header in ("<sys/prctl.h>", "<unistd.h>", "<cstdlib>"):
+        if header not in device.headers:
+            device.headers.append(header)
+    device.insert_code("before_start", _DIE_WITH_PARENT % _proc.PARENT_PID_VARIABLE)
 
 
 def instrument(device) -> None:
