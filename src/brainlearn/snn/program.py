@@ -107,9 +107,12 @@ _DIE_WITH_PARENT = """\
     const char* _bl_parent = std::getenv("%s");
     if (_bl_parent != NULL)
     {
+        const pid_t _bl_pid = (pid_t)std::atol(_bl_parent);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != (pid_t)std::atol(_bl_parent))
-            return 1;  // the parent died before prctl took effect
+        // the parent died before prctl took effect (a parent other than the one named,
+        // but alive, is a wrapper such as perf: the signal then follows the wrapper)
+        if (getppid() != _bl_pid && kill(_bl_pid, 0) == -1 && errno == ESRCH)
+            return 1;
     }
 }"""
 
@@ -122,7 +125,7 @@ def die_with_parent(device) -> None:
     the variable (a program started by hand) it runs as before."""
     from .. import _proc
 
-    for header in ("<sys/prctl.h>", "<unistd.h>", "<cstdlib>"):
+    for header in ("<sys/prctl.h>", "<unistd.h>", "<cstdlib>", "<cerrno>", "<csignal>"):
         if header not in device.headers:
             device.headers.append(header)
     device.insert_code("before_start", _DIE_WITH_PARENT % _proc.PARENT_PID_VARIABLE)
