@@ -208,19 +208,19 @@ def _loop_profile(model, split) -> dict:
     perf = shutil.which("perf")
     if perf is None:
         return {"skipped": "perf not found"}
-    from brainlearn.snn import engines
+    from brainlearn import _proc
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for what in ("fit_chunk", "predict_batched"):
             data = Path(tmp) / f"{what}.data"
-            real = subprocess.run
+            real = _proc.run_tied  # how the engines start the compiled program
 
             def profiled(args, *a, _data=data, _real=real, **k):
                 return _real([perf, "record", "-q", "-F", "4000", "-o", str(_data), "--",
                               *args], *a, **k)
 
-            engines.subprocess.run = profiled
+            _proc.run_tied = profiled
             try:
                 if what == "fit_chunk":
                     m = type(model)(**model.get_params())
@@ -229,7 +229,7 @@ def _loop_profile(model, split) -> dict:
                 else:
                     model._predict_counts(split.X_test)
             finally:
-                engines.subprocess.run = real
+                _proc.run_tied = real
             if not data.exists():
                 out[what] = {"skipped": "perf recorded nothing"}
                 continue
