@@ -97,11 +97,18 @@ def test_a_killed_python_process_takes_its_program_with_it(tmp_path):
     """``kill -9`` of a user's Python process during a program run (as in ``fit``)."""
     psutil = pytest.importorskip("psutil")
     script = "from brainlearn._proc import run_tied; run_tied(['sleep', '300'])"
+    assert not _survivors_of_kill_9(psutil, script, lambda c: c.name() == "sleep")
+
+
+def _survivors_of_kill_9(psutil, script: str, is_child, settle_s: float = 0.0) -> list:
+    """Start ``script`` in a Python process, wait for its child that ``is_child``, kill -9
+    the Python process; the children still alive 10 s later (killed before returning)."""
     proc = subprocess.Popen([sys.executable, "-c", script], env=subprocess_env())
     parent = psutil.Process(proc.pid)
     try:
-        found = _wait_for(lambda: [c for c in parent.children() if c.name() == "sleep"], 60)
+        found = _wait_for(lambda: [c for c in parent.children() if is_child(c)], 60)
         assert found
+        time.sleep(settle_s)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         _, alive = psutil.wait_procs(found, timeout=10)
@@ -109,7 +116,7 @@ def test_a_killed_python_process_takes_its_program_with_it(tmp_path):
         proc.kill()
     for p in alive:
         p.kill()
-    assert not alive
+    return alive
 
 
 def test_a_self_tied_program_is_told_its_parent_and_dies_with_it():
@@ -127,21 +134,9 @@ def test_a_self_tied_program_is_told_its_parent_and_dies_with_it():
              f"assert os.getppid() == int(os.environ[{PARENT_PID_VARIABLE!r}]); time.sleep(300)")
     script = ("import sys; from brainlearn._proc import run_tied; "
               f"run_tied([sys.executable, '-c', {child!r}], self_tied=True)")
-    proc = subprocess.Popen([sys.executable, "-c", script], env=subprocess_env())
-    parent = psutil.Process(proc.pid)
-    try:
-        found = _wait_for(lambda: [c for c in parent.children()
-                                   if "time.sleep(300)" in " ".join(_cmd(psutil, c))], 60)
-        assert found
-        time.sleep(0.5)  # past its prctl
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        _, alive = psutil.wait_procs(found, timeout=10)
-    finally:
-        proc.kill()
-    for p in alive:
-        p.kill()
-    assert not alive
+    # settle: past the child's prctl
+    assert not _survivors_of_kill_9(
+        psutil, script, lambda c: "time.sleep(300)" in " ".join(_cmd(psutil, c)), 0.5)
 
 
 def _cmd(psutil, proc) -> list[str]:
