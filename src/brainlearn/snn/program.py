@@ -50,6 +50,8 @@ import time
 import warnings
 from pathlib import Path
 
+from .._proc import PARENT_PID_VARIABLE
+
 __all__ = [
     "TIMING_FILE",
     "PHASES",
@@ -123,12 +125,10 @@ def die_with_parent(device) -> None:
     :mod:`brainlearn._proc`). Python then starts it without a ``preexec_fn``, so without
     copying the Python process: the program start falls from about 7 ms to 1 ms. Without
     the variable (a program started by hand) it runs as before."""
-    from .. import _proc
-
     for header in ("<sys/prctl.h>", "<unistd.h>", "<cstdlib>", "<cerrno>", "<csignal>"):
         if header not in device.headers:
             device.headers.append(header)
-    device.insert_code("before_start", _DIE_WITH_PARENT % _proc.PARENT_PID_VARIABLE)
+    device.insert_code("before_start", _DIE_WITH_PARENT % PARENT_PID_VARIABLE)
 
 
 def instrument(device) -> None:
