@@ -5,6 +5,9 @@ result as the padded run."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -154,7 +157,7 @@ def test_the_refractoriness_test_moves_out_of_the_neuron_update(tmp_path):
     make = (tmp_path / "makefile").read_text()
     assert ("code_objects/g_stateupdater_codeobject.o : %.o : %.cpp makefile\n"
             "\t$(CXX) $(CXXFLAGS) -ftree-vectorize $< -o $@\n") in make
-    assert make.endswith(MAKEFILE.split("\n", 1)[1])
+    assert make.endswith(GENERIC_RULE)
     # the shape changed (here: the test already rewritten): nothing is written
     path.write_text(STATEUPDATER_CPP.replace("_timestep(t_ref, dt)", "t_ref / dt"))
     with pytest.raises(program.AnchorMissing, match="refractoriness"):
@@ -273,10 +276,32 @@ class _Device:
             raise RuntimeError(f"Project compilation failed (error code: {self.make_exit}).")
 
 
+GENERIC_RULE = "%.o : %.cpp makefile\n\t$(CXX) $(CXXFLAGS) $< -o $@\n"
 MAKEFILE = """\
-OBJS = code_objects/a_codeobject.o objects.o
+SRCS = code_objects/a_codeobject.cpp code_objects/b_codeobject.cpp main.cpp objects.cpp
+OBJS = ${SRCS:.cpp=.o}
 %.o : %.cpp makefile
 \t$(CXX) $(CXXFLAGS) $< -o $@
+"""
+
+#: a code object as Brian2 2.9 writes it: helpers in an anonymous namespace, then functions
+CODE_OBJECT = """\
+#include "code_objects/{name}_codeobject.h"
+#include "objects.h"
+
+////// SUPPORT CODE ///////
+namespace {{
+    static inline double _clip(const double v, const double a, const double b)
+    {{ return v < a ? a : (v > b ? b : v); }}
+}}
+
+////// HASH DEFINES ///////
+
+void _run_{name}_codeobject()
+{{
+    using namespace brian;
+    x_{name} = _clip(x_{name}, 0.0, 1.0);
+}}
 """
 
 
@@ -286,24 +311,57 @@ def _project(path, network=NETWORK_CPP):
     (path / "objects.cpp").write_text(OBJECTS_CPP)
     (path / "makefile").write_text(MAKEFILE)
     (path / "code_objects").mkdir(exist_ok=True)
-    (path / "code_objects" / "a_codeobject.cpp").write_text(
-        '#include "code_objects/a_codeobject.h"\n#include "objects.h"\nvoid _run_a() {}\n')
+    for name in ("a", "b"):
+        (path / "code_objects" / f"{name}_codeobject.cpp").write_text(
+            CODE_OBJECT.format(name=name))
 
 
-def test_the_code_objects_compile_with_a_precompiled_header(tmp_path):
+def test_the_code_objects_compile_in_joined_units(tmp_path):
     _project(tmp_path)
-    program.patch_precompiled_header(tmp_path)
+    assert program.patch_unity_build(tmp_path) == 2
     make = (tmp_path / "makefile").read_text()
-    assert "brainlearn_pch.h.gch : brainlearn_pch.h" in make
-    assert "code_objects/%.o : code_objects/%.cpp makefile brainlearn_pch.h.gch" in make
-    assert "-include brainlearn_pch.h $< -o $@" in make
-    assert make.endswith(MAKEFILE.split("\n", 1)[1])  # the generic rule stays, for the rest
-    assert '#include "objects.h"' in (tmp_path / "brainlearn_pch.h").read_text()
-    # a code object that does not include objects.h: another Brian2, no header
+    units = [f"brainlearn_unity_{k}.cpp" for k in range(2)]
+    assert make.startswith("SRCS = main.cpp objects.cpp " + " ".join(units) + "\n")
+    assert make.endswith(GENERIC_RULE)  # the rest of the makefile stays
+    text = "".join((tmp_path / u).read_text() for u in units)
+    # each object's helpers in a namespace of its own, which its functions use
+    for k, name in enumerate("ab"):
+        ns = f"_bl_u{k}"
+        assert f"namespace {ns} {{" in text
+        assert f"void _run_{name}_codeobject()\n{{\n    using namespace {ns};" in text
+    assert "namespace {" not in text
+    # it compiles as C++ (both units: the same helper names, no clash)
+    if shutil.which("g++"):
+        (tmp_path / "objects.h").write_text(
+            "namespace brian { extern double x_a, x_b; }\n")
+        for name in "ab":
+            (tmp_path / "code_objects" / f"{name}_codeobject.h").write_text(
+                f"void _run_{name}_codeobject();\n")
+        joined = tmp_path / "joined.cpp"
+        joined.write_text("".join(f'#include "{u}"\n' for u in units))
+        out = subprocess.run(["g++", "-c", "-I.", "joined.cpp", "-o", "joined.o"],
+                             cwd=tmp_path, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+
+
+def test_the_joined_units_leave_out_the_vectorised_updates_and_check_their_anchors(tmp_path):
+    _project(tmp_path)
+    a = tmp_path / "code_objects" / "a_codeobject.cpp"
+    a.write_text(a.read_text() + "// brainlearn (program.patch_neuron_updates)\n")
+    assert program.patch_unity_build(tmp_path) == 1
+    make = (tmp_path / "makefile").read_text()
+    assert make.startswith("SRCS = code_objects/a_codeobject.cpp main.cpp objects.cpp "
+                           "brainlearn_unity_0.cpp\n")
+    # another Brian2: helpers outside an anonymous namespace; or no SRCS line
+    _project(tmp_path)
     (tmp_path / "code_objects" / "b_codeobject.cpp").write_text("void _run_b() {}\n")
-    (tmp_path / "makefile").write_text(MAKEFILE)
-    with pytest.raises(program.AnchorMissing, match="precompiled header"):
-        program.patch_precompiled_header(tmp_path)
+    with pytest.raises(program.AnchorMissing, match="one unit per code object"):
+        program.patch_unity_build(tmp_path)
+    assert (tmp_path / "makefile").read_text() == MAKEFILE  # nothing changed
+    _project(tmp_path)
+    (tmp_path / "makefile").write_text("PROGRAM = main\n")
+    with pytest.raises(program.AnchorMissing, match="SRCS"):
+        program.patch_unity_build(tmp_path)
 
 
 def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
@@ -319,7 +377,7 @@ def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     assert len(caught) == 2 and len(notes) == 2 and all("Network::run" in n for n in notes)
     assert device.compiled == [str(tmp_path)]
     assert "_array_a_1" not in (tmp_path / "objects.cpp").read_text()  # the other applied
-    assert "brainlearn_pch.h" in (tmp_path / "makefile").read_text()
+    assert "brainlearn_unity_0.cpp" in (tmp_path / "makefile").read_text()
     (tmp_path / "objects.cpp").write_text("// no _write_arrays at all\n")
     (tmp_path / "makefile").write_text("PROGRAM = main\n")
     with pytest.warns(RuntimeWarning):
@@ -356,19 +414,20 @@ def switched_off(directory):
     raise program.AnchorMissing("switched off by the test")
 
 program.patch_scheduler = program.patch_neuron_updates = switched_off
+program.patch_unity_build = switched_off
 sys.exit(build._main(sys.argv[1:]))
 """
 
 
 @pytest.mark.slow
-def test_the_scheduler_and_neuron_update_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
-    """The same network built with and without :func:`program.patch_scheduler` and
-    :func:`program.patch_neuron_updates` (Brian2's loop and neuron updates): a chunk with
-    learning, a teacher, noise and refractory periods ends with the same spike counts and
-    learned state, bit for bit."""
+def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
+    """The same network built with and without :func:`program.patch_scheduler`,
+    :func:`program.patch_neuron_updates` and :func:`program.patch_unity_build` (Brian2's
+    loop, neuron updates and translation units): a chunk with learning, a teacher, noise
+    and refractory periods ends with the same spike counts and learned state, bit for
+    bit."""
     pytest.importorskip("brian2")
     import json
-    import subprocess
     import sys
 
     from brainlearn.snn import build
@@ -392,12 +451,14 @@ def test_the_scheduler_and_neuron_update_patches_leave_a_run_bit_for_bit(tmp_pat
                            str(plain_dir)], env=build._python_env(), capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 2
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 3
     build.write_manifest(plain_dir)
     assert "_bl_clocks" in (patched.build_dir / "network.cpp").read_text()
     assert "_bl_clocks" not in (plain_dir / "network.cpp").read_text()
     updates = sorted((patched.build_dir / "code_objects").glob("*_stateupdater_codeobject.cpp"))
     assert sum("_bl_refractory_gap" in p.read_text() for p in updates) == 3  # hidden, inh., eff.
+    assert (patched.build_dir / "brainlearn_unity_0.cpp").is_file()
+    assert not (plain_dir / "brainlearn_unity_0.cpp").exists()
     plain = StandaloneEngine(spec)
     plain.build_dir, plain.mapping = plain_dir, build.read_map(plain_dir)
 

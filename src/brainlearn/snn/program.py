@@ -30,12 +30,12 @@ computes unchanged, bit for bit.
 
 Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
 keeps the files the engines read, :func:`patch_run_duration` lets a run stop after the
-presentations it needs, and :func:`patch_precompiled_header` compiles the headers every
-code object includes once (a build compiles in a third of the time). The patches are text
+presentations it needs, and :func:`patch_unity_build` compiles the code objects in two
+translation units instead of about 60 (a build compiles in about a third of the time). The patches are text
 edits of the generated C++ (written for Brian2 2.9, the version ``pyproject.toml`` pins)
 that check their anchor and raise :class:`AnchorMissing` if Brian2's code has another
 shape. The ones that only add speed (the clock, the scheduler, the result files, the
-precompiled header, the neuron updates) are then left out with a warning and the program
+neuron updates, the translation units) are then left out with a warning and the program
 is built as Brian2 generated it (:func:`compile_patched`); the run-duration patch decides
 what a run simulates, so a build without its anchor fails. The patches are part of how a
 build is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache
@@ -64,9 +64,9 @@ __all__ = [
     "mark_loop_start",
     "patch_network_source",
     "patch_neuron_updates",
-    "patch_precompiled_header",
     "patch_run_duration",
     "patch_scheduler",
+    "patch_unity_build",
     "patch_write_arrays",
     "read_timing",
     "recording",
@@ -265,6 +265,8 @@ _LOOP_CLOSE = "\n    }\n\n}\n"
 _UPDATE_LOOP = "\n    for(int _idx=0; _idx<_N; _idx++)\n    {\n"
 #: the neuron updates are compiled with these flags besides the program's
 VECTORISE_ARGS = ("-ftree-vectorize",)
+#: Brian2's makefile rule for every unit (2.9)
+_GENERIC_RULE = "%.o : %.cpp makefile\n\t$(CXX) $(CXXFLAGS) $< -o $@"
 
 
 def patch_neuron_updates(directory: str | Path) -> int:
@@ -340,8 +342,8 @@ def patch_neuron_updates(directory: str | Path) -> int:
     for path, src in edits.items():
         path.write_text(src)
     if edits:
-        # their own rule, without the precompiled header: GCC 12 crashed compiling them
-        # with a header precompiled under other optimisation flags (-O3; measured here)
+        # their own rule: the vectorising flags apply to these units only (they stay out
+        # of the joined units of patch_unity_build)
         names = " ".join(f"code_objects/{p.stem}.o" for p in edits)
         rule = (f"{names} : %.o : %.cpp makefile\n"
                 f"\t$(CXX) $(CXXFLAGS) {' '.join(VECTORISE_ARGS)} $< -o $@\n\n")
@@ -349,48 +351,79 @@ def patch_neuron_updates(directory: str | Path) -> int:
     return len(edits)
 
 
-#: the headers every generated code object includes first (Brian2 2.9), compiled once
-PCH_HEADER = "brainlearn_pch.h"
-_PCH_INCLUDES = ('"objects.h"', '"brianlib/common_math.h"', '"brianlib/stdint_compat.h"',
-                 "<cmath>", "<ctime>", "<iostream>", "<fstream>", "<climits>")
-_GENERIC_RULE = "%.o : %.cpp makefile\n\t$(CXX) $(CXXFLAGS) $< -o $@"
+#: the translation units the code objects are compiled in (``make -j2`` builds them side
+#: by side)
+UNITY_UNITS = 2
+UNITY_SOURCE = "brainlearn_unity_{k}.cpp"
+_SRCS_LINE = re.compile(r"^SRCS = (.*)$", re.M)
+_SUPPORT_NAMESPACE = "\nnamespace {\n"
+_FUNCTION_START = re.compile(r"^(void \w+\(\)\n\{)", re.M)
+#: a code object patched by :func:`patch_neuron_updates` keeps its own unit and flags
+_OWN_UNIT_MARK = "brainlearn (program.patch_neuron_updates)"
 
 
-def patch_precompiled_header(directory: str | Path) -> None:
-    """Compile the headers every code object includes once, as a GCC precompiled header.
+def patch_unity_build(directory: str | Path) -> int:
+    """Compile the code objects in :data:`UNITY_UNITS` translation units instead of one
+    each; returns the number of code objects joined.
 
-    A network program has about 50 code objects, one translation unit each, and each
-    spends most of its compile parsing the same headers (``objects.h``, the standard
-    library): 0.55 s a unit, 0.17 s with the header precompiled (measured on this
-    machine, -O1). The makefile gets a rule for ``brainlearn_pch.h.gch`` and compiles the
-    code objects with ``-include brainlearn_pch.h``; the headers keep their include
-    guards, so each unit sees the same declarations in the same order, and its machine
-    code is the same (checked with ``objdump -d`` on every unit of a build). A compiler
-    that cannot use the ``.gch`` (another compiler, other flags) reads the header text.
+    A network program has about 60 code objects. Compiled one unit each, every unit
+    parses the same headers (``objects.h``, the standard library) and most of a build's
+    compile time is that: 58 units took 10.2 s one after the other with a precompiled
+    header, the same code as one unit 1.3 s (measured here, -O1). Each code object defines
+    its helpers (``_clip``, ``_rand``, ``_timedarray``, ...) in an anonymous namespace,
+    which cannot be repeated in one unit: each object's namespace gets a name of its own
+    (``_bl_u<k>``) and each of its functions (``void name()``, the only top-level
+    definitions Brian2 2.9 writes there) a ``using namespace _bl_u<k>;``, so every name
+    means what it meant in its own unit. A function's code is compiled as before; the
+    numbers a program computes are the same (``tests/test_snn_program.py`` runs a network
+    built both ways, bit for bit). The code objects :func:`patch_neuron_updates` gave
+    other flags keep their own units.
 
     Raises
     ------
     AnchorMissing
-        If the makefile has no generic ``%.o`` rule of the expected shape or a code
-        object does not include ``objects.h`` (another Brian2 version).
+        If the makefile has no single ``SRCS =`` line naming the code objects, or a code
+        object's support code or functions have another shape (another Brian2 version);
+        nothing is then changed.
     """
     directory = Path(directory)
     path = directory / "makefile"
-    src = path.read_text() if path.is_file() else ""
-    units = sorted((directory / "code_objects").glob("*.cpp"))
-    if src.count(_GENERIC_RULE) != 1 or not units or any(
-            '#include "objects.h"' not in u.read_text() for u in units):
-        raise AnchorMissing(f"{path}: unexpected makefile or code objects (Brian2 "
-                            "version?); no precompiled header")
-    (directory / PCH_HEADER).write_text(
-        "".join(f"#include {h}\n" for h in _PCH_INCLUDES))
-    rules = (
-        f"{PCH_HEADER}.gch : {PCH_HEADER} makefile $(H_SRCS)\n"
-        f"\t$(CXX) $(CXXFLAGS) -x c++-header {PCH_HEADER} -o $@\n\n"
-        f"code_objects/%.o : code_objects/%.cpp makefile {PCH_HEADER}.gch\n"
-        f"\t$(CXX) $(CXXFLAGS) -include {PCH_HEADER} $< -o $@\n\n"
-    )
-    path.write_text(src.replace(_GENERIC_RULE, rules + _GENERIC_RULE))
+    mk = path.read_text() if path.is_file() else ""
+    lines = _SRCS_LINE.findall(mk)
+    if len(lines) != 1:
+        raise AnchorMissing(f"{path}: no single SRCS line (Brian2 version?); one unit per "
+                            "code object")
+    sources = lines[0].split()
+    joined: list[tuple[str, str]] = []
+    for name in sources:
+        if not (name.startswith("code_objects/") and name.endswith(".cpp")):
+            continue
+        src = (directory / name).read_text()
+        if _OWN_UNIT_MARK in src:
+            continue
+        if src.count(_SUPPORT_NAMESPACE) != 1 or not _FUNCTION_START.search(src):
+            raise AnchorMissing(f"{directory / name}: unexpected support code (Brian2 "
+                                "version?); one unit per code object")
+        joined.append((name, src))
+    if not joined:
+        raise AnchorMissing(f"{path}: no code object in SRCS (Brian2 version?); one unit "
+                            "per code object")
+    units: list[list[str]] = [[] for _ in range(min(UNITY_UNITS, len(joined)))]
+    sizes = [0] * len(units)
+    for k, (name, src) in enumerate(joined):
+        ns = f"_bl_u{k}"
+        src = src.replace(_SUPPORT_NAMESPACE, f"\nnamespace {ns} {{\n", 1)
+        src = _FUNCTION_START.sub(lambda m: f"{m.group(1)}\n    using namespace {ns};", src)
+        u = sizes.index(min(sizes))  # the smaller unit so far: units of about equal size
+        units[u].append(f"// ---- {name} (brainlearn: program.patch_unity_build)\n{src}")
+        sizes[u] += len(src)
+    names = [UNITY_SOURCE.format(k=u) for u in range(len(units))]
+    for name, parts in zip(names, units):
+        (directory / name).write_text("\n".join(parts))
+    gone = {name for name, _ in joined}
+    kept = [s for s in sources if s not in gone]
+    path.write_text(_SRCS_LINE.sub(lambda m: "SRCS = " + " ".join(kept + names), mk, count=1))
+    return len(joined)
 
 
 def read_timing(results_dir: str | Path) -> list[float] | None:
@@ -497,7 +530,7 @@ def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int
 def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -> list[str]:
     """Generate the project of ``device``, patch it (:func:`patch_network_source`,
     :func:`patch_scheduler`, :func:`patch_write_arrays` keeping the files ``keep``,
-    :func:`patch_precompiled_header`, :func:`patch_neuron_updates`) and compile it with
+    :func:`patch_neuron_updates`, :func:`patch_unity_build`) and compile it with
     Brian2's own ``make``.
 
     A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
@@ -515,8 +548,8 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -
     for patch in (lambda: patch_network_source(directory),
                   lambda: patch_scheduler(directory),
                   lambda: patch_write_arrays(directory, keep),
-                  lambda: patch_precompiled_header(directory),
-                  lambda: patch_neuron_updates(directory)):
+                  lambda: patch_neuron_updates(directory),
+                  lambda: patch_unity_build(directory)):
         try:
             patch()
         except AnchorMissing as exc:
