@@ -238,13 +238,14 @@ def regular_events(rates, rows, phases, phase_rows, dt_s, n_steps):
 
 
 @njit(cache=True)
-def _poisson_row(p_row, seed, n_steps, fill_pass, counts, out, base):
-    """The spikes of one sample (module docstring, ``POISSON``). Counting pass
-    (``fill_pass`` False): add one to ``counts[t + 1]`` per spike in step ``t``. Fill pass:
-    write the afferent index at ``out[base[t]]`` and advance ``base[t]``. Both passes draw
-    the same numbers (the same seed)."""
+def _poisson_row(p_row, seed, n_steps, ts, iis):
+    """The spikes of one sample (module docstring, ``POISSON``), afferent by afferent:
+    writes the step of the e-th spike to ``ts[e]`` and its afferent to ``iis[e]``
+    (afferents ascending, each one's steps ascending; both arrays hold at least
+    ``len(p_row) * n_steps``) and returns the number of spikes."""
     # Numba's jitted RNG is the legacy global stream (no Generator inside njit)
     np.random.seed(seed)  # noqa: NPY002
+    n = 0
     for i in range(p_row.shape[0]):
         p = p_row[i]
         if p <= 0.0:
@@ -262,39 +263,59 @@ def _poisson_row(p_row, seed, n_steps, fill_pass, counts, out, base):
                 t += 1 + int(gap)
             if t >= n_steps:
                 break
-            if fill_pass:
-                out[base[t]] = i
-                base[t] += 1
-            else:
-                counts[t + 1] += 1
+            ts[n] = t
+            iis[n] = i
+            n += 1
+    return n
 
 
 @njit(cache=True)
 def poisson_events(rates, rows, seeds, dt_s, n_steps):
     """Compressed-row Bernoulli spikes of a batch (module docstring, ``POISSON``): sample
     ``b`` is row ``rows[b]`` of ``rates`` (Hz) and draws from seed ``seeds[rows[b]]``
-    (0 <= seed < 2**32). Returns ``(ptr, idx)`` as :func:`regular_events`."""
+    (0 <= seed < 2**32). Returns ``(ptr, idx)`` as :func:`regular_events`.
+
+    One pass over the random numbers: each sample's spikes are drawn once (afferent by
+    afferent) and sorted by step with a stable counting sort, so within a step the
+    afferents stay ascending."""
     B = rows.shape[0]
     n_aff = rates.shape[1]
     ptr = np.zeros(B * n_steps + 1, dtype=np.int64)
     p_row = np.empty(n_aff)
-    none = np.empty(0, dtype=np.int64)
+    ts = np.empty(n_aff * n_steps, dtype=np.int64)
+    iis = np.empty(n_aff * n_steps, dtype=np.int64)
+    base = np.empty(n_steps, dtype=np.int64)
+    # room for the expected count and then some; doubled when a batch draws more
+    expected = 0.0
+    for b in range(B):
+        for i in range(n_aff):
+            expected += min(rates[rows[b], i] * dt_s, 1.0)
+    idx = np.empty(int(1.25 * expected * n_steps) + 16, dtype=np.int64)
+    total = 0
     for b in range(B):
         r = rows[b]
         for i in range(n_aff):
             p_row[i] = rates[r, i] * dt_s
-        _poisson_row(p_row, seeds[r], n_steps, False,
-                     ptr[b * n_steps:(b + 1) * n_steps + 1], none, none)
+        n = _poisson_row(p_row, seeds[r], n_steps, ts, iis)
+        if total + n > idx.shape[0]:
+            grown = np.empty(max(2 * idx.shape[0], total + n), dtype=np.int64)
+            grown[:total] = idx[:total]
+            idx = grown
+        off = b * n_steps
+        for e in range(n):
+            ptr[off + ts[e] + 1] += 1
+        acc = total
+        for t in range(n_steps):
+            base[t] = acc
+            acc += ptr[off + t + 1]
+        for e in range(n):
+            t = ts[e]
+            idx[base[t]] = iis[e]
+            base[t] += 1
+        total += n
     for q in range(1, ptr.shape[0]):
         ptr[q] += ptr[q - 1]
-    idx = np.empty(ptr[-1], dtype=np.int64)
-    for b in range(B):
-        r = rows[b]
-        for i in range(n_aff):
-            p_row[i] = rates[r, i] * dt_s
-        _poisson_row(p_row, seeds[r], n_steps, True, none, idx,
-                     ptr[b * n_steps:(b + 1) * n_steps].copy())
-    return ptr, idx
+    return ptr, idx[:total].copy()
 
 
 @njit(cache=True)
