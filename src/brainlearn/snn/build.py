@@ -103,7 +103,7 @@ _EXIT_NO_COMPILER = 3
 log = logging.getLogger("brainlearn")
 
 #: what a compile takes when the cache holds no timed build yet (measured on 2 cores)
-TYPICAL_BUILD_S = (15.0, 45.0)
+TYPICAL_BUILD_S = (8.0, 20.0)
 
 
 # ------------------------------------------------------------------------------ key
