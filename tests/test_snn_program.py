@@ -364,6 +364,67 @@ def test_the_joined_units_leave_out_the_vectorised_updates_and_check_their_ancho
         program.patch_unity_build(tmp_path)
 
 
+UPDATE = """\
+#include "objects.h"
+namespace {
+    static inline double _clip(const double v, const double a, const double b)
+    { return v < a ? a : v; }
+}
+
+void _run_g_stateupdater_codeobject()
+{
+    using namespace brian;
+    // scalar code
+    const size_t _vectorisation_idx = -1;
+    const double dt = _ptr_array_clock_dt[0];
+    const double _lio_1 = exp(1.0f*(- dt)/tau);
+    const double _lio_2 = tau * exp(exp(dt));
+    const double _lio_3 = _brian_exp(dt) + expm1(dt);
+
+    const int _N = N;
+    for(int _idx=0; _idx<_N; _idx++)
+    {
+        v[_idx] = exp(v[_idx]) * _lio_1;
+    }
+}
+"""
+
+
+def test_the_per_step_exponentials_are_kept_while_their_arguments_stay(tmp_path):
+    (tmp_path / "code_objects").mkdir()
+    path = tmp_path / "code_objects" / "g_stateupdater_codeobject.cpp"
+    path.write_text(UPDATE)
+    (tmp_path / "code_objects" / "h_stateupdater_codeobject.cpp").write_text(
+        UPDATE.replace("exp(", "sqrt("))  # nothing to keep: left alone
+    assert program.patch_scalar_exp(tmp_path) == 3
+    src = path.read_text()
+    assert "const double _lio_1 = _bl_exp(0, 1.0f*(- dt)/tau);" in src
+    assert "const double _lio_2 = tau * _bl_exp(1, _bl_exp(2, dt));" in src
+    assert "_brian_exp(dt) + expm1(dt)" in src  # other functions untouched
+    assert "v[_idx] = exp(v[_idx]) * _lio_1;" in src  # the per-neuron code untouched
+    assert src.count("static double _bl_exp_arg[3];") == 1
+    assert src.index("static inline double _bl_exp(") < src.index("_run_g_stateupdater")
+    assert "_bl_exp" not in (tmp_path / "code_objects" / "h_stateupdater_codeobject.cpp"
+                             ).read_text()
+    # the memo computes exp of the argument it is given, each call site on its own
+    if shutil.which("g++"):
+        (tmp_path / "memo.cpp").write_text(
+            "#include <cmath>\n#include <cstdio>\nnamespace {\n"
+            + program._EXP_MEMO.format(n=2) + "}\nint main() {\n"
+            "  double xs[] = {-0.1, -0.1, 0.3, -0.1, -0.0, 0.0};\n"
+            "  for (double x : xs) if (_bl_exp(0, x) != exp(x) || _bl_exp(1, -x) != exp(-x))"
+            " return 1;\n  return 0;\n}\n")
+        out = subprocess.run(["g++", "-O1", "-ffast-math", "-fno-finite-math-only",
+                              "memo.cpp", "-o", "memo"], cwd=tmp_path, capture_output=True,
+                             text=True)
+        assert out.returncode == 0, out.stderr
+        assert subprocess.run([str(tmp_path / "memo")]).returncode == 0
+    # another shape of neuron update with exp in it: nothing changed
+    path.write_text(UPDATE.replace("    // scalar code\n", ""))
+    with pytest.raises(program.AnchorMissing, match="scalar section"):
+        program.patch_scalar_exp(tmp_path)
+
+
 def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     """Another Brian2's C++: the speed-ups are left out, the program is still compiled."""
     # compile_patched imports brian2, which sends warnings to its logger from then on: do
@@ -414,7 +475,7 @@ def switched_off(directory):
     raise program.AnchorMissing("switched off by the test")
 
 program.patch_scheduler = program.patch_neuron_updates = switched_off
-program.patch_unity_build = switched_off
+program.patch_unity_build = program.patch_scalar_exp = switched_off
 sys.exit(build._main(sys.argv[1:]))
 """
 
@@ -422,10 +483,10 @@ sys.exit(build._main(sys.argv[1:]))
 @pytest.mark.slow
 def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
     """The same network built with and without :func:`program.patch_scheduler`,
-    :func:`program.patch_neuron_updates` and :func:`program.patch_unity_build` (Brian2's
-    loop, neuron updates and translation units): a chunk with learning, a teacher, noise
-    and refractory periods ends with the same spike counts and learned state, bit for
-    bit."""
+    :func:`program.patch_neuron_updates`, :func:`program.patch_scalar_exp` and
+    :func:`program.patch_unity_build` (Brian2's loop, neuron updates, their per-step
+    exponentials and translation units): a chunk with learning, a teacher, noise and
+    refractory periods ends with the same spike counts and learned state, bit for bit."""
     pytest.importorskip("brian2")
     import json
     import sys
@@ -451,13 +512,14 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
                            str(plain_dir)], env=build._python_env(), capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 3
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 4
     build.write_manifest(plain_dir)
     assert "_bl_clocks" in (patched.build_dir / "network.cpp").read_text()
     assert "_bl_clocks" not in (plain_dir / "network.cpp").read_text()
     updates = sorted((patched.build_dir / "code_objects").glob("*_stateupdater_codeobject.cpp"))
     assert sum("_bl_refractory_gap" in p.read_text() for p in updates) == 3  # hidden, inh., eff.
     assert (patched.build_dir / "brainlearn_unity_0.cpp").is_file()
+    assert sum(p.read_text().count("_bl_exp(") for p in updates) > 0
     assert not (plain_dir / "brainlearn_unity_0.cpp").exists()
     plain = StandaloneEngine(spec)
     plain.build_dir, plain.mapping = plain_dir, build.read_map(plain_dir)

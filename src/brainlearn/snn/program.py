@@ -25,8 +25,9 @@ The loop itself asks a ``std::set`` for every object's clock at every step and r
 that set after every step; :func:`patch_scheduler` looks the clocks up once per run. Brian2's
 neuron updates test refractoriness in a way the compiler cannot vectorise;
 :func:`patch_neuron_updates` tests it with the same outcome in a form it can (and the
-build compiles those code objects with ``-ftree-vectorize``). Both leave the numbers a run
-computes unchanged, bit for bit.
+build compiles those code objects with ``-ftree-vectorize``), and :func:`patch_scalar_exp`
+keeps the exponentials of their per-step constants instead of computing them at every
+step. They leave the numbers a run computes unchanged, bit for bit.
 
 Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
 keeps the files the engines read, :func:`patch_run_duration` lets a run stop after the
@@ -35,7 +36,7 @@ translation units instead of about 60 (a build compiles in about a third of the 
 edits of the generated C++ (written for Brian2 2.9, the version ``pyproject.toml`` pins)
 that check their anchor and raise :class:`AnchorMissing` if Brian2's code has another
 shape. The ones that only add speed (the clock, the scheduler, the result files, the
-neuron updates, the translation units) are then left out with a warning and the program
+neuron updates, the exponentials, the translation units) are then left out with a warning and the program
 is built as Brian2 generated it (:func:`compile_patched`); the run-duration patch decides
 what a run simulates, so a build without its anchor fails. The patches are part of how a
 build is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache
@@ -65,6 +66,7 @@ __all__ = [
     "patch_network_source",
     "patch_neuron_updates",
     "patch_run_duration",
+    "patch_scalar_exp",
     "patch_scheduler",
     "patch_unity_build",
     "patch_write_arrays",
@@ -351,6 +353,76 @@ def patch_neuron_updates(directory: str | Path) -> int:
     return len(edits)
 
 
+_SCALAR_START = "\n    // scalar code\n"
+_SCALAR_END = "\n    const int _N = N;\n"
+_EXP_CALL = re.compile(r"(?<![\w.])exp\(")
+_EXP_MEMO = """\
+    // brainlearn (program.patch_scalar_exp): exp of the step's constants, kept while they are
+    static double _bl_exp_arg[{n}];
+    static double _bl_exp_val[{n}];
+    static bool _bl_exp_set[{n}];
+    static inline double _bl_exp(const int k, const double x)
+    {{
+        if (!_bl_exp_set[k] || x != _bl_exp_arg[k])
+        {{
+            _bl_exp_arg[k] = x;
+            _bl_exp_val[k] = exp(x);
+            _bl_exp_set[k] = true;
+        }}
+        return _bl_exp_val[k];
+    }}
+"""
+
+
+def patch_scalar_exp(directory: str | Path) -> int:
+    """Keep the exponentials of the neuron updates' per-step constants while their
+    arguments stay the same; returns the number of ``exp`` calls so kept.
+
+    Brian2 hoists what does not change across neurons out of the update loop (its loop
+    invariants, ``_lio_*``), but computes them again at every step: with exact integration
+    of the hidden and inhibitory groups that is 19 calls of ``exp`` per step, whose
+    arguments (``dt`` over a time constant, the learning flag) change only between runs
+    or presentations. Each call in a neuron update's scalar code becomes
+    ``_bl_exp(k, x)``: the stored ``exp(x)`` if the call's last argument was the same
+    ``x``, else ``exp(x)`` computed and stored. The result is ``exp(x)`` of the same
+    ``x`` either way, so the numbers are the same bit for bit (tested with the other
+    patches). Only the fit gains: the inference program runs all its copies in one group,
+    so its per-step constants are already shared.
+
+    Raises
+    ------
+    AnchorMissing
+        If a neuron update with ``exp`` in it has no scalar section or support namespace
+        of the expected shape (another Brian2 version); nothing is then changed.
+    """
+    directory = Path(directory)
+    edits = {}
+    for path in sorted((directory / "code_objects").glob("*_stateupdater_codeobject.cpp")):
+        src = path.read_text()
+        start, end = src.find(_SCALAR_START), src.find(_SCALAR_END)
+        if start < 0 or end < start:
+            if _EXP_CALL.search(src):
+                raise AnchorMissing(f"{path}: no scalar section (Brian2 version?); "
+                                    "exponentials not kept")
+            continue
+        scalar = src[start:end]
+        calls = len(_EXP_CALL.findall(scalar))
+        if not calls:
+            continue
+        if src.count(_SUPPORT_NAMESPACE) != 1 or src.find(_SUPPORT_NAMESPACE) > start:
+            raise AnchorMissing(f"{path}: unexpected support code (Brian2 version?); "
+                                "exponentials not kept")
+        counter = iter(range(calls))
+        scalar = _EXP_CALL.sub(lambda m: f"_bl_exp({next(counter)}, ", scalar)
+        src = src[:start] + scalar + src[end:]
+        src = src.replace(_SUPPORT_NAMESPACE,
+                          _SUPPORT_NAMESPACE + _EXP_MEMO.format(n=calls), 1)
+        edits[path] = (src, calls)
+    for path, (src, _) in edits.items():
+        path.write_text(src)
+    return sum(n for _, n in edits.values())
+
+
 #: the translation units the code objects are compiled in (``make -j2`` builds them side
 #: by side)
 UNITY_UNITS = 2
@@ -530,7 +602,8 @@ def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int
 def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -> list[str]:
     """Generate the project of ``device``, patch it (:func:`patch_network_source`,
     :func:`patch_scheduler`, :func:`patch_write_arrays` keeping the files ``keep``,
-    :func:`patch_neuron_updates`, :func:`patch_unity_build`) and compile it with
+    :func:`patch_neuron_updates`, :func:`patch_scalar_exp`, :func:`patch_unity_build`)
+    and compile it with
     Brian2's own ``make``.
 
     A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
@@ -549,6 +622,7 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -
                   lambda: patch_scheduler(directory),
                   lambda: patch_write_arrays(directory, keep),
                   lambda: patch_neuron_updates(directory),
+                  lambda: patch_scalar_exp(directory),
                   lambda: patch_unity_build(directory)):
         try:
             patch()
