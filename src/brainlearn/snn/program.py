@@ -353,6 +353,8 @@ def patch_neuron_updates(directory: str | Path) -> int:
     return len(edits)
 
 
+#: the anonymous namespace that holds a code object's helpers (Brian2 2.9)
+_SUPPORT_NAMESPACE = "\nnamespace {\n"
 _SCALAR_START = "\n    // scalar code\n"
 _SCALAR_END = "\n    const int _N = N;\n"
 _EXP_CALL = re.compile(r"(?<![\w.])exp\(")
@@ -428,7 +430,6 @@ def patch_scalar_exp(directory: str | Path) -> int:
 UNITY_UNITS = 2
 UNITY_SOURCE = "brainlearn_unity_{k}.cpp"
 _SRCS_LINE = re.compile(r"^SRCS = (.*)$", re.M)
-_SUPPORT_NAMESPACE = "\nnamespace {\n"
 _FUNCTION_START = re.compile(r"^(void \w+\(\)\n\{)", re.M)
 #: a code object patched by :func:`patch_neuron_updates` keeps its own unit and flags
 _OWN_UNIT_MARK = "brainlearn (program.patch_neuron_updates)"
