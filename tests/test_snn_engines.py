@@ -100,6 +100,40 @@ def test_a_short_chunk_gives_one_row_per_presentation_and_the_state_round_trips(
         np.testing.assert_array_equal(getattr(again, name), getattr(res.state, name))
 
 
+def test_a_runtime_chunk_skips_brian2s_full_collection_and_gives_it_back(monkeypatch):
+    """Brian2 starts every ``Network.run`` with ``gc.collect()`` (a walk over every object
+    of the process); the runtime engine runs its explicit network without it, the same
+    spikes, and leaves Brian2's module as it was, also when the run fails."""
+    import gc
+
+    from brian2.core import network as b2_network
+
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append(a) or 0)
+    spec = _spec(STDP(eta_pot=0.05), OjaHebbian(eta=0.2), supervised=True, K=4)
+    inputs = _deterministic_inputs(spec, [0, 1, 0, 1], [1] * 4, [1] * 4, [1] * 4, seed=0)
+    state = _state(spec, 0)
+    res = RuntimeEngine(spec).run(inputs, state, seed=3)
+    assert calls == [] and b2_network.gc is gc
+    # the same run with Brian2's collection: the same counts and state
+    b2.Network(b2.NeuronGroup(1, "v : 1")).run(0 * b2.ms)  # the spy sees Brian2's call
+    assert len(calls) == 1
+    with monkeypatch.context() as m:
+        m.setattr("brainlearn.snn.engines._without_brian2_full_collection",
+                  __import__("contextlib").nullcontext)
+        again = RuntimeEngine(spec).run(inputs, state, seed=3)
+    assert len(calls) == 2
+    _assert_same_run(res, again, ("w_in", "w_out", "theta_volt", "rbar"))
+
+    from brainlearn.snn.engines import _without_brian2_full_collection
+
+    with pytest.raises(RuntimeError, match="a failing run"):
+        with _without_brian2_full_collection():
+            assert b2_network.gc is not gc
+            raise RuntimeError("a failing run")
+    assert b2_network.gc is gc
+
+
 def test_blueprint_copies_and_frozen_mode():
     spec = _spec(STDP(), RewardSTDP(), supervised=False)
     plastic = blueprint(spec)
