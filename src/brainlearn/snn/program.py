@@ -32,13 +32,14 @@ step. They leave the numbers a run computes unchanged, bit for bit.
 Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
 keeps the files the engines read, :func:`patch_run_duration` lets a run stop after the
 presentations it needs, and :func:`patch_unity_build` compiles the code objects in two
-translation units instead of about 60 (a build compiles in about a third of the time). The patches are text
-edits of the generated C++ (written for Brian2 2.9, the version ``pyproject.toml`` pins)
-that check their anchor and raise :class:`AnchorMissing` if Brian2's code has another
-shape. The ones that only add speed (the clock, the scheduler, the result files, the
-neuron updates, the exponentials, the translation units) are then left out with a warning and the program
-is built as Brian2 generated it (:func:`compile_patched`); the run-duration patch decides
-what a run simulates, so a build without its anchor fails. The patches are part of how a
+translation units instead of about 60 (a build compiles in about a third of the time).
+The patches are text edits of the generated C++ (written for Brian2 2.9, the version
+``pyproject.toml`` pins) that check their anchor and raise :class:`AnchorMissing` if
+Brian2's code has another shape. The ones that only add speed (the clock, the scheduler,
+the result files, the neuron updates, the exponentials, the translation units) are then
+left out with a warning and the program is built as Brian2 generated it
+(:func:`compile_patched`); the run-duration patch decides what a run simulates, so a
+build without its anchor fails. The patches are part of how a
 build is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache
 key).
 """
@@ -415,7 +416,7 @@ def patch_scalar_exp(directory: str | Path) -> int:
             raise AnchorMissing(f"{path}: unexpected support code (Brian2 version?); "
                                 "exponentials not kept")
         counter = iter(range(calls))
-        scalar = _EXP_CALL.sub(lambda m: f"_bl_exp({next(counter)}, ", scalar)
+        scalar = _EXP_CALL.sub(lambda m, c=counter: f"_bl_exp({next(c)}, ", scalar)
         src = src[:start] + scalar + src[end:]
         src = src.replace(_SUPPORT_NAMESPACE,
                           _SUPPORT_NAMESPACE + _EXP_MEMO.format(n=calls), 1)
@@ -486,12 +487,13 @@ def patch_unity_build(directory: str | Path) -> int:
     for k, (name, src) in enumerate(joined):
         ns = f"_bl_u{k}"
         src = src.replace(_SUPPORT_NAMESPACE, f"\nnamespace {ns} {{\n", 1)
-        src = _FUNCTION_START.sub(lambda m: f"{m.group(1)}\n    using namespace {ns};", src)
+        src = _FUNCTION_START.sub(lambda m, ns=ns: f"{m.group(1)}\n    using namespace {ns};",
+                                  src)
         u = sizes.index(min(sizes))  # the smaller unit so far: units of about equal size
         units[u].append(f"// ---- {name} (brainlearn: program.patch_unity_build)\n{src}")
         sizes[u] += len(src)
     names = [UNITY_SOURCE.format(k=u) for u in range(len(units))]
-    for name, parts in zip(names, units):
+    for name, parts in zip(names, units, strict=True):
         (directory / name).write_text("\n".join(parts))
     gone = {name for name, _ in joined}
     kept = [s for s in sources if s not in gone]
