@@ -29,6 +29,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
+    "brainlearn_numpydoc_once",
     "sphinx_gallery.gen_gallery",
     "brainlearn_tables",
     "brainlearn_markdown",
