@@ -316,6 +316,99 @@ def _project(path, network=NETWORK_CPP):
             CODE_OBJECT.format(name=name))
 
 
+#: a spike or event thresholder as Brian2 2.9 writes it (the main code of the hidden group's;
+#: ``sp``: Brian2's trailing space after ``else``)
+THRESHOLDER = """\
+void _run_hidden_{event}_thresholder_codeobject()
+{{
+    using namespace brian;
+    const double v_th = _ptr_array_hidden_v_th[0];
+
+    long _count = 0;
+    for(size_t _idx=0; _idx<N; _idx++)
+    {{
+        const size_t _vectorisation_idx = _idx;
+        const char not_refractory = _ptr_array_hidden_not_refractory[_idx];
+        const double v = _ptr_array_hidden_v[_idx];
+        char _cond;
+        if(!not_refractory)
+            _cond = (v > {threshold}) && false;
+        else{sp}
+            _cond = (v > {threshold}) && true;
+
+        if(_cond) {{
+            _ptr_array_hidden__{event}space[_count++] = _idx;{extra}
+        }}
+    }}
+    _ptr_array_hidden__{event}space[N] = _count;
+
+}}
+"""
+_SPIKE_EXTRA = """
+            _ptr_array_hidden_not_refractory[_idx] = false;
+            _ptr_array_hidden_lastspike[_idx] = _ptr_array_step_clock_t[0];"""
+SCHEDULE = """\
+        net.add(&step_clock, _run_hidden_stateupdater_codeobject);
+        net.add(&step_clock, _run_hidden_pretrace_thresholder_codeobject);
+        net.add(&step_clock, _run_afferent_spike_thresholder_codeobject);
+        net.add(&step_clock, _run_hidden_spike_thresholder_codeobject);
+        net.add(&step_clock, _run_hidden_pretrace_resetter_codeobject);
+"""
+
+
+def _thresholders(path, pretrace_threshold="v_th", schedule=SCHEDULE):
+    (path / "code_objects").mkdir(exist_ok=True)
+    (path / "main.cpp").write_text(schedule)
+    files = {event: path / "code_objects" / f"hidden_{event}_thresholder_codeobject.cpp"
+             for event in ("spike", "pretrace")}
+    files["spike"].write_text(THRESHOLDER.format(event="spike", threshold="v_th",
+                                                 extra=_SPIKE_EXTRA, sp=" "))
+    files["pretrace"].write_text(THRESHOLDER.format(event="pretrace",
+                                                    threshold=pretrace_threshold, extra="",
+                                                    sp=" "))
+    return files
+
+
+def test_the_spike_thresholder_fills_the_pretrace_event(tmp_path):
+    files = _thresholders(tmp_path)
+    assert program.patch_pretrace_events(tmp_path) == 1
+    spike, event = files["spike"].read_text(), files["pretrace"].read_text()
+    # the spike thresholder writes both spaces from the one test ...
+    assert ("            _array_hidden__pretracespace[_count] = _idx;"
+            in spike.split("if(_cond) {")[1].split("_ptr_array_hidden__spikespace[_count++]")[0])
+    assert "_array_hidden__pretracespace[N] = _count;" in spike
+    assert spike.count("_cond = (v > v_th)") == 2  # the test itself unchanged
+    # ... and the event's own thresholder no longer loops over the group
+    assert "for(" not in event and "_pretracespace" not in event
+    assert event.startswith("void _run_hidden_pretrace_thresholder_codeobject()")
+    # a program without the event: nothing to do
+    other = tmp_path / "other"
+    (other / "code_objects").mkdir(parents=True)
+    (other / "main.cpp").write_text(SCHEDULE)
+    assert program.patch_pretrace_events(other) == 0
+
+
+@pytest.mark.parametrize("case", ["another condition", "another object between",
+                                  "the event after the spike"])
+def test_the_pretrace_patch_checks_its_anchors(tmp_path, case):
+    schedule = SCHEDULE
+    threshold = "v_th"
+    if case == "another condition":
+        threshold = "(v_th + theta)"
+    elif case == "another object between":
+        schedule = SCHEDULE.replace("_run_afferent_spike_thresholder_codeobject",
+                                    "_run_hidden_b1_codeobject")
+    else:
+        lines = SCHEDULE.splitlines(keepends=True)
+        lines[1], lines[3] = lines[3], lines[1]
+        schedule = "".join(lines)
+    files = _thresholders(tmp_path, threshold, schedule)
+    before = {k: f.read_text() for k, f in files.items()}
+    with pytest.raises(program.AnchorMissing, match="pretrace events not patched"):
+        program.patch_pretrace_events(tmp_path)
+    assert {k: f.read_text() for k, f in files.items()} == before
+
+
 def test_the_code_objects_compile_in_joined_units(tmp_path):
     _project(tmp_path)
     assert program.patch_unity_build(tmp_path) == 2
@@ -475,7 +568,7 @@ def switched_off(directory):
     raise program.AnchorMissing("switched off by the test")
 
 program.patch_scheduler = program.patch_neuron_updates = switched_off
-program.patch_scalar_exp = switched_off
+program.patch_scalar_exp = program.patch_pretrace_events = switched_off
 sys.exit(build._main(sys.argv[1:]))
 """
 
@@ -501,8 +594,9 @@ def _assert_units_hold_the_code_objects_unchanged(directory):
 @pytest.mark.slow
 def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
     """The same network built with and without :func:`program.patch_scheduler`,
-    :func:`program.patch_neuron_updates` and :func:`program.patch_scalar_exp` (Brian2's
-    loop, neuron updates and their per-step exponentials): a chunk with learning, a
+    :func:`program.patch_neuron_updates`, :func:`program.patch_scalar_exp` and
+    :func:`program.patch_pretrace_events` (Brian2's loop, neuron updates, their per-step
+    exponentials, the hidden group's event thresholder): a chunk with learning, a
     teacher, noise and refractory periods ends with the same spike counts and learned
     state, bit for bit. Both builds join their code objects
     (:func:`program.patch_unity_build`); that patch changes no line of any code object but
@@ -534,13 +628,15 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
                            str(plain_dir)], env=build._python_env(), capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 3
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 4
     build.write_manifest(plain_dir)
     assert "_bl_clocks" in (patched.build_dir / "network.cpp").read_text()
     assert "_bl_clocks" not in (plain_dir / "network.cpp").read_text()
     updates = sorted((patched.build_dir / "code_objects").glob("*_stateupdater_codeobject.cpp"))
     assert sum("_bl_refractory_gap" in p.read_text() for p in updates) == 3  # hidden, inh., eff.
     assert sum(p.read_text().count("_bl_exp(") for p in updates) > 0
+    events = patched.build_dir / "code_objects" / "hidden_pretrace_thresholder_codeobject.cpp"
+    assert "program.patch_pretrace_events" in events.read_text()
     _assert_units_hold_the_code_objects_unchanged(plain_dir)
     _assert_units_hold_the_code_objects_unchanged(patched.build_dir)
     plain = StandaloneEngine(spec)

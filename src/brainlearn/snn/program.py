@@ -27,7 +27,9 @@ neuron updates test refractoriness in a way the compiler cannot vectorise;
 :func:`patch_neuron_updates` tests it with the same outcome in a form it can (and the
 build compiles those code objects with ``-ftree-vectorize``), and :func:`patch_scalar_exp`
 keeps the exponentials of their per-step constants instead of computing them at every
-step. They leave the numbers a run computes unchanged, bit for bit.
+step; :func:`patch_pretrace_events` lets a group's spike thresholder fill its
+``"pretrace"`` event too (the same test), instead of a second pass over the group. They
+leave the numbers a run computes unchanged, bit for bit.
 
 Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
 keeps the files the engines read, :func:`patch_run_duration` lets a run stop after the
@@ -67,6 +69,7 @@ __all__ = [
     "patch_network_source",
     "patch_neuron_updates",
     "patch_run_duration",
+    "patch_pretrace_events",
     "patch_scalar_exp",
     "patch_scheduler",
     "patch_unity_build",
@@ -354,6 +357,78 @@ def patch_neuron_updates(directory: str | Path) -> int:
     return len(edits)
 
 
+_COUNT_START = "\n    long _count = 0;\n"
+_COND_END = "\n        if(_cond) {\n"
+_ADD_CALL = re.compile(r"\.add\(&\w+, (_run_\w+)\);")
+
+
+def patch_pretrace_events(directory: str | Path) -> int:
+    """Find the ``"pretrace"`` event of a group in its spike thresholder; returns the
+    number of groups patched.
+
+    A group that keeps both presynaptic and postsynaptic traces (the hidden group of a
+    training program with STDP on both of its pathways) has a ``"pretrace"`` event whose
+    condition is the spike condition (:attr:`~brainlearn.snn.populations.Population.
+    pretrace_event`); Brian2 checks it in a thresholder of its own, just before the spike
+    thresholder: a second pass over the group at every step (about 6 % of a training
+    program's loop). The spike thresholder now also writes the event's space, from the
+    same test on the same values, and the event's thresholder does nothing.
+
+    Anchored: the two thresholders test the same condition, letter for letter; the
+    event's thresholder only fills its space; in the program's schedule only the spike
+    thresholders of other groups (which read and write their own group) run between
+    the two. The event's code (the jumps of the presynaptic traces) runs later in the step
+    (``"before_synapses"``) from the same space, so a run computes exactly what it did.
+
+    Raises
+    ------
+    AnchorMissing
+        If a pair of thresholders or the schedule has another shape (another Brian2
+        version); nothing is then changed.
+    """
+    directory = Path(directory)
+    edits = {}
+    schedule = (directory / "main.cpp").read_text() if (directory / "main.cpp").is_file() \
+        else ""
+    calls = _ADD_CALL.findall(schedule)
+    for event in sorted((directory / "code_objects").glob("*_pretrace_thresholder_codeobject.cpp")):
+        if event.name.startswith("after_run_"):
+            continue
+        group = event.name[: -len("_pretrace_thresholder_codeobject.cpp")]
+        spike = event.with_name(f"{group}_spike_thresholder_codeobject.cpp")
+        ev, sp = event.read_text(), spike.read_text() if spike.is_file() else ""
+        missing = AnchorMissing(f"{event}: unexpected event thresholder (Brian2 version?); "
+                                "pretrace events not patched")
+        if ev.count(_COUNT_START) != 1 or ev.count(_COND_END) != 1:
+            raise missing
+        start = ev.index(_COUNT_START)
+        test = ev[start: ev.index(_COND_END) + len(_COND_END)]
+        fill = (f"            _ptr_array_{group}__pretracespace[_count++] = _idx;\n"
+                f"        }}\n    }}\n    _ptr_array_{group}__pretracespace[N] = _count;\n")
+        push = f"            _ptr_array_{group}__spikespace[_count++] = _idx;\n"
+        size = f"    _ptr_array_{group}__spikespace[N] = _count;\n"
+        mine, theirs = (f"_run_{group}_pretrace_thresholder_codeobject",
+                        f"_run_{group}_spike_thresholder_codeobject")
+        between = calls[calls.index(mine) + 1: calls.index(theirs)] \
+            if mine in calls and theirs in calls and calls.index(mine) < calls.index(theirs) \
+            else None
+        if (not ev[start + len(test):].startswith(fill) or sp.count(test) != 1
+                or sp.count(test + push) != 1 or sp.count(size) != 1 or between is None
+                or not all(c.endswith("_spike_thresholder_codeobject") for c in between)):
+            raise missing
+        edits[event] = (ev[:start] + "\n    // brainlearn (program.patch_pretrace_events): "
+                        "the spike thresholder fills this event's space\n"
+                        + ev[start + len(test) + len(fill):])
+        edits[spike] = (sp.replace(test + push, test + f"            _array_{group}__"
+                                   f"pretracespace[_count] = _idx;  // brainlearn "
+                                   f"(program.patch_pretrace_events)\n" + push)
+                        .replace(size, size + f"    _array_{group}__pretracespace[N] = "
+                                 "_count;\n"))
+    for path, src in edits.items():
+        path.write_text(src)
+    return len(edits) // 2
+
+
 #: the anonymous namespace that holds a code object's helpers (Brian2 2.9)
 _SUPPORT_NAMESPACE = "\nnamespace {\n"
 _SCALAR_START = "\n    // scalar code\n"
@@ -605,9 +680,8 @@ def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int
 def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -> list[str]:
     """Generate the project of ``device``, patch it (:func:`patch_network_source`,
     :func:`patch_scheduler`, :func:`patch_write_arrays` keeping the files ``keep``,
-    :func:`patch_neuron_updates`, :func:`patch_scalar_exp`, :func:`patch_unity_build`)
-    and compile it with
-    Brian2's own ``make``.
+    :func:`patch_neuron_updates`, :func:`patch_scalar_exp`, :func:`patch_pretrace_events`,
+    :func:`patch_unity_build`) and compile it with Brian2's own ``make``.
 
     A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
     and named in the list returned (empty when every patch applied): the program then runs
@@ -626,6 +700,7 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -
                   lambda: patch_write_arrays(directory, keep),
                   lambda: patch_neuron_updates(directory),
                   lambda: patch_scalar_exp(directory),
+                  lambda: patch_pretrace_events(directory),
                   lambda: patch_unity_build(directory)):
         try:
             patch()
