@@ -322,7 +322,9 @@ THRESHOLDER = """\
 void _run_hidden_{event}_thresholder_codeobject()
 {{
     using namespace brian;
+    // scalar code
     const double v_th = _ptr_array_hidden_v_th[0];
+    const double _lio_1 = {invariant} * v_th;
 
     long _count = 0;
     for(size_t _idx=0; _idx<N; _idx++)
@@ -356,22 +358,28 @@ SCHEDULE = """\
 """
 
 
-def _thresholders(path, pretrace_threshold="v_th", schedule=SCHEDULE):
+def _thresholders(path, pretrace_threshold="v_th", schedule=SCHEDULE, invariant="2.0"):
     (path / "code_objects").mkdir(exist_ok=True)
     (path / "main.cpp").write_text(schedule)
     files = {event: path / "code_objects" / f"hidden_{event}_thresholder_codeobject.cpp"
              for event in ("spike", "pretrace")}
     files["spike"].write_text(THRESHOLDER.format(event="spike", threshold="v_th",
-                                                 extra=_SPIKE_EXTRA, sp=" "))
+                                                 extra=_SPIKE_EXTRA, sp=" ", invariant="2.0"))
     files["pretrace"].write_text(THRESHOLDER.format(event="pretrace",
                                                     threshold=pretrace_threshold, extra="",
-                                                    sp=" "))
+                                                    sp=" ", invariant=invariant))
+    # Brian2's after-run object of the event (it clears the space): left as it is
+    files["after"] = path / "code_objects" / "after_run_hidden_pretrace_thresholder_codeobject.cpp"
+    files["after"].write_text("void _after_run_hidden_pretrace_thresholder_codeobject()\n{\n"
+                              "    _ptr_array_hidden__pretracespace[N] = 0;\n}\n")
     return files
 
 
 def test_the_spike_thresholder_fills_the_pretrace_event(tmp_path):
     files = _thresholders(tmp_path)
+    after = files["after"].read_text()
     assert program.patch_pretrace_events(tmp_path) == 1
+    assert files["after"].read_text() == after
     spike, event = files["spike"].read_text(), files["pretrace"].read_text()
     # the spike thresholder writes both spaces from the one test ...
     assert ("            _array_hidden__pretracespace[_count] = _idx;"
@@ -388,13 +396,20 @@ def test_the_spike_thresholder_fills_the_pretrace_event(tmp_path):
     assert program.patch_pretrace_events(other) == 0
 
 
-@pytest.mark.parametrize("case", ["another condition", "another object between",
-                                  "the event after the spike"])
+@pytest.mark.parametrize("case", ["another condition", "another loop invariant",
+                                  "a random condition", "another object between",
+                                  "the event after the spike", "scheduled twice"])
 def test_the_pretrace_patch_checks_its_anchors(tmp_path, case):
     schedule = SCHEDULE
-    threshold = "v_th"
+    threshold, invariant = "v_th", "2.0"
     if case == "another condition":
         threshold = "(v_th + theta)"
+    elif case == "another loop invariant":  # the loops read alike, their _lio_1 differs
+        invariant = "3.0"
+    elif case == "a random condition":  # two tests drew two numbers
+        threshold = "_rand(_vectorisation_idx)"
+    elif case == "scheduled twice":
+        schedule = SCHEDULE + SCHEDULE
     elif case == "another object between":
         schedule = SCHEDULE.replace("_run_afferent_spike_thresholder_codeobject",
                                     "_run_hidden_b1_codeobject")
@@ -402,7 +417,10 @@ def test_the_pretrace_patch_checks_its_anchors(tmp_path, case):
         lines = SCHEDULE.splitlines(keepends=True)
         lines[1], lines[3] = lines[3], lines[1]
         schedule = "".join(lines)
-    files = _thresholders(tmp_path, threshold, schedule)
+    files = _thresholders(tmp_path, threshold, schedule, invariant)
+    if case == "a random condition":
+        files["spike"].write_text(files["spike"].read_text().replace(
+            "(v > v_th)", f"(v > {threshold})"))
     before = {k: f.read_text() for k, f in files.items()}
     with pytest.raises(program.AnchorMissing, match="pretrace events not patched"):
         program.patch_pretrace_events(tmp_path)
@@ -582,6 +600,15 @@ def _assert_units_hold_the_code_objects_unchanged(directory):
     units = re.findall(r"brainlearn_unity_\d+\.cpp", make)
     assert units, "no joined unit"
     text = "".join((directory / u).read_text() for u in units)
+    # each object's functions use its own namespace, a namespace no other object has
+    parts = re.split(r"// ---- \S+ \(brainlearn: program.patch_unity_build\)\n", text)[1:]
+    names = []
+    for part in parts:
+        own = re.findall(r"\nnamespace (_bl_u\d+) \{\n", part)
+        used = set(re.findall(r"\n    using namespace (_bl_u\d+);", part))
+        assert len(own) == 1 and used == set(own), (own, used)
+        names += own
+    assert len(names) == len(set(names)) == len(parts) > 20
     text = re.sub(r"\n    using namespace _bl_u\d+;", "", text)
     text = re.sub(r"\nnamespace _bl_u\d+ \{\n", "\nnamespace {\n", text)
     joined = [p for p in (directory / "code_objects").glob("*.cpp")
@@ -659,3 +686,4 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     # the run was not trivial: neurons spiked (and were refractory) again, weights moved
     assert a.counts[PopulationName.HIDDEN].max() >= 3
     assert np.abs(a.state.w_in - state.w_in).max() > 1e-3
+    assert np.abs(a.state.w_out - state.w_out).max() > 1e-3

@@ -16,12 +16,11 @@ from numpydoc import docscrape_sphinx, numpydoc
 
 
 def _get_doc_object_keeping_the_template():
-    templates: dict[int, object] = {}
+    kept: list = [None, None]  # the builder and its template
 
     def get_doc_object(obj, what=None, doc=None, config=None, builder=None):
         config = {} if config is None else config
-        key = id(builder)
-        if key not in templates:
+        if kept[1] is None or kept[0] is not builder:
             dirs = [os.path.join(os.path.dirname(docscrape_sphinx.__file__), "templates")]
             if builder is not None:
                 loader = docscrape_sphinx.BuiltinTemplateLoader()
@@ -29,8 +28,8 @@ def _get_doc_object_keeping_the_template():
             else:
                 loader = docscrape_sphinx.FileSystemLoader(dirs)
             env = docscrape_sphinx.SandboxedEnvironment(loader=loader)
-            templates[key] = env.get_template("numpydoc_docstring.rst")
-        config["template"] = templates[key]
+            kept[:] = [builder, env.get_template("numpydoc_docstring.rst")]
+        config["template"] = kept[1]
         return docscrape_sphinx.get_doc_object_orig(
             obj, what=what, doc=doc, config=config,
             class_doc=docscrape_sphinx.SphinxClassDoc,

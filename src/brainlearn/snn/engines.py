@@ -340,19 +340,20 @@ def _without_brian2_full_collection():
     finds nothing to warn about and walks every object of the Python process: 0.1-0.35 s
     per chunk in a process that has imported scikit-learn and Brian2 (22 s of a 76 s
     runtime-mode fit of 64 chunks, profiled here). Python's own collector still runs as
-    usual. Other threads see the module's ``gc`` replaced only while the run lasts (Brian2's
-    runtime device is not thread-safe anyway).
+    usual. Brian2's module gets the ``gc`` module itself back afterwards, also when runs
+    in two threads overlap (the runtime device keeps global state: runs in threads are not
+    supported anyway).
     """
+    import gc
     import types
 
     from brian2.core import network as b2_network
 
-    real = b2_network.gc
     b2_network.gc = types.SimpleNamespace(collect=lambda *args: 0)
     try:
         yield
     finally:
-        b2_network.gc = real
+        b2_network.gc = gc
 
 
 _NO_COMPILER: list[str] = []

@@ -360,6 +360,8 @@ def patch_neuron_updates(directory: str | Path) -> int:
 _COUNT_START = "\n    long _count = 0;\n"
 _COND_END = "\n        if(_cond) {\n"
 _ADD_CALL = re.compile(r"\.add\(&\w+, (_run_\w+)\);")
+#: a condition that draws random numbers cannot be tested once for two events
+_RANDOM_CALLS = ("_rand(", "_randn(", "_poisson(")
 
 
 def patch_pretrace_events(directory: str | Path) -> int:
@@ -374,10 +376,11 @@ def patch_pretrace_events(directory: str | Path) -> int:
     program's loop). The spike thresholder now also writes the event's space, from the
     same test on the same values, and the event's thresholder does nothing.
 
-    Anchored: the two thresholders test the same condition, letter for letter; the
-    event's thresholder only fills its space; in the program's schedule only the spike
-    thresholders of other groups (which read and write their own group) run between
-    the two. The event's code (the jumps of the presynaptic traces) runs later in the step
+    Anchored: the two thresholders test the same condition, letter for letter (with the
+    loop invariants Brian2 computes before the loop), and it draws no random numbers; the
+    event's thresholder only fills its space; each is scheduled once, and between the
+    two only the spike thresholders of other groups run (each reads and writes its own
+    group). The event's code (the jumps of the presynaptic traces) runs later in the step
     (``"before_synapses"``) from the same space, so a run computes exactly what it did.
 
     Raises
@@ -399,10 +402,14 @@ def patch_pretrace_events(directory: str | Path) -> int:
         ev, sp = event.read_text(), spike.read_text() if spike.is_file() else ""
         missing = AnchorMissing(f"{event}: unexpected event thresholder (Brian2 version?); "
                                 "pretrace events not patched")
-        if ev.count(_COUNT_START) != 1 or ev.count(_COND_END) != 1:
+        if any(ev.count(a) != 1 for a in (_SCALAR_START, _COUNT_START, _COND_END)):
             raise missing
-        start = ev.index(_COUNT_START)
-        test = ev[start: ev.index(_COND_END) + len(_COND_END)]
+        first, start = ev.index(_SCALAR_START), ev.index(_COUNT_START)
+        end = ev.index(_COND_END) + len(_COND_END)
+        # the test with the loop invariants Brian2 hoists out of it (``_lio_<k>``)
+        test = ev[first:end]
+        if not first < start < end or any(f in test for f in _RANDOM_CALLS):
+            raise missing
         fill = (f"            _ptr_array_{group}__pretracespace[_count++] = _idx;\n"
                 f"        }}\n    }}\n    _ptr_array_{group}__pretracespace[N] = _count;\n")
         push = f"            _ptr_array_{group}__spikespace[_count++] = _idx;\n"
@@ -410,15 +417,15 @@ def patch_pretrace_events(directory: str | Path) -> int:
         mine, theirs = (f"_run_{group}_pretrace_thresholder_codeobject",
                         f"_run_{group}_spike_thresholder_codeobject")
         between = calls[calls.index(mine) + 1: calls.index(theirs)] \
-            if mine in calls and theirs in calls and calls.index(mine) < calls.index(theirs) \
-            else None
-        if (not ev[start + len(test):].startswith(fill) or sp.count(test) != 1
+            if calls.count(mine) == calls.count(theirs) == 1 \
+            and calls.index(mine) < calls.index(theirs) else None
+        if (not ev[end:].startswith(fill) or sp.count(test) != 1
                 or sp.count(test + push) != 1 or sp.count(size) != 1 or between is None
                 or not all(c.endswith("_spike_thresholder_codeobject") for c in between)):
             raise missing
         edits[event] = (ev[:start] + "\n    // brainlearn (program.patch_pretrace_events): "
                         "the spike thresholder fills this event's space\n"
-                        + ev[start + len(test) + len(fill):])
+                        + ev[end + len(fill):])
         edits[spike] = (sp.replace(test + push, test + f"            _array_{group}__"
                                    f"pretracespace[_count] = _idx;  // brainlearn "
                                    f"(program.patch_pretrace_events)\n" + push)
