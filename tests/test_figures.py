@@ -83,6 +83,36 @@ def test_rebuilding_gives_the_same_svg(fixture_results, tmp_path):
             (b / "figures" / f"{name}.svg").read_bytes()
 
 
+def test_figures_drawn_in_processes_are_the_same_files(fixture_results, tmp_path,
+                                                       monkeypatch):
+    """Drawn in two processes (the command line's way for a large result set), every
+    figure is the same file, with the same outcome, as drawn in this one."""
+    from brainlearn.figures import build
+
+    monkeypatch.setattr(build, "PARALLEL_MIN_RECORDS", 0)  # the fixture's few records
+    started = []
+    real = build._draw_in_processes
+    monkeypatch.setattr(build, "_draw_in_processes",
+                        lambda *a, **k: started.append(a) or real(*a, **k))
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        shutil.copytree(fixture_results / "results", d / "results")
+    names = ["accuracy_by_task", "decision_boundaries", "spike_raster", "learning_curves",
+             "confusion_matrix"]
+    serial = build_figures(a, names=names, jobs=1)
+    assert not started
+    parallel = build_figures(b, names=names, jobs=2)
+    assert len(started) == 1
+    assert list(parallel) == list(serial)
+    for name, v in serial.items():
+        w = parallel[name]
+        assert w.keys() == v.keys() and w.get("caption") == v.get("caption"), name
+        for path in v.get("paths", []):
+            other = b / "figures" / path.rsplit("/", 1)[-1]
+            assert other.read_bytes() == (a / "figures" / other.name).read_bytes(), path
+    assert sum("paths" in v for v in serial.values()) >= 3
+
+
 def test_figures_command_writes_the_tables_too(fixture_results, built):
     for name in ("summary.csv", "stats.csv", "summary.md"):
         assert (fixture_results / "results" / name).stat().st_size > 0
