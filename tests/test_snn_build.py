@@ -43,6 +43,32 @@ def _spec(readout=None, K=6, **net):
                        readout_rule=readout, supervised=not readout.needs_reward)
 
 
+def test_a_build_process_imports_brian2_without_pylab(tmp_path):
+    """The build child (``python -m brainlearn.snn.build build ...``) imports Brian2
+    without its pylab star import (pyplot: about 0.4 s of a build); Brian2 has its
+    NumPy names all the same. The build itself is replaced by a probe."""
+    probe = textwrap.dedent("""
+        import sys
+        from brainlearn.snn import build
+
+        def probe(spec, out_dir):
+            import brian2
+            out_dir.joinpath("probe").write_text(" ".join([
+                str("matplotlib.pyplot" in sys.modules), str(hasattr(brian2, "linspace")),
+                str(hasattr(brian2, "NeuronGroup"))]))
+
+        build._build_in_this_process = probe
+        sys.exit(build._main(sys.argv[1:]))
+        """)
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(_spec().describe()))
+    proc = subprocess.run([sys.executable, "-c", probe, "build", str(spec_file),
+                           str(tmp_path)], env=build._python_env(), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "probe").read_text() == "False True True"
+
+
 # ------------------------------------------------------------------------------- key
 def test_key_follows_the_compiled_code_not_parameter_values():
     spec = _spec()

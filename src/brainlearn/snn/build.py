@@ -508,6 +508,10 @@ def _main(argv: list[str]) -> int:
         from .._proc import kill_own_group_on_sigterm
 
         kill_own_group_on_sigterm()  # the compiler stops with the process that wanted it
+        # Brian2 star-imports pylab where it can (pyplot: about 0.4 s of a build, more
+        # where matplotlib's font cache is not yet made); a build draws nothing, and
+        # without pylab Brian2 imports the same NumPy names itself
+        sys.modules.setdefault("pylab", None)
         spec = NetworkSpec.from_description(json.loads(Path(argv[1]).read_text()))
         try:
             _build_in_this_process(spec, Path(argv[2]))
