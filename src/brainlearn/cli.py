@@ -331,7 +331,7 @@ def _figures(out: Path, use_all: bool) -> dict:
 
     use_file_backend()
     t0 = time.perf_counter()
-    result = build_figures(out, use_all=use_all, jobs=min(os.cpu_count() or 1, 4))
+    result = build_figures(out, use_all=use_all, jobs=min(_default_jobs(), 4))
     drawn = [k for k, v in result.items() if "paths" in v]
     for name, v in result.items():
         if "skipped" in v:

@@ -73,11 +73,11 @@ def build_figures(out: str | Path, records: list[RunRecord] | None = None, use_a
     out = Path(out)
     fig_dir = figures_dir(out)
     todo = [name for name in FIGURES if names is None or name in names]
-    parallel = records is None and jobs > 1 and len(todo) > 1
-    if records is None:
+    from_disk = records is None
+    if from_disk:  # read here also when drawn in processes: invalid records set aside once
         records = selected_records(out, use_all=use_all)
     result: dict[str, dict] = {}
-    if parallel and len(records) >= PARALLEL_MIN_RECORDS:
+    if from_disk and jobs > 1 and len(todo) > 1 and len(records) >= PARALLEL_MIN_RECORDS:
         result.update(_draw_in_processes(out, use_all, todo, fig_dir, jobs))
     else:
         for name in todo:
@@ -102,7 +102,8 @@ def _start_worker(out: str, use_all: bool) -> None:
     from .style import use_file_backend
 
     use_file_backend()
-    _WORKER_RECORDS[:] = selected_records(Path(out), use_all=use_all)
+    # the caller has set the invalid records aside: nothing for the workers to move
+    _WORKER_RECORDS[:] = selected_records(Path(out), use_all=use_all, move_invalid=False)
 
 
 def _draw_in_worker(name: str, fig_dir: str) -> dict:

@@ -41,9 +41,8 @@ Brian2's code has another shape. The ones that only add speed (the clock, the sc
 the result files, the neuron updates, the exponentials, the translation units) are then
 left out with a warning and the program is built as Brian2 generated it
 (:func:`compile_patched`); the run-duration patch decides what a run simulates, so a
-build without its anchor fails. The patches are part of how a
-build is made, so a change here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache
-key).
+build without its anchor fails. The patches are part of how a build is made, so a change
+here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache key).
 """
 
 from __future__ import annotations
@@ -357,6 +356,10 @@ def patch_neuron_updates(directory: str | Path) -> int:
     return len(edits)
 
 
+#: the anonymous namespace that holds a code object's helpers (Brian2 2.9)
+_SUPPORT_NAMESPACE = "\nnamespace {\n"
+_SCALAR_START = "\n    // scalar code\n"
+_SCALAR_END = "\n    const int _N = N;\n"
 _COUNT_START = "\n    long _count = 0;\n"
 _COND_END = "\n        if(_cond) {\n"
 _ADD_CALL = re.compile(r"\.add\(&\w+, (_run_\w+)\);")
@@ -391,9 +394,8 @@ def patch_pretrace_events(directory: str | Path) -> int:
     """
     directory = Path(directory)
     edits = {}
-    schedule = (directory / "main.cpp").read_text() if (directory / "main.cpp").is_file() \
-        else ""
-    calls = _ADD_CALL.findall(schedule)
+    main = directory / "main.cpp"
+    calls = _ADD_CALL.findall(main.read_text() if main.is_file() else "")
     for event in sorted((directory / "code_objects").glob("*_pretrace_thresholder_codeobject.cpp")):
         if event.name.startswith("after_run_"):
             continue
@@ -414,14 +416,11 @@ def patch_pretrace_events(directory: str | Path) -> int:
                 f"        }}\n    }}\n    _ptr_array_{group}__pretracespace[N] = _count;\n")
         push = f"            _ptr_array_{group}__spikespace[_count++] = _idx;\n"
         size = f"    _ptr_array_{group}__spikespace[N] = _count;\n"
-        mine, theirs = (f"_run_{group}_pretrace_thresholder_codeobject",
-                        f"_run_{group}_spike_thresholder_codeobject")
-        between = calls[calls.index(mine) + 1: calls.index(theirs)] \
-            if calls.count(mine) == calls.count(theirs) == 1 \
-            and calls.index(mine) < calls.index(theirs) else None
         if (not ev[end:].startswith(fill) or sp.count(test) != 1
-                or sp.count(test + push) != 1 or sp.count(size) != 1 or between is None
-                or not all(c.endswith("_spike_thresholder_codeobject") for c in between)):
+                or sp.count(test + push) != 1 or sp.count(size) != 1
+                or not _only_spike_thresholders_between(
+                    calls, f"_run_{group}_pretrace_thresholder_codeobject",
+                    f"_run_{group}_spike_thresholder_codeobject")):
             raise missing
         edits[event] = (ev[:start] + "\n    // brainlearn (program.patch_pretrace_events): "
                         "the spike thresholder fills this event's space\n"
@@ -436,10 +435,6 @@ def patch_pretrace_events(directory: str | Path) -> int:
     return len(edits) // 2
 
 
-#: the anonymous namespace that holds a code object's helpers (Brian2 2.9)
-_SUPPORT_NAMESPACE = "\nnamespace {\n"
-_SCALAR_START = "\n    // scalar code\n"
-_SCALAR_END = "\n    const int _N = N;\n"
 _EXP_CALL = re.compile(r"(?<![\w.])exp\(")
 _EXP_MEMO = """\
     // brainlearn (program.patch_scalar_exp): exp of the step's constants, kept while they are
@@ -506,6 +501,15 @@ def patch_scalar_exp(directory: str | Path) -> int:
     for path, (src, _) in edits.items():
         path.write_text(src)
     return sum(n for _, n in edits.values())
+
+
+def _only_spike_thresholders_between(calls: list[str], first: str, last: str) -> bool:
+    """Whether ``first`` and ``last`` are each scheduled once, ``first`` before ``last``,
+    with only spike thresholders between them."""
+    if calls.count(first) != 1 or calls.count(last) != 1:
+        return False
+    i, j = calls.index(first), calls.index(last)
+    return i < j and all(c.endswith("_spike_thresholder_codeobject") for c in calls[i + 1:j])
 
 
 #: the translation units the code objects are compiled in (``make -j2`` builds them side
