@@ -18,7 +18,7 @@ clipped to [0, w_max]. Registering it under a name makes it usable as ``hidden_r
 ``readout_rule`` of :class:`~brainlearn.SpikingClassifier`.
 
 *Not executed when the documentation is built*: the fit at the end builds a Brian2
-network (in C++ standalone mode, 8-20 s per network shape the first time). Run it with
+network (in C++ standalone mode, 5-15 s per network shape the first time). Run it with
 ``python examples/spiking_new_rule.py``.
 """
 

@@ -34,7 +34,7 @@ def _spec(**net):
 def fake_compiler(monkeypatch):
     calls = []
 
-    def compile_(spec_file, out_dir):
+    def compile_(spec_file, out_dir, pch_dir=None):
         calls.append(Path(out_dir))
         (Path(out_dir) / "main").write_bytes(b"\x7fELF stand-in")
         (Path(out_dir) / build.MAP).write_text(json.dumps(

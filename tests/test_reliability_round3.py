@@ -166,7 +166,7 @@ def test_kill_running_stops_a_program_group_at_once(tmp_path):
 
 @pytest.mark.slow
 def test_sigterm_during_the_prebuild_exits_promptly(tmp_path):
-    """The pre-build compiles a program (8-20 s); SIGTERM must not wait for it."""
+    """The pre-build compiles a program (5-15 s); SIGTERM must not wait for it."""
     psutil = pytest.importorskip("psutil")
     spec = tmp_path / "snn.toml"
     spec.write_text(textwrap.dedent("""

@@ -68,7 +68,7 @@ def compiler(monkeypatch):
         fail: set[str] = set()
         missing = False
 
-        def __call__(self, spec_file, out_dir):
+        def __call__(self, spec_file, out_dir, pch_dir=None):
             out_dir = Path(out_dir)
             key = out_dir.name.split(".tmp-")[0]
             self.calls.append((key, out_dir.parent))

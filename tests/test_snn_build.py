@@ -51,7 +51,7 @@ def test_a_build_process_imports_brian2_without_pylab(tmp_path):
         import sys
         from brainlearn.snn import build
 
-        def probe(spec, out_dir):
+        def probe(spec, out_dir, pch_dir=None):
             import brian2
             out_dir.joinpath("probe").write_text(" ".join([
                 str("matplotlib.pyplot" in sys.modules), str(hasattr(brian2, "linspace")),
@@ -167,7 +167,7 @@ def cached(pristine, tmp_path, monkeypatch):
     shutil.copytree(pristine, final)
     compiled = []
 
-    def fake_compile(spec_file, out_dir):
+    def fake_compile(spec_file, out_dir, pch_dir=None):
         compiled.append(out_dir)
         shutil.copytree(pristine, out_dir, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(build.MANIFEST))
@@ -182,6 +182,24 @@ def test_a_whole_build_is_used_as_it_is(cached):
     spec, final, compiled = cached
     assert build.check_build(final, checksums=True) is None
     assert build.ensure_built(spec) == final and compiled == []
+
+
+def test_a_build_compiles_with_its_cache_s_precompiled_header(pristine):
+    """The build's units read the standard headers from the cache's precompiled header
+    (:mod:`brainlearn.snn.pch`; the compile takes about half as long), and the makefile
+    makes no ``make.deps``."""
+    from brainlearn.snn import pch
+
+    flags = next(line for line in (pristine / "makefile").read_text().splitlines()
+                 if line.startswith("OPTIMISATIONS ="))
+    if pch._gcc_version(pch.compiler()) is None:
+        assert "-include" not in flags
+        return
+    header = Path(flags.split("-include", 1)[1].split()[0])
+    assert header.name == pch.PCH_NAME and header.parent.parent == (
+        build.cache_root() / build.PCH_DIR)
+    assert header.with_name(pch.PCH_NAME + ".gch").is_file()
+    assert "DEPS=" in build.MAKE_ARGS and not (pristine / "make.deps").exists()
 
 
 def _static(final):

@@ -73,3 +73,23 @@ def test_default_base_follows_the_environment(base, monkeypatch, capsys):
     assert f"under {root / 'worker-0'}" in out
     for key in (fresh, "0123456789abcdef0123", "fedcba9876543210fedc"):
         assert str(root / "worker-0" / "snn" / key) in out
+
+
+def test_precompiled_headers_are_listed_and_a_stale_one_cleared(base, monkeypatch, capsys):
+    """The builds' shared precompiled headers (``snn/pch/<key>``) are listed with the
+    programs; one this compiler and these flags would not use is stale."""
+    from brainlearn.snn import pch
+
+    root, fresh = base
+    monkeypatch.setattr(pch, "header_key", lambda flags: "aaaaaaaaaaaaaaaa")
+    for key, size in (("aaaaaaaaaaaaaaaa", 700), ("bbbbbbbbbbbbbbbb", 900)):
+        d = root / "worker-0" / "snn" / "pch" / key
+        d.mkdir(parents=True)
+        (d / pch.PCH_NAME).write_text("")
+        (d / (pch.PCH_NAME + ".gch")).write_bytes(b"g" * size)
+    found = {b["key"]: b for b in cached_builds(root)}
+    assert found["pch/aaaaaaaaaaaaaaaa"]["stale"] is False
+    assert found["pch/bbbbbbbbbbbbbbbb"]["stale"] and found["pch/bbbbbbbbbbbbbbbb"]["bytes"] == 900
+    assert main(["cache", str(root), "--stale", "--clear"]) == 0
+    capsys.readouterr()
+    assert sorted(b["key"] for b in cached_builds(root)) == sorted(["pch/aaaaaaaaaaaaaaaa", fresh])

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from . import program
+from . import pch, program
 from .graph import (
     POPULATIONS,
     STATE_VARIABLES,
@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 #: bump when the way a build is made or read changes (map or manifest format, seed code)
-BUILD_FORMAT = 13
+BUILD_FORMAT = 14
 COMPILE_ARGS = (
     "-w",
     "-O1",  # -O3 compiles ~15 % slower here and the runs are no faster
@@ -81,7 +81,12 @@ COMPILE_ARGS = (
     "-fno-finite-math-only",
     "-std=c++11",
 )
-MAKE_ARGS = ("-j2",)
+#: ``DEPS=``: no ``make.deps`` (Brian2's makefile lists every unit's headers there for a
+#: rebuild after an edit; a build here is compiled once, from scratch)
+MAKE_ARGS = ("-j2", "DEPS=")
+#: the directory of a cache's precompiled headers (:mod:`brainlearn.snn.pch`)
+PCH_DIR = "pch"
+
 MAP = "brainlearn_map.json"
 MANIFEST = "brainlearn_manifest.json"
 #: the seed of Brian2's random generator, read from the ``control.seed`` variable
@@ -103,7 +108,7 @@ _EXIT_NO_COMPILER = 3
 log = logging.getLogger("brainlearn")
 
 #: what a compile takes when the cache holds no timed build yet (measured on 2 cores)
-TYPICAL_BUILD_S = (8.0, 20.0)
+TYPICAL_BUILD_S = (5.0, 15.0)
 
 
 # ------------------------------------------------------------------------------ key
@@ -345,14 +350,17 @@ def check_program_output(proc: subprocess.CompletedProcess, build_dir: Path) -> 
 
 
 # ------------------------------------------------------------------------------ build
-def _build_in_this_process(spec: NetworkSpec, out_dir: Path) -> None:
-    """Generate and compile the standalone project (run in a child process)."""
+def _build_in_this_process(spec: NetworkSpec, out_dir: Path, pch_dir: Path | None = None
+                           ) -> None:
+    """Generate and compile the standalone project (run in a child process), with the
+    precompiled header of ``pch_dir`` (:mod:`brainlearn.snn.pch`) where it can be made."""
     import brian2 as b2
     from brian2 import ms
 
     from .graph import run_duration_ms
 
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS)
+    pch_args = [] if pch_dir is None else pch.include_args(pch_dir, COMPILE_ARGS)
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS) + pch_args
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = list(MAKE_ARGS)
     b2.set_device("cpp_standalone", directory=str(out_dir), build_on_run=False)
     program.die_with_parent(b2.device)
@@ -421,13 +429,15 @@ def _python_env() -> dict[str, str]:
     return env
 
 
-def _compile(spec_file: Path, out_dir: Path) -> subprocess.CompletedProcess:
-    """Generate and compile the program described by ``spec_file`` in a child process."""
+def _compile(spec_file: Path, out_dir: Path, pch_dir: Path) -> subprocess.CompletedProcess:
+    """Generate and compile the program described by ``spec_file`` in a child process
+    (with the cache's precompiled header in ``pch_dir``)."""
     from .._proc import run_tied
 
     # dies with this process; its own group, so the compiler under it stops with it
     return run_tied(
-        [sys.executable, "-m", "brainlearn.snn.build", "build", str(spec_file), str(out_dir)],
+        [sys.executable, "-m", "brainlearn.snn.build", "build", str(spec_file), str(out_dir),
+         str(pch_dir)],
         env=_python_env(),
         new_group=True,
     )
@@ -470,7 +480,7 @@ def ensure_built(spec: NetworkSpec, root: str | os.PathLike | None = None, *,
         if notice and not (log.isEnabledFor(logging.INFO) and _logs_to_stderr()):
             print(line, file=sys.stderr, flush=True)
         t0 = time.perf_counter()
-        proc = _compile(spec_file, tmp)
+        proc = _compile(spec_file, tmp, root / PCH_DIR)
         build_s = time.perf_counter() - t0
         if proc.returncode != 0 or not (tmp / MAP).exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -504,7 +514,7 @@ def _logs_to_stderr() -> bool:
 
 
 def _main(argv: list[str]) -> int:
-    if len(argv) == 3 and argv[0] == "build":
+    if len(argv) in (3, 4) and argv[0] == "build":
         from .._proc import kill_own_group_on_sigterm
 
         kill_own_group_on_sigterm()  # the compiler stops with the process that wanted it
@@ -514,7 +524,8 @@ def _main(argv: list[str]) -> int:
         sys.modules.setdefault("pylab", None)
         spec = NetworkSpec.from_description(json.loads(Path(argv[1]).read_text()))
         try:
-            _build_in_this_process(spec, Path(argv[2]))
+            _build_in_this_process(spec, Path(argv[2]),
+                                   Path(argv[3]) if len(argv) == 4 else None)
         except Exception as exc:
             # a failing compiler (or none) is the case for the runtime fallback; any other
             # error is a bug and must surface
@@ -523,7 +534,8 @@ def _main(argv: list[str]) -> int:
                 return _EXIT_NO_COMPILER
             raise
         return 0
-    print("usage: python -m brainlearn.snn.build build SPEC.json OUT_DIR", file=sys.stderr)
+    print("usage: python -m brainlearn.snn.build build SPEC.json OUT_DIR [PCH_DIR]",
+          file=sys.stderr)
     return 2
 
 

@@ -4,7 +4,8 @@ Builds are keyed by a hash of the generated network, the compiler flags, Brian2'
 Python's versions (:func:`brainlearn.snn.build.build_key`), so a change of the network's
 code or an upgrade leaves the previous builds behind, a few MB each. ``brainlearn cache``
 lists them and ``brainlearn cache --clear --stale`` removes the ones nothing will use
-again.
+again. The precompiled headers the builds share (:mod:`brainlearn.snn.pch`, about 45 MB,
+one per compiler and flags) are listed with them, as ``pch/<key>``.
 
 Every run of a program writes its inputs and results into its own directory
 ``runs/run-<host>-<pid>-<random>`` of the build (:func:`run_prefix`), removed when the run
@@ -58,6 +59,27 @@ def cached_builds(*bases: str | os.PathLike) -> list[dict[str, Any]]:
                 stale = True  # no readable description: not a build this code can match
             found.append({"key": build.name, "path": build, "stale": stale, "last_used": used,
                           "bytes": sum(f.stat().st_size for f in files)})
+        found += _cached_headers(base)
+    return found
+
+
+def _cached_headers(base: Path) -> list[dict[str, Any]]:
+    """The precompiled headers under ``base`` (entries as :func:`cached_builds`'); stale:
+    not the one this compiler and the builds' flags would use."""
+    from . import pch
+    from .build import COMPILE_ARGS, PCH_DIR
+
+    current = None
+    found = []
+    for gch in sorted(base.rglob(pch.PCH_NAME + ".gch")):
+        d = gch.parent
+        if d.parent.name != PCH_DIR or d.parent.parent.name != "snn":
+            continue
+        if current is None:
+            current = pch.header_key(COMPILE_ARGS) or ""
+        found.append({"key": f"{PCH_DIR}/{d.name}", "path": d, "stale": d.name != current,
+                      "last_used": gch.stat().st_mtime,
+                      "bytes": sum(f.stat().st_size for f in d.iterdir() if f.is_file())})
     return found
 
 
