@@ -495,7 +495,7 @@ def np_unpack(theta, scales, n_aff, H, Kc):
             scales[2] * theta[b2:])
 
 
-def test_unpack_and_pack_grad_against_twin():
+def test_unpack_against_twin():
     n_aff, H, Kc = 3, 4, 2
     rng = np.random.default_rng(5)
     theta = rng.normal(size=n_aff * H + H * Kc + Kc)
@@ -504,11 +504,29 @@ def test_unpack_and_pack_grad_against_twin():
     K.unpack(theta, scales, n_aff, H, Kc, W_in, W_out, b)
     for got, want in zip((W_in, W_out, b), np_unpack(theta, scales, n_aff, H, Kc), strict=True):
         np.testing.assert_array_equal(got, want)
-    grad = np.empty_like(theta)
-    K.pack_grad(W_in, W_out, b, scales, grad)
-    np.testing.assert_array_equal(
-        grad, np.concatenate([2.0 * W_in.ravel(), 0.5 * W_out.ravel(), 3.0 * b])
-    )
+
+
+def test_adam_unpack_is_the_mlp_adam_step_then_unpack_bit_for_bit():
+    """The fused step of the training loop computes what packing the gradient, the MLP's
+    ``adam_step`` and ``unpack`` compute, to the last bit, over several steps."""
+    n_aff, H, Kc = 5, 7, 3
+    rng = np.random.default_rng(8)
+    theta = rng.normal(size=n_aff * H + H * Kc + Kc)
+    scales = np.array([3.0, 0.25, 1.5])
+    th1, m1, v1 = theta.copy(), np.zeros_like(theta), np.zeros_like(theta)
+    th2, m2, v2 = theta.copy(), np.zeros_like(theta), np.zeros_like(theta)
+    W_in, W_out, b = np.empty((n_aff, H)), np.empty((H, Kc)), np.empty(Kc)
+    for step in range(1, 5):
+        g_in, g_out, g_b = rng.normal(size=(n_aff, H)), rng.normal(size=(H, Kc)), rng.normal(size=Kc)
+        K.adam_unpack(th1, g_in, g_out, g_b, scales, m1, v1, step, 0.03, W_in, W_out, b)
+        grad = np.concatenate([scales[0] * g_in.ravel(), scales[1] * g_out.ravel(),
+                               scales[2] * g_b])
+        MK.adam_step(th2, grad, m2, v2, step, 0.03, K.ADAM_BETA1, K.ADAM_BETA2, K.ADAM_EPS)
+        for a, z in ((th1, th2), (m1, m2), (v1, v2)):
+            np.testing.assert_array_equal(a, z)
+        for got, want in zip((W_in, W_out, b), np_unpack(th2, scales, n_aff, H, Kc),
+                             strict=True):
+            np.testing.assert_array_equal(got, want)
 
 
 def np_adam(theta, g, m, v, t, lr, b1=K.ADAM_BETA1, b2=K.ADAM_BETA2, eps=K.ADAM_EPS):
@@ -552,8 +570,55 @@ def test_train_epoch_against_twin():
 
 
 def test_train_epoch_uses_the_mlp_adam_kernel():
-    # one place for the optimizer: the training loop calls the MLP's jitted Adam
-    assert K.adam_step is MK.adam_step
+    # one place for the optimizer: the training loop's fused step calls the MLP's update
+    assert K.adam_update is MK.adam_update and K.adam_alpha is MK.adam_alpha
+
+
+def test_train_epoch_equals_the_batch_kernels_bit_for_bit():
+    """The training loop runs forward, loss and backward sample by sample (each backward
+    pass right after its forward pass); the parameters it reaches are those of the
+    batch-wise kernels (forward, softmax_xent, backward, adam_step, unpack), to the last
+    bit, for a spike code, the current code and a detached reset."""
+    rng = np.random.default_rng(9)
+    n, n_aff, H, Kc, T, bs = 13, 6, 5, 3, 40, 4
+    rates = rng.uniform(0, 300, (n, n_aff))
+    y = rng.integers(0, Kc, n).astype(np.int64)
+    order = rng.permutation(n).astype(np.int64)
+    phases = rng.random((n, n_aff))
+    seeds = rng.integers(0, 2**32, n, dtype=np.int64)
+    theta = rng.normal(size=n_aff * H + H * Kc + Kc)
+    scales = np.array([20.0, 1.0, 1.0])
+    alpha, beta, c, kappa = consts(T)
+    gamma, lr = 0.8, 0.05
+    for code, detach in ((K.REGULAR, False), (K.POISSON, True), (K.CURRENT, False)):
+        th1, m1, v1 = theta.copy(), np.zeros_like(theta), np.zeros_like(theta)
+        status, step, loss, acc = K.train_epoch(
+            th1, scales, n_aff, H, Kc, code, rates, y, order, phases, seeds, bs, 5e-4,
+            alpha, beta, c, V_TH, V_RESET, gamma, detach, kappa, lr, m1, v1, 0)
+        assert status == K.OK
+        th2, m2, v2 = theta.copy(), np.zeros_like(theta), np.zeros_like(theta)
+        W_in, W_out, b = np.empty((n_aff, H)), np.empty((H, Kc)), np.empty(Kc)
+        total, hits = 0.0, 0
+        for t, start in enumerate(range(0, n, bs), start=1):
+            rows = order[start:start + bs]
+            B = len(rows)
+            K.unpack(th2, scales, n_aff, H, Kc, W_in, W_out, b)
+            ptr, idx, cur = K.events(code, rates, rows, phases, rows, seeds, 5e-4, T)
+            V, C, logits, d = np.empty((B, T, H)), np.empty((B, H)), np.empty((B, Kc)), \
+                np.empty((B, Kc))
+            K.forward(W_in, W_out, b, ptr, idx, cur, alpha, beta, c, V_TH, V_RESET, gamma,
+                      False, kappa, V, C, logits)
+            lo, correct = K.softmax_xent(logits, y[rows], d)
+            total += lo * B
+            hits += correct
+            g1, g2, g3 = np.empty((n_aff, H)), np.empty((H, Kc)), np.empty(Kc)
+            K.backward(W_in, W_out, ptr, idx, cur, alpha, beta, c, V_TH, V_RESET, gamma,
+                       False, detach, kappa, V, C, d, g1, g2, g3)
+            g = np.concatenate([scales[0] * g1.ravel(), scales[1] * g2.ravel(),
+                                scales[2] * g3])
+            MK.adam_step(th2, g, m2, v2, t, lr, K.ADAM_BETA1, K.ADAM_BETA2, K.ADAM_EPS)
+        np.testing.assert_array_equal(th1, th2)
+        assert loss == total / n and acc == hits / n and step == t
 
 
 def test_train_epoch_reports_divergence():

@@ -366,18 +366,32 @@ def loss_and_grad(theta, sizes, act, X, y):
 # --------------------------------------------------------------------------- optimizers
 
 
+@njit(cache=True, inline="always")
+def adam_alpha(lr, t, beta1, beta2):
+    """Adam's step size at step ``t`` (>= 1) with the bias correction folded in."""
+    return lr * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+
+
+@njit(cache=True, inline="always")
+def adam_update(theta, m, v, k, g, alpha, beta1, beta2, eps):
+    """Adam's update of parameter ``k`` with gradient ``g`` and step size ``alpha``
+    (:func:`adam_alpha`), in place; returns the new ``theta[k]``. The one definition of
+    the update: :func:`adam_step` and the surrogate network's fused step use it."""
+    m[k] += (g - m[k]) * (1.0 - beta1)
+    v[k] += (g * g - v[k]) * (1.0 - beta2)
+    theta[k] -= alpha * m[k] / (math.sqrt(v[k]) + eps)
+    return theta[k]
+
+
 @njit(cache=True)
 def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
     """One Adam update in place (Keras' form, module docstring); ``t`` is the new step (>= 1).
 
     Kingma & Ba (2015), Algorithm 1 with the bias correction folded into the step size.
     """
-    alpha = lr * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+    alpha = adam_alpha(lr, t, beta1, beta2)
     for k in range(theta.shape[0]):
-        g = grad[k]
-        m[k] += (g - m[k]) * (1.0 - beta1)
-        v[k] += (g * g - v[k]) * (1.0 - beta2)
-        theta[k] -= alpha * m[k] / (math.sqrt(v[k]) + eps)
+        adam_update(theta, m, v, k, grad[k], alpha, beta1, beta2, eps)
 
 
 @njit(cache=True)

@@ -108,9 +108,9 @@ import math
 import numpy as np
 from numba import njit
 
-from ..mlp._kernels import adam_step
+from ..mlp._kernels import adam_alpha, adam_update
 
-#: Keras' Adam defaults (the MLP's optimizer kernel, brainlearn.mlp._kernels.adam_step)
+#: Keras' Adam defaults (the MLP's optimizer, brainlearn.mlp._kernels.adam_step)
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-7
 
 #: training status codes returned by :func:`train_epoch`
@@ -391,44 +391,102 @@ def _current_drive(W_in, cur, b, drive):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _forward_sample(W_in, W_out, b_out, ptr, idx, cur, b, alpha, beta, c, v_th, v_reset,
+                    gamma, smooth, kappa, V, C, logits, g, vr, drive):
+    """Simulate sample ``b`` of a batch: fills ``V`` (T, H) with its membrane potentials
+    (before reset), ``C[b]`` and ``logits[b]``; ``g``, ``vr``, ``drive`` (H,) are
+    scratch."""
+    n_steps, H = V.shape
+    K = W_out.shape[1]
+    g[:] = 0.0
+    vr[:] = 0.0
+    has_cur = _current_drive(W_in, cur, b, drive)
+    for j in range(H):
+        C[b, j] = 0.0
+    for t in range(n_steps):
+        kt = kappa[t]
+        for j in range(H):
+            v = beta * vr[j] + c * g[j]
+            g[j] *= alpha
+            V[t, j] = v
+            s = _spike(v - v_th, gamma, smooth)
+            vr[j] = v - s * (v - v_reset)
+            C[b, j] += kt * s
+        row = b * n_steps + t
+        for e in range(ptr[row], ptr[row + 1]):
+            i = idx[e]
+            for j in range(H):
+                g[j] += W_in[i, j]
+        if has_cur:
+            for j in range(H):
+                g[j] += drive[j]
+    for k in range(K):
+        acc = b_out[k]
+        for j in range(H):
+            acc += C[b, j] * W_out[j, k]
+        logits[b, k] = acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def forward(W_in, W_out, b_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma, smooth,
             kappa, V, C, logits):
     """Simulate a batch; fills ``V`` (B, T, H) membrane potentials (before reset),
     ``C`` (B, H) kappa-weighted spike counts and ``logits`` (B, K). ``cur`` (B, n_aff) are
     per-step input currents (``CURRENT``), or (B, 0) for none."""
     B, n_steps, H = V.shape
-    K = W_out.shape[1]
     g = np.empty(H)
     vr = np.empty(H)
     drive = np.empty(H)
     for b in range(B):
-        g[:] = 0.0
-        vr[:] = 0.0
-        has_cur = _current_drive(W_in, cur, b, drive)
-        for j in range(H):
-            C[b, j] = 0.0
-        for t in range(n_steps):
-            kt = kappa[t]
-            for j in range(H):
-                v = beta * vr[j] + c * g[j]
-                g[j] *= alpha
-                V[b, t, j] = v
-                s = _spike(v - v_th, gamma, smooth)
-                vr[j] = v - s * (v - v_reset)
-                C[b, j] += kt * s
-            row = b * n_steps + t
-            for e in range(ptr[row], ptr[row + 1]):
-                i = idx[e]
-                for j in range(H):
-                    g[j] += W_in[i, j]
-            if has_cur:
-                for j in range(H):
-                    g[j] += drive[j]
+        _forward_sample(W_in, W_out, b_out, ptr, idx, cur, b, alpha, beta, c, v_th, v_reset,
+                        gamma, smooth, kappa, V[b], C, logits, g, vr, drive)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _backward_sample(W_in, W_out, ptr, idx, cur, b, alpha, beta, c, v_th, v_reset, gamma,
+                     smooth, detach_reset, kappa, V, C, dlogits, gW_in, gW_out, gb, e, Vn, Gn,
+                     Gsum):
+    """Add sample ``b``'s share of the gradients of :func:`backward` (``V`` (T, H): its
+    membrane potentials); ``e``, ``Vn``, ``Gn``, ``Gsum`` (H,) are scratch."""
+    n_steps, H = V.shape
+    K = W_out.shape[1]
+    n_cur = cur.shape[1]
+    for k in range(K):
+        gb[k] += dlogits[b, k]
+    for j in range(H):
+        acc = 0.0
         for k in range(K):
-            acc = b_out[k]
+            gW_out[j, k] += C[b, j] * dlogits[b, k]
+            acc += W_out[j, k] * dlogits[b, k]
+        e[j] = acc
+    Vn[:] = 0.0
+    Gn[:] = 0.0
+    Gsum[:] = 0.0
+    for t in range(n_steps - 1, -1, -1):
+        kt = kappa[t]
+        for j in range(H):
+            v = V[t, j]
+            x = v - v_th
+            s = _spike(x, gamma, smooth)
+            vrbar = beta * Vn[j]
+            Gn[j] = alpha * Gn[j] + c * Vn[j]
+            sbar = kt * e[j]
+            if not detach_reset:
+                sbar -= vrbar * (v - v_reset)
+            Vn[j] = vrbar * (1.0 - s) + sbar * _surrogate(x, gamma)
+        row = b * n_steps + t
+        for q in range(ptr[row], ptr[row + 1]):
+            i = idx[q]
             for j in range(H):
-                acc += C[b, j] * W_out[j, k]
-            logits[b, k] = acc
+                gW_in[i, j] += Gn[j]
+        if n_cur > 0:
+            for j in range(H):
+                Gsum[j] += Gn[j]
+    for i in range(n_cur):
+        xi = cur[b, i]
+        if xi != 0.0:
+            for j in range(H):
+                gW_in[i, j] += xi * Gsum[j]
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -436,7 +494,6 @@ def backward(W_in, W_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma, s
              detach_reset, kappa, V, C, dlogits, gW_in, gW_out, gb):
     """BPTT of :func:`forward` (module docstring); overwrites the three gradients."""
     B, n_steps, H = V.shape
-    K = W_out.shape[1]
     gW_in[:, :] = 0.0
     gW_out[:, :] = 0.0
     gb[:] = 0.0
@@ -444,44 +501,32 @@ def backward(W_in, W_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma, s
     Vn = np.empty(H)
     Gn = np.empty(H)
     Gsum = np.empty(H)
-    n_cur = cur.shape[1]
     for b in range(B):
-        for k in range(K):
-            gb[k] += dlogits[b, k]
-        for j in range(H):
-            acc = 0.0
-            for k in range(K):
-                gW_out[j, k] += C[b, j] * dlogits[b, k]
-                acc += W_out[j, k] * dlogits[b, k]
-            e[j] = acc
-        Vn[:] = 0.0
-        Gn[:] = 0.0
-        Gsum[:] = 0.0
-        for t in range(n_steps - 1, -1, -1):
-            kt = kappa[t]
-            for j in range(H):
-                v = V[b, t, j]
-                x = v - v_th
-                s = _spike(x, gamma, smooth)
-                vrbar = beta * Vn[j]
-                Gn[j] = alpha * Gn[j] + c * Vn[j]
-                sbar = kt * e[j]
-                if not detach_reset:
-                    sbar -= vrbar * (v - v_reset)
-                Vn[j] = vrbar * (1.0 - s) + sbar * _surrogate(x, gamma)
-            row = b * n_steps + t
-            for q in range(ptr[row], ptr[row + 1]):
-                i = idx[q]
-                for j in range(H):
-                    gW_in[i, j] += Gn[j]
-            if n_cur > 0:
-                for j in range(H):
-                    Gsum[j] += Gn[j]
-        for i in range(n_cur):
-            xi = cur[b, i]
-            if xi != 0.0:
-                for j in range(H):
-                    gW_in[i, j] += xi * Gsum[j]
+        _backward_sample(W_in, W_out, ptr, idx, cur, b, alpha, beta, c, v_th, v_reset, gamma,
+                         smooth, detach_reset, kappa, V[b], C, dlogits, gW_in, gW_out, gb, e,
+                         Vn, Gn, Gsum)
+
+
+@njit(cache=True)
+def _xent_row(logits, y, dlogits, b, B):
+    """Row ``b`` of :func:`softmax_xent` in a batch of ``B``: fills ``dlogits[b]``; returns
+    its cross-entropy and whether its arg-max is ``y[b]``."""
+    K = logits.shape[1]
+    mx = logits[b, 0]
+    best = 0
+    for k in range(1, K):
+        if logits[b, k] > mx:
+            mx = logits[b, k]
+            best = k
+    z = 0.0
+    for k in range(K):
+        z += math.exp(logits[b, k] - mx)
+    lse = mx + math.log(z)
+    yb = y[b]
+    for k in range(K):
+        dlogits[b, k] = math.exp(logits[b, k] - lse) / B
+    dlogits[b, yb] -= 1.0 / B
+    return lse - logits[b, yb], best == yb
 
 
 @njit(cache=True)
@@ -489,27 +534,14 @@ def softmax_xent(logits, y, dlogits):
     """Mean cross-entropy of ``softmax(logits)`` against class indices ``y``; fills
     ``dlogits = (softmax - onehot) / B``; returns ``(loss, n_correct)`` (arg-max, ties to
     the first class)."""
-    B, K = logits.shape
+    B = logits.shape[0]
     total = 0.0
     correct = 0
     for b in range(B):
-        mx = logits[b, 0]
-        best = 0
-        for k in range(1, K):
-            if logits[b, k] > mx:
-                mx = logits[b, k]
-                best = k
-        z = 0.0
-        for k in range(K):
-            z += math.exp(logits[b, k] - mx)
-        lse = mx + math.log(z)
-        yb = y[b]
-        total += lse - logits[b, yb]
-        if best == yb:
+        term, hit = _xent_row(logits, y, dlogits, b, B)
+        total += term
+        if hit:
             correct += 1
-        for k in range(K):
-            dlogits[b, k] = math.exp(logits[b, k] - lse) / B
-        dlogits[b, yb] -= 1.0 / B
     return total / B, correct
 
 
@@ -591,19 +623,29 @@ def unpack(theta, scales, n_aff, H, K, W_in, W_out, b_out):
 
 
 @njit(cache=True)
-def pack_grad(gW_in, gW_out, gb, scales, grad):
-    """Gradient with respect to the flat normalised parameters (layout of :func:`unpack`)."""
+def adam_unpack(theta, gW_in, gW_out, gb, scales, m, v, step, lr, W_in, W_out, b_out):
+    """One Adam step of the flat normalised parameters (layout of :func:`unpack`) from the
+    gradients of the effective weights, and the new effective weights, in one pass:
+    the gradient of ``theta`` is ``scales * g`` (``g`` the effective weight's), updated by
+    the MLP's Adam (:func:`brainlearn.mlp._kernels.adam_update`, Keras' defaults), then
+    ``W = scales * theta`` as :func:`unpack` computes it. The same numbers as packing the
+    gradient, ``adam_step`` and ``unpack``, with one pass over the arrays instead of
+    three."""
+    alpha = adam_alpha(lr, step, ADAM_BETA1, ADAM_BETA2)
     pos = 0
     for i in range(gW_in.shape[0]):
         for j in range(gW_in.shape[1]):
-            grad[pos] = scales[0] * gW_in[i, j]
+            W_in[i, j] = scales[0] * adam_update(theta, m, v, pos, scales[0] * gW_in[i, j],
+                                                 alpha, ADAM_BETA1, ADAM_BETA2, ADAM_EPS)
             pos += 1
     for j in range(gW_out.shape[0]):
         for k in range(gW_out.shape[1]):
-            grad[pos] = scales[1] * gW_out[j, k]
+            W_out[j, k] = scales[1] * adam_update(theta, m, v, pos, scales[1] * gW_out[j, k],
+                                                  alpha, ADAM_BETA1, ADAM_BETA2, ADAM_EPS)
             pos += 1
     for k in range(gb.shape[0]):
-        grad[pos] = scales[2] * gb[k]
+        b_out[k] = scales[2] * adam_update(theta, m, v, pos, scales[2] * gb[k], alpha,
+                                           ADAM_BETA1, ADAM_BETA2, ADAM_EPS)
         pos += 1
 
 
@@ -634,35 +676,55 @@ def train_epoch(theta, scales, n_aff, H, K, code, drive, y, order, phases, seeds
     gW_in = np.empty((n_aff, H))
     gW_out = np.empty((H, K))
     gb = np.empty(K)
-    grad = np.empty(theta.shape[0])
     Bmax = min(batch_size, n)
-    V = np.empty((Bmax, n_steps, H))
+    V = np.empty((n_steps, H))  # one sample's membrane trace at a time
     C = np.empty((Bmax, H))
+    g = np.empty(H)
+    vr = np.empty(H)
+    dcur = np.empty(H)
+    e = np.empty(H)
+    Vn = np.empty(H)
+    Gn = np.empty(H)
+    Gsum = np.empty(H)
     logits = np.empty((Bmax, K))
     dlogits = np.empty((Bmax, K))
     ybatch = np.empty(Bmax, dtype=np.int64)
     total_loss = 0.0
     total_correct = 0
+    unpack(theta, scales, n_aff, H, K, W_in, W_out, b_out)  # then kept by adam_unpack
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         B = stop - start
         rows = order[start:stop]
         for b in range(B):
             ybatch[b] = y[rows[b]]
-        unpack(theta, scales, n_aff, H, K, W_in, W_out, b_out)
         ptr, idx, cur = events(code, drive, rows, phases, rows, seeds, dt_s, n_steps)
-        forward(W_in, W_out, b_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma,
-                False, kappa, V[:B], C[:B], logits[:B])
-        loss, correct = softmax_xent(logits[:B], ybatch[:B], dlogits[:B])
+        # forward, loss and backward of one sample after the other: the loss of a sample
+        # needs only its own logits, so its backward pass can follow its forward pass
+        # while its membrane trace V (T x H) is still in the cache; every sum is taken in
+        # the order of forward(), softmax_xent() and backward() over the whole batch
+        gW_in[:, :] = 0.0
+        gW_out[:, :] = 0.0
+        gb[:] = 0.0
+        total = 0.0
+        correct = 0
+        for b in range(B):
+            _forward_sample(W_in, W_out, b_out, ptr, idx, cur, b, alpha, beta, c, v_th,
+                            v_reset, gamma, False, kappa, V, C, logits, g, vr, dcur)
+            term, hit = _xent_row(logits, ybatch, dlogits, b, B)
+            total += term
+            if hit:
+                correct += 1
+            _backward_sample(W_in, W_out, ptr, idx, cur, b, alpha, beta, c, v_th, v_reset,
+                             gamma, False, detach_reset, kappa, V, C, dlogits, gW_in, gW_out,
+                             gb, e, Vn, Gn, Gsum)
+        loss = total / B
         if not math.isfinite(loss):
             return DIVERGED, step, np.nan, np.nan
         total_loss += loss * B
         total_correct += correct
-        backward(W_in, W_out, ptr, idx, cur, alpha, beta, c, v_th, v_reset, gamma, False,
-                 detach_reset, kappa, V[:B], C[:B], dlogits[:B], gW_in, gW_out, gb)
-        pack_grad(gW_in, gW_out, gb, scales, grad)
         step += 1
-        adam_step(theta, grad, m, v, step, lr, ADAM_BETA1, ADAM_BETA2, ADAM_EPS)
+        adam_unpack(theta, gW_in, gW_out, gb, scales, m, v, step, lr, W_in, W_out, b_out)
     for k in range(theta.shape[0]):
         if not math.isfinite(theta[k]):
             return DIVERGED, step, np.nan, np.nan
