@@ -8,6 +8,7 @@ arguments and no error.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -112,3 +113,38 @@ def test_a_directory_it_cannot_use_gives_no_arguments(tmp_path, where):
     else:
         d = tmp_path / "with space" / "pch"
     assert pch.include_args(d, build.COMPILE_ARGS) == []
+
+
+def test_flag_checks_are_remembered_per_compiler(tmp_path, monkeypatch):
+    """Brian2's answers to its compiler-flag checks are stored in the cache and start the
+    next build's checks; a damaged file or a directory that cannot be written changes
+    nothing but the speed."""
+    cpp_prefs = pytest.importorskip("brian2.codegen.cpp_prefs")
+    known: dict = {}
+    monkeypatch.setattr(cpp_prefs, "_compiler_flag_compatibility", known)
+    with pch.remember_flag_checks(tmp_path):
+        known[("cc", "-O1")] = True  # what a check concludes
+        known[("cc", "-fno-such-flag")] = False
+    files = list(tmp_path.glob("flags-*.json"))
+    assert len(files) == 1
+    fresh: dict = {}
+    monkeypatch.setattr(cpp_prefs, "_compiler_flag_compatibility", fresh)
+    with pch.remember_flag_checks(tmp_path):
+        assert fresh == {("cc", "-O1"): True, ("cc", "-fno-such-flag"): False}
+    # another compiler: its own file, nothing of this one's answers
+    monkeypatch.setenv("CC", "another-cc")
+    other: dict = {}
+    monkeypatch.setattr(cpp_prefs, "_compiler_flag_compatibility", other)
+    with pch.remember_flag_checks(tmp_path):
+        assert other == {}
+    monkeypatch.delenv("CC")
+    files[0].write_text("{not json")
+    damaged: dict = {}
+    monkeypatch.setattr(cpp_prefs, "_compiler_flag_compatibility", damaged)
+    with pch.remember_flag_checks(tmp_path):
+        assert damaged == {}
+        damaged[("cc", "-w")] = True
+    assert json.loads(files[0].read_text()) == [["cc", "-w", True]]
+    (tmp_path / "file").write_text("")
+    with pch.remember_flag_checks(tmp_path / "file" / "pch"):
+        damaged[("cc", "-O2")] = True  # cannot be stored: no error

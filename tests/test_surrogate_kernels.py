@@ -517,7 +517,8 @@ def test_adam_unpack_is_the_mlp_adam_step_then_unpack_bit_for_bit():
     th2, m2, v2 = theta.copy(), np.zeros_like(theta), np.zeros_like(theta)
     W_in, W_out, b = np.empty((n_aff, H)), np.empty((H, Kc)), np.empty(Kc)
     for step in range(1, 5):
-        g_in, g_out, g_b = rng.normal(size=(n_aff, H)), rng.normal(size=(H, Kc)), rng.normal(size=Kc)
+        g_in, g_out = rng.normal(size=(n_aff, H)), rng.normal(size=(H, Kc))
+        g_b = rng.normal(size=Kc)
         K.adam_unpack(th1, g_in, g_out, g_b, scales, m1, v1, step, 0.03, W_in, W_out, b)
         grad = np.concatenate([scales[0] * g_in.ravel(), scales[1] * g_out.ravel(),
                                scales[2] * g_b])

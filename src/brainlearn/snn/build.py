@@ -356,11 +356,15 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path, pch_dir: Path | Non
     precompiled header of ``pch_dir`` (:mod:`brainlearn.snn.pch`) where it can be made."""
     import brian2 as b2
     from brian2 import ms
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
 
     from .graph import run_duration_ms
 
     pch_args = [] if pch_dir is None else pch.include_args(pch_dir, COMPILE_ARGS)
     b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS) + pch_args
+    if pch_dir is not None:
+        with pch.remember_flag_checks(pch_dir):
+            get_compiler_and_args()  # checks the flags (Brian2 keeps the answers in-process)
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = list(MAKE_ARGS)
     b2.set_device("cpp_standalone", directory=str(out_dir), build_on_run=False)
     program.die_with_parent(b2.device)

@@ -16,6 +16,11 @@ under a file lock and published by an atomic rename, like the builds themselves
 GCC (clang reads another format), a cache path the makefile could not quote, a failing
 compiler, a full disk -- only means the builds parse the headers themselves: a build never
 fails for it.
+
+The same directory remembers the outcome of Brian2's compiler-flag checks
+(:func:`remember_flag_checks`): Brian2 compiles a test program for every flag in every
+process that builds (about 0.75 s of a build here), and the answers only change with the
+compiler.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -31,7 +37,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["PCH_HEADERS", "PCH_NAME", "compiler", "header_key", "include_args"]
+__all__ = ["PCH_HEADERS", "PCH_NAME", "compiler", "header_key", "include_args",
+           "remember_flag_checks"]
 
 #: the standard headers Brian2 2.9's generated units include (``main.cpp``, ``objects.cpp``,
 #: ``network.cpp``, ``run.cpp``, the code objects and ``brianlib``)
@@ -131,3 +138,54 @@ def include_args(directory: str | os.PathLike, flags: Sequence[str]) -> list[str
     except (OSError, subprocess.SubprocessError):
         return []
     return [f"-include{header}"]
+
+
+def _flag_file(directory: Path) -> Path | None:
+    cxx = compiler()
+    try:
+        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30,
+                             check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = out.splitlines()[0] if out else ""
+    if not first:
+        return None
+    # Brian2 checks with distutils' compiler ($CC, else the platform's), make with $CXX
+    key = hashlib.sha256("\0".join([cxx, first, os.environ.get("CC", "")]).encode()
+                         ).hexdigest()[:16]
+    return Path(directory) / f"flags-{key}.json"
+
+
+@contextlib.contextmanager
+def remember_flag_checks(directory: str | os.PathLike):
+    """Inside the block, Brian2's compiler-flag checks (``brian2.codegen.cpp_prefs``) start
+    from the answers stored in ``directory`` for this compiler (its command and version
+    line), and the answers they reach are stored there at the end: a flag is compiled once
+    per compiler and cache, not once per build. Without a readable file, or where Brian2
+    keeps its answers elsewhere, the checks run as before; nothing here raises."""
+    try:
+        from brian2.codegen import cpp_prefs
+
+        known = cpp_prefs._compiler_flag_compatibility
+        path = _flag_file(Path(directory))
+    except (ImportError, AttributeError):
+        known, path = None, None
+    if not isinstance(known, dict) or path is None:
+        yield
+        return
+    try:
+        stored = json.loads(path.read_text())
+        known.update({(exe, flag): bool(ok) for exe, flag, ok in stored})
+    except (OSError, ValueError, TypeError):
+        pass
+    before = dict(known)
+    yield
+    if known != before:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+            tmp.write_text(json.dumps(sorted([exe, flag, ok]
+                                             for (exe, flag), ok in known.items())))
+            os.replace(tmp, path)
+        except OSError:
+            pass
