@@ -186,7 +186,7 @@ def test_a_whole_build_is_used_as_it_is(cached):
 
 def test_a_build_compiles_with_its_cache_s_precompiled_header(pristine):
     """The build's units read the standard headers from the cache's precompiled header
-    (:mod:`brainlearn.snn.pch`; the compile takes about half as long), and the makefile
+    (:mod:`brainlearn.snn.pch`; half the compile step's CPU time), and the makefile
     makes no ``make.deps``."""
     from brainlearn.snn import pch
 
@@ -197,7 +197,7 @@ def test_a_build_compiles_with_its_cache_s_precompiled_header(pristine):
         return
     header = Path(flags.split("-include", 1)[1].split()[0])
     assert header.name == pch.PCH_NAME and header.parent.parent == (
-        build.cache_root() / build.PCH_DIR)
+        build.cache_root() / build.PCH_DIR).resolve()
     assert header.with_name(pch.PCH_NAME + ".gch").is_file()
     assert "DEPS=" in build.MAKE_ARGS and not (pristine / "make.deps").exists()
 

@@ -93,3 +93,14 @@ def test_precompiled_headers_are_listed_and_a_stale_one_cleared(base, monkeypatc
     assert main(["cache", str(root), "--stale", "--clear"]) == 0
     capsys.readouterr()
     assert sorted(b["key"] for b in cached_builds(root)) == sorted(["pch/aaaaaaaaaaaaaaaa", fresh])
+
+
+def test_headers_are_not_called_stale_where_the_compiler_is_unknown(base, monkeypatch):
+    from brainlearn.snn import pch
+
+    root, _ = base
+    monkeypatch.setattr(pch, "header_key", lambda flags: None)  # no GCC on this path
+    d = root / "worker-0" / "snn" / "pch" / "cccccccccccccccc"
+    d.mkdir(parents=True)
+    (d / (pch.PCH_NAME + ".gch")).write_bytes(b"g")
+    assert {b["key"]: b["stale"] for b in cached_builds(root)}["pch/cccccccccccccccc"] is False

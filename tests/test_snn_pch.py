@@ -116,8 +116,8 @@ def test_a_directory_it_cannot_use_gives_no_arguments(tmp_path, where):
 
 
 def test_flag_checks_are_remembered_per_compiler(tmp_path, monkeypatch):
-    """Brian2's answers to its compiler-flag checks are stored in the cache and start the
-    next build's checks; a damaged file or a directory that cannot be written changes
+    """The flags Brian2's compiler checks found to compile are stored in the cache and
+    start the next build's checks; a damaged file or a directory that cannot be written changes
     nothing but the speed."""
     cpp_prefs = pytest.importorskip("brian2.codegen.cpp_prefs")
     known: dict = {}
@@ -130,7 +130,8 @@ def test_flag_checks_are_remembered_per_compiler(tmp_path, monkeypatch):
     fresh: dict = {}
     monkeypatch.setattr(cpp_prefs, "_compiler_flag_compatibility", fresh)
     with pch.remember_flag_checks(tmp_path):
-        assert fresh == {("cc", "-O1"): True, ("cc", "-fno-such-flag"): False}
+        # only what compiled is kept: a failed check is made again, never a flag dropped
+        assert fresh == {("cc", "-O1"): True}
     # another compiler: its own file, nothing of this one's answers
     monkeypatch.setenv("CC", "another-cc")
     other: dict = {}
@@ -148,3 +149,33 @@ def test_flag_checks_are_remembered_per_compiler(tmp_path, monkeypatch):
     (tmp_path / "file").write_text("")
     with pch.remember_flag_checks(tmp_path / "file" / "pch"):
         damaged[("cc", "-O2")] = True  # cannot be stored: no error
+
+
+def test_gcc_is_recognised_by_any_name(tmp_path, monkeypatch):
+    fake = _script(tmp_path / "c++", 'echo "c++ (Debian 12.2.0-14) 12.2.0"\n'
+                   'echo "Copyright (C) 2022 Free Software Foundation, Inc."\n')
+    assert pch._gcc_version(str(fake)) == "c++ (Debian 12.2.0-14) 12.2.0"
+    clang = _script(tmp_path / "cc", 'echo "Debian clang version 14.0.6"\n')
+    assert pch._gcc_version(str(clang)) is None
+
+
+@needs_gcc
+def test_a_header_in_use_is_not_removed_under_a_build(made):
+    """A build holds its header's lock shared while it compiles; ``brainlearn cache
+    --clear`` (remove_build, the lock taken exclusively) waits for it."""
+    import threading
+
+    from brainlearn.snn.cache import remove_build
+
+    d, args = made
+    header = Path(args[0].removeprefix("-include"))
+    removed = threading.Event()
+    with pch.header(d, build.COMPILE_ARGS) as in_use:
+        assert in_use == args
+        t = threading.Thread(target=lambda: (remove_build(header.parent), removed.set()))
+        t.start()
+        assert not removed.wait(0.5) and header.is_file()
+    t.join(10)
+    assert removed.is_set() and not header.parent.exists()
+    with pch.header(d, build.COMPILE_ARGS) as again:  # made again for the next build
+        assert again == args and header.with_name(header.name + ".gch").is_file()

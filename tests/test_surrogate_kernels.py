@@ -579,9 +579,12 @@ def test_train_epoch_equals_the_batch_kernels_bit_for_bit():
     """The training loop runs forward, loss and backward sample by sample (each backward
     pass right after its forward pass); the parameters it reaches are those of the
     batch-wise kernels (forward, softmax_xent, backward, adam_step, unpack), to the last
-    bit, for a spike code, the current code and a detached reset."""
+    bit, for a spike code, the current code and a detached reset. (The batch kernels run
+    the same per-sample code, so this checks the order of the fused loop and its Adam
+    pass; against the kernels before the fusion, the whole default experiment was
+    compared: all 892 records the same.)"""
     rng = np.random.default_rng(9)
-    n, n_aff, H, Kc, T, bs = 13, 6, 5, 3, 40, 4
+    n, n_aff, H, Kc, T, bs = 13, 6, 37, 3, 60, 4  # H: past a vector width, with a tail
     rates = rng.uniform(0, 300, (n, n_aff))
     y = rng.integers(0, Kc, n).astype(np.int64)
     order = rng.permutation(n).astype(np.int64)

@@ -482,7 +482,8 @@ def _cmd_cache(args) -> int:
 
     bases = _cache_bases(args)
     builds = [b for b in cached_builds(*bases) if b["stale"] or not args.stale]
-    what = "stale compiled programs" if args.stale else "compiled programs"
+    what = ("stale compiled programs and headers" if args.stale
+            else "compiled programs (and the precompiled headers they share)")
     print(f"{what} under {', '.join(map(str, bases))}:")
     for b in builds:
         used = time.strftime("%Y-%m-%d %H:%M", time.localtime(b["last_used"]))

@@ -32,7 +32,6 @@ process and run:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -59,6 +58,7 @@ from .graph import (
     build_network,
 )
 from .names import BrianVariable
+from .pch import file_lock
 
 __all__ = [
     "BuildCorrupted",
@@ -205,18 +205,6 @@ def cache_root(home: str | os.PathLike | None = None) -> Path:
     return (writable_cache_home() if home is None else Path(home).resolve()) / "snn"
 
 
-@contextlib.contextmanager
-def file_lock(path: Path):
-    """An exclusive ``flock`` on ``path`` (created if needed) for the ``with`` block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 # -------------------------------------------------------------------------- manifest
 def _needed_files(build_dir: Path) -> list[Path]:
     files = [build_dir / "main", build_dir / MAP]
@@ -355,16 +343,25 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path, pch_dir: Path | Non
     """Generate and compile the standalone project (run in a child process), with the
     precompiled header of ``pch_dir`` (:mod:`brainlearn.snn.pch`) where it can be made."""
     import brian2 as b2
-    from brian2 import ms
     from brian2.codegen.cpp_prefs import get_compiler_and_args
+
+    with contextlib.ExitStack() as stack:
+        pch_args = ([] if pch_dir is None
+                    else stack.enter_context(pch.header(pch_dir, COMPILE_ARGS)))
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS) + pch_args
+        if pch_dir is not None:
+            with pch.remember_flag_checks(pch_dir):
+                get_compiler_and_args()  # checks the flags (Brian2 keeps them in-process)
+        _generate_and_compile(spec, out_dir)
+
+
+def _generate_and_compile(spec: NetworkSpec, out_dir: Path) -> None:
+    """The body of :func:`_build_in_this_process` (the header's lock held around it)."""
+    import brian2 as b2
+    from brian2 import ms
 
     from .graph import run_duration_ms
 
-    pch_args = [] if pch_dir is None else pch.include_args(pch_dir, COMPILE_ARGS)
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS) + pch_args
-    if pch_dir is not None:
-        with pch.remember_flag_checks(pch_dir):
-            get_compiler_and_args()  # checks the flags (Brian2 keeps the answers in-process)
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = list(MAKE_ARGS)
     b2.set_device("cpp_standalone", directory=str(out_dir), build_on_run=False)
     program.die_with_parent(b2.device)

@@ -33,7 +33,9 @@ __all__ = ["cached_builds", "remove_build", "remove_stale_runs", "run_prefix"]
 def cached_builds(*bases: str | os.PathLike) -> list[dict[str, Any]]:
     """The compiled programs found under cache bases (default: the base of
     :func:`cache_root`), e.g. ``~/.cache/brainlearn`` (the library's and the sweeps') with
-    its per-worker subdirectories.
+    its per-worker subdirectories, and the precompiled headers their builds share
+    (``pch/<key>``, stale when this compiler and the builds' flags would use another one;
+    left alone where this process cannot tell, with no GCC on its path).
 
     Each entry: ``key``, ``path``, ``bytes`` (disk use), ``last_used`` (POSIX time of the
     newest of the build and its last run) and ``stale``: the build's key is not what this
@@ -69,15 +71,17 @@ def _cached_headers(base: Path) -> list[dict[str, Any]]:
     from . import pch
     from .build import COMPILE_ARGS, PCH_DIR
 
-    current = None
+    current: str | None = ""  # "": not asked yet
     found = []
     for gch in sorted(base.rglob(pch.PCH_NAME + ".gch")):
         d = gch.parent
         if d.parent.name != PCH_DIR or d.parent.parent.name != "snn":
             continue
-        if current is None:
-            current = pch.header_key(COMPILE_ARGS) or ""
-        found.append({"key": f"{PCH_DIR}/{d.name}", "path": d, "stale": d.name != current,
+        if current == "":
+            # None: no GCC here (another host's compiler, CXX not set): unknown, not stale
+            current = pch.header_key(COMPILE_ARGS)
+        stale = current is not None and d.name != current
+        found.append({"key": f"{PCH_DIR}/{d.name}", "path": d, "stale": stale,
                       "last_used": gch.stat().st_mtime,
                       "bytes": sum(f.stat().st_size for f in d.iterdir() if f.is_file())})
     return found

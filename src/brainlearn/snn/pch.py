@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -37,8 +38,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["PCH_HEADERS", "PCH_NAME", "compiler", "header_key", "include_args",
-           "remember_flag_checks"]
+__all__ = ["PCH_HEADERS", "PCH_NAME", "compiler", "file_lock", "header", "header_key",
+           "include_args", "remember_flag_checks"]
 
 #: the standard headers Brian2 2.9's generated units include (``main.cpp``, ``objects.cpp``,
 #: ``network.cpp``, ``run.cpp``, the code objects and ``brianlib``)
@@ -60,17 +61,27 @@ def compiler() -> str:
     return os.environ.get("CXX") or "g++"
 
 
-def _gcc_version(cxx: str) -> str | None:
-    """The first line of ``cxx --version`` if ``cxx`` is GCC, else None."""
+@functools.lru_cache(maxsize=8)
+def _version_line(cxx: str) -> str:
+    """The first line of ``cxx --version`` ("" when it does not run)."""
     try:
         out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30,
                              check=False).stdout
     except (OSError, subprocess.SubprocessError):
-        return None
-    first = out.splitlines()[0] if out else ""
-    if "clang" in out.lower() or not ("g++" in first or "GCC" in first or "gcc" in first):
-        return None
-    return first
+        return ""
+    lines = out.splitlines()
+    # GCC says so in its copyright line ("Free Software Foundation"), whatever the
+    # command is called (g++, c++, x86_64-linux-gnu-g++-12); clang reads another format
+    gcc = "Free Software Foundation" in out or any(w in lines[0] for w in ("g++", "GCC", "gcc")
+                                                     ) if lines else False
+    return ("gcc " if gcc and "clang" not in out.lower() else "other ") + (lines[0]
+                                                                        if lines else "")
+
+
+def _gcc_version(cxx: str) -> str | None:
+    """The first line of ``cxx --version`` if ``cxx`` is GCC, else None."""
+    line = _version_line(cxx)
+    return line.removeprefix("gcc ") if line.startswith("gcc ") else None
 
 
 def _header_text() -> str:
@@ -78,9 +89,13 @@ def _header_text() -> str:
 
 
 @contextlib.contextmanager
-def _lock(path: Path):
+def file_lock(path: Path, shared: bool = False):
+    """An ``flock`` on ``path`` (created if needed) for the ``with`` block: exclusive, or
+    shared with ``shared=True`` (held by the builds using a header, so that removing it,
+    which takes it exclusively, waits for them)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -98,57 +113,75 @@ def header_key(flags: Sequence[str]) -> str | None:
     return hashlib.sha256("\0".join([version, cxx, text, *flags]).encode()).hexdigest()[:16]
 
 
-def include_args(directory: str | os.PathLike, flags: Sequence[str]) -> list[str]:
-    """The compiler arguments that make a build use the shared precompiled header:
-    ``["-include.../brainlearn_pch.h"]`` (one argument: Brian2 keeps only arguments that
-    compile on their own), making the header in ``directory`` (a cache's
-    ``pch`` directory) first if needed; ``[]`` where it cannot be made (module docstring).
+@contextlib.contextmanager
+def header(directory: str | os.PathLike, flags: Sequence[str]):
+    """For the ``with`` block, the compiler arguments that make a build use the shared
+    precompiled header: ``["-include.../brainlearn_pch.h"]`` (one argument: Brian2 keeps
+    only arguments that compile on their own), making the header in ``directory`` (a
+    cache's ``pch`` directory) first if needed; ``[]`` where it cannot be made (module
+    docstring). The block holds the header's lock shared, so ``brainlearn cache --clear``
+    (which takes it exclusively) waits for the build to end.
 
     ``flags`` are the build's compiler flags (Brian2's ``OPTIMISATIONS``); the header is
     compiled with them, so GCC accepts it for every unit of the build."""
     key = header_key(flags)
-    if key is None:
-        return []
-    cxx, text = compiler(), _header_text()
     root = Path(directory).resolve()
-    final = root / key
-    header = final / PCH_NAME
-    if not _SAFE_PATH.fullmatch(str(header)):
-        return []
-    if (final / (PCH_NAME + ".gch")).is_file():
-        return [f"-include{header}"]
+    final = root / key if key is not None else root
+    header_file = final / PCH_NAME
+    if key is None or not _SAFE_PATH.fullmatch(str(header_file)):
+        yield []
+        return
+    gch = final / (PCH_NAME + ".gch")
+    lock = root / f"{key}.lock"
+    held = contextlib.ExitStack()
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        with _lock(root / f"{key}.lock"):
-            if not (final / (PCH_NAME + ".gch")).is_file():
-                shutil.rmtree(final, ignore_errors=True)  # a damaged one (no .gch)
-                tmp = root / f"{key}.tmp-{uuid.uuid4().hex[:8]}"
-                tmp.mkdir()
-                try:
-                    (tmp / PCH_NAME).write_text(text)
-                    proc = subprocess.run(
-                        [cxx, "-Wno-write-strings", *flags, "-x", "c++-header",
-                         str(tmp / PCH_NAME), "-o", str(tmp / (PCH_NAME + ".gch"))],
-                        capture_output=True, text=True, timeout=_TIMEOUT_S, check=False)
-                    if proc.returncode != 0:
-                        return []
-                    os.replace(tmp, final)
-                finally:
-                    shutil.rmtree(tmp, ignore_errors=True)
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return [f"-include{header}"]
+        if not gch.is_file():
+            _make(root, key, flags)
+        held.enter_context(file_lock(lock, shared=True))
+    except OSError:  # the lock or the directory cannot be made
+        held.close()
+        yield []
+        return
+    with held:
+        yield [f"-include{header_file}"] if gch.is_file() else []
 
+
+def include_args(directory: str | os.PathLike, flags: Sequence[str]) -> list[str]:
+    """The arguments of :func:`header` without holding its lock (for a caller that only
+    needs the header made)."""
+    with header(directory, flags) as args:
+        return args
+
+
+def _make(root: Path, key: str, flags: Sequence[str]) -> None:
+    """Make the header ``root/key`` under its exclusive lock (nothing if it is there, or
+    if the compiler fails: the builds then go without it)."""
+    cxx, text = compiler(), _header_text()
+    final = root / key
+    try:
+        with file_lock(root / f"{key}.lock"):
+            if (final / (PCH_NAME + ".gch")).is_file():
+                return
+            shutil.rmtree(final, ignore_errors=True)  # a damaged one (no .gch)
+            tmp = root / f"{key}.tmp-{uuid.uuid4().hex[:8]}"
+            tmp.mkdir()
+            try:
+                (tmp / PCH_NAME).write_text(text)
+                proc = subprocess.run(
+                    [cxx, "-Wno-write-strings", *flags, "-x", "c++-header",
+                     str(tmp / PCH_NAME), "-o", str(tmp / (PCH_NAME + ".gch"))],
+                    capture_output=True, text=True, timeout=_TIMEOUT_S, check=False)
+                if proc.returncode == 0:
+                    os.replace(tmp, final)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except (OSError, subprocess.SubprocessError):
+        return
 
 def _flag_file(directory: Path) -> Path | None:
     cxx = compiler()
-    try:
-        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30,
-                             check=False).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    first = out.splitlines()[0] if out else ""
-    if not first:
+    first = _version_line(cxx)
+    if first.endswith(" "):  # no version line: the compiler does not run
         return None
     # Brian2 checks with distutils' compiler ($CC, else the platform's), make with $CXX
     key = hashlib.sha256("\0".join([cxx, first, os.environ.get("CC", "")]).encode()
@@ -159,9 +192,11 @@ def _flag_file(directory: Path) -> Path | None:
 @contextlib.contextmanager
 def remember_flag_checks(directory: str | os.PathLike):
     """Inside the block, Brian2's compiler-flag checks (``brian2.codegen.cpp_prefs``) start
-    from the answers stored in ``directory`` for this compiler (its command and version
-    line), and the answers they reach are stored there at the end: a flag is compiled once
-    per compiler and cache, not once per build. Without a readable file, or where Brian2
+    from the flags known to compile with this compiler (its command and version line),
+    stored in ``directory``, and the flags found to compile are stored there at the end: a
+    flag is compiled once per compiler and cache, not once per build. Only successes are
+    kept (a check that failed once, say for a full disk, is made again by the next build,
+    never turned into a flag dropped for good). Without a readable file, or where Brian2
     keeps its answers elsewhere, the checks run as before; nothing here raises."""
     try:
         from brian2.codegen import cpp_prefs
@@ -175,7 +210,7 @@ def remember_flag_checks(directory: str | os.PathLike):
         return
     try:
         stored = json.loads(path.read_text())
-        known.update({(exe, flag): bool(ok) for exe, flag, ok in stored})
+        known.update({(exe, flag): True for exe, flag, ok in stored if ok is True})
     except (OSError, ValueError, TypeError):
         pass
     before = dict(known)
@@ -184,8 +219,8 @@ def remember_flag_checks(directory: str | os.PathLike):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-            tmp.write_text(json.dumps(sorted([exe, flag, ok]
-                                             for (exe, flag), ok in known.items())))
+            tmp.write_text(json.dumps(sorted([exe, flag, True]
+                                             for (exe, flag), ok in known.items() if ok)))
             os.replace(tmp, path)
         except OSError:
             pass
