@@ -345,9 +345,9 @@ def _build_in_this_process(spec: NetworkSpec, out_dir: Path, pch_dir: Path | Non
     import brian2 as b2
     from brian2.codegen.cpp_prefs import get_compiler_and_args
 
-    with contextlib.ExitStack() as stack:
-        pch_args = ([] if pch_dir is None
-                    else stack.enter_context(pch.header(pch_dir, COMPILE_ARGS)))
+    header = (contextlib.nullcontext([]) if pch_dir is None
+              else pch.header(pch_dir, COMPILE_ARGS))
+    with header as pch_args:
         b2.prefs.codegen.cpp.extra_compile_args_gcc = list(COMPILE_ARGS) + pch_args
         if pch_dir is not None:
             with pch.remember_flag_checks(pch_dir):

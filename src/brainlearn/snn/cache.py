@@ -24,7 +24,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from .build import build_key, cache_root, file_lock
+from . import pch
+from .build import COMPILE_ARGS, PCH_DIR, build_key, cache_root, file_lock
 from .graph import NetworkSpec
 
 __all__ = ["cached_builds", "remove_build", "remove_stale_runs", "run_prefix"]
@@ -68,18 +69,13 @@ def cached_builds(*bases: str | os.PathLike) -> list[dict[str, Any]]:
 def _cached_headers(base: Path) -> list[dict[str, Any]]:
     """The precompiled headers under ``base`` (entries as :func:`cached_builds`'); stale:
     not the one this compiler and the builds' flags would use."""
-    from . import pch
-    from .build import COMPILE_ARGS, PCH_DIR
-
-    current: str | None = ""  # "": not asked yet
+    dirs = [g.parent for g in sorted(base.rglob(pch.PCH_NAME + ".gch"))
+            if g.parent.parent.name == PCH_DIR and g.parent.parent.parent.name == "snn"]
+    # None: no GCC here (another host's compiler, CXX not set): unknown, not stale
+    current = pch.header_key(COMPILE_ARGS) if dirs else None
     found = []
-    for gch in sorted(base.rglob(pch.PCH_NAME + ".gch")):
-        d = gch.parent
-        if d.parent.name != PCH_DIR or d.parent.parent.name != "snn":
-            continue
-        if current == "":
-            # None: no GCC here (another host's compiler, CXX not set): unknown, not stale
-            current = pch.header_key(COMPILE_ARGS)
+    for d in dirs:
+        gch = d / (pch.PCH_NAME + ".gch")
         stale = current is not None and d.name != current
         found.append({"key": f"{PCH_DIR}/{d.name}", "path": d, "stale": stale,
                       "last_used": gch.stat().st_mtime,

@@ -62,26 +62,25 @@ def compiler() -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _version_line(cxx: str) -> str:
-    """The first line of ``cxx --version`` ("" when it does not run)."""
+def _version(cxx: str) -> tuple[str, bool]:
+    """The first line of ``cxx --version`` ("" when it does not run) and whether ``cxx``
+    is GCC."""
     try:
         out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30,
                              check=False).stdout
     except (OSError, subprocess.SubprocessError):
-        return ""
-    lines = out.splitlines()
+        return "", False
+    first = out.splitlines()[0] if out.strip() else ""
     # GCC says so in its copyright line ("Free Software Foundation"), whatever the
     # command is called (g++, c++, x86_64-linux-gnu-g++-12); clang reads another format
-    gcc = "Free Software Foundation" in out or any(w in lines[0] for w in ("g++", "GCC", "gcc")
-                                                     ) if lines else False
-    return ("gcc " if gcc and "clang" not in out.lower() else "other ") + (lines[0]
-                                                                        if lines else "")
+    named = "Free Software Foundation" in out or any(w in first for w in ("g++", "GCC", "gcc"))
+    return first, bool(first) and named and "clang" not in out.lower()
 
 
 def _gcc_version(cxx: str) -> str | None:
     """The first line of ``cxx --version`` if ``cxx`` is GCC, else None."""
-    line = _version_line(cxx)
-    return line.removeprefix("gcc ") if line.startswith("gcc ") else None
+    first, gcc = _version(cxx)
+    return first if gcc else None
 
 
 def _header_text() -> str:
@@ -125,13 +124,15 @@ def header(directory: str | os.PathLike, flags: Sequence[str]):
     ``flags`` are the build's compiler flags (Brian2's ``OPTIMISATIONS``); the header is
     compiled with them, so GCC accepts it for every unit of the build."""
     key = header_key(flags)
-    root = Path(directory).resolve()
-    final = root / key if key is not None else root
-    header_file = final / PCH_NAME
-    if key is None or not _SAFE_PATH.fullmatch(str(header_file)):
+    if key is None:
         yield []
         return
-    gch = final / (PCH_NAME + ".gch")
+    root = Path(directory).resolve()
+    header_file = root / key / PCH_NAME
+    if not _SAFE_PATH.fullmatch(str(header_file)):
+        yield []
+        return
+    gch = header_file.with_name(PCH_NAME + ".gch")
     lock = root / f"{key}.lock"
     held = contextlib.ExitStack()
     try:
@@ -178,10 +179,13 @@ def _make(root: Path, key: str, flags: Sequence[str]) -> None:
     except (OSError, subprocess.SubprocessError):
         return
 
+
 def _flag_file(directory: Path) -> Path | None:
+    """The file of :func:`remember_flag_checks` for this compiler (None: it does not
+    run)."""
     cxx = compiler()
-    first = _version_line(cxx)
-    if first.endswith(" "):  # no version line: the compiler does not run
+    first, _ = _version(cxx)
+    if not first:
         return None
     # Brian2 checks with distutils' compiler ($CC, else the platform's), make with $CXX
     key = hashlib.sha256("\0".join([cxx, first, os.environ.get("CC", "")]).encode()
