@@ -86,7 +86,8 @@ def test_contributions_panels_share_one_x_scale(tmp_path, monkeypatch):
     from brainlearn.figures import contributions as mod
 
     acc = {"snn-stdp": (0.9, 0.92, 0.91), "snn-frozen": (0.7, 0.72, 0.7)}
-    FAMILY.setdefault("ref-kmeans", "reference")
+    # for this test only: the other tests iterate over FAMILY
+    monkeypatch.setitem(FAMILY, "ref-kmeans", "reference")
     records = [_record(t, m, s, a) for t in ("xor", "moons") for m, accs in acc.items()
                for s, a in enumerate(accs)]
     records += [_record(t, "ref-kmeans", s, 0.5 + 0.2 * (t == "xor")) for t in ("xor", "moons")
