@@ -189,6 +189,20 @@ def test_a_dry_run_without_records_projects_from_the_shipped_timings(tmp_path, m
         runs, tmp_path / "empty", jobs=2)
 
 
+def test_the_timings_module_runs_without_a_warning_that_it_was_imported_first():
+    """``make timings`` runs ``python -m brainlearn.runner.timings``: the runner's package
+    must not import the module before it runs (runpy would warn)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m",
+                           "brainlearn.runner.timings", "--help"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "RuntimeWarning" not in proc.stderr
+    assert "usage:" in proc.stdout
+
+
 def test_the_timings_file_is_package_data():
     text = (ROOT / "pyproject.toml").read_text()
     assert '"timings.json"' in text

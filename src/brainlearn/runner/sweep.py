@@ -28,9 +28,18 @@ from .executors import open_executor, reopen, worker_caches
 from .prebuild import count_programs, prebuild
 from .progress import Progress, Projection, fmt_s
 from .storage import clean_temporaries, load_records, recorded_ids, write_record
-from .timings import load_shipped_timings
 
 __all__ = ["SweepReport", "plan", "run_sweep"]
+
+
+def load_shipped_timings() -> list[tuple[str, str, int, float]]:
+    """The timings shipped with the package (:func:`.timings.load_shipped_timings`),
+    imported when a plan needs them: importing :mod:`.timings` with the package would make
+    ``python -m brainlearn.runner.timings`` (``make timings``) warn that the module was
+    imported before it ran."""
+    from .timings import load_shipped_timings as load
+
+    return load()
 
 
 @dataclass
