@@ -15,7 +15,8 @@ Importing this module registers two models (``test-centroid``, family mlp, and
 so worker processes import it too. For fault injection, fit reads the environment:
 ``BRAINLEARN_TEST_FAIL_SEED`` (fit raises for that seed), ``BRAINLEARN_TEST_SLEEP_S``
 (fit sleeps that long; ``"seed:seconds"`` for one seed only) and
-``BRAINLEARN_TEST_DIE_SEED`` (the process exits at once, as on a crash) and
+``BRAINLEARN_TEST_DIE_SEED`` (the process exits at once, as on a crash),
+``BRAINLEARN_TEST_WARN`` (fit raises a ``RuntimeWarning`` with that text, naming the seed) and
 ``BRAINLEARN_TEST_PROGRAM_S`` (fit runs a child program, ``sleep``, that long, started the
 way the spiking models start their compiled programs: :func:`brainlearn._proc.run_tied`).
 """
@@ -26,6 +27,7 @@ import copy
 import os
 import signal
 import time
+import warnings
 from types import MappingProxyType
 
 import numpy as np
@@ -85,6 +87,10 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         seed, _, secs = sleep.rpartition(":")
         if not seed or int(seed) == self.random_state:
             time.sleep(float(secs))
+        warn = os.environ.get("BRAINLEARN_TEST_WARN")
+        if warn is not None:
+            warnings.warn(f"{warn} (seed {self.random_state}): a diagnostic", RuntimeWarning,
+                          stacklevel=2)
         program_s = os.environ.get("BRAINLEARN_TEST_PROGRAM_S")
         if program_s is not None:
             from brainlearn._proc import run_tied

@@ -154,6 +154,27 @@ def test_a_saved_record_carries_a_checksum_of_its_whole_content(recorded):
         "its content does not match its checksum (edited after it was written?)"]
 
 
+@pytest.mark.parametrize("warnings, ok", [
+    ([{"category": "RuntimeWarning", "message": "silent", "count": 2}], True),
+    ([], False),  # none is written as no field, not an empty list
+    ([{"category": "RuntimeWarning", "message": "silent", "count": 0}], False),
+    ([{"category": "", "message": "silent", "count": 1}], False),
+    ([{"category": "RuntimeWarning", "message": "silent"}], False),
+    ({"category": "RuntimeWarning", "message": "silent", "count": 1}, False),
+])
+def test_a_records_warnings_are_checked_and_round_trip(recorded, warnings, ok):
+    out, runs = recorded
+    d = json.loads((runs_dir(out) / f"{runs[0].run_id}.json").read_text())
+    d["warnings"] = warnings
+    d["checksum"] = content_checksum(d)
+    problems = record_problems(d)
+    if ok:
+        assert problems == []
+        assert RunRecord.from_dict(d).to_dict() == d
+    else:
+        assert problems == [f"field 'warnings' has a wrong type or value: {warnings!r:.60}"]
+
+
 @pytest.mark.parametrize("where", ["results", "results-multiclass/results",
                                    "results-tuned/results"])
 def test_the_committed_records_are_all_valid(where):

@@ -239,6 +239,38 @@ def test_summary_csv_round_trips(tmp_path, runs):
             or row.n_train != 60
 
 
+def test_a_run_keeps_its_warnings_in_its_record_and_the_sweep_counts_them(tmp_path, runs,
+                                                                         monkeypatch):
+    """A warning raised during a run goes to the run's record (``warnings``), whatever
+    ran before in the process (the same warning is kept again in a later run), and the
+    sweep's report says how many runs warned instead of the worker printing each."""
+    import warnings as pywarnings
+
+    monkeypatch.setenv("BRAINLEARN_TEST_WARN", "the hidden layer is silent 7 times")
+    with pywarnings.catch_warnings(record=True) as shown:
+        pywarnings.simplefilter("default")
+        first = execute_run(runs[0].to_dict())
+        again = execute_run(runs[0].to_dict())
+    for rec in (first, again):
+        (w,) = rec.warnings
+        assert w == {"category": "RuntimeWarning", "count": 1,
+                     "message": f"the hidden layer is silent 7 times (seed {rec.seed}): "
+                                "a diagnostic"}
+    assert not [w for w in shown if "silent" in str(w.message)]  # kept, not printed
+    # the record reads back with them
+    report = run_sweep(runs, tmp_path, jobs=1)
+    recs = load_records(tmp_path)
+    assert all(r.warnings and r.warnings[0]["category"] == "RuntimeWarning" for r in recs)
+    assert set(report.warnings) == {r.run_id for r in runs}
+    line = report.warnings_summary()
+    assert line.startswith(f"{len(runs)} runs raised {len(runs)} warnings (")
+    assert f"{len(runs)} x RuntimeWarning: the hidden layer is silent # times (seed #)" in line
+    monkeypatch.delenv("BRAINLEARN_TEST_WARN")
+    quiet = run_sweep(runs, tmp_path / "quiet", jobs=1)
+    assert quiet.warnings_summary() is None
+    assert all(r.warnings is None for r in load_records(tmp_path / "quiet"))
+
+
 def test_execute_run_refuses_a_config_resolved_by_other_code(runs):
     cfg = runs[0].to_dict()
     cfg["params"] = dict(cfg["params"], temperature=123.0)

@@ -207,6 +207,9 @@ def _cmd_run(args) -> int:
         f"results in {results_dir(out)}",
         file=sys.stderr,
     )
+    warned = report.warnings_summary()
+    if warned:
+        print(f"brainlearn: {warned}", file=sys.stderr)
     if bad:
         print(f"brainlearn: tracebacks in {failed_dir(out)} and in the records' "
               "'errors'; run the same command again to redo those runs", file=sys.stderr)
@@ -285,7 +288,7 @@ def _sweep(args, paths: list[Path], runs, out: Path):
     record_sweep(out, {
         "planned": report.planned, "done": len(report.done), "skipped": report.skipped,
         "failed": len(report.failed), "not_started": report.not_started,
-        "elapsed_s": round(report.elapsed_s, 1), "jobs": args.jobs,
+        "elapsed_s": round(report.elapsed_s, 2), "jobs": args.jobs,
         "scheduler": args.scheduler is not None, "cpus": os.cpu_count(),
         "load_at_start": load,
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -25,9 +25,11 @@ import logging
 import os
 import platform
 import subprocess
+import sys
 import threading
 import time
 import traceback
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -153,10 +155,33 @@ def execute_run(config: dict[str, Any]) -> RunRecord:
     """Run one configuration and return its record.
 
     Analysis failures do not lose the run: they are kept in ``record.errors``
-    (the record then counts as incomplete and a rerun redoes it).
+    (the record then counts as incomplete and a rerun redoes it). The warnings the run
+    raises (a model's diagnostics, such as a population that never spiked) are kept in
+    ``record.warnings`` (:func:`warning_list`) instead of being printed by the worker, one
+    entry per distinct warning with how often it came; the sweep says how many runs warned.
     """
-    with _RUN_LOCK:
-        return _execute(RunConfig.from_dict(config))
+    cfg = RunConfig.from_dict(config)
+    if cfg.estimator.startswith("brainlearn.snn") and "brian2" not in sys.modules:
+        # Brian2, when first imported, routes Python's warnings to its logger
+        # (logging.captureWarnings), which would take them from the record of the run
+        # that imports it; later imports change nothing
+        import brian2  # noqa: F401
+    with _RUN_LOCK, warnings.catch_warnings(record=True) as caught:
+        # the process's filters apply; entering the block resets which warnings were
+        # already shown, so a run keeps the same warnings whatever ran before it here
+        record = _execute(cfg)
+    record.warnings = warning_list(caught) or None
+    return record
+
+
+def warning_list(caught: list[warnings.WarningMessage]) -> list[dict[str, Any]]:
+    """The ``warnings`` of a record: ``{"category", "message", "count"}`` per distinct
+    category and message, in the order they first came."""
+    counts: dict[tuple[str, str], int] = {}
+    for w in caught:
+        key = (w.category.__name__, str(w.message))
+        counts[key] = counts.get(key, 0) + 1
+    return [{"category": c, "message": m, "count": n} for (c, m), n in counts.items()]
 
 
 def _execute(cfg: RunConfig) -> RunRecord:

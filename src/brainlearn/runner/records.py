@@ -121,7 +121,16 @@ _FIELDS: dict[str, tuple[bool, Any]] = {
     "worker": (False, lambda v: isinstance(v, dict)),
     "checksum": (False, lambda v: isinstance(v, str)),
     "tuning": (False, lambda v: _tuning_ok(v)),
+    "warnings": (False, lambda v: _warnings_ok(v)),
 }
+
+
+def _warnings_ok(v: Any) -> bool:
+    """The ``warnings`` a run raised (:func:`.execute.warning_list`)."""
+    return isinstance(v, list) and bool(v) and all(
+        isinstance(w, dict) and set(w) == {"category", "message", "count"}
+        and _is_str(w["category"]) and isinstance(w["message"], str)
+        and _is_count(w["count"], 1) for w in v)
 
 
 def _tuning_ok(v: Any) -> bool:
@@ -193,7 +202,8 @@ def record_problems(d: Any, run_id: str | None = None) -> list[str]:
 class RunRecord:
     """One finished run: what was run (``config`` and the fields copied from it), what it
     measured (``metrics``, ``history``, ``budget``, ``ops_per_sample``, ``timings``), the
-    analysis payloads (``analyses``, failures in ``errors``) and where it ran.
+    analysis payloads (``analyses``, failures in ``errors``), the warnings it raised
+    (``warnings``) and where it ran.
 
     Optional fields are None when a record lacks them (:meth:`to_dict` leaves them out).
     """
@@ -224,6 +234,8 @@ class RunRecord:
     checksum: str | None = None
     #: a tuned run's search: trials, the chosen values, the validation score, wall time
     tuning: dict[str, Any] | None = None
+    #: the warnings the run raised: ``{"category", "message", "count"}`` each
+    warnings: list[dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ round trip
 

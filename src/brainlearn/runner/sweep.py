@@ -13,6 +13,8 @@ pool is replaced and the sweep goes on.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
+import re
 import sys
 import time
 import traceback
@@ -30,6 +32,8 @@ from .progress import Progress, Projection, fmt_s
 from .storage import clean_temporaries, load_records, recorded_ids, write_record
 
 __all__ = ["SweepReport", "plan", "run_sweep"]
+
+log = logging.getLogger(__name__)
 
 
 def load_shipped_timings() -> list[tuple[str, str, int, float]]:
@@ -51,6 +55,27 @@ class SweepReport:
     failed: dict[str, str] = field(default_factory=dict)  # run id -> error
     not_started: int = 0  # stopped by the time budget
     elapsed_s: float = 0.0
+    warnings: dict[str, list] = field(default_factory=dict)  # run id -> its record's warnings
+
+    def warnings_summary(self, most: int = 3) -> str | None:
+        """One line on the warnings the runs of this sweep raised (None when none did):
+        how many runs, how many warnings, the ``most`` frequent kinds (a message up to its
+        first colon, numbers as ``#``)."""
+        if not self.warnings:
+            return None
+        kinds: dict[str, int] = defaultdict(int)
+        for ws in self.warnings.values():
+            for w in ws:
+                head = re.sub(r"\d+(?:\.\d+)?", "#", w["message"].split(": ")[0])
+                kinds[f"{w['category']}: {head}"] += w["count"]
+        total = sum(kinds.values())
+        top = sorted(kinds.items(), key=lambda kv: -kv[1])[:most]
+        shown = "; ".join(f"{n} x {k}" for k, n in top)
+        more = f"; {len(kinds) - most} other kinds" if len(kinds) > most else ""
+        runs, s_runs = len(self.warnings), "s" if len(self.warnings) != 1 else ""
+        return (f"{runs} run{s_runs} raised {total} warning{'s' if total != 1 else ''} "
+                f"({shown}{more}); each record keeps its own under 'warnings' "
+                "(brainlearn -v run prints them as they come)")
 
     @property
     def ok(self) -> bool:
@@ -146,6 +171,13 @@ class _Recorder:
         if stale.exists():
             stale.unlink()
         self.projection.add(cfg, float((rec.timings or {}).get("total_s", 0.0)))
+        if rec.warnings:
+            self.report.warnings[cfg.run_id] = rec.warnings
+            if log.isEnabledFor(logging.INFO):
+                for w in rec.warnings:
+                    times = f" ({w['count']} times)" if w["count"] > 1 else ""
+                    self.progress.say(f"{cfg.task} {cfg.label} seed {cfg.seed}: "
+                                      f"{w['category']}: {w['message']}{times}")
         if rec.complete:
             self.report.done.append(cfg.run_id)
         else:
