@@ -77,6 +77,10 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y, eval_set=None):
         self._check_hyperparameters()
+        warn = os.environ.get("BRAINLEARN_TEST_WARN")
+        if warn is not None:
+            warnings.warn(f"{warn} (seed {self.random_state}): a diagnostic", RuntimeWarning,
+                          stacklevel=2)
         fail = os.environ.get("BRAINLEARN_TEST_FAIL_SEED")
         if fail is not None and int(fail) == self.random_state:
             raise RuntimeError(f"injected failure for seed {fail}")
@@ -87,10 +91,6 @@ class PrototypeCentroidClassifier(ClassifierMixin, BaseEstimator):
         seed, _, secs = sleep.rpartition(":")
         if not seed or int(seed) == self.random_state:
             time.sleep(float(secs))
-        warn = os.environ.get("BRAINLEARN_TEST_WARN")
-        if warn is not None:
-            warnings.warn(f"{warn} (seed {self.random_state}): a diagnostic", RuntimeWarning,
-                          stacklevel=2)
         program_s = os.environ.get("BRAINLEARN_TEST_PROGRAM_S")
         if program_s is not None:
             from brainlearn._proc import run_tied

@@ -28,8 +28,9 @@ from brainlearn.runner.storage import (
 from brainlearn.runner.sweep import run_sweep
 from conftest import subprocess_env
 
-#: parts of a record that legitimately differ between two runs of one configuration
-VOLATILE = {"timings", "environment", "created", "worker", "checksum"}
+#: parts of a record that legitimately differ between two runs of one configuration (a
+#: model may warn once per process, so the warnings depend on what ran before a run there)
+VOLATILE = {"timings", "environment", "created", "worker", "checksum", "warnings"}
 
 
 def numbers(rec):
@@ -269,6 +270,31 @@ def test_a_run_keeps_its_warnings_in_its_record_and_the_sweep_counts_them(tmp_pa
     quiet = run_sweep(runs, tmp_path / "quiet", jobs=1)
     assert quiet.warnings_summary() is None
     assert all(r.warnings is None for r in load_records(tmp_path / "quiet"))
+
+
+def test_a_warning_raised_again_is_counted_and_a_failed_run_names_its_warnings(runs,
+                                                                             monkeypatch):
+    import warnings as pywarnings
+
+    from brainlearn.runner.execute import WarningCounter
+
+    seen = WarningCounter()
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("always")
+        pywarnings.showwarning = seen
+        for _ in range(3):
+            pywarnings.warn("again", RuntimeWarning, stacklevel=1)
+        pywarnings.warn("other", UserWarning, stacklevel=1)
+    assert seen.as_list() == [{"category": "RuntimeWarning", "message": "again", "count": 3},
+                              {"category": "UserWarning", "message": "other", "count": 1}]
+    # a run that warns and then fails: its traceback says what it warned
+    monkeypatch.setenv("BRAINLEARN_TEST_WARN", "the efferent group is silent")
+    monkeypatch.setenv("BRAINLEARN_TEST_FAIL_SEED", str(runs[0].seed))
+    with pytest.raises(RuntimeError, match="injected failure") as err:
+        execute_run(runs[0].to_dict())
+    assert err.value.__notes__ == [
+        "warnings raised before it failed: RuntimeWarning: the efferent group is silent "
+        f"(seed {runs[0].seed}): a diagnostic"]
 
 
 def test_execute_run_refuses_a_config_resolved_by_other_code(runs):

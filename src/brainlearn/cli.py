@@ -288,7 +288,7 @@ def _sweep(args, paths: list[Path], runs, out: Path):
     record_sweep(out, {
         "planned": report.planned, "done": len(report.done), "skipped": report.skipped,
         "failed": len(report.failed), "not_started": report.not_started,
-        "elapsed_s": round(report.elapsed_s, 2), "jobs": args.jobs,
+        "elapsed_s": round(max(report.elapsed_s, 0.01), 2), "jobs": args.jobs,
         "scheduler": args.scheduler is not None, "cpus": os.cpu_count(),
         "load_at_start": load,
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

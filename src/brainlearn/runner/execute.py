@@ -157,31 +157,64 @@ def execute_run(config: dict[str, Any]) -> RunRecord:
     Analysis failures do not lose the run: they are kept in ``record.errors``
     (the record then counts as incomplete and a rerun redoes it). The warnings the run
     raises (a model's diagnostics, such as a population that never spiked) are kept in
-    ``record.warnings`` (:func:`warning_list`) instead of being printed by the worker, one
+    ``record.warnings`` (:class:`WarningCounter`) instead of being printed by the worker, one
     entry per distinct warning with how often it came; the sweep says how many runs warned.
     """
     cfg = RunConfig.from_dict(config)
-    if cfg.estimator.startswith("brainlearn.snn") and "brian2" not in sys.modules:
-        # Brian2, when first imported, routes Python's warnings to its logger
-        # (logging.captureWarnings), which would take them from the record of the run
-        # that imports it; later imports change nothing
-        import brian2  # noqa: F401
-    with _RUN_LOCK, warnings.catch_warnings(record=True) as caught:
-        # the process's filters apply; entering the block resets which warnings were
-        # already shown, so a run keeps the same warnings whatever ran before it here
-        record = _execute(cfg)
-    record.warnings = warning_list(caught) or None
+    _import_brian2()
+    seen = WarningCounter()
+    with _RUN_LOCK, warnings.catch_warnings():
+        # the process's filters first (an "ignore" or "error" still applies), then every
+        # other warning every time it comes, so ``count`` says how often; entering the
+        # block also resets which warnings Python has shown, but a model may still warn
+        # once per process (a missing compiler, say), so the warnings of two runs of one
+        # configuration can differ with what ran before them in the process. Warnings
+        # are caught process-wide: with runs in threads (jobs=1 inside a program that
+        # runs others, Dask) another thread's warnings can land in this run's record
+        warnings.simplefilter("always", append=True)
+        warnings.showwarning = seen
+        try:
+            record = _execute(cfg)
+        except BaseException as exc:
+            if seen.counts:  # the traceback of a failed run says what it warned before
+                exc.add_note("warnings raised before it failed: " + "; ".join(
+                    f"{w['category']}: {w['message']}" + (f" ({w['count']} times)"
+                                                          if w["count"] > 1 else "")
+                    for w in seen.as_list()))
+            raise
+    record.warnings = seen.as_list() or None
     return record
 
 
-def warning_list(caught: list[warnings.WarningMessage]) -> list[dict[str, Any]]:
-    """The ``warnings`` of a record: ``{"category", "message", "count"}`` per distinct
-    category and message, in the order they first came."""
-    counts: dict[tuple[str, str], int] = {}
-    for w in caught:
-        key = (w.category.__name__, str(w.message))
-        counts[key] = counts.get(key, 0) + 1
-    return [{"category": c, "message": m, "count": n} for (c, m), n in counts.items()]
+class WarningCounter:
+    """A ``warnings.showwarning`` that counts the warnings shown instead of printing them:
+    :meth:`as_list` gives the ``warnings`` of a record, ``{"category", "message",
+    "count"}`` per distinct category and message, in the order they first came (a count,
+    not a list of every warning: a warning raised at every sample stays one entry)."""
+
+    def __init__(self):
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None):
+        key = (category.__name__, str(message))
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [{"category": c, "message": m, "count": n}
+                for (c, m), n in self.counts.items()]
+
+
+def _import_brian2() -> None:
+    """Import Brian2 before a run's warnings are caught: when first imported it routes
+    Python's warnings to its logger (``logging.captureWarnings``), which would take the
+    rest of that run's warnings from its record; later imports change nothing. A Brian2
+    that cannot be imported is left to the models that need it (they fall back or say)."""
+    if "brian2" in sys.modules:
+        return
+    try:
+        import brian2  # noqa: F401
+    except Exception:  # noqa: BLE001 - reported by the spiking models when they need it
+        log.info("brian2 cannot be imported here", exc_info=True)
 
 
 def _execute(cfg: RunConfig) -> RunRecord:

@@ -126,7 +126,7 @@ _FIELDS: dict[str, tuple[bool, Any]] = {
 
 
 def _warnings_ok(v: Any) -> bool:
-    """The ``warnings`` a run raised (:func:`.execute.warning_list`)."""
+    """The ``warnings`` a run raised (:class:`.execute.WarningCounter`)."""
     return isinstance(v, list) and bool(v) and all(
         isinstance(w, dict) and set(w) == {"category", "message", "count"}
         and _is_str(w["category"]) and isinstance(w["message"], str)
