@@ -52,6 +52,21 @@ def quick(tmp_path, test_models):
 # ------------------------------------------------------------------ processes
 
 
+def _descendants_named(proc, names):
+    """The descendants of ``proc`` whose process name is one of ``names`` (those that end
+    while being listed are left out)."""
+    import psutil
+
+    found = []
+    for c in proc.children(recursive=True):
+        try:
+            if c.name() in names:
+                found.append(c)
+        except psutil.Error:
+            continue
+    return found
+
+
 def _wait_for(predicate, timeout: float, step: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -192,8 +207,11 @@ def test_sigterm_during_the_prebuild_exits_promptly(tmp_path):
                                       if "brainlearn.snn.build" in " ".join(c.cmdline())],
                              120)
         assert builders
-        group = parent.children(recursive=True)
-        time.sleep(3.0)  # the compiler is running
+        # the signal comes while the compiler runs (a build takes 3-15 s, its compile
+        # step 2-10 s: a fixed wait could let a fast build and the tiny run finish first)
+        compilers = _wait_for(lambda: _descendants_named(parent, {"make", "cc1plus", "g++",
+                                                                  "c++"}), 120, step=0.02)
+        assert compilers
         group = parent.children(recursive=True)
         t0 = time.monotonic()
         proc.send_signal(signal.SIGTERM)
