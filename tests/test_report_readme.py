@@ -98,3 +98,37 @@ def test_the_readme_speed_summary_is_generated_from_the_json(tmp_path):
     text = benchmarks_summary(tmp_path)
     assert "8.0 ms" in text and "40x faster" in text
     assert "280 µs per training sample and 70 µs per prediction, 900x and 3500x" in text
+
+
+def test_the_diagnostics_table_groups_the_warnings_of_the_runs():
+    """The results block's diagnostics: one row per model, task, step and kind of warning,
+    how many of that model's runs on that task raised it, the numbers as ranges; none
+    when no run warned."""
+    from types import SimpleNamespace
+
+    from brainlearn.runner.report import diagnostics_markdown
+
+    def rec(model, task, seed, *warnings):
+        return SimpleNamespace(model=model, task=task, run_id=f"{model}-{task}-{seed}",
+                               warnings=list(warnings) or None)
+
+    def silent(pct, n, during="predict test"):
+        return {"category": "RuntimeWarning", "count": 1, "during": during,
+                "message": f"the efferent population did not spike in {pct}% of the {n} "
+                           "presentations of this prediction: raise w_out_mv"}
+
+    records = [rec("snn-stdp", "digits-parity", 0, silent(60, 539),
+                   silent(68, 300, "predict train")),
+               rec("snn-stdp", "digits-parity", 1, silent(56, 539)),
+               rec("snn-stdp", "digits-parity", 2),
+               rec("snn-stdp", "xor", 0),
+               rec("mlp-seed", "xor", 0)]
+    md = diagnostics_markdown(records)
+    assert md.startswith("**Diagnostics.** 2 of these 5 runs raised warnings")
+    rows = [line for line in md.splitlines() if line.startswith("| snn-stdp")]
+    assert rows == [
+        "| snn-stdp | digits-parity | predict test | 2 of 3 | RuntimeWarning: the efferent "
+        "population did not spike in 56-60% of the 539 presentations of this prediction |",
+        "| snn-stdp | digits-parity | predict train | 1 of 3 | RuntimeWarning: the efferent "
+        "population did not spike in 68% of the 300 presentations of this prediction |"]
+    assert diagnostics_markdown([rec("mlp-seed", "xor", 0)]) is None

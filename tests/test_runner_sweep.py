@@ -254,7 +254,7 @@ def test_a_run_keeps_its_warnings_in_its_record_and_the_sweep_counts_them(tmp_pa
         again = execute_run(runs[0].to_dict())
     for rec in (first, again):
         (w,) = rec.warnings
-        assert w == {"category": "RuntimeWarning", "count": 1,
+        assert w == {"category": "RuntimeWarning", "count": 1, "during": "fit",
                      "message": f"the hidden layer is silent 7 times (seed {rec.seed}): "
                                 "a diagnostic"}
     assert not [w for w in shown if "silent" in str(w.message)]  # kept, not printed
@@ -285,8 +285,13 @@ def test_a_warning_raised_again_is_counted_and_a_failed_run_names_its_warnings(r
         for _ in range(3):
             pywarnings.warn("again", RuntimeWarning, stacklevel=1)
         pywarnings.warn("other", UserWarning, stacklevel=1)
-    assert seen.as_list() == [{"category": "RuntimeWarning", "message": "again", "count": 3},
-                              {"category": "UserWarning", "message": "other", "count": 1}]
+        seen.during = "predict test"
+        pywarnings.warn("again", RuntimeWarning, stacklevel=1)
+    assert seen.as_list() == [
+        {"category": "RuntimeWarning", "message": "again", "count": 3, "during": "setup"},
+        {"category": "UserWarning", "message": "other", "count": 1, "during": "setup"},
+        {"category": "RuntimeWarning", "message": "again", "count": 1,
+         "during": "predict test"}]
     # a run that warns and then fails: its traceback says what it warned
     monkeypatch.setenv("BRAINLEARN_TEST_WARN", "the efferent group is silent")
     monkeypatch.setenv("BRAINLEARN_TEST_FAIL_SEED", str(runs[0].seed))

@@ -174,7 +174,7 @@ def execute_run(config: dict[str, Any]) -> RunRecord:
         warnings.simplefilter("always", append=True)
         warnings.showwarning = seen
         try:
-            record = _execute(cfg)
+            record = _execute(cfg, seen)
         except BaseException as exc:
             if seen.counts:  # the traceback of a failed run says what it warned before
                 exc.add_note("warnings raised before it failed: " + "; ".join(
@@ -188,20 +188,23 @@ def execute_run(config: dict[str, Any]) -> RunRecord:
 
 class WarningCounter:
     """A ``warnings.showwarning`` that counts the warnings shown instead of printing them:
-    :meth:`as_list` gives the ``warnings`` of a record, ``{"category", "message",
-    "count"}`` per distinct category and message, in the order they first came (a count,
-    not a list of every warning: a warning raised at every sample stays one entry)."""
+    :meth:`as_list` gives the ``warnings`` of a record, ``{"category", "message", "count",
+    "during"}`` per distinct category, message and step of the run (``during``: ``"setup"``,
+    ``"fit"``, ``"predict test"``, ``"predict train"`` or an analysis's name, set by the
+    run as it goes), in the order they first came (a count, not a list of every warning: a
+    warning raised at every sample stays one entry)."""
 
     def __init__(self):
-        self.counts: dict[tuple[str, str], int] = {}
+        self.counts: dict[tuple[str, str, str], int] = {}
+        self.during = "setup"
 
     def __call__(self, message, category, filename, lineno, file=None, line=None):
-        key = (category.__name__, str(message))
+        key = (category.__name__, str(message), self.during)
         self.counts[key] = self.counts.get(key, 0) + 1
 
     def as_list(self) -> list[dict[str, Any]]:
-        return [{"category": c, "message": m, "count": n}
-                for (c, m), n in self.counts.items()]
+        return [{"category": c, "message": m, "count": n, "during": d}
+                for (c, m, d), n in self.counts.items()]
 
 
 def _import_brian2() -> None:
@@ -217,7 +220,7 @@ def _import_brian2() -> None:
         log.info("brian2 cannot be imported here", exc_info=True)
 
 
-def _execute(cfg: RunConfig) -> RunRecord:
+def _execute(cfg: RunConfig, seen: WarningCounter) -> RunRecord:
     from ..tasks import load_task
 
     t_start = time.perf_counter()
@@ -239,15 +242,18 @@ def _execute(cfg: RunConfig) -> RunRecord:
         if a.fit_kwargs is not None and a.applies(est):
             ctx.fit_kwargs.update(a.fit_kwargs(ctx))
 
+    seen.during = "fit"
     t0 = time.perf_counter()
     est.fit(split.X_train, split.y_train, **ctx.fit_kwargs)
     fit_s = time.perf_counter() - t0
+    seen.during = "predict test"
     t0 = time.perf_counter()
     ctx.pred_test = pred_test = _checked_predictions(
         est.predict(split.X_test), split.y_train, len(split.y_test), cfg, "test")
     predict_s = time.perf_counter() - t0
     test_accuracy = float(np.mean(pred_test == split.y_test))
     k_train = int(cfg.options.get("train_eval_samples", 0)) or split.n_train
+    seen.during = "predict train"
     t0 = time.perf_counter()
     pred_train = _checked_predictions(est.predict(split.X_train[:k_train]), split.y_train,
                                       len(split.y_train[:k_train]), cfg, "training")
@@ -279,7 +285,11 @@ def _execute(cfg: RunConfig) -> RunRecord:
     )
     if tuning is not None:
         record.metrics["validation_score"] = tuning["validation_score"]
-    analysis_s = {a.name: _attempt(a, ctx) for a in analyses if a.compute is not None}
+    analysis_s = {}
+    for a in analyses:
+        if a.compute is not None:
+            seen.during = a.name
+            analysis_s[a.name] = _attempt(a, ctx)
 
     total_s = time.perf_counter() - t_start
     n_tr, n_te = max(split.n_train, 1), max(split.n_test, 1)

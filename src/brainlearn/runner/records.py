@@ -27,6 +27,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -126,11 +127,18 @@ _FIELDS: dict[str, tuple[bool, Any]] = {
 
 
 def _warnings_ok(v: Any) -> bool:
-    """The ``warnings`` a run raised (:class:`.execute.WarningCounter`)."""
+    """The ``warnings`` a run raised (:class:`.execute.WarningCounter`); ``during`` (the
+    step of the run) is absent from the records written before it was kept."""
     return isinstance(v, list) and bool(v) and all(
-        isinstance(w, dict) and set(w) == {"category", "message", "count"}
+        isinstance(w, dict) and set(w) - {"during"} == {"category", "message", "count"}
         and _is_str(w["category"]) and isinstance(w["message"], str)
-        and _is_count(w["count"], 1) for w in v)
+        and _is_count(w["count"], 1) and _is_str(w.get("during", "-")) for w in v)
+
+
+def warning_kind(message: str) -> str:
+    """What a warning's message says, without its numbers: the message up to its first
+    colon, each number as ``#`` (a summary counts the warnings of one kind together)."""
+    return re.sub(r"\d+(?:\.\d+)?", "#", message.split(": ")[0])
 
 
 def _tuning_ok(v: Any) -> bool:
@@ -234,7 +242,7 @@ class RunRecord:
     checksum: str | None = None
     #: a tuned run's search: trials, the chosen values, the validation score, wall time
     tuning: dict[str, Any] | None = None
-    #: the warnings the run raised: ``{"category", "message", "count"}`` each
+    #: the warnings the run raised: ``{"category", "message", "count", "during"}`` each
     warnings: list[dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ round trip

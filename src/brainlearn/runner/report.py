@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from .._readme import locate_blocks, markers, md_cell, results_page_for, update_
 from ..tasks import list_tasks
 from .contributions import CONTRASTS, contribution_rows, write_contributions_csv
 from .energy import ENERGY_PJ
-from .records import RunRecord, SummaryRow
+from .records import RunRecord, SummaryRow, warning_kind
 from .stats import (
     FAMILY_ORDER,
     cell_stats,
@@ -35,6 +36,7 @@ from .stats import (
 )
 from .storage import (
     load_manifest,
+    load_records,
     read_summary_csv,
     selected_records,
     summary_rows,
@@ -49,6 +51,7 @@ __all__ = [
     "answer_block",
     "budget_span",
     "contributions_markdown",
+    "diagnostics_markdown",
     "readme_block",
     "selection_notes",
     "summary_markdown",
@@ -129,12 +132,69 @@ def selection_notes(out: str | Path, use_all: bool = False) -> list[str]:
 
 def readme_block(out: str | Path) -> str:
     """The markdown table block for the README, generated from ``results/summary.csv``,
-    with the wall time of the sweep that did its runs (from the manifest) when known."""
+    with the wall time of the sweep that did its runs (from the manifest) when known and
+    the warnings those runs raised (:func:`diagnostics_markdown`) when any did."""
     rows = read_summary_csv(results_dir(out) / "summary.csv")
     md = summary_markdown(rows)
     m = load_manifest(out, move_invalid=False)
     line = sweep_line(m.get("sweep")) if m else None
-    return md + ("\n\n" + line if line else "")
+    diagnostics = diagnostics_markdown(
+        load_records(out, [r.run_id for r in rows], move_invalid=False))
+    return (md + ("\n\n" + line if line else "")
+            + ("\n\n" + diagnostics if diagnostics else ""))
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _with_ranges(kind: str, messages: list[str]) -> str:
+    """``kind`` (:func:`.records.warning_kind`) with each ``#`` replaced by the range of the
+    numbers the messages have there (``56-71``), or left as ``#`` when they differ in
+    shape."""
+    numbers = [_NUMBER.findall(m.split(": ")[0]) for m in messages]
+    slots = kind.count("#")
+    if not numbers or any(len(n) != slots for n in numbers):
+        return kind
+    parts = kind.split("#")
+    out = parts[0]
+    for i in range(slots):
+        values = sorted({n[i] for n in numbers}, key=float)
+        out += values[0] if len(values) == 1 else f"{values[0]}-{values[-1]}"
+        out += parts[i + 1]
+    return out
+
+
+def diagnostics_markdown(records: Iterable[RunRecord]) -> str | None:
+    """The warnings the runs raised (their records' ``warnings``), one table row per model,
+    task, step of the run (``during``) and kind of warning, with how many of that model's
+    runs on that task raised it and the range of the numbers in its messages; None when
+    no run warned."""
+    records = list(records)
+    per_cell: dict[tuple[str, str], int] = defaultdict(int)
+    groups: dict[tuple[str, str, str, str, str], tuple[set, list]] = {}
+    for r in records:
+        per_cell[(r.model, r.task)] += 1
+        for w in r.warnings or []:
+            key = (r.model, r.task, w.get("during", "?"), w["category"],
+                   warning_kind(w["message"]))
+            ids, messages = groups.setdefault(key, (set(), []))
+            ids.add(r.run_id)
+            messages.append(w["message"])
+    if not groups:
+        return None
+    order = {t: i for i, t in enumerate(list_tasks())}
+    lines = ["| model | task | during | runs | warning |", "|---|---|---|---|---|"]
+    for (model, task, during, category, kind), (ids, messages) in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], len(order)),
+                                            kv[0][1:])):
+        lines.append(f"| {md_cell(model)} | {md_cell(task)} | {md_cell(during)} | "
+                     f"{len(ids)} of {per_cell[(model, task)]} | "
+                     f"{md_cell(category + ': ' + _with_ranges(kind, messages))} |")
+    warned = len({i for ids, _ in groups.values() for i in ids})
+    return (f"**Diagnostics.** {warned} of these {len(records)} runs raised warnings, kept in "
+            "their records (`warnings`): by model, task and the step of the run that raised "
+            "them (`during`: the fit, the test or training predictions, or an analysis), "
+            "with the range of the numbers in the messages.\n\n" + "\n".join(lines))
 
 
 def sweep_line(sweep: dict | None) -> str | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
-import re
 import sys
 import time
 import traceback
@@ -29,6 +28,7 @@ from .config import RunConfig
 from .executors import open_executor, reopen, worker_caches
 from .prebuild import count_programs, prebuild
 from .progress import Progress, Projection, fmt_s
+from .records import warning_kind
 from .storage import clean_temporaries, load_records, recorded_ids, write_record
 
 __all__ = ["SweepReport", "plan", "run_sweep"]
@@ -66,8 +66,7 @@ class SweepReport:
         kinds: dict[str, int] = defaultdict(int)
         for ws in self.warnings.values():
             for w in ws:
-                head = re.sub(r"\d+(?:\.\d+)?", "#", w["message"].split(": ")[0])
-                kinds[f"{w['category']}: {head}"] += w["count"]
+                kinds[f"{w['category']}: {warning_kind(w['message'])}"] += w["count"]
         total = sum(kinds.values())
         top = sorted(kinds.items(), key=lambda kv: -kv[1])[:most]
         shown = "; ".join(f"{n} x {k}" for k, n in top)
@@ -176,8 +175,9 @@ class _Recorder:
             if log.isEnabledFor(logging.INFO):
                 for w in rec.warnings:
                     times = f" ({w['count']} times)" if w["count"] > 1 else ""
-                    self.progress.say(f"{cfg.task} {cfg.label} seed {cfg.seed}: "
-                                      f"{w['category']}: {w['message']}{times}")
+                    self.progress.say(f"{cfg.task} {cfg.label} seed {cfg.seed} "
+                                      f"({w.get('during', '?')}): {w['category']}: "
+                                      f"{w['message']}{times}")
         if rec.complete:
             self.report.done.append(cfg.run_id)
         else:
