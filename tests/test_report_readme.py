@@ -108,9 +108,9 @@ def test_the_diagnostics_table_groups_the_warnings_of_the_runs():
 
     from brainlearn.runner.report import diagnostics_markdown
 
-    def rec(model, task, seed, *warnings):
-        return SimpleNamespace(model=model, task=task, run_id=f"{model}-{task}-{seed}",
-                               warnings=list(warnings) or None)
+    def rec(model, task, seed, *warnings, n_train=1000):
+        return SimpleNamespace(model=model, task=task, run_id=f"{model}-{task}-{seed}-{n_train}",
+                               n_train=n_train, warnings=list(warnings) or None)
 
     def silent(pct, n, during="predict test"):
         return {"category": "RuntimeWarning", "count": 1, "during": during,
@@ -122,13 +122,32 @@ def test_the_diagnostics_table_groups_the_warnings_of_the_runs():
                rec("snn-stdp", "digits-parity", 1, silent(56, 539)),
                rec("snn-stdp", "digits-parity", 2),
                rec("snn-stdp", "xor", 0),
+               rec("snn-stdp", "xor", 0, silent(94, 1000), n_train=10),
                rec("mlp-seed", "xor", 0)]
     md = diagnostics_markdown(records)
-    assert md.startswith("**Diagnostics.** 2 of these 5 runs raised warnings")
+    assert md.startswith("**Diagnostics.** 3 of these 6 runs raised warnings")
     rows = [line for line in md.splitlines() if line.startswith("| snn-stdp")]
-    assert rows == [
-        "| snn-stdp | digits-parity | predict test | 2 of 3 | RuntimeWarning: the efferent "
-        "population did not spike in 56-60% of the 539 presentations of this prediction |",
-        "| snn-stdp | digits-parity | predict train | 1 of 3 | RuntimeWarning: the efferent "
-        "population did not spike in 68% of the 300 presentations of this prediction |"]
+    assert rows == [  # tasks in the registry's order, steps in a run's order, sizes apart
+        "| snn-stdp | xor | 10 | predict test | 1 of 1 | RuntimeWarning: the efferent "
+        "population did not spike in 94% of the 1000 presentations of this prediction |",
+        "| snn-stdp | digits-parity | 1000 | predict test | 2 of 3 | RuntimeWarning: the "
+        "efferent population did not spike in 56 to 60% of the 539 presentations of this "
+        "prediction |",
+        "| snn-stdp | digits-parity | 1000 | predict train | 1 of 3 | RuntimeWarning: the "
+        "efferent population did not spike in 68% of the 300 presentations of this "
+        "prediction |"]
     assert diagnostics_markdown([rec("mlp-seed", "xor", 0)]) is None
+
+
+def test_a_warnings_kind_leaves_words_and_hashes_alone_and_keeps_signs():
+    from brainlearn.runner.records import warning_kind
+    from brainlearn.runner.report import _with_ranges
+
+    msgs = ["program 184b82f7a862 of 2 inputs rebuilt at -0.5 mV: detail",
+            "program 9f0e11aa0b3c of 2 inputs rebuilt at -0.2 mV: other detail"]
+    kinds = {warning_kind(m) for m in msgs}
+    assert kinds == {"program 184b82f7a862 of # inputs rebuilt at # mV",
+                     "program 9f0e11aa0b3c of # inputs rebuilt at # mV"}
+    assert _with_ranges("fired # spikes against #", ["fired 1 spikes against -0.5",
+                                                     "fired 1.0 spikes against -0.2"]) == (
+        "fired 1 spikes against -0.5 to -0.2")

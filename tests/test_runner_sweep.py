@@ -298,7 +298,7 @@ def test_a_warning_raised_again_is_counted_and_a_failed_run_names_its_warnings(r
     with pytest.raises(RuntimeError, match="injected failure") as err:
         execute_run(runs[0].to_dict())
     assert err.value.__notes__ == [
-        "warnings raised before it failed: RuntimeWarning: the efferent group is silent "
+        "warnings raised before it failed: RuntimeWarning (fit): the efferent group is silent "
         f"(seed {runs[0].seed}): a diagnostic"]
 
 

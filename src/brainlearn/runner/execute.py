@@ -178,8 +178,8 @@ def execute_run(config: dict[str, Any]) -> RunRecord:
         except BaseException as exc:
             if seen.counts:  # the traceback of a failed run says what it warned before
                 exc.add_note("warnings raised before it failed: " + "; ".join(
-                    f"{w['category']}: {w['message']}" + (f" ({w['count']} times)"
-                                                          if w["count"] > 1 else "")
+                    f"{w['category']} ({w['during']}): {w['message']}"
+                    + (f" ({w['count']} times)" if w["count"] > 1 else "")
                     for w in seen.as_list()))
             raise
     record.warnings = seen.as_list() or None
@@ -189,10 +189,10 @@ def execute_run(config: dict[str, Any]) -> RunRecord:
 class WarningCounter:
     """A ``warnings.showwarning`` that counts the warnings shown instead of printing them:
     :meth:`as_list` gives the ``warnings`` of a record, ``{"category", "message", "count",
-    "during"}`` per distinct category, message and step of the run (``during``: ``"setup"``,
-    ``"fit"``, ``"predict test"``, ``"predict train"`` or an analysis's name, set by the
-    run as it goes), in the order they first came (a count, not a list of every warning: a
-    warning raised at every sample stays one entry)."""
+    "during"}`` per distinct category, message and step of the run (``during``: one of
+    :data:`.records.STEPS` or an analysis's name, set by the run as it goes), in the order they
+    first came (a count, not a list of every warning: a warning raised at every sample
+    stays one entry)."""
 
     def __init__(self):
         self.counts: dict[tuple[str, str, str], int] = {}
@@ -235,7 +235,9 @@ def _execute(cfg: RunConfig, seen: WarningCounter) -> RunRecord:
         )
     tuning = None
     if cfg.tune is not None:
+        seen.during = "tune"
         est, tuning = _tuned_model(cfg, split)
+        seen.during = "setup"
     analyses = [TABLE[name] for name in cfg.analyses]
     ctx = RunContext(est, split, cfg, np.empty(0), {})
     for a in analyses:
@@ -260,6 +262,7 @@ def _execute(cfg: RunConfig, seen: WarningCounter) -> RunRecord:
     train_accuracy = float(np.mean(pred_train == split.y_train[:k_train]))
     train_predict_s = time.perf_counter() - t0
 
+    seen.during = "record"
     ctx.record = record = RunRecord(
         schema=SCHEMA,
         run_id=cfg.run_id,
@@ -290,6 +293,7 @@ def _execute(cfg: RunConfig, seen: WarningCounter) -> RunRecord:
         if a.compute is not None:
             seen.during = a.name
             analysis_s[a.name] = _attempt(a, ctx)
+    seen.during = "record"
 
     total_s = time.perf_counter() - t_start
     n_tr, n_te = max(split.n_train, 1), max(split.n_test, 1)

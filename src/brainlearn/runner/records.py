@@ -135,10 +135,20 @@ def _warnings_ok(v: Any) -> bool:
         and _is_count(w["count"], 1) and _is_str(w.get("during", "-")) for w in v)
 
 
+#: the steps of a run, in order, that its warnings name (``during``); an analysis's
+#: warnings name the analysis, between the training predictions and the record
+STEPS = ("setup", "tune", "fit", "predict test", "predict train", "record")
+
+#: a number in a warning's message: not part of a word (a hash such as ``184b82f7``), sign
+#: and exponent included
+WARNING_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])")
+
+
 def warning_kind(message: str) -> str:
     """What a warning's message says, without its numbers: the message up to its first
-    colon, each number as ``#`` (a summary counts the warnings of one kind together)."""
-    return re.sub(r"\d+(?:\.\d+)?", "#", message.split(": ")[0])
+    colon, each number (:data:`WARNING_NUMBER`) as ``#`` (a summary counts the warnings of
+    one kind together)."""
+    return WARNING_NUMBER.sub("#", message.split(": ")[0])
 
 
 def _tuning_ok(v: Any) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,7 +25,7 @@ from .._readme import locate_blocks, markers, md_cell, results_page_for, update_
 from ..tasks import list_tasks
 from .contributions import CONTRASTS, contribution_rows, write_contributions_csv
 from .energy import ENERGY_PJ
-from .records import RunRecord, SummaryRow, warning_kind
+from .records import STEPS, WARNING_NUMBER, RunRecord, SummaryRow, warning_kind
 from .stats import (
     FAMILY_ORDER,
     cell_stats,
@@ -44,6 +44,8 @@ from .storage import (
 )
 from .tuned import GAPS, tuned_gaps, tuned_table
 from .two_by_two import CORNERS, EFFECTS, missing_note, two_by_two
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "benchmarks_block",
@@ -138,44 +140,57 @@ def readme_block(out: str | Path) -> str:
     md = summary_markdown(rows)
     m = load_manifest(out, move_invalid=False)
     line = sweep_line(m.get("sweep")) if m else None
-    diagnostics = diagnostics_markdown(
-        load_records(out, [r.run_id for r in rows], move_invalid=False))
+    records = load_records(out, [r.run_id for r in rows], move_invalid=False)
+    if len(records) < len(rows):
+        log.warning("%d of the %d runs of %s have no valid record: the diagnostics table "
+                    "leaves them out", len(rows) - len(records), len(rows),
+                    results_dir(out) / "summary.csv")
+    diagnostics = diagnostics_markdown(records)
     return (md + ("\n\n" + line if line else "")
             + ("\n\n" + diagnostics if diagnostics else ""))
 
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
 def _with_ranges(kind: str, messages: list[str]) -> str:
-    """``kind`` (:func:`.records.warning_kind`) with each ``#`` replaced by the range of the
-    numbers the messages have there (``56-71``), or left as ``#`` when they differ in
-    shape."""
-    numbers = [_NUMBER.findall(m.split(": ")[0]) for m in messages]
+    """``kind`` (:func:`.records.warning_kind`) with each ``#`` replaced by the number the
+    messages have there, or by their range (``56 to 65``); left as ``#`` where the messages
+    differ in shape."""
+    numbers = [WARNING_NUMBER.findall(m.split(": ")[0]) for m in messages]
     slots = kind.count("#")
     if not numbers or any(len(n) != slots for n in numbers):
         return kind
     parts = kind.split("#")
     out = parts[0]
     for i in range(slots):
-        values = sorted({n[i] for n in numbers}, key=float)
-        out += values[0] if len(values) == 1 else f"{values[0]}-{values[-1]}"
+        first: dict[float, str] = {}
+        for n in numbers:  # equal values written apart (1 and 1.0): the first spelling
+            first.setdefault(float(n[i]), n[i])
+        values = sorted(first.items())
+        lo, hi = values[0][1], values[-1][1]
+        out += lo if len(values) == 1 else f"{lo} to {hi}"
         out += parts[i + 1]
     return out
 
 
+def _step_rank(during: str) -> tuple[int, str]:
+    """The order of a run's steps (:data:`.records.STEPS`), an analysis after the
+    training predictions."""
+    if during in STEPS:
+        return (STEPS.index(during) if during != "record" else len(STEPS), during)
+    return (STEPS.index("predict train") + 1, during)
+
+
 def diagnostics_markdown(records: Iterable[RunRecord]) -> str | None:
     """The warnings the runs raised (their records' ``warnings``), one table row per model,
-    task, step of the run (``during``) and kind of warning, with how many of that model's
-    runs on that task raised it and the range of the numbers in its messages; None when
-    no run warned."""
+    task, training size, step of the run (``during``) and kind of warning, with how many
+    of that model's runs on that task and size raised it and the numbers of its messages
+    (their range where they differ); None when no run warned."""
     records = list(records)
-    per_cell: dict[tuple[str, str], int] = defaultdict(int)
-    groups: dict[tuple[str, str, str, str, str], tuple[set, list]] = {}
+    per_cell: dict[tuple[str, str, int], int] = defaultdict(int)
+    groups: dict[tuple, tuple[set, list]] = {}
     for r in records:
-        per_cell[(r.model, r.task)] += 1
+        per_cell[(r.model, r.task, r.n_train)] += 1
         for w in r.warnings or []:
-            key = (r.model, r.task, w.get("during", "?"), w["category"],
+            key = (r.model, r.task, r.n_train, w.get("during", "?"), w["category"],
                    warning_kind(w["message"]))
             ids, messages = groups.setdefault(key, (set(), []))
             ids.add(r.run_id)
@@ -183,18 +198,21 @@ def diagnostics_markdown(records: Iterable[RunRecord]) -> str | None:
     if not groups:
         return None
     order = {t: i for i, t in enumerate(list_tasks())}
-    lines = ["| model | task | during | runs | warning |", "|---|---|---|---|---|"]
-    for (model, task, during, category, kind), (ids, messages) in sorted(
+    lines = ["| model | task | n_train | during | runs | warning |",
+             "|---|---|---|---|---|---|"]
+    for (model, task, n, during, category, kind), (ids, messages) in sorted(
             groups.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], len(order)),
-                                            kv[0][1:])):
-        lines.append(f"| {md_cell(model)} | {md_cell(task)} | {md_cell(during)} | "
-                     f"{len(ids)} of {per_cell[(model, task)]} | "
+                                            kv[0][1], kv[0][2], _step_rank(kv[0][3]),
+                                            kv[0][4:])):
+        lines.append(f"| {md_cell(model)} | {md_cell(task)} | {n} | {md_cell(during)} | "
+                     f"{len(ids)} of {per_cell[(model, task, n)]} | "
                      f"{md_cell(category + ': ' + _with_ranges(kind, messages))} |")
     warned = len({i for ids, _ in groups.values() for i in ids})
     return (f"**Diagnostics.** {warned} of these {len(records)} runs raised warnings, kept in "
-            "their records (`warnings`): by model, task and the step of the run that raised "
-            "them (`during`: the fit, the test or training predictions, or an analysis), "
-            "with the range of the numbers in the messages.\n\n" + "\n".join(lines))
+            "their records (`warnings`): by model, task, training size and the step of the "
+            "run that raised them (`during`: the fit, the test or training predictions, or "
+            "an analysis), with the numbers in their messages (their range where the runs "
+            "differ).\n\n" + "\n".join(lines))
 
 
 def sweep_line(sweep: dict | None) -> str | None:
