@@ -40,7 +40,7 @@ from .._paths import CACHE_ENV
 from .analyses import TABLE, Analysis, RunContext, json_list
 from .config import RunConfig, canonical
 from .models import build_model, hyperparameters
-from .records import SCHEMA, RunRecord
+from .records import SCHEMA, RunRecord, warning_text
 from .spec import import_plugins
 
 __all__ = ["environment", "execute_run", "use_cache_dir"]
@@ -177,10 +177,8 @@ def execute_run(config: dict[str, Any]) -> RunRecord:
             record = _execute(cfg, seen)
         except BaseException as exc:
             if seen.counts:  # the traceback of a failed run says what it warned before
-                exc.add_note("warnings raised before it failed: " + "; ".join(
-                    f"{w['category']} ({w['during']}): {w['message']}"
-                    + (f" ({w['count']} times)" if w["count"] > 1 else "")
-                    for w in seen.as_list()))
+                exc.add_note("warnings raised before it failed: "
+                             + "; ".join(map(warning_text, seen.as_list())))
             raise
     record.warnings = seen.as_list() or None
     return record

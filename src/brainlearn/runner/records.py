@@ -144,6 +144,12 @@ STEPS = ("setup", "tune", "fit", "predict test", "predict train", "record")
 WARNING_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])")
 
 
+def warning_text(w: Mapping[str, Any]) -> str:
+    """One entry of a record's ``warnings`` as a line: category, step, message, count."""
+    times = f" ({w['count']} times)" if w["count"] > 1 else ""
+    return f"{w['category']} ({w.get('during', '?')}): {w['message']}{times}"
+
+
 def warning_kind(message: str) -> str:
     """What a warning's message says, without its numbers: the message up to its first
     colon, each number (:data:`WARNING_NUMBER`) as ``#`` (a summary counts the warnings of

@@ -171,12 +171,12 @@ def _with_ranges(kind: str, messages: list[str]) -> str:
     return out
 
 
-def _step_rank(during: str) -> tuple[int, str]:
+def _step_rank(during: str) -> tuple[float, str]:
     """The order of a run's steps (:data:`.records.STEPS`), an analysis after the
     training predictions."""
     if during in STEPS:
-        return (STEPS.index(during) if during != "record" else len(STEPS), during)
-    return (STEPS.index("predict train") + 1, during)
+        return (STEPS.index(during), during)
+    return (STEPS.index("predict train") + 0.5, during)
 
 
 def diagnostics_markdown(records: Iterable[RunRecord]) -> str | None:

@@ -28,7 +28,7 @@ from .config import RunConfig
 from .executors import open_executor, reopen, worker_caches
 from .prebuild import count_programs, prebuild
 from .progress import Progress, Projection, fmt_s
-from .records import warning_kind
+from .records import warning_kind, warning_text
 from .storage import clean_temporaries, load_records, recorded_ids, write_record
 
 __all__ = ["SweepReport", "plan", "run_sweep"]
@@ -174,10 +174,8 @@ class _Recorder:
             self.report.warnings[cfg.run_id] = rec.warnings
             if log.isEnabledFor(logging.INFO):
                 for w in rec.warnings:
-                    times = f" ({w['count']} times)" if w["count"] > 1 else ""
-                    self.progress.say(f"{cfg.task} {cfg.label} seed {cfg.seed} "
-                                      f"({w.get('during', '?')}): {w['category']}: "
-                                      f"{w['message']}{times}")
+                    self.progress.say(f"{cfg.task} {cfg.label} seed {cfg.seed}: "
+                                      f"{warning_text(w)}")
         if rec.complete:
             self.report.done.append(cfg.run_id)
         else:
