@@ -36,6 +36,7 @@ timings: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_mlp.py
 	$(BIN)/python benchmarks/bench_snn.py
+	$(BIN)/python benchmarks/bench_engine_options.py
 	$(BIN)/python benchmarks/bench_surrogate.py
 	$(BIN)/python benchmarks/bench_wide.py snn-stdp
 	$(BIN)/python benchmarks/bench_wide.py snn-delta-skip

@@ -92,7 +92,10 @@ def _builds(cache: Path) -> dict:
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda m: m.prepare(2), models))
     wall = time.perf_counter() - t
-    n_programs = sum(1 for p in (cache / "snn").iterdir() if p.is_dir())
+    from brainlearn.snn.build import MANIFEST
+
+    # the compiled programs (beside them: locks and the precompiled header's directory)
+    n_programs = sum(1 for p in (cache / "snn").iterdir() if (p / MANIFEST).is_file())
     return {"programs": n_programs, "parallel_build_s": wall}
 
 

@@ -65,6 +65,25 @@ def test_spiking_speed_block_is_generated_from_the_json(tmp_path):
     assert "reused them" in block and "neuron updates 50 %" in block and "load 1.5" in block
 
 
+def test_engine_options_paragraph_is_generated_from_the_json(tmp_path):
+    def variant(us, acc, same):
+        return {"predict_us": us, "accuracy": acc, "counts_equal_default": same,
+                "ratio_to_default": us / 120.0}
+
+    (tmp_path / "engine_options.json").write_text(json.dumps({
+        "date": "2026-12-06", "task": "xor", "n_samples": 1000, "rounds": 7,
+        "machine": {"cpus": 2, "load_before": 0.4},
+        "variants": {"default": variant(120.0, 0.968, True),
+                     "float32": variant(118.0, 0.968, True),
+                     "openmp-2": variant(240.0, 0.971, False)},
+    }))
+    block = benchmarks_block(tmp_path)
+    assert "default program (120 µs per sample, accuracy 0.968)" in block
+    assert "single precision 0.98x (118 µs, the same spike counts)" in block
+    assert "on 2 threads 2.00x (240 µs, accuracy 0.971)" in block
+    assert "no normal draws" not in block and "load 0.4" in block  # variants not measured
+
+
 def test_a_block_lives_in_one_of_the_readme_and_its_results_page(tmp_path):
     from brainlearn._readme import locate_blocks, results_page_for, update_block
 

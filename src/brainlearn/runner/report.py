@@ -235,7 +235,8 @@ def sweep_line(sweep: dict | None) -> str | None:
 
 def benchmarks_block(bench_dir: str | Path) -> str | None:
     """Markdown for the README's speed section, generated from the benchmark results
-    (``benchmarks/results/mlp.json`` and ``snn.json``); None when neither exists."""
+    (``benchmarks/results/mlp.json``, ``snn.json`` and ``engine_options.json``); None when
+    none exists."""
     bench_dir = Path(bench_dir)
     lines = []
     mlp_path, snn_path = bench_dir / "mlp.json", bench_dir / "snn.json"
@@ -257,7 +258,44 @@ def benchmarks_block(bench_dir: str | Path) -> str | None:
         ]
     if snn_path.exists():
         lines += _snn_block(json.loads(snn_path.read_text(encoding="utf-8")))
+    options_path = bench_dir / "engine_options.json"
+    if options_path.exists():
+        lines += _engine_options_block(json.loads(options_path.read_text(encoding="utf-8")))
     return "\n".join(lines) if lines else None
+
+
+#: what each variant of ``benchmarks/bench_engine_options.py`` is, in a sentence's words
+_ENGINE_OPTIONS = {
+    "float32": "state in single precision",
+    "no-update-patch": "without the vectorising neuron-update patch",
+    "openmp-1": "Brian2's OpenMP code (without that patch) on 1 thread",
+    "openmp-2": "on 2 threads",
+    "no-noise": "the efferent noise off (its draws kept)",
+    "no-randn": "no normal draws at all (the bound of a faster Gaussian generator)",
+}
+
+
+def _engine_options_block(e: dict) -> list[str]:
+    """The engine options part of the speed block (``engine_options.json``)."""
+    v = e["variants"]
+    parts = []
+    for name, words in _ENGINE_OPTIONS.items():
+        if name in v:
+            same = (", the same spike counts" if v[name]["counts_equal_default"]
+                    else f", accuracy {v[name]['accuracy']:.3f}")
+            parts.append(f"{words} {v[name]['ratio_to_default']:.2f}x ({v[name]['predict_us']:.0f} "
+                         f"µs{same})")
+    load = e["machine"].get("load_before")
+    return [
+        f"Engine options for the batched prediction (`benchmarks/bench_engine_options.py`, "
+        f"{e['date']}, {e['machine']['cpus']} cores"
+        + (f", load {load:.1f}" if load is not None else "")
+        + f"): snn-stdp on {e['task']}, {e['n_samples']} test samples, each variant its own "
+        f"build, taking turns over {e['rounds']} rounds. Against the default program "
+        f"({v['default']['predict_us']:.0f} µs per sample, accuracy "
+        f"{v['default']['accuracy']:.3f}): " + "; ".join(parts) + ".",
+        "",
+    ]
 
 
 _PHASE_NAMES = {
