@@ -171,13 +171,17 @@ def test_the_shipped_timings_are_those_of_the_committed_results():
         "src/brainlearn/timings.json is out of date: run `make timings`")
 
 
-def test_a_dry_run_without_records_projects_from_the_shipped_timings(tmp_path, monkeypatch):
+@pytest.mark.parametrize("spec", ["default", "multiclass", "local", "tuned"])
+def test_a_dry_run_without_records_projects_from_the_shipped_timings(tmp_path, monkeypatch,
+                                                                      spec):
+    """Every experiment whose results are committed is projected from the shipped timings
+    on a plain install (issue 20, item 5)."""
     from brainlearn.cli import SHIPPED_SPECS
     from brainlearn.runner import sweep
     from brainlearn.runner.spec import load_spec, resolve_runs
 
     monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
-    runs = resolve_runs([load_spec(SHIPPED_SPECS / "default.toml")])
+    runs = resolve_runs([load_spec(SHIPPED_SPECS / f"{spec}.toml")])
     text = sweep.plan(runs, tmp_path / "empty", jobs=2)
     assert "without recorded timings" not in text
     assert f"{len(runs)} runs from the timings shipped with brainlearn" in text

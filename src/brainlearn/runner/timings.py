@@ -2,8 +2,8 @@
 
 A dry run projects the time of the runs to do from the timings of runs recorded under its
 output directory. A fresh install has none, so the package ships the median ``total_s`` of
-the committed records (``results/``, ``results-multiclass/`` and ``results-tuned/`` of the
-repository) per
+the committed records (``results/``, ``results-multiclass/``, ``results-local/`` and
+``results-tuned/`` of the repository) per
 model label, task and training size, in ``brainlearn/timings.json``; :func:`plan
 <brainlearn.runner.sweep.plan>` uses them for the models the output directory has no
 timings of. They were measured on the machine that made the committed results (the file
@@ -32,7 +32,7 @@ __all__ = ["SHIPPED_TIMINGS", "collect_timings", "dumps", "load_shipped_timings"
 #: the file inside the package
 SHIPPED_TIMINGS = Path(__file__).resolve().parent.parent / "timings.json"
 #: the output directories of the committed results, relative to the checkout's root
-DEFAULT_SOURCES = (".", "results-multiclass", "results-tuned")
+DEFAULT_SOURCES = (".", "results-multiclass", "results-local", "results-tuned")
 
 
 def collect_timings(outs, names=None) -> dict[str, Any]:
@@ -90,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Regenerate the per-model timings shipped with the package from saved "
                     "run records.")
     ap.add_argument("outs", nargs="*", metavar="OUT",
-                    help="output directories holding results/runs (default: . and "
-                         "results-multiclass)")
+                    help="output directories holding results/runs (default: those of "
+                         "the committed results, DEFAULT_SOURCES)")
     ap.add_argument("--to", default=str(SHIPPED_TIMINGS), metavar="PATH",
                     help="where to write (default: the package's timings.json)")
     args = ap.parse_args(argv)
