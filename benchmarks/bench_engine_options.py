@@ -91,19 +91,6 @@ VARIANTS = {"default": "default", "float32": "float32", "no-update-patch": "no-u
 
 
 @contextlib.contextmanager
-def _cache(path: Path):
-    old = os.environ.get("BRAINLEARN_CACHE")
-    os.environ["BRAINLEARN_CACHE"] = str(path)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("BRAINLEARN_CACHE", None)
-        else:
-            os.environ["BRAINLEARN_CACHE"] = old
-
-
-@contextlib.contextmanager
 def _building(variant: str):
     """Builds made inside the block are of ``variant`` (the build's child process runs
     :data:`_CHILD`)."""
@@ -122,16 +109,12 @@ def _building(variant: str):
         build._compile = original
 
 
-def _accuracy(m, counts, y) -> float:
-    n, s = m._scores(m.spec_, counts["hidden"], counts["efferent"],
-                     m.weights_["hidden->efferent"])
-    return float(np.mean(m.classes_[np.argmax(m._proba(n, s), axis=1)] == y))
-
-
 def main() -> dict:
     import brian2  # noqa: F401 - before any thread or child (it installs a signal handler)
+    from bench_snn import _accuracy  # this directory: the script's own
 
     from brainlearn import load_task, make_model
+    from brainlearn.runner.execute import use_cache_dir
     from brainlearn.snn import build, program
 
     load_before = os.getloadavg()[0]
@@ -139,9 +122,9 @@ def main() -> dict:
     t_bench = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bl-engine-") as tmp:
         root = Path(tmp)
-        with _cache(root / "default"):
-            model = make_model("snn-stdp", random_state=0, backend="standalone")
-            model.fit(split.X_train, split.y_train)
+        use_cache_dir(root / "default")
+        model = make_model("snn-stdp", random_state=0, backend="standalone")
+        model.fit(split.X_train, split.y_train)
         quiet = dataclasses.replace(model.spec_,
                                     net=dataclasses.replace(model.spec_.net, noise_mv=0.0))
         specs = {v: (quiet if v == "no-noise" else model.spec_) for v in VARIANTS}
@@ -153,7 +136,8 @@ def main() -> dict:
             if kind != "default":  # the training program, which predict looks for, as is
                 shutil.copytree(root / "default" / "snn" / train_key,
                                 root / kind / "snn" / train_key)
-            with _cache(root / kind), _building(kind):
+            use_cache_dir(root / kind)
+            with _building(kind):
                 t = time.perf_counter()
                 model._predict_counts(split.X_test[:10])  # builds the inference program
                 builds[kind] = time.perf_counter() - t
@@ -164,7 +148,8 @@ def main() -> dict:
         for r in range(ROUNDS):
             for variant in names[r % len(names):] + names[:r % len(names)]:  # turns rotate
                 kind = VARIANTS[variant]
-                with _cache(root / kind), program.recording() as chunks:
+                use_cache_dir(root / kind)
+                with program.recording() as chunks:
                     t = time.perf_counter()
                     counts, _ = model._predict_counts(split.X_test, spec=specs[variant])
                     wall[variant].append(time.perf_counter() - t)
