@@ -305,8 +305,28 @@ void _run_{name}_codeobject()
 """
 
 
+#: the end of ``main`` as Brian2 2.9 writes it, with the timing file of
+#: :func:`program.instrument` after ``brian_end()``
+MAIN_END = """\
+int main(int argc, char **argv)
+{
+\tbrian_start();
+\t{
+\t\tmagicnetwork.run(1.0, NULL, 10.0);
+\t}
+
+\tbrian_end();
+
+    { std::ofstream _bl_f("brainlearn_timing.txt"); _bl_f << 1 << std::endl; }
+
+\treturn 0;
+}
+"""
+
+
 def _project(path, network=NETWORK_CPP):
     """A generated project's files, as far as the patches read them."""
+    (path / "main.cpp").write_text(MAIN_END)
     (path / "network.cpp").write_text(network)
     (path / "objects.cpp").write_text(OBJECTS_CPP)
     (path / "makefile").write_text(MAKEFILE)
@@ -536,6 +556,108 @@ def test_the_per_step_exponentials_are_kept_while_their_arguments_stay(tmp_path)
         program.patch_scalar_exp(tmp_path)
 
 
+#: a synapse creation code object and the spike queue's fill loop as Brian2 2.9 writes them
+CREATE_ARRAY = """\
+void _run_{name}_synapses_create_array_codeobject()
+{{
+const size_t _old_num_synapses = _ptr_array_{name}_N[0];
+const size_t _new_num_synapses = _old_num_synapses + _numsources;
+for (size_t _idx=0; _idx<_numsources; _idx++) {{
+    const int32_t _real_sources = sources;
+    const int32_t _real_targets = targets;
+    _dynamic_array_{name}__synaptic_pre.push_back(_real_sources);
+    _dynamic_array_{name}__synaptic_post.push_back(_real_targets);
+}}
+}}
+"""
+
+
+def test_synapses_are_created_with_their_room_reserved(tmp_path):
+    """:func:`program.patch_synapse_creation` on Brian2's own spike queue: the reserve
+    comes before each creation loop and before the queue's fill loop, and the patched fill
+    gives the same lists (a stand-in compiled here); the bit-for-bit run of a whole network
+    is in ``test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit``."""
+    from pathlib import Path
+
+    brian2 = pytest.importorskip("brian2")
+
+    objs = tmp_path / "code_objects"
+    objs.mkdir()
+    for name in ("a_b", "b_c"):
+        (objs / f"{name}_synapses_create_array_codeobject.cpp").write_text(
+            CREATE_ARRAY.format(name=name))
+    (tmp_path / "brianlib").mkdir()
+    # Brian2's own spike queue, which every build copies to brianlib/spikequeue.h
+    queue_src = (Path(brian2.__file__).parent / "synapses" / "cspikequeue.cpp").read_text()
+    (tmp_path / "brianlib" / "spikequeue.h").write_text(queue_src)
+    assert program.patch_synapse_creation(tmp_path) == 2
+    src = (objs / "a_b_synapses_create_array_codeobject.cpp").read_text()
+    assert src.index("_dynamic_array_a_b__synaptic_pre.reserve(_new_num_synapses);") \
+        < src.index("for (size_t _idx=0;")
+    assert "_dynamic_array_a_b__synaptic_post.reserve(_new_num_synapses);" in src
+    queue = (tmp_path / "brianlib" / "spikequeue.h").read_text()
+    assert queue.index("synapses[k].reserve(_bl_n[k]);") < queue.index(
+        program._QUEUE_FILL)
+    # the patched queue fills the same lists (compiled against a stand-in of its use)
+    if shutil.which("g++"):
+        (tmp_path / "q.cpp").write_text(
+            "#include <cstdint>\n#include <vector>\nusing namespace std;\n"
+            "struct Q { vector<vector<int32_t>> synapses; int source_start = 2, "
+            "source_end = 6, openmp_padding = 0;\n"
+            "void fill(int32_t *sources, int n_synapses) {\n"
+            "synapses.clear(); synapses.resize(source_end - source_start);\n"
+            + program._QUEUE_RESERVE + program._QUEUE_FILL + "}};\n"
+            "int main() { int32_t s[] = {2, 5, 5, 3, 2, 5}; Q q; q.fill(s, 6);\n"
+            "  vector<vector<int32_t>> want = {{0, 4}, {3}, {}, {1, 2, 5}};\n"
+            "  return q.synapses == want ? 0 : 1; }\n")
+        out = subprocess.run(["g++", "-O1", "q.cpp", "-o", "q"], cwd=tmp_path,
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert subprocess.run([str(tmp_path / "q")]).returncode == 0
+    # another shape of spike queue, or none: nothing changed
+    (objs / "a_b_synapses_create_array_codeobject.cpp").write_text(
+        CREATE_ARRAY.format(name="a_b"))
+    (tmp_path / "brianlib" / "spikequeue.h").write_text("// another queue\n")
+    with pytest.raises(program.AnchorMissing, match="fill loop"):
+        program.patch_synapse_creation(tmp_path)
+    assert "reserve" not in (objs / "a_b_synapses_create_array_codeobject.cpp").read_text()
+    (tmp_path / "brianlib" / "spikequeue.h").unlink()
+    with pytest.raises(program.AnchorMissing, match="fill loop"):
+        program.patch_synapse_creation(tmp_path)
+    for p in objs.iterdir():
+        p.unlink()
+    assert program.patch_synapse_creation(tmp_path) == 0  # no synapses, no queue
+
+
+def test_the_program_exits_once_its_results_are_written(tmp_path):
+    (tmp_path / "main.cpp").write_text(MAIN_END)
+    program.patch_quick_exit(tmp_path)
+    src = (tmp_path / "main.cpp").read_text()
+    assert "brian_end();" not in src and src.count("_write_arrays();") == 1
+    # the results, then the timing file, then the exit without destructors
+    assert src.index("_write_arrays();") < src.index("brainlearn_timing.txt") \
+        < src.index("std::fflush(NULL);") < src.index("_exit(0);")
+    assert "return 0;" not in src and src.rstrip().endswith("}")
+    assert src.startswith("#include <cstdio>\n#include <unistd.h>\n")
+    # the end of main compiles and exits with the streams written
+    if shutil.which("g++"):
+        (tmp_path / "m.cpp").write_text(
+            "#include <fstream>\nstatic int _n = 0;\nvoid brian_start() {}\n"
+            "void _write_arrays() { std::ofstream f(\"out.txt\"); f << \"ok\"; }\n"
+            "struct N { void run(double, void*, double) {} } magicnetwork;\n" + src)
+        out = subprocess.run(["g++", "-O1", "m.cpp", "-o", "m"], cwd=tmp_path,
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert subprocess.run([str(tmp_path / "m")], cwd=tmp_path).returncode == 0
+        assert (tmp_path / "out.txt").read_text() == "ok"
+        assert (tmp_path / "brainlearn_timing.txt").read_text() == "1\n"
+    # another shape of main: nothing changed
+    (tmp_path / "main.cpp").write_text(MAIN_END.replace("\treturn 0;\n", ""))
+    with pytest.raises(program.AnchorMissing, match="brian_end"):
+        program.patch_quick_exit(tmp_path)
+    assert "_exit" not in (tmp_path / "main.cpp").read_text()
+
+
 def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     """Another Brian2's C++: the speed-ups are left out, the program is still compiled."""
     # compile_patched imports brian2, which sends warnings to its logger from then on: do
@@ -552,6 +674,7 @@ def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     assert "brainlearn_unity_0.cpp" in (tmp_path / "makefile").read_text()
     (tmp_path / "objects.cpp").write_text("// no _write_arrays at all\n")
     (tmp_path / "makefile").write_text("PROGRAM = main\n")
+    (tmp_path / "main.cpp").write_text(MAIN_END)  # as generated (the first call patched it)
     with pytest.warns(RuntimeWarning):
         assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 4
 
@@ -587,6 +710,7 @@ def switched_off(directory):
 
 program.patch_scheduler = program.patch_neuron_updates = switched_off
 program.patch_scalar_exp = program.patch_pretrace_events = switched_off
+program.patch_synapse_creation = program.patch_quick_exit = switched_off
 sys.exit(build._main(sys.argv[1:]))
 """
 
@@ -622,8 +746,10 @@ def _assert_units_hold_the_code_objects_unchanged(directory):
 def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
     """The same network built with and without :func:`program.patch_scheduler`,
     :func:`program.patch_neuron_updates`, :func:`program.patch_scalar_exp` and
-    :func:`program.patch_pretrace_events` (Brian2's loop, neuron updates, their per-step
-    exponentials, the hidden group's event thresholder): a chunk with learning, a
+    :func:`program.patch_pretrace_events`, :func:`program.patch_synapse_creation` and
+    :func:`program.patch_quick_exit` (Brian2's loop, neuron updates, their per-step
+    exponentials, the hidden group's event thresholder, the room reserved for the
+    synapses, the exit without freeing): a chunk with learning, a
     teacher, noise and refractory periods ends with the same spike counts and learned
     state, bit for bit. Both builds join their code objects
     (:func:`program.patch_unity_build`); that patch changes no line of any code object but
@@ -655,7 +781,7 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
                            str(plain_dir)], env=build._python_env(), capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 4
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 6
     build.write_manifest(plain_dir)
     assert "_bl_clocks" in (patched.build_dir / "network.cpp").read_text()
     assert "_bl_clocks" not in (plain_dir / "network.cpp").read_text()
@@ -664,6 +790,9 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     assert sum(p.read_text().count("_bl_exp(") for p in updates) > 0
     events = patched.build_dir / "code_objects" / "hidden_pretrace_thresholder_codeobject.cpp"
     assert "program.patch_pretrace_events" in events.read_text()
+    assert "program.patch_synapse_creation" in (patched.build_dir / "brianlib"
+                                                / "spikequeue.h").read_text()
+    assert "program.patch_quick_exit" in (patched.build_dir / "main.cpp").read_text()
     _assert_units_hold_the_code_objects_unchanged(plain_dir)
     _assert_units_hold_the_code_objects_unchanged(patched.build_dir)
     plain = StandaloneEngine(spec)
