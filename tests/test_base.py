@@ -127,3 +127,20 @@ def test_verbose_prints_a_fits_progress_and_is_no_part_of_a_runs_identity(capsys
     for name in ("snn-stdp", "snn-surrogate"):
         assert hyperparameters(make_model(name, verbose=1)) == hyperparameters(make_model(name))
         assert "verbose" not in hyperparameters(make_model(name))
+
+
+def test_n_jobs_is_checked_and_part_of_a_runs_identity_only_when_set():
+    """The spiking classifier's ``n_jobs`` (runs of the inference program side by side):
+    unset, the runs recorded before it existed keep their ids; set, it is part of the run
+    (another draw of the prediction's spikes). Bad values name it."""
+    from brainlearn.runner.models import hyperparameters
+    from brainlearn.snn.model import SpikingClassifier
+
+    base = hyperparameters(make_model("snn-stdp"))
+    assert "n_jobs" not in base
+    assert hyperparameters(make_model("snn-stdp", n_jobs=2)) == {**base, "n_jobs": 2}
+    for ok in (None, 1, 2, -1):
+        SpikingClassifier(n_jobs=ok)._check_hyperparameters()
+    for bad in (0, 1.5, "2"):
+        with pytest.raises((ValueError, TypeError), match="n_jobs"):
+            SpikingClassifier(n_jobs=bad)._check_hyperparameters()

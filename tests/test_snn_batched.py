@@ -87,6 +87,11 @@ def test_batched_counts_identical_to_sequential_without_randomness():
     part = _batched(spec, rates[5:7], state, seed=9)
     for pop in POPS:
         np.testing.assert_array_equal(part[pop], seq[pop][5:7], err_msg=pop)
+    # nor on how many runs go side by side (n_jobs): 2 runs of 4 samples, 3 of 3, 3, 2
+    for jobs in (2, 3):
+        side = BatchedEngine(spec, COPIES, PRESENTATIONS).counts(rates, state, 4, n_jobs=jobs)
+        for pop in POPS:
+            np.testing.assert_array_equal(side[pop], seq[pop], err_msg=(jobs, pop))
 
 
 def test_presentations_are_independent_of_their_order_without_randomness():
@@ -124,6 +129,17 @@ def test_batched_counts_agree_in_distribution_with_random_phase_and_noise():
     # the randomness is real: another seed gives other spike counts
     other = _batched(spec, rates, state, seed=7)
     assert not np.array_equal(other["efferent"], bat["efferent"])
+    # with runs side by side, another draw of the same distribution (n_jobs=3: 21 runs
+    # of 1 or 2 presentations instead of 20 of 2; n_jobs=2 would keep the 20 runs, and
+    # with them the same seeds and counts)
+    side = BatchedEngine(spec, COPIES, PRESENTATIONS).counts(rates, state, 6, n_jobs=3)
+    assert not np.array_equal(side["efferent"], bat["efferent"])
+    for pop in ("hidden", "efferent"):
+        for k in range(len(patterns)):
+            a = seq[pop][k * reps:(k + 1) * reps].sum(1)
+            b = side[pop][k * reps:(k + 1) * reps].sum(1)
+            se = np.sqrt(a.var(ddof=1) / reps + b.var(ddof=1) / reps)
+            assert abs(a.mean() - b.mean()) <= 4 * se + 0.1, (pop, k, a.mean(), b.mean(), se)
 
 
 def test_batched_program_is_reused_by_a_fresh_process():
@@ -158,3 +174,35 @@ def test_batched_rejects_wrong_shapes_and_handles_no_samples():
         eng.counts(np.zeros((3, spec.n_afferent - 1)), state, 0)
     empty = eng.counts(np.zeros((0, spec.n_afferent)), state, 0)
     assert empty["efferent"].shape == (0, spec.n_efferent)
+
+
+def test_a_models_prediction_runs_side_by_side_with_n_jobs():
+    """``SpikingClassifier(n_jobs=2)`` (or ``n_jobs=None`` in a joblib context of two) runs
+    its prediction as two runs of the inference program; ``n_jobs=1`` as one, the same
+    prediction at every call."""
+    import warnings
+
+    from joblib import parallel_config
+
+    from brainlearn.snn import program
+    from brainlearn.snn.model import SpikingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 2))
+    y = (X[:, 0] > X[:, 1]).astype(int)
+    model = SpikingClassifier(n_hidden=6, n_per_feature=4, n_per_class=2, chunk_size=30,
+                              min_presentations=0, random_state=0,
+                              network_params={"presentation_ms": 20.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a small network may fall silent
+        model.fit(X, y)
+        runs = {}
+        for jobs, context in ((1, 1), (2, 1), (None, 2)):
+            model.set_params(n_jobs=jobs)
+            with parallel_config(n_jobs=context), program.recording() as chunks:
+                proba = model.predict_proba(X)
+            runs[jobs] = len(chunks)
+            assert proba.shape == (60, 2) and np.allclose(proba.sum(axis=1), 1.0)
+        model.set_params(n_jobs=1)
+        np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X))
+    assert runs == {1: 1, 2: 2, None: 2}

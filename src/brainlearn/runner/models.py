@@ -32,10 +32,15 @@ def check_model(est) -> None:
 #: constructor parameters that are not part of a run's identity: the seed comes from the
 #: sweep, and ``verbose`` only prints progress
 NOT_HYPERPARAMETERS = ("random_state", "verbose")
+#: constructor parameters that are part of a run's identity only when set (not None):
+#: ``n_jobs`` of the spiking classifier splits a prediction into runs with their own seeds
+#: (another draw of its spikes); unset, the ids of the runs recorded before it existed stay
+IDENTITY_WHEN_SET = ("n_jobs",)
 
 
 def hyperparameters(est) -> dict[str, Any]:
-    """Every constructor parameter of ``est`` except :data:`NOT_HYPERPARAMETERS`."""
+    """Every constructor parameter of ``est`` except :data:`NOT_HYPERPARAMETERS` and the
+    unset ones of :data:`IDENTITY_WHEN_SET`."""
     if hasattr(est, "get_params"):
         params = dict(est.get_params(deep=False))
     else:
@@ -43,4 +48,7 @@ def hyperparameters(est) -> dict[str, Any]:
                   if p != "self" and hasattr(est, p)}
     for name in NOT_HYPERPARAMETERS:
         params.pop(name, None)
+    for name in IDENTITY_WHEN_SET:
+        if params.get(name, 0) is None:
+            del params[name]
     return params

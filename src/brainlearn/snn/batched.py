@@ -10,6 +10,15 @@ the program stops early, :mod:`brainlearn.snn.program`), so a prediction of ``m`
 costs ``ceil(m / B)`` presentations of the ``B`` copies, and only the last one has silent
 copies (padding).
 
+Runs at once (``n_jobs``): a run is one process on one core, and a step of ``B`` copies is
+too little work to share between threads (Brian2's OpenMP code was 1.7x slower on this
+network, ``benchmarks/bench_engine_options.py``). With ``n_jobs > 1`` the samples are
+instead split into at least ``n_jobs`` runs of nearly equal numbers of presentations
+(still at most ``K`` each, their count a multiple of ``n_jobs``), which run side by side,
+each with its own seed: where that split differs from ``n_jobs=1``'s, the counts are
+another draw of the same distribution, not those of ``n_jobs=1`` sample by sample.
+``n_jobs=1`` keeps the split above (runs of ``B K`` samples in order, the last one short).
+
 Everything a copy computes -- equations, integration methods, the per-presentation reset,
 the spike counts read per presentation, the random phase of each afferent at each
 presentation, the efferent noise -- is the code of the training network with learning off.
@@ -22,6 +31,7 @@ counts equal the sequential path's exactly only where no random number is involv
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -29,7 +39,7 @@ from .engines import ChunkInputs, NetworkState, standalone_engine
 from .graph import POPULATIONS, NetworkSpec
 from .names import PopulationName
 
-__all__ = ["BatchedEngine", "default_shape", "inference_spec"]
+__all__ = ["BatchedEngine", "default_shape", "inference_spec", "split_runs"]
 
 #: the default shape of an inference program: up to ``MAX_COPIES`` copies side by side,
 #: fewer where a copy has many synapses (the program creates its synapses at every run, so
@@ -68,6 +78,28 @@ def inference_spec(spec: NetworkSpec, copies: int | None = None,
                                supervised=True)
 
 
+def split_runs(n_samples: int, copies: int, presentations: int,
+               n_jobs: int = 1) -> list[tuple[int, int]]:
+    """The runs of a prediction of ``n_samples`` samples, as ``(start, stop)`` sample ranges
+    (module docstring): with ``n_jobs=1`` runs of ``copies * presentations`` samples, the
+    last one short; with ``n_jobs > 1`` at least ``n_jobs`` runs (as many as there are
+    presentations to share, a multiple of ``n_jobs`` where possible) of nearly equal numbers
+    of presentations, none longer than ``presentations``."""
+    B, K, m = int(copies), int(presentations), int(n_samples)
+    if m <= 0:
+        return []
+    capacity = B * K
+    if n_jobs <= 1:
+        return [(lo, min(m, lo + capacity)) for lo in range(0, m, capacity)]
+    n_pres = -(-m // B)  # presentations of the B copies in all
+    n_runs = -(-m // capacity)
+    n_runs = min(n_pres, -(-max(n_runs, n_jobs) // n_jobs) * n_jobs)
+    # presentations per run: as equal as possible, the longer runs first
+    per, extra = divmod(n_pres, n_runs)
+    bounds = np.cumsum([0] + [per + (r < extra) for r in range(n_runs)]) * B
+    return [(int(lo), int(min(m, hi))) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 class BatchedEngine:
     """Predicts with the compiled inference program of a network (see the module docstring).
 
@@ -91,8 +123,8 @@ class BatchedEngine:
         """Samples per run of the program."""
         return self.spec.copies * self.spec.chunk
 
-    def counts(self, rates: np.ndarray, state: NetworkState,
-               seed: int) -> dict[PopulationName, np.ndarray]:
+    def counts(self, rates: np.ndarray, state: NetworkState, seed: int,
+               n_jobs: int = 1) -> dict[PopulationName, np.ndarray]:
         """Spike counts per sample and population, ``{pop: (n_samples, n_pop)}``.
 
         Parameters
@@ -103,27 +135,38 @@ class BatchedEngine:
             The learned state (only weights and thresholds matter: no plasticity).
         seed : int
             Seeds the program's random numbers (one seed per run derived from it).
+        n_jobs : int
+            Runs of the program at once (:func:`split_runs`; module docstring).
         """
         spec = self.spec
         B, n_aff = spec.copies, spec.n_afferent
         rates = np.asarray(rates, float)
         if rates.ndim != 2 or rates.shape[1] != n_aff:
             raise ValueError(f"rates must have shape (n, {n_aff}), got {rates.shape}")
-        n_runs = -(-len(rates) // self.capacity)
-        seeds = np.random.SeedSequence(int(seed) % (2**63)).generate_state(max(n_runs, 1))
-        parts: dict[PopulationName, list[np.ndarray]] = {pop: [] for pop in POPULATIONS}
-        for r in range(n_runs):
-            chunk = rates[r * self.capacity:(r + 1) * self.capacity]
-            m = len(chunk)
+        runs = split_runs(len(rates), B, spec.chunk, n_jobs)
+        seeds = np.random.SeedSequence(int(seed) % (2**63)).generate_state(max(len(runs), 1))
+
+        def run(r: int) -> dict[PopulationName, np.ndarray]:
+            lo, hi = runs[r]
+            m = hi - lo
             n_pres = -(-m // B)
             # sample s -> presentation s // B of copy s % B; the padding copies are silent
             grid = np.zeros((n_pres * B, n_aff))
-            grid[:m] = chunk
+            grid[:m] = rates[lo:hi]
             res = self.engine.run(ChunkInputs.make(grid.reshape(n_pres, B * n_aff)), state,
                                   int(seeds[r]) % (2**31))
-            for pop in POPULATIONS:
-                c = res.counts[pop]  # (n_pres, B * n_pop), copy-major columns
-                parts[pop].append(c.reshape(n_pres * B, -1)[:m])
+            # (n_pres, B * n_pop), copy-major columns -> one row per sample
+            return {pop: res.counts[pop].reshape(n_pres * B, -1)[:m] for pop in POPULATIONS}
+
+        if n_jobs > 1 and len(runs) > 1:
+            # each run is a process of its own; the threads only wait for them
+            with ThreadPoolExecutor(min(n_jobs, len(runs)),
+                                    thread_name_prefix="brainlearn-predict") as pool:
+                results = list(pool.map(run, range(len(runs))))
+        else:
+            results = [run(r) for r in range(len(runs))]
+        parts: dict[PopulationName, list[np.ndarray]] = {
+            pop: [res[pop] for res in results] for pop in POPULATIONS}
         sizes = spec.population_sizes
         return {pop: np.concatenate(parts[pop]) if parts[pop] else np.zeros((0, sizes[pop]))
                 for pop in POPULATIONS}
