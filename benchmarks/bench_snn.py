@@ -8,9 +8,11 @@ Measures, in one run on this machine (every number side by side, medians of repe
   training program per model, one inference program shared by all), built in parallel into
   a fresh, temporary cache; and whether a fresh process reuses them;
 - ``per_sample_us``: for snn-stdp, snn-hebbian and snn-rstdp on xor (1000 training and 1000
-  test samples): fit per training presentation, predict per sample with the batched
-  inference program (the default) and with the sequential path (the training program with
-  learning off, one presentation after another), and the accuracy of both predictions;
+  test samples, 5 seeds): fit per training presentation, predict per sample with the
+  batched inference program (the default, one run on one core), with the same program on
+  two cores (``n_jobs=2``: two runs side by side; the two batched predictions take turns
+  going first) and with the sequential path (the training program with learning off, one
+  presentation after another), and the accuracy of the three predictions, per seed;
 - ``breakdown_us``: per sample, where the wall time of fit and of both predictions goes:
   writing inputs, starting the process, set-up, the time-step loop, writing results,
   process exit, reading results (:mod:`brainlearn.snn.program`); and, where ``perf`` is
@@ -48,7 +50,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 N = 1000
-REPEATS = 3
+REPEATS = 5
+#: cores of the second batched prediction (``n_jobs``): this machine's two
+JOBS = 2
 NAIVE_SAMPLES = 20
 MODELS = ("snn-stdp", "snn-hebbian", "snn-rstdp")
 TASK = "xor"
@@ -129,9 +133,9 @@ def _model_timings(name: str, split) -> dict:
     from brainlearn import make_model
     from brainlearn.snn import program
 
-    fit_s, batched_s, seq_s = [], [], []
+    fit_s, batched_s, jobs_s, seq_s = [], [], [], []
     cpu = {"fit": [], "predict_batched": [], "predict_sequential": []}
-    acc_b, acc_s = [], []
+    acc_b, acc_j, acc_s = [], [], []
     phases = {}
     for r in range(REPEATS):
         m = make_model(name, random_state=r, backend="standalone")
@@ -141,12 +145,24 @@ def _model_timings(name: str, split) -> dict:
         n_fit = m.n_epochs_ * N
         cpu["fit"].append(t.cpu / n_fit)
         phases["fit"] = _phases_per_sample(chunks, n_fit)
-        with program.recording() as chunks, _Timer() as t:
-            c, _ = m._predict_counts(split.X_test)
-        batched_s.append(t.wall)
-        cpu["predict_batched"].append(t.cpu / N)
-        phases["predict_batched"] = _phases_per_sample(chunks, N)
-        acc_b.append(_accuracy(m, c, split.y_test))
+        # the batched prediction on one core and on JOBS cores, in turns (each goes first
+        # in every other repeat)
+        for jobs in ((1, JOBS) if r % 2 == 0 else (JOBS, 1)):
+            m.set_params(n_jobs=jobs)
+            with program.recording() as chunks, _Timer() as t:
+                c, _ = m._predict_counts(split.X_test)
+            if jobs == 1:
+                batched_s.append(t.wall)
+                cpu["predict_batched"].append(t.cpu / N)
+                phases["predict_batched"] = _phases_per_sample(chunks, N)
+                acc_b.append(_accuracy(m, c, split.y_test))
+            else:
+                jobs_s.append(t.wall)
+                # the runs side by side: per sample of the prediction, each run's phases
+                # summed over the runs (what one core would have spent)
+                phases[f"predict_batched_{JOBS}jobs"] = _phases_per_sample(chunks, N)
+                acc_j.append(_accuracy(m, c, split.y_test))
+        m.set_params(n_jobs=None)
         with program.recording() as chunks, _Timer() as t:
             c, _ = m._predict_counts(split.X_test, batched=False)
         seq_s.append(t.wall)
@@ -156,13 +172,17 @@ def _model_timings(name: str, split) -> dict:
     return {
         "fit_us": 1e6 * _median(fit_s) / n_fit,
         "predict_batched_us": 1e6 * _median(batched_s) / N,
+        "predict_batched_jobs": JOBS,
+        "predict_batched_jobs_us": 1e6 * _median(jobs_s) / N,
         "predict_sequential_us": 1e6 * _median(seq_s) / N,
         "cpu_us": {k: 1e6 * _median(v) for k, v in cpu.items()},
         "fit_repeats_s": fit_s,
         "predict_batched_repeats_s": batched_s,
+        "predict_batched_jobs_repeats_s": jobs_s,
         "predict_sequential_repeats_s": seq_s,
         "fit_presentations": n_fit,
         "accuracy_batched": acc_b,
+        "accuracy_batched_jobs": acc_j,
         "accuracy_sequential": acc_s,
         "breakdown_us": phases,  # of the last repeat
         "model": m,
@@ -492,9 +512,11 @@ def main() -> None:
         c = t["cpu_us"]
         print(f"{name:12s} fit {t['fit_us']:7.0f} us/sample (cpu {c['fit']:.0f}) | predict "
               f"batched {t['predict_batched_us']:6.0f} (cpu {c['predict_batched']:.0f}), "
+              f"n_jobs={JOBS} {t['predict_batched_jobs_us']:6.0f}, "
               f"sequential {t['predict_sequential_us']:6.0f} (cpu "
               f"{c['predict_sequential']:.0f}) | accuracy batched "
-              f"{np.mean(t['accuracy_batched']):.3f} sequential "
+              f"{np.mean(t['accuracy_batched']):.3f} n_jobs={JOBS} "
+              f"{np.mean(t['accuracy_batched_jobs']):.3f} sequential "
               f"{np.mean(t['accuracy_sequential']):.3f}")
         for what, ph in t["breakdown_us"].items():
             print(f"    {what:19s} " + " ".join(f"{k} {v:.0f}" for k, v in ph.items()))

@@ -64,6 +64,21 @@ def test_spiking_speed_block_is_generated_from_the_json(tmp_path):
     assert "| time-step loop | 50.0 | 50.0 | 50.0 |" in block
     assert "reused them" in block and "neuron updates 50 %" in block and "load 1.5" in block
 
+    # with the prediction on two cores: its column, the paired accuracies, its phases
+    data = json.loads((tmp_path / "snn.json").read_text())
+    data["per_sample_us"]["snn-stdp"].update({
+        "predict_batched_jobs": 2, "predict_batched_jobs_us": 40.0,
+        "accuracy_batched_jobs": [0.95, 0.98],
+    })
+    data["per_sample_us"]["snn-stdp"]["breakdown_us"]["predict_batched_2jobs"] = phases
+    (tmp_path / "snn.json").write_text(json.dumps(data))
+    block = benchmarks_block(tmp_path)
+    assert "| snn-stdp | 280 µs | 70 µs | 40 µs | 700 µs | 0.965 / 0.965 / 0.965 |" in block
+    assert "predict (batched, n_jobs=2)" in block and "1.75x faster" in block
+    assert "(2 pairs): mean +0.0000, from -0.010 to +0.010" in block
+    assert "| time-step loop | 50.0 | 50.0 | 50.0 | 50.0 |" in block
+    assert "n_jobs=2 (summed over the runs)" in block
+
 
 def test_engine_options_paragraph_is_generated_from_the_json(tmp_path):
     def variant(us, acc, same):
@@ -117,6 +132,13 @@ def test_the_readme_speed_summary_is_generated_from_the_json(tmp_path):
     text = benchmarks_summary(tmp_path)
     assert "8.0 ms" in text and "40x faster" in text
     assert "280 µs per training sample and 70 µs per prediction, 900x and 3500x" in text
+    (tmp_path / "snn.json").write_text(json.dumps({
+        "per_sample_us": {"snn-stdp": {"fit_us": 280.0, "predict_batched_us": 70.0,
+                                       "predict_batched_jobs": 2,
+                                       "predict_batched_jobs_us": 40.0}},
+        "ratios": {"naive_over_fit": 900.0, "naive_over_predict": 3500.0}}))
+    assert ("70 µs per prediction on one core (40 µs on 2 cores, `n_jobs=2`), 900x"
+            in benchmarks_summary(tmp_path))
 
 
 def test_the_diagnostics_table_groups_the_warnings_of_the_runs():

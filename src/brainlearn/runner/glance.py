@@ -152,8 +152,11 @@ def benchmarks_summary(bench_dir: str | Path) -> str | None:
     if snn_path.is_file():
         s = json.loads(snn_path.read_text(encoding="utf-8"))
         t, r = s["per_sample_us"]["snn-stdp"], s["ratios"]
+        jobs = (f" on one core ({t['predict_batched_jobs_us']:.0f} µs on "
+                f"{t['predict_batched_jobs']} cores, `n_jobs={t['predict_batched_jobs']}`)"
+                if "predict_batched_jobs_us" in t else "")
         parts.append(f"The compiled spiking network (snn-stdp) takes {t['fit_us']:.0f} µs per "
-                     f"training sample and {t['predict_batched_us']:.0f} µs per prediction, "
-                     f"{r['naive_over_fit']:.0f}x and {r['naive_over_predict']:.0f}x faster "
-                     "than one Brian2 `run()` per sample.")
+                     f"training sample and {t['predict_batched_us']:.0f} µs per prediction"
+                     f"{jobs}, {r['naive_over_fit']:.0f}x and {r['naive_over_predict']:.0f}x "
+                     "faster than one Brian2 `run()` per sample.")
     return " ".join(parts) if parts else None
