@@ -144,3 +144,22 @@ def test_n_jobs_is_checked_and_part_of_a_runs_identity_only_when_set():
     for bad in (0, 1.5, "2"):
         with pytest.raises((ValueError, TypeError), match="n_jobs"):
             SpikingClassifier(n_jobs=bad)._check_hyperparameters()
+
+
+def test_a_pickle_from_before_a_parameter_existed_takes_its_default():
+    """An estimator pickled before ``n_jobs`` existed unpickles with ``n_jobs=None`` (its
+    default), so ``get_params``, ``clone`` and predictions work; its other values stay."""
+    import pickle
+
+    from sklearn.base import clone
+
+    from brainlearn.snn.model import SpikingClassifier
+
+    est = SpikingClassifier(n_hidden=7, n_jobs=2)
+    state = dict(est.__getstate__())  # a copy: the estimator keeps its own
+    del state["n_jobs"]
+    old = SpikingClassifier.__new__(SpikingClassifier)
+    old.__setstate__(state)
+    assert old.n_jobs is None and old.n_hidden == 7
+    assert clone(old).get_params()["n_jobs"] is None
+    assert pickle.loads(pickle.dumps(est)).n_jobs == 2  # a value pickled with it is kept

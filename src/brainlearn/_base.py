@@ -27,6 +27,7 @@ keeps only the lines that zero its own weights.
 from __future__ import annotations
 
 import copy
+import inspect
 import numbers
 import sys
 import time
@@ -232,6 +233,15 @@ class BrainlearnClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_more(self) -> None:
         """What the declarative constraints cannot state (subclasses override)."""
+
+    def __setstate__(self, state):
+        """Unpickle; a constructor parameter added after the estimator was pickled (such as
+        ``SpikingClassifier``'s ``n_jobs``) takes its default, so older pickles still work."""
+        super().__setstate__(state)
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if (name != "self" and param.default is not inspect.Parameter.empty
+                    and name not in self.__dict__):
+                setattr(self, name, param.default)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
