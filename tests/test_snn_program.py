@@ -305,28 +305,8 @@ void _run_{name}_codeobject()
 """
 
 
-#: the end of ``main`` as Brian2 2.9 writes it, with the timing file of
-#: :func:`program.instrument` after ``brian_end()``
-MAIN_END = """\
-int main(int argc, char **argv)
-{
-\tbrian_start();
-\t{
-\t\tmagicnetwork.run(1.0, NULL, 10.0);
-\t}
-
-\tbrian_end();
-
-    { std::ofstream _bl_f("brainlearn_timing.txt"); _bl_f << 1 << std::endl; }
-
-\treturn 0;
-}
-"""
-
-
 def _project(path, network=NETWORK_CPP):
     """A generated project's files, as far as the patches read them."""
-    (path / "main.cpp").write_text(MAIN_END)
     (path / "network.cpp").write_text(network)
     (path / "objects.cpp").write_text(OBJECTS_CPP)
     (path / "makefile").write_text(MAKEFILE)
@@ -629,35 +609,6 @@ def test_synapses_are_created_with_their_room_reserved(tmp_path):
     assert program.patch_synapse_creation(tmp_path) == 0  # no synapses, no queue
 
 
-def test_the_program_exits_once_its_results_are_written(tmp_path):
-    (tmp_path / "main.cpp").write_text(MAIN_END)
-    program.patch_quick_exit(tmp_path)
-    src = (tmp_path / "main.cpp").read_text()
-    assert "brian_end();" not in src and src.count("_write_arrays();") == 1
-    # the results, then the timing file, then the exit without destructors
-    assert src.index("_write_arrays();") < src.index("brainlearn_timing.txt") \
-        < src.index("std::fflush(NULL);") < src.index("_exit(0);")
-    assert "return 0;" not in src and src.rstrip().endswith("}")
-    assert src.startswith("#include <cstdio>\n#include <unistd.h>\n")
-    # the end of main compiles and exits with the streams written
-    if shutil.which("g++"):
-        (tmp_path / "m.cpp").write_text(
-            "#include <fstream>\nstatic int _n = 0;\nvoid brian_start() {}\n"
-            "void _write_arrays() { std::ofstream f(\"out.txt\"); f << \"ok\"; }\n"
-            "struct N { void run(double, void*, double) {} } magicnetwork;\n" + src)
-        out = subprocess.run(["g++", "-O1", "m.cpp", "-o", "m"], cwd=tmp_path,
-                             capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        assert subprocess.run([str(tmp_path / "m")], cwd=tmp_path).returncode == 0
-        assert (tmp_path / "out.txt").read_text() == "ok"
-        assert (tmp_path / "brainlearn_timing.txt").read_text() == "1\n"
-    # another shape of main: nothing changed
-    (tmp_path / "main.cpp").write_text(MAIN_END.replace("\treturn 0;\n", ""))
-    with pytest.raises(program.AnchorMissing, match="brian_end"):
-        program.patch_quick_exit(tmp_path)
-    assert "_exit" not in (tmp_path / "main.cpp").read_text()
-
-
 def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     """Another Brian2's C++: the speed-ups are left out, the program is still compiled."""
     # compile_patched imports brian2, which sends warnings to its logger from then on: do
@@ -674,7 +625,6 @@ def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     assert "brainlearn_unity_0.cpp" in (tmp_path / "makefile").read_text()
     (tmp_path / "objects.cpp").write_text("// no _write_arrays at all\n")
     (tmp_path / "makefile").write_text("PROGRAM = main\n")
-    (tmp_path / "main.cpp").write_text(MAIN_END)  # as generated (the first call patched it)
     with pytest.warns(RuntimeWarning):
         assert len(program.compile_patched(_Device(), tmp_path, {"_array_c_3"})) == 4
 
@@ -710,7 +660,7 @@ def switched_off(directory):
 
 program.patch_scheduler = program.patch_neuron_updates = switched_off
 program.patch_scalar_exp = program.patch_pretrace_events = switched_off
-program.patch_synapse_creation = program.patch_quick_exit = switched_off
+program.patch_synapse_creation = switched_off
 sys.exit(build._main(sys.argv[1:]))
 """
 
@@ -746,10 +696,9 @@ def _assert_units_hold_the_code_objects_unchanged(directory):
 def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
     """The same network built with and without :func:`program.patch_scheduler`,
     :func:`program.patch_neuron_updates`, :func:`program.patch_scalar_exp` and
-    :func:`program.patch_pretrace_events`, :func:`program.patch_synapse_creation` and
-    :func:`program.patch_quick_exit` (Brian2's loop, neuron updates, their per-step
-    exponentials, the hidden group's event thresholder, the room reserved for the
-    synapses, the exit without freeing): a chunk with learning, a
+    :func:`program.patch_pretrace_events` and :func:`program.patch_synapse_creation`
+    (Brian2's loop, neuron updates, their per-step exponentials, the hidden group's event
+    thresholder, the room reserved for the synapses): a chunk with learning, a
     teacher, noise and refractory periods ends with the same spike counts and learned
     state, bit for bit. Both builds join their code objects
     (:func:`program.patch_unity_build`); that patch changes no line of any code object but
@@ -781,7 +730,7 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
                            str(plain_dir)], env=build._python_env(), capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 6
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 5
     build.write_manifest(plain_dir)
     assert "_bl_clocks" in (patched.build_dir / "network.cpp").read_text()
     assert "_bl_clocks" not in (plain_dir / "network.cpp").read_text()
@@ -792,7 +741,6 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     assert "program.patch_pretrace_events" in events.read_text()
     assert "program.patch_synapse_creation" in (patched.build_dir / "brianlib"
                                                 / "spikequeue.h").read_text()
-    assert "program.patch_quick_exit" in (patched.build_dir / "main.cpp").read_text()
     _assert_units_hold_the_code_objects_unchanged(plain_dir)
     _assert_units_hold_the_code_objects_unchanged(patched.build_dir)
     plain = StandaloneEngine(spec)
