@@ -8,7 +8,7 @@ Measures, in one run on this machine (every number side by side, medians of repe
   training program per model, one inference program shared by all), built in parallel into
   a fresh, temporary cache; and whether a fresh process reuses them;
 - ``per_sample_us``: for snn-stdp, snn-hebbian and snn-rstdp on xor (1000 training and 1000
-  test samples, 5 seeds): fit per training presentation, predict per sample with the
+  test samples, 9 seeds): fit per training presentation, predict per sample with the
   batched inference program (the default, one run on one core), with the same program on
   two cores (``n_jobs=2``: two runs side by side; the two batched predictions take turns
   going first) and with the sequential path (the training program with learning off, one
@@ -50,7 +50,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 N = 1000
-REPEATS = 5
+REPEATS = 9
 #: cores of the second batched prediction (``n_jobs``): this machine's two
 JOBS = 2
 NAIVE_SAMPLES = 20

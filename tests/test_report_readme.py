@@ -75,7 +75,8 @@ def test_spiking_speed_block_is_generated_from_the_json(tmp_path):
     block = benchmarks_block(tmp_path)
     assert "| snn-stdp | 280 µs | 70 µs | 40 µs | 700 µs | 0.965 / 0.965 / 0.965 |" in block
     assert "predict (batched, n_jobs=2)" in block and "1.75x faster" in block
-    assert "(2 pairs): mean +0.0000, from -0.010 to +0.010" in block
+    assert "(2 pairs): mean +0.0000 (95 % CI -0.1271 to +0.1271, paired t-test p 1.00), " \
+        "from -0.010 to +0.010" in block
     assert "| time-step loop | 50.0 | 50.0 | 50.0 | 50.0 |" in block
     assert "n_jobs=2 (summed over the runs)" in block
 

@@ -29,9 +29,11 @@ from .records import STEPS, WARNING_NUMBER, RunRecord, SummaryRow, warning_kind
 from .stats import (
     FAMILY_ORDER,
     cell_stats,
+    describe,
     finite_or_none,
     headline_sizes,
     paired_comparisons,
+    paired_t_p,
     write_stats,
 )
 from .storage import (
@@ -354,6 +356,7 @@ def _snn_block(s: dict) -> list[str]:
         diffs = [b - a for t in per.values()
                  for a, b in zip(t["accuracy_batched"], t["accuracy_batched_jobs"],
                                  strict=True)]
+        d = describe(diffs)
         t = per["snn-stdp"]
         lines += [
             "",
@@ -363,8 +366,9 @@ def _snn_block(s: dict) -> list[str]:
             f"{t['predict_batched_jobs_us']:.0f} µs per sample, "
             f"{t['predict_batched_us'] / t['predict_batched_jobs_us']:.2f}x faster than on "
             f"one core. Its accuracy minus the one-core prediction's, paired by model and "
-            f"seed ({len(diffs)} pairs): mean {mean(diffs):+.4f}, from {min(diffs):+.3f} to "
-            f"{max(diffs):+.3f}.",
+            f"seed ({len(diffs)} pairs): mean {d['mean']:+.4f} (95 % CI {d['ci_low']:+.4f} "
+            f"to {d['ci_high']:+.4f}, paired t-test p {paired_t_p(np.asarray(diffs)):.2f}), "
+            f"from {min(diffs):+.3f} to {max(diffs):+.3f}.",
         ]
     floor = (f"{fl['floor_us']:.0f} µs per sample ({fl['neuron_updates_per_sample']:.0f} neuron "
              f"updates at {fl['ns_per_neuron_update']:.2f} ns and "
