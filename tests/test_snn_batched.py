@@ -118,14 +118,19 @@ def test_batched_counts_agree_in_distribution_with_random_phase_and_noise():
     state = _state(spec, 2)
     seq = _sequential(spec, rates, state, seed=5)
     bat = _batched(spec, rates, state, seed=6)
-    for pop in ("hidden", "efferent"):
-        for k in range(len(patterns)):
-            a = seq[pop][k * reps:(k + 1) * reps].sum(1)
-            b = bat[pop][k * reps:(k + 1) * reps].sum(1)
-            se = np.sqrt(a.var(ddof=1) / reps + b.var(ddof=1) / reps)
-            # 4 standard errors plus a small absolute slack (seeded: deterministic)
-            assert abs(a.mean() - b.mean()) <= 4 * se + 0.1, (pop, k, a.mean(), b.mean(), se)
-            assert a.mean() > 0.5, (pop, k)  # the populations are active
+
+    def same_distribution(counts):
+        for pop in ("hidden", "efferent"):
+            for k in range(len(patterns)):
+                a = seq[pop][k * reps:(k + 1) * reps].sum(1)
+                b = counts[pop][k * reps:(k + 1) * reps].sum(1)
+                se = np.sqrt(a.var(ddof=1) / reps + b.var(ddof=1) / reps)
+                # 4 standard errors plus a small absolute slack (seeded: deterministic)
+                assert abs(a.mean() - b.mean()) <= 4 * se + 0.1, (pop, k, a.mean(),
+                                                                   b.mean(), se)
+                assert a.mean() > 0.5, (pop, k)  # the populations are active
+
+    same_distribution(bat)
     # the randomness is real: another seed gives other spike counts
     other = _batched(spec, rates, state, seed=7)
     assert not np.array_equal(other["efferent"], bat["efferent"])
@@ -134,12 +139,7 @@ def test_batched_counts_agree_in_distribution_with_random_phase_and_noise():
     # with them the same seeds and counts)
     side = BatchedEngine(spec, COPIES, PRESENTATIONS).counts(rates, state, 6, n_jobs=3)
     assert not np.array_equal(side["efferent"], bat["efferent"])
-    for pop in ("hidden", "efferent"):
-        for k in range(len(patterns)):
-            a = seq[pop][k * reps:(k + 1) * reps].sum(1)
-            b = side[pop][k * reps:(k + 1) * reps].sum(1)
-            se = np.sqrt(a.var(ddof=1) / reps + b.var(ddof=1) / reps)
-            assert abs(a.mean() - b.mean()) <= 4 * se + 0.1, (pop, k, a.mean(), b.mean(), se)
+    same_distribution(side)
 
 
 def test_batched_program_is_reused_by_a_fresh_process():
