@@ -138,7 +138,9 @@ def test_n_jobs_is_checked_and_part_of_a_runs_identity_only_when_set():
 
     base = hyperparameters(make_model("snn-stdp"))
     assert "n_jobs" not in base
+    assert hyperparameters(make_model("snn-stdp", n_jobs=1)) == base  # the same runs
     assert hyperparameters(make_model("snn-stdp", n_jobs=2)) == {**base, "n_jobs": 2}
+    assert hyperparameters(make_model("snn-stdp", n_jobs=-1)) == {**base, "n_jobs": -1}
     for ok in (None, 1, 2, -1):
         SpikingClassifier(n_jobs=ok)._check_hyperparameters()
     for bad in (0, 1.5, "2"):
@@ -163,3 +165,54 @@ def test_a_pickle_from_before_a_parameter_existed_takes_its_default():
     assert old.n_jobs is None and old.n_hidden == 7
     assert clone(old).get_params()["n_jobs"] is None
     assert pickle.loads(pickle.dumps(est)).n_jobs == 2  # a value pickled with it is kept
+
+
+def test_the_readouts_one_thread_blas_limit_is_restored_when_threads_interleave(
+        monkeypatch):
+    """Two predictions in two threads: A enters the one-thread limit, B enters, A leaves
+    while B is inside, B leaves. The limit (process-wide in threadpoolctl) is set once, on
+    A's entry, stays while B is inside, and is lifted once, on B's exit, so BLAS gets its
+    own number of threads back (a limit per entry would leave it at one: A saves N and
+    sets 1, B saves 1, A restores N, B restores 1)."""
+    import threading
+
+    from brainlearn.snn import model
+
+    events = []
+
+    class Limit:
+        def restore_original_limits(self):
+            events.append("restore")
+
+    class Controller:
+        def limit(self, limits, user_api):
+            events.append(f"limit {user_api} {limits}")
+            return Limit()
+
+    monkeypatch.setattr(model, "_blas_controller", Controller)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with model._one_blas_thread():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def b():
+        a_in.wait(10)
+        with model._one_blas_thread():
+            b_in.set()
+            a_out.wait(10)
+            seen["b after a left"] = list(events)
+
+    threads = [threading.Thread(target=f) for f in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert seen["b after a left"] == ["limit blas 1"]
+    assert events == ["limit blas 1", "restore"]
+    with model._one_blas_thread():  # and again, alone
+        pass
+    assert events == ["limit blas 1", "restore", "limit blas 1", "restore"]

@@ -87,7 +87,8 @@ def test_batched_counts_identical_to_sequential_without_randomness():
     part = _batched(spec, rates[5:7], state, seed=9)
     for pop in POPS:
         np.testing.assert_array_equal(part[pop], seq[pop][5:7], err_msg=pop)
-    # nor on how many runs go side by side (n_jobs): 2 runs of 4 samples, 3 of 3, 3, 2
+    # nor on how many runs go side by side (n_jobs): n_jobs=2 runs the same 2 runs (6 and
+    # 2 samples) in two threads, n_jobs=3 three runs of 3, 3 and 2 samples
     for jobs in (2, 3):
         side = BatchedEngine(spec, COPIES, PRESENTATIONS).counts(rates, state, 4, n_jobs=jobs)
         for pop in POPS:
@@ -135,9 +136,9 @@ def test_batched_counts_agree_in_distribution_with_random_phase_and_noise():
     other = _batched(spec, rates, state, seed=7)
     assert not np.array_equal(other["efferent"], bat["efferent"])
     # with runs side by side, another draw of the same distribution (n_jobs=3: 21 runs
-    # of 1 or 2 presentations instead of 20 of 2; n_jobs=2 would keep the 20 runs, and
-    # with them the same seeds and counts)
-    side = BatchedEngine(spec, COPIES, PRESENTATIONS).counts(rates, state, 6, n_jobs=3)
+    # of 1 or 2 presentations instead of 20 of 2; another seed, as the first seeds of a
+    # SeedSequence do not depend on how many are drawn)
+    side = BatchedEngine(spec, COPIES, PRESENTATIONS).counts(rates, state, 8, n_jobs=3)
     assert not np.array_equal(side["efferent"], bat["efferent"])
     same_distribution(side)
 
@@ -180,6 +181,7 @@ def test_a_models_prediction_runs_side_by_side_with_n_jobs():
     """``SpikingClassifier(n_jobs=2)`` (or ``n_jobs=None`` in a joblib context of two) runs
     its prediction as two runs of the inference program; ``n_jobs=1`` as one, the same
     prediction at every call."""
+    import threading
     import warnings
 
     from joblib import parallel_config
@@ -193,16 +195,32 @@ def test_a_models_prediction_runs_side_by_side_with_n_jobs():
     model = SpikingClassifier(n_hidden=6, n_per_feature=4, n_per_class=2, chunk_size=30,
                               min_presentations=0, random_state=0,
                               network_params={"presentation_ms": 20.0})
+    from brainlearn.snn import engines
+
+    threads = []
+    run = engines.StandaloneEngine.run
+
+    def recorded(self, *args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return run(self, *args, **kwargs)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a small network may fall silent
         model.fit(X, y)
-        runs = {}
-        for jobs, context in ((1, 1), (2, 1), (None, 2)):
+        runs, probas = {}, {}
+        for jobs, context in ((1, 1), (2, 1), (None, 2), (None, 1)):
             model.set_params(n_jobs=jobs)
-            with parallel_config(n_jobs=context), program.recording() as chunks:
-                proba = model.predict_proba(X)
-            runs[jobs] = len(chunks)
-            assert proba.shape == (60, 2) and np.allclose(proba.sum(axis=1), 1.0)
-        model.set_params(n_jobs=1)
-        np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X))
-    assert runs == {1: 1, 2: 2, None: 2}
+            threads.clear()
+            with parallel_config(n_jobs=context), program.recording() as chunks, \
+                    pytest.MonkeyPatch.context() as mp:
+                mp.setattr(engines.StandaloneEngine, "run", recorded)
+                probas[jobs, context] = model.predict_proba(X)
+            runs[jobs, context] = (len(chunks), len(set(threads)),
+                                   all(t.startswith("brainlearn-predict") for t in threads))
+            assert probas[jobs, context].shape == (60, 2)
+    # one run in this thread; two in two threads of their own
+    assert runs == {(1, 1): (1, 1, False), (2, 1): (2, 2, True), (None, 2): (2, 2, True),
+                    (None, 1): (1, 1, False)}
+    # n_jobs=None outside a context is n_jobs=1; two runs side by side are another draw
+    np.testing.assert_array_equal(probas[None, 1], probas[1, 1])
+    np.testing.assert_array_equal(probas[None, 2], probas[2, 1])

@@ -4,6 +4,7 @@ results; ``n_jobs > 1`` shares the presentations evenly among at least ``n_jobs`
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,3 +48,9 @@ def test_runs_cover_the_samples_within_the_programs_capacity(m, copies, pres, jo
         # as many rounds of jobs as the capacity asks for: a multiple of jobs unless
         # there are fewer presentations than that
         assert len(runs) % jobs == 0 or len(runs) == n_pres
+
+
+def test_the_number_of_jobs_is_resolved_before_the_split():
+    for bad in (0, -1, None, 1.5):
+        with pytest.raises(ValueError, match="n_jobs"):
+            split_runs(10, 2, 5, bad)

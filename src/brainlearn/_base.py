@@ -240,7 +240,10 @@ class BrainlearnClassifier(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
         for name, param in inspect.signature(type(self).__init__).parameters.items():
             if (name != "self" and param.default is not inspect.Parameter.empty
-                    and name not in self.__dict__):
+                    and name not in self.__dict__
+                    # a parameter kept behind a property has its own storage
+                    and not isinstance(inspect.getattr_static(type(self), name, None),
+                                       property)):
                 setattr(self, name, param.default)
 
     def __sklearn_tags__(self):

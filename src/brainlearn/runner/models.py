@@ -4,6 +4,7 @@ overrides, checked without data, and their resolved hyperparameters."""
 from __future__ import annotations
 
 import inspect
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,15 +33,25 @@ def check_model(est) -> None:
 #: constructor parameters that are not part of a run's identity: the seed comes from the
 #: sweep, and ``verbose`` only prints progress
 NOT_HYPERPARAMETERS = ("random_state", "verbose")
-#: constructor parameters that are part of a run's identity only when set (not None):
-#: ``n_jobs`` of the spiking classifier splits a prediction into runs with their own seeds
-#: (another draw of its spikes); unset, the ids of the runs recorded before it existed stay
-IDENTITY_WHEN_SET = ("n_jobs",)
+#: constructor parameters that are part of a run's identity only when they change what a
+#: run computes, with the values that do not: ``n_jobs`` of the spiking classifier above 1
+#: splits a prediction into runs with their own seeds (another draw of its spikes; ``-1``
+#: as many as the host has cores), while None and 1 make the same runs, and the ids of the
+#: runs recorded before it existed stay
+IDENTITY_WHEN_SET = {"n_jobs": (None, 1)}
+
+
+def _one_of(value, values) -> bool:
+    """Whether ``value`` is one of ``values`` (None by identity, ints by value, no bools)."""
+    if value is None:
+        return None in values
+    return (isinstance(value, numbers.Integral) and not isinstance(value, bool)
+            and int(value) in [v for v in values if v is not None])
 
 
 def hyperparameters(est) -> dict[str, Any]:
-    """Every constructor parameter of ``est`` except :data:`NOT_HYPERPARAMETERS` and the
-    unset ones of :data:`IDENTITY_WHEN_SET`."""
+    """Every constructor parameter of ``est`` except :data:`NOT_HYPERPARAMETERS` and those
+    of :data:`IDENTITY_WHEN_SET` at a value that leaves a run as it is."""
     if hasattr(est, "get_params"):
         params = dict(est.get_params(deep=False))
     else:
@@ -48,7 +59,7 @@ def hyperparameters(est) -> dict[str, Any]:
                   if p != "self" and hasattr(est, p)}
     for name in NOT_HYPERPARAMETERS:
         params.pop(name, None)
-    for name in IDENTITY_WHEN_SET:
-        if params.get(name, 0) is None:
+    for name, same in IDENTITY_WHEN_SET.items():
+        if name in params and _one_of(params[name], same):
             del params[name]
     return params

@@ -324,8 +324,8 @@ def _snn_block(s: dict) -> list[str]:
         "",
     ]
     # the batched prediction on several cores (n_jobs), where the benchmark measured it
-    jobs = next((t["predict_batched_jobs"] for t in per.values()
-                 if "predict_batched_jobs_us" in t), None)
+    jobs = (next(iter(per.values()))["predict_batched_jobs"]
+            if all("predict_batched_jobs_us" in t for t in per.values()) else None)
     if jobs:
         lines += [
             f"| model | fit | predict (batched) | predict (batched, n_jobs={jobs}) | predict "

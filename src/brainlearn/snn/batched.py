@@ -13,10 +13,11 @@ copies (padding).
 Runs at once (``n_jobs``): a run is one process on one core, and a step of ``B`` copies is
 too little work to share between threads (Brian2's OpenMP code was 1.7x slower on this
 network, ``benchmarks/bench_engine_options.py``). With ``n_jobs > 1`` the samples are
-instead split into at least ``n_jobs`` runs of nearly equal numbers of presentations
-(still at most ``K`` each, their count a multiple of ``n_jobs``), which run side by side,
-each with its own seed: where that split differs from ``n_jobs=1``'s, the counts are
-another draw of the same distribution, not those of ``n_jobs=1`` sample by sample.
+instead split into runs of nearly equal numbers of presentations (at most ``K`` each; as
+many runs as it takes, rounded up to a multiple of ``n_jobs``, and no more than there are
+presentations), ``n_jobs`` of which run side by side, each with its own seed: where that
+split differs from ``n_jobs=1``'s, the counts are another draw of the same distribution,
+not those of ``n_jobs=1`` sample by sample.
 ``n_jobs=1`` keeps the split above (runs of ``B K`` samples in order, the last one short).
 
 Everything a copy computes -- equations, integration methods, the per-presentation reset,
@@ -35,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .._base import is_int
 from .engines import ChunkInputs, NetworkState, standalone_engine
 from .graph import POPULATIONS, NetworkSpec
 from .names import PopulationName
@@ -82,9 +84,12 @@ def split_runs(n_samples: int, copies: int, presentations: int,
                n_jobs: int = 1) -> list[tuple[int, int]]:
     """The runs of a prediction of ``n_samples`` samples, as ``(start, stop)`` sample ranges
     (module docstring): with ``n_jobs=1`` runs of ``copies * presentations`` samples, the
-    last one short; with ``n_jobs > 1`` at least ``n_jobs`` runs (as many as there are
-    presentations to share, a multiple of ``n_jobs`` where possible) of nearly equal numbers
-    of presentations, none longer than ``presentations``."""
+    last one short; with ``n_jobs > 1`` runs of nearly equal numbers of presentations, none
+    longer than ``presentations``, their number rounded up to a multiple of ``n_jobs``
+    (at least ``n_jobs``) but no more than the presentations of the ``copies`` to share."""
+    if not is_int(n_jobs) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be an int >= 1 here (resolve None and -1 with "
+                         f"joblib.effective_n_jobs), got {n_jobs!r}")
     B, K, m = int(copies), int(presentations), int(n_samples)
     if m <= 0:
         return []

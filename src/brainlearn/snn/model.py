@@ -44,8 +44,10 @@ data with no value inside is an error.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import numbers
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -191,13 +193,33 @@ def _blas_controller():
     return ThreadpoolController()
 
 
+_BLAS_LOCK = threading.Lock()
+_blas_users = 0
+_blas_limit = None
+
+
+@contextlib.contextmanager
 def _one_blas_thread():
     """A context in which numpy's BLAS runs on one thread. The products of a readout are
     small, and after every call it spreads over threads, OpenBLAS keeps those threads
     spinning on their cores for a while: long enough to take the core of a run of the
     next prediction with ``n_jobs > 1`` (measured on xor, 2 cores: 120 against 79 µs per
-    sample)."""
-    return _blas_controller().limit(limits=1, user_api="blas")
+    sample). The limit is the process's: with predictions in several threads, the first
+    to enter sets it and the last to leave restores it (the other threads' BLAS calls run
+    on one thread meanwhile, for the fraction of a millisecond a product takes)."""
+    global _blas_users, _blas_limit
+    with _BLAS_LOCK:
+        if _blas_users == 0:
+            _blas_limit = _blas_controller().limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limit.restore_original_limits()
+                _blas_limit = None
 
 
 @functools.lru_cache(maxsize=16)
@@ -336,10 +358,11 @@ class SpikingClassifier(BrainlearnClassifier):
         Runs of the compiled inference program at once in a prediction (each run is a
         process on one core): ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context, ``-1`` all processors. With more than one,
-        the samples are split into at least ``n_jobs`` runs with their own seeds
-        (:mod:`brainlearn.snn.batched`): where that split differs from ``n_jobs=1``'s, the
-        predictions are another draw of the same network's spikes, not those of
-        ``n_jobs=1`` sample by sample. Training is sequential and does not use it.
+        the samples are split into runs with their own seeds, ``n_jobs`` of them at a
+        time (:func:`brainlearn.snn.batched.split_runs`): where that split differs from
+        ``n_jobs=1``'s, the predictions are another draw of the same network's spikes, not
+        those of ``n_jobs=1`` sample by sample. Training runs sequentially; only the
+        predictions inside a fit (on ``eval_set``) use it.
 
     Attributes
     ----------

@@ -765,7 +765,8 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -
     """Generate the project of ``device``, patch it (:func:`patch_network_source`,
     :func:`patch_scheduler`, :func:`patch_write_arrays` keeping the files ``keep``,
     :func:`patch_neuron_updates`, :func:`patch_scalar_exp`, :func:`patch_pretrace_events`,
-    :func:`patch_unity_build`) and compile it with Brian2's own ``make``.
+    :func:`patch_synapse_creation`, :func:`patch_unity_build`) and compile it with Brian2's
+    own ``make``.
 
     A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
     and named in the list returned (empty when every patch applied): the program then runs
@@ -806,7 +807,8 @@ _RECORDERS: list[list[dict[str, float]]] = []
 @contextlib.contextmanager
 def recording():
     """Collect the phases (:func:`chunk_phases`) of every chunk any engine runs inside the
-    ``with`` block, in order: ``with recording() as chunks: model.fit(X, y)``."""
+    ``with`` block, in the order the chunks end (runs side by side, ``n_jobs``, may end in
+    any order): ``with recording() as chunks: model.fit(X, y)``."""
     chunks: list[dict[str, float]] = []
     _RECORDERS.append(chunks)
     try:
