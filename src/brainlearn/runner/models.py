@@ -4,7 +4,6 @@ overrides, checked without data, and their resolved hyperparameters."""
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,14 +40,6 @@ NOT_HYPERPARAMETERS = ("random_state", "verbose")
 IDENTITY_WHEN_SET = {"n_jobs": (None, 1)}
 
 
-def _one_of(value, values) -> bool:
-    """Whether ``value`` is one of ``values`` (None by identity, ints by value, no bools)."""
-    if value is None:
-        return None in values
-    return (isinstance(value, numbers.Integral) and not isinstance(value, bool)
-            and int(value) in [v for v in values if v is not None])
-
-
 def hyperparameters(est) -> dict[str, Any]:
     """Every constructor parameter of ``est`` except :data:`NOT_HYPERPARAMETERS` and those
     of :data:`IDENTITY_WHEN_SET` at a value that leaves a run as it is."""
@@ -60,6 +51,7 @@ def hyperparameters(est) -> dict[str, Any]:
     for name in NOT_HYPERPARAMETERS:
         params.pop(name, None)
     for name, same in IDENTITY_WHEN_SET.items():
-        if name in params and _one_of(params[name], same):
+        # (a bool is refused by the estimator's own checks; True == 1 is not a match here)
+        if name in params and not isinstance(params[name], bool) and params[name] in same:
             del params[name]
     return params

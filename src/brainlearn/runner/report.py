@@ -326,32 +326,22 @@ def _snn_block(s: dict) -> list[str]:
     # the batched prediction on several cores (n_jobs), where the benchmark measured it
     jobs = (next(iter(per.values()))["predict_batched_jobs"]
             if all("predict_batched_jobs_us" in t for t in per.values()) else None)
-    if jobs:
-        lines += [
-            f"| model | fit | predict (batched) | predict (batched, n_jobs={jobs}) | predict "
-            f"(sequential) | accuracy batched / n_jobs={jobs} / sequential |",
-            "|---|---|---|---|---|---|",
-        ]
-    else:
-        lines += [
-            "| model | fit | predict (batched) | predict (sequential) | accuracy batched / "
-            "sequential |",
-            "|---|---|---|---|---|",
-        ]
+    extra = [f"n_jobs={jobs}"] if jobs else []
+    head = (["model", "fit", "predict (batched)"]
+            + [f"predict (batched, {x})" for x in extra]
+            + ["predict (sequential)", " / ".join(["accuracy batched", *extra, "sequential"])])
+    lines += ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
 
     def mean(xs):
         return sum(xs) / len(xs)
 
     for name, t in per.items():
-        acc_b, acc_s = mean(t["accuracy_batched"]), mean(t["accuracy_sequential"])
-        if jobs:
-            lines.append(f"| {name} | {t['fit_us']:.0f} µs | {t['predict_batched_us']:.0f} µs "
-                         f"| {t['predict_batched_jobs_us']:.0f} µs | "
-                         f"{t['predict_sequential_us']:.0f} µs | {acc_b:.3f} / "
-                         f"{mean(t['accuracy_batched_jobs']):.3f} / {acc_s:.3f} |")
-        else:
-            lines.append(f"| {name} | {t['fit_us']:.0f} µs | {t['predict_batched_us']:.0f} µs "
-                         f"| {t['predict_sequential_us']:.0f} µs | {acc_b:.3f} / {acc_s:.3f} |")
+        both = ["batched", "batched_jobs"] if jobs else ["batched"]
+        times = ([t["fit_us"]] + [t[f"predict_{k}_us"] for k in both]
+                 + [t["predict_sequential_us"]])
+        accs = [t[f"accuracy_{k}"] for k in both] + [t["accuracy_sequential"]]
+        lines.append(f"| {name} | " + " | ".join(f"{x:.0f} µs" for x in times) + " | "
+                     + " / ".join(f"{mean(a):.3f}" for a in accs) + " |")
     if jobs:
         diffs = [b - a for t in per.values()
                  for a, b in zip(t["accuracy_batched"], t["accuracy_batched_jobs"],

@@ -569,10 +569,8 @@ class SpikingClassifier(BrainlearnClassifier):
         n = np.stack([counts_eff[:, c * k : (c + 1) * k].sum(1) for c in range(K)], axis=1)
         with _one_blas_thread():
             g = counts_hidden @ w_out
-        if w_skip is not None:
-            with _one_blas_thread():
-                g_skip = counts_aff @ w_skip
-            g = g + g_skip * (p.w_skip_mv / spec.n_features) / p.w_out_mv
+            if w_skip is not None:
+                g = g + (counts_aff @ w_skip) * (p.w_skip_mv / spec.n_features) / p.w_out_mv
         s = np.stack([g[:, c * k : (c + 1) * k].sum(1) for c in range(K)], axis=1)
         return n, s
 
