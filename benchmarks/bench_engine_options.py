@@ -21,6 +21,9 @@ next one (``ROUNDS`` rounds; medians):
   spikes to propagate;
 - ``no-randn``: a program whose normal numbers are all replaced by 0 (no draws at all, so
   no noise either): the upper bound of what any faster Gaussian generator could give.
+- ``malloc-defaults``: the default program run with glibc's default heap
+  (``program.MALLOC_TUNABLES`` empty: no huge pages, the heap grown in small steps), as
+  before :func:`brainlearn.snn.program.program_environment` set them.
 
 ``no-noise`` and ``no-randn`` change the model; the others do not (OpenMP with two threads
 draws its random numbers in another order).
@@ -87,7 +90,8 @@ sys.exit(build._main(sys.argv[2:]))
 #: variant -> the build it runs (no-noise runs the default program)
 VARIANTS = {"default": "default", "float32": "float32", "no-update-patch": "no-update-patch",
             "openmp-1": "openmp-1",
-            "openmp-2": "openmp-2", "no-noise": "default", "no-randn": "no-randn"}
+            "openmp-2": "openmp-2", "no-noise": "default", "no-randn": "no-randn",
+            "malloc-defaults": "default"}
 
 
 @contextlib.contextmanager
@@ -149,10 +153,16 @@ def main() -> dict:
             for variant in names[r % len(names):] + names[:r % len(names)]:  # turns rotate
                 kind = VARIANTS[variant]
                 use_cache_dir(root / kind)
-                with program.recording() as chunks:
-                    t = time.perf_counter()
-                    counts, _ = model._predict_counts(split.X_test, spec=specs[variant])
-                    wall[variant].append(time.perf_counter() - t)
+                tunables = program.MALLOC_TUNABLES
+                if variant == "malloc-defaults":
+                    program.MALLOC_TUNABLES = ""
+                try:
+                    with program.recording() as chunks:
+                        t = time.perf_counter()
+                        counts, _ = model._predict_counts(split.X_test, spec=specs[variant])
+                        wall[variant].append(time.perf_counter() - t)
+                finally:
+                    program.MALLOC_TUNABLES = tunables
                 phases[variant].append({k: sum(c[k] for c in chunks) for k in chunks[0]})
                 result[variant] = counts
     reference = result["default"]

@@ -5,6 +5,7 @@ result as the padded run."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -692,6 +693,24 @@ def _assert_units_hold_the_code_objects_unchanged(directory):
         assert p.read_text() in text, p.name
 
 
+_TUNABLES = program.MALLOC_TUNABLES
+
+
+def test_the_programs_run_with_glibcs_heap_settings_unless_the_caller_has_its_own(monkeypatch):
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setenv("BRAINLEARN_SOMETHING", "kept")
+    env = program.program_environment()
+    assert env["GLIBC_TUNABLES"] == _TUNABLES and env["BRAINLEARN_SOMETHING"] == "kept"
+    assert "glibc.malloc.hugetlb=1" in _TUNABLES and "glibc.malloc.top_pad=" in _TUNABLES
+    assert program.program_environment({"PATH": "/bin"}) == {"PATH": "/bin",
+                                                              "GLIBC_TUNABLES": _TUNABLES}
+    own = {"GLIBC_TUNABLES": "glibc.malloc.arena_max=1"}
+    assert program.program_environment(own) == own
+    monkeypatch.setattr(program, "MALLOC_TUNABLES", "")
+    assert "GLIBC_TUNABLES" not in program.program_environment({"PATH": "/bin"})
+    assert "GLIBC_TUNABLES" not in os.environ  # nothing set in this process
+
+
 @pytest.mark.slow
 def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
     """The same network built with and without :func:`program.patch_scheduler`,
@@ -704,7 +723,9 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     (:func:`program.patch_unity_build`); that patch changes no line of any code object but
     the names of their support namespaces, checked here on Brian2's real code objects
     (each object compiled in a unit of its own, as Brian2 does, gave the same run bit for
-    bit too: measured when the patch came, its 60 units cost this test 25 s)."""
+    bit too: measured when the patch came, its 60 units cost this test 25 s). The patched
+    program run without glibc's heap settings (:func:`program.program_environment`)
+    gives the same run again."""
     pytest.importorskip("brian2")
     import json
     import sys
@@ -753,13 +774,30 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     state = NetworkState(w_in=rng.uniform(0.3, 0.9, (spec.n_afferent, 6)),
                          w_out=rng.uniform(0.2, 0.8, (6, spec.n_efferent)),
                          theta_volt=np.zeros(6), rbar=np.zeros(spec.n_efferent))
+    from brainlearn import _proc
+
+    envs = []
+    run_tied = _proc.run_tied
+
+    def watched(args, **kwargs):
+        envs.append(kwargs.get("env"))
+        return run_tied(args, **kwargs)
+
+    monkeypatch.setattr(_proc, "run_tied", watched)
     for seed in (1, 2):
         a, b = patched.run(inputs, state, seed), plain.run(inputs, state, seed)
-        for pop in a.counts:
-            np.testing.assert_array_equal(a.counts[pop], b.counts[pop], err_msg=str(pop))
-        for name in ("w_in", "w_out", "theta_volt"):
-            np.testing.assert_array_equal(getattr(a.state, name), getattr(b.state, name),
-                                          err_msg=name)
+        # and without glibc's heap settings (program.program_environment): the same run
+        monkeypatch.setattr(program, "MALLOC_TUNABLES", "")
+        c = patched.run(inputs, state, seed)
+        monkeypatch.setattr(program, "MALLOC_TUNABLES", _TUNABLES)
+        for other in (b, c):
+            for pop in a.counts:
+                np.testing.assert_array_equal(a.counts[pop], other.counts[pop],
+                                              err_msg=str(pop))
+            for name in ("w_in", "w_out", "theta_volt"):
+                np.testing.assert_array_equal(getattr(a.state, name),
+                                              getattr(other.state, name), err_msg=name)
+    assert [(e or {}).get("GLIBC_TUNABLES") for e in envs] == [_TUNABLES, _TUNABLES, None] * 2
     # the run was not trivial: neurons spiked (and were refractory) again, weights moved
     assert a.counts[PopulationName.HIDDEN].max() >= 3
     assert np.abs(a.state.w_in - state.w_in).max() > 1e-3

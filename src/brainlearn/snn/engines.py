@@ -228,7 +228,8 @@ class StandaloneEngine:
             t_spawn = program.now()
             # the program dies with this process (even after kill -9 of it): it asks for
             # that itself (program.die_with_parent), so no Python runs between fork and exec
-            proc = _proc.run_tied(args, cwd=self.build_dir, self_tied=True)
+            proc = _proc.run_tied(args, cwd=self.build_dir, self_tied=True,
+                                  env=program.program_environment())
             t_exit = program.now()
             build.check_program_output(proc, self.build_dir)
             changed = build.check_build(self.build_dir)
