@@ -306,10 +306,27 @@ void _run_{name}_codeobject()
 """
 
 
+def _brian2_generator() -> str:
+    """Brian2's random generator class, as its ``objects.h`` template writes it."""
+    from pathlib import Path
+
+    brian2 = pytest.importorskip("brian2")
+    template = Path(brian2.__file__).parent / "devices" / "cpp_standalone" / "templates"
+    text = (template / "objects.cpp").read_text()
+    start = text.index("class RandomGenerator {")
+    return text[start:text.index("};\n", text.index("double randn()")) + 3]
+
+
+def _objects_h() -> str:
+    return ("#include <cmath>\n#include <cstdint>\n#include <random>\nnamespace brian {\n"
+            + _brian2_generator() + "}\n")
+
+
 def _project(path, network=NETWORK_CPP):
     """A generated project's files, as far as the patches read them."""
     (path / "network.cpp").write_text(network)
     (path / "objects.cpp").write_text(OBJECTS_CPP)
+    (path / "objects.h").write_text(_objects_h())
     (path / "makefile").write_text(MAKEFILE)
     (path / "code_objects").mkdir(exist_ok=True)
     for name in ("a", "b"):
@@ -608,6 +625,134 @@ def test_synapses_are_created_with_their_room_reserved(tmp_path):
     for p in objs.iterdir():
         p.unlink()
     assert program.patch_synapse_creation(tmp_path) == 0  # no synapses, no queue
+
+
+_M64 = 2**64 - 1
+
+
+def _splitmix64(x: int, n: int) -> list[int]:
+    """NumPy-free twin of splitmix64 (Steele, Lea & Flood 2014): its first ``n`` outputs."""
+    out = []
+    for _ in range(n):
+        x = (x + 0x9E3779B97F4A7C15) & _M64
+        z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+        out.append(z ^ (z >> 31))
+    return out
+
+
+def _xoshiro256pp(s: list[int]):
+    """Twin of xoshiro256++ (Blackman & Vigna): its outputs from state ``s``."""
+    s = list(s)
+
+    def rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & _M64
+
+    while True:
+        result = (rotl((s[0] + s[3]) & _M64, 23) + s[0]) & _M64
+        t = (s[1] << 17) & _M64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        yield result
+
+
+def _twin_uniform_and_normal(seed: int, n: int) -> tuple[list[float], list[float]]:
+    """``n`` uniform numbers, then ``n`` normal ones (Brian2's polar method, the second
+    number of a pair kept for the next call), of the patched generator seeded ``seed``."""
+    import math
+
+    bits = _xoshiro256pp(_splitmix64(seed, 4))
+
+    def uniform():
+        return (next(bits) >> 11) / 9007199254740992.0
+
+    uniforms = [uniform() for _ in range(n)]
+    normals: list[float] = []
+    while len(normals) < n:
+        while True:
+            x1, x2 = 2.0 * uniform() - 1.0, 2.0 * uniform() - 1.0
+            r2 = x1 * x1 + x2 * x2
+            if 0.0 < r2 < 1.0:
+                break
+        f = math.sqrt(-2.0 * math.log(r2) / r2)
+        normals += [f * x2, f * x1]
+    return uniforms, normals[:n]
+
+
+_GENERATOR_DRIVER = """\
+#include <cstdio>
+#include "objects.h"
+int main(int argc, char** argv) {
+    brian::_bl_xoshiro256pp x;
+    x.s[0] = 1; x.s[1] = 2; x.s[2] = 3; x.s[3] = 4;
+    for (int i = 0; i < 10; i++) std::printf("%llu\\n", (unsigned long long)x());
+    brian::_bl_xoshiro256pp y;
+    y.seed(0);
+    for (int i = 0; i < 4; i++) std::printf("%llu\\n", (unsigned long long)y.s[i]);
+    brian::RandomGenerator g;
+    g.seed(12345ul);
+    for (int i = 0; i < 1000; i++) std::printf("%.17g\\n", g.rand());
+    for (int i = 0; i < 1000; i++) std::printf("%.17g\\n", g.randn());
+    std::FILE* f = std::fopen("draws.bin", "wb");
+    for (int i = 0; i < 200000; i++) { double u = g.rand(), z = g.randn();
+        std::fwrite(&u, 8, 1, f); std::fwrite(&z, 8, 1, f); }
+    std::fclose(f);
+    return 0;
+}
+"""
+
+
+def test_the_random_generator_is_xoshiro256pp_behind_brian2s_recipes(tmp_path):
+    """:func:`program.patch_random_generator` on Brian2's own generator class: the engine
+    gives the reference outputs of xoshiro256++ and of its splitmix64 seeding, the uniform
+    and normal numbers are those of a twin written here, bit for bit, and 200,000 of each
+    have the distributions they should (Kolmogorov-Smirnov; the seed is fixed, so the
+    test is deterministic)."""
+    from scipy import stats
+
+    (tmp_path / "objects.h").write_text(_objects_h())
+    assert program.patch_random_generator(tmp_path) == 1
+    src = (tmp_path / "objects.h").read_text()
+    assert "std::mt19937 gen;" not in src and "_bl_xoshiro256pp gen;" in src
+    assert "sqrt(-2.0*log(r2)/r2)" in src  # Brian2's polar method kept
+    assert program.patch_random_generator(tmp_path) == 0  # once only
+    assert (tmp_path / "objects.h").read_text() == src
+    if not shutil.which("g++"):
+        pytest.skip("no C++ compiler")
+    (tmp_path / "g.cpp").write_text(_GENERATOR_DRIVER)
+    out = subprocess.run(["g++", "-O1", "g.cpp", "-o", "g"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    lines = subprocess.run([str(tmp_path / "g")], cwd=tmp_path, capture_output=True,
+                           text=True, check=True).stdout.split()
+    # the reference implementation's outputs from state (1, 2, 3, 4), and splitmix64's
+    # from 0 (https://prng.di.unimi.it/)
+    assert [int(v) for v in lines[:10]] == [
+        41943041, 58720359, 3588806011781223, 3591011842654386, 9228616714210784205,
+        9973669472204895162, 14011001112246962877, 12406186145184390807,
+        15849039046786891736, 10450023813501588000]
+    assert [int(v) for v in lines[10:14]] == [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4,
+                                              0x06C45D188009454F, 0xF88BB8A8724C81EC]
+    assert _splitmix64(0, 4) == [int(v) for v in lines[10:14]]
+    uniforms, normals = _twin_uniform_and_normal(12345, 1000)
+    assert [float(v) for v in lines[14:1014]] == uniforms
+    np.testing.assert_allclose([float(v) for v in lines[1014:2014]], normals, rtol=1e-15)
+    draws = np.fromfile(tmp_path / "draws.bin").reshape(-1, 2)
+    u, z = draws[:, 0], draws[:, 1]
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1.0) < 0.01
+    # a generator of another shape: nothing changed
+    (tmp_path / "objects.h").write_text(_objects_h().replace("std::mt19937 gen;",
+                                                             "std::mt19937_64 gen;"))
+    with pytest.raises(program.AnchorMissing, match="random generator"):
+        program.patch_random_generator(tmp_path)
+    assert "xoshiro" not in (tmp_path / "objects.h").read_text()
 
 
 def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):

@@ -274,6 +274,7 @@ _ENGINE_OPTIONS = {
     "openmp-2": "on 2 threads",
     "no-noise": "the efferent noise off (its draws kept)",
     "no-randn": "no normal draws at all (the bound of a faster Gaussian generator)",
+    "mt19937": "Brian2's Mersenne twister for the random numbers",
     "malloc-defaults": "glibc's default heap (no huge pages)",
 }
 
