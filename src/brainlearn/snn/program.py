@@ -50,9 +50,9 @@ The patches are text edits of the generated C++ (written for Brian2 2.9, the ver
 ``pyproject.toml`` pins) that check their anchor and raise :class:`AnchorMissing` if
 Brian2's code has another shape. The ones that only add speed (the clock, the scheduler,
 the result files, the neuron updates, the exponentials, the synapses' room, the
-translation units, and the random generator) are then
-left out with a warning and the program is built as Brian2 generated it
-(:func:`compile_patched`); the run-duration patch decides what a run simulates, so a
+translation units) and the random generator (a program with Brian2's own generator is as
+valid, only slower) are then left out with a warning and the program is built as Brian2
+generated it (:func:`compile_patched`); the run-duration patch decides what a run simulates, so a
 build without its anchor fails. The patches are part of how a build is made, so a change
 here bumps ``brainlearn.snn.build.BUILD_FORMAT`` (the cache key).
 """
@@ -673,8 +673,8 @@ def patch_random_generator(directory: str | Path) -> int:
     generators", ACM TOMS 47:36) per uniform number, its top 53 bits; a seed sets its
     256-bit state through splitmix64, as its authors advise. The inference program of xor
     draws 2 million normal numbers a run (200 efferent neurons, 10,000 steps), and the
-    twister's share of them was a tenth of the run: the time-step loop went 109 -> 93 ms
-    (15 runs of each build, taking turns, idle machine).
+    twister's share of them was 15 % of its time-step loop: 109 -> 93 ms (15 runs of each
+    build, taking turns, idle machine).
 
     Unlike the other patches this one changes the numbers a run computes: the same seed
     gives another random stream (of the same distributions). So a build whose
