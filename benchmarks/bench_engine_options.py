@@ -127,6 +127,9 @@ def main() -> dict:
     from brainlearn.snn import build, program
 
     load_before = os.getloadavg()[0]
+    # the programs' heap settings are program.MALLOC_TUNABLES (malloc-defaults: none), not
+    # whatever this shell sets
+    os.environ.pop("GLIBC_TUNABLES", None)
     split = load_task(TASK, n_train=N, n_test=N, seed=0)
     t_bench = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bl-engine-") as tmp:

@@ -740,7 +740,7 @@ def test_the_random_generator_is_xoshiro256pp_behind_brian2s_recipes(tmp_path):
     assert _splitmix64(0, 4) == [int(v) for v in lines[10:14]]
     uniforms, normals = _twin_uniform_and_normal(12345, 1000)
     assert [float(v) for v in lines[14:1014]] == uniforms
-    np.testing.assert_allclose([float(v) for v in lines[1014:2014]], normals, rtol=1e-15)
+    assert [float(v) for v in lines[1014:2014]] == normals
     draws = np.fromfile(tmp_path / "draws.bin").reshape(-1, 2)
     u, z = draws[:, 0], draws[:, 1]
     assert u.min() >= 0.0 and u.max() < 1.0
@@ -849,8 +849,16 @@ def test_the_programs_run_with_glibcs_heap_settings_unless_the_caller_has_its_ow
     assert "glibc.malloc.hugetlb=1" in _TUNABLES and "glibc.malloc.top_pad=" in _TUNABLES
     assert program.program_environment({"PATH": "/bin"}) == {"PATH": "/bin",
                                                               "GLIBC_TUNABLES": _TUNABLES}
-    own = {"GLIBC_TUNABLES": "glibc.malloc.arena_max=1"}
-    assert program.program_environment(own) == own
+    # the caller's own settings are kept, first; ours are added where it has none
+    own = {"GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX512F"}
+    assert program.program_environment(own)["GLIBC_TUNABLES"] == (
+        "glibc.cpu.hwcaps=-AVX512F:" + _TUNABLES)
+    own = {"GLIBC_TUNABLES": "glibc.malloc.top_pad=0"}
+    assert program.program_environment(own)["GLIBC_TUNABLES"] == (
+        "glibc.malloc.top_pad=0:glibc.malloc.hugetlb=1")
+    assert program.program_environment({"GLIBC_TUNABLES": ""})["GLIBC_TUNABLES"] == _TUNABLES
+    mine = {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0:glibc.malloc.top_pad=4096"}
+    assert program.program_environment(mine) == mine
     monkeypatch.setattr(program, "MALLOC_TUNABLES", "")
     assert "GLIBC_TUNABLES" not in program.program_environment({"PATH": "/bin"})
     assert "GLIBC_TUNABLES" not in os.environ  # nothing set in this process
@@ -883,6 +891,7 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     from brainlearn.snn.populations import NetworkParams
 
     monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)  # the heap settings are ours
     net = NetworkParams(dt_ms=0.5, presentation_ms=20.0, n_per_feature=4, n_hidden=6,
                         n_per_class=2, noise_mv=3.0, refractory_ms=2.0, w_ie_mv=0.0)
     spec = NetworkSpec(n_features=2, chunk=8, net=net, hidden_rule=STDP(eta_pot=0.05),
@@ -907,6 +916,9 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     assert "program.patch_pretrace_events" in events.read_text()
     assert "program.patch_synapse_creation" in (patched.build_dir / "brianlib"
                                                 / "spikequeue.h").read_text()
+    # Brian2's rendered objects.h took the generator patch, on both sides
+    for d in (patched.build_dir, plain_dir):
+        assert "_bl_xoshiro256pp gen;" in (d / "objects.h").read_text()
     _assert_units_hold_the_code_objects_unchanged(plain_dir)
     _assert_units_hold_the_code_objects_unchanged(patched.build_dir)
     plain = StandaloneEngine(spec)

@@ -132,23 +132,30 @@ MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864"
 
 def program_environment(environ=None) -> dict[str, str]:
     """The environment a network program runs in: ``environ`` (default ``os.environ``)
-    with :data:`MALLOC_TUNABLES` as its ``GLIBC_TUNABLES``, unless that is already set
-    (the caller's own settings are kept as they are).
+    whose ``GLIBC_TUNABLES`` holds every setting of :data:`MALLOC_TUNABLES` that it does
+    not set itself (the caller's own settings, of these or other tunables, are kept as
+    they are and come first).
 
     A program allocates its arrays and creates its synapses at every run: about 29 MB in
-    the inference program of xor, touched a 4 KiB page at a time, 6,600 page faults, and
-    the kernel's work for them and for the exit came to 18 ms of a 128 ms run. With the
-    heap grown 64 MiB at a time and backed by 2 MiB pages where the kernel allows it
-    (transparent huge pages in ``madvise`` or ``always`` mode), about 350 faults are left:
-    Brian2's own set-up went 3.7 -> 1.5 ms, the synapses' creation 4.3 -> 1.8 ms, and the
-    time-step loop 1-2 % faster (fewer TLB misses), 126 -> 117 ms a run in all (20 runs of
-    each, taking turns, idle machine). The numbers a run computes do not change: only
-    where its memory comes from. A glibc older than 2.35 does not know ``hugetlb`` and
-    ignores it; with huge pages switched off the heap is still grown in larger steps.
+    the inference program of xor (1000 samples a run), touched a 4 KiB page at a time,
+    6,600 page faults; ``perf stat`` put 18 ms of a 128 ms run in the kernel (10 runs).
+    With the heap grown 64 MiB at a time and backed by 2 MiB pages where the kernel allows
+    it (transparent huge pages in ``madvise`` or ``always`` mode), about 350 faults are
+    left. The program started by hand, its results read back, 20 runs of each taking
+    turns on an idle machine: Brian2's own set-up 3.7 -> 1.5 ms, the synapses' creation
+    4.3 -> 1.8 ms, the time-step loop 1-2 % faster (fewer TLB misses), 126 -> 117 ms a run
+    in all; the same measured through ``SpikingClassifier.predict`` (15 predictions of
+    each, alternating): 131 -> 123 µs per sample. The numbers a run computes do not
+    change: only where its memory comes from. A glibc older than 2.35 does not know
+    ``hugetlb`` and ignores it; with huge pages switched off the heap is still grown in
+    larger steps.
     """
     env = dict(os.environ if environ is None else environ)
-    if MALLOC_TUNABLES and "GLIBC_TUNABLES" not in env:
-        env["GLIBC_TUNABLES"] = MALLOC_TUNABLES
+    own = [t for t in env.get("GLIBC_TUNABLES", "").split(":") if t]
+    named = {t.split("=", 1)[0] for t in own}
+    ours = [t for t in MALLOC_TUNABLES.split(":") if t and t.split("=", 1)[0] not in named]
+    if ours:
+        env["GLIBC_TUNABLES"] = ":".join(own + ours)
     return env
 
 
@@ -694,7 +701,8 @@ def patch_random_generator(directory: str | Path) -> int:
     if (src.count(_GENERATOR_CLASS) != 1 or src.count(_MT_ENGINE) != 1
             or src.count(_MT_UNIFORM) != 1):
         raise AnchorMissing(f"{path}: no random generator of the expected shape (Brian2 "
-                            "version?); Brian2's Mersenne twister kept")
+                            "version?); Brian2's Mersenne twister kept, so a seed gives "
+                            "other spikes than in builds with xoshiro256++")
     src = src.replace(_GENERATOR_CLASS, _XOSHIRO + _GENERATOR_CLASS, 1)
     src = src.replace(_MT_ENGINE, "        _bl_xoshiro256pp gen;\n", 1)
     src = src.replace(_MT_UNIFORM, _XOSHIRO_UNIFORM, 1)
@@ -896,7 +904,8 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -
 
     A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
     and named in the list returned (empty when every patch applied): the program then runs
-    as Brian2 generated it, only slower.
+    as Brian2 generated it, only slower; without :func:`patch_random_generator` it also
+    draws Brian2's random stream, other spikes for the same seed (its warning says so).
 
     Raises
     ------
