@@ -26,7 +26,9 @@ next one (``ROUNDS`` rounds; medians):
   stream;
 - ``malloc-defaults``: the default program run with glibc's default heap
   (``program.MALLOC_TUNABLES`` empty: no huge pages, the heap grown in small steps), as
-  before :func:`brainlearn.snn.program.program_environment` set them.
+  before :func:`brainlearn.snn.program.program_environment` set them;
+- ``all-inhibitory``: without :func:`brainlearn.snn.program.patch_resting_group`: every
+  inhibitory neuron updated and tested at every step, also those at rest.
 
 ``no-noise`` and ``no-randn`` change the model; the others do not (OpenMP with two threads
 draws its random numbers in another order, ``mt19937`` from another generator).
@@ -34,7 +36,7 @@ draws its random numbers in another order, ``mt19937`` from another generator).
 For each: wall time per sample, the program's phases (set-up, time-step loop; the others
 are the same for all), accuracy, and whether the spike counts equal the default's. Writes
 ``benchmarks/results/engine_options.json``. Run on an otherwise idle machine:
-``python benchmarks/bench_engine_options.py`` (about two minutes, six builds included).
+``python benchmarks/bench_engine_options.py`` (about three minutes, eight builds included).
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ elif variant == "no-update-patch":
     program.patch_neuron_updates = lambda directory: 0
 elif variant == "mt19937":
     program.patch_random_generator = lambda directory: 0
+elif variant == "all-inhibitory":
+    program.patch_resting_group = lambda directory, *args: 0
 elif variant == "no-randn":
     from pathlib import Path
     patch_exp = program.patch_scalar_exp
@@ -96,7 +100,8 @@ sys.exit(build._main(sys.argv[2:]))
 VARIANTS = {"default": "default", "float32": "float32", "no-update-patch": "no-update-patch",
             "openmp-1": "openmp-1",
             "openmp-2": "openmp-2", "no-noise": "default", "no-randn": "no-randn",
-            "mt19937": "mt19937", "malloc-defaults": "default"}
+            "mt19937": "mt19937", "malloc-defaults": "default",
+            "all-inhibitory": "all-inhibitory"}
 
 
 @contextlib.contextmanager

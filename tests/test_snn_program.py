@@ -755,6 +755,119 @@ def test_the_random_generator_is_xoshiro256pp_behind_brian2s_recipes(tmp_path):
     assert "xoshiro" not in (tmp_path / "objects.h").read_text()
 
 
+#: a group's own code objects and a synaptic pathway onto it, as Brian2 2.9 writes them
+#: (shortened; the update as :func:`program.patch_neuron_updates` leaves it)
+_INCLUDES = '#include "code_objects/{name}_codeobject.h"\n#include "objects.h"\n\n'
+_RESET = """\
+void _run_g_b3_codeobject()
+{
+    using namespace brian;
+    const int64_t N = 4;
+    for(int _idx=0; _idx<_N; _idx++)
+    {
+        _ptr_array_g_ge[_idx] = 0.0;
+        _ptr_array_g_lastspike[_idx] = _lio_1;
+    }
+
+}
+"""
+_PATHWAY = """\
+void _run_h_g_pre_codeobject()
+{
+    using namespace brian;
+    for(int _spiking_synapse_idx=0; _spiking_synapse_idx<_num_spiking_synapses; _spiking_synapse_idx++)
+    {
+            const int32_t _postsynaptic_idx = _ptr_array_h_g__synaptic_post[_idx];
+            double ge_post = _ptr_array_g_ge[_postsynaptic_idx];
+            ge_post += w;
+            _ptr_array_g_ge[_postsynaptic_idx] = ge_post;
+    }
+}
+"""
+_G_ARRAYS = ["_array_g_ge", "_array_g_v", "_array_g_lastspike", "_array_g_not_refractory",
+             "_array_g__spikespace", "_array_g_v_th"]
+
+
+def _resting_group(path):
+    """The update, spike thresholder, reset and one pathway onto a group ``g``."""
+    objects = path / "code_objects"
+    objects.mkdir(exist_ok=True)
+    (path / "makefile").write_text(MAKEFILE)
+    files = {k: objects / f"{n}_codeobject.cpp" for k, n in (
+        ("update", "g_stateupdater"), ("threshold", "g_spike_thresholder"),
+        ("reset", "g_b3"), ("pathway", "h_g_pre"), ("other", "a"))}
+    files["update"].write_text(_INCLUDES.format(name="g_stateupdater") + STATEUPDATER_CPP
+                               .replace("    const double t =", "    const int64_t N = 4;\n"
+                                        "    const double t =", 1))
+    program.patch_neuron_updates(path)
+    files["threshold"].write_text(_INCLUDES.format(name="g_spike_thresholder") + THRESHOLDER
+                                  .format(event="spike", threshold="v_th", extra=_SPIKE_EXTRA,
+                                          sp=" ", invariant="2.0").replace("hidden", "g"))
+    files["reset"].write_text(_INCLUDES.format(name="g_b3") + _RESET)
+    files["pathway"].write_text(_INCLUDES.format(name="h_g_pre") + _PATHWAY)
+    files["other"].write_text(CODE_OBJECT.format(name="a"))
+    return files
+
+
+def test_a_group_at_rest_is_updated_and_tested_only_where_it_is_not(tmp_path):
+    files = _resting_group(tmp_path)
+    before = {k: f.read_text() for k, f in files.items()}
+    assert program.patch_resting_group(tmp_path, "g", _G_ARRAYS, ["g_b3"]) == 4
+    after = {k: f.read_text() for k, f in files.items()}
+    assert after["other"] == before["other"]
+    update = after["update"]
+    # the list is defined once, with the rest test over what the update writes
+    assert "int32_t _bl_rest_g_list[4];" in update and "int32_t _bl_rest_g_n = -1;" in update
+    assert ("const char on = _array_g_ge[_idx] != 0 || _array_g_v[_idx] != 0 || "
+            "!_array_g_not_refractory[_idx];") in update
+    # the update and its refractoriness flags visit the list, and list it first if need be
+    assert "for(int _idx=0; _idx<_N; _idx++)" not in update
+    assert update.count("const int _idx = _bl_rest_g_list[_bl_k];") == 2
+    assert update.count("if (_bl_rest_g_n < 0)\n        _bl_rest_g_list_all();") == 1
+    threshold = after["threshold"]
+    assert "for(size_t _idx=0; _idx<N; _idx++)" not in threshold
+    assert "const size_t _idx = _bl_rest_g_list[_bl_k];" in threshold
+    assert ("std::sort(_ptr_array_g__spikespace, _ptr_array_g__spikespace + _count);\n"
+            "    _ptr_array_g__spikespace[N] = _count;") in threshold
+    # the reset lists the group anew after its own code, and the pathway adds its target
+    assert after["reset"].rstrip().endswith(
+        "    }\n\n    _bl_rest_g_list_all();  // brainlearn (program.patch_resting_group)\n}")
+    assert ("_ptr_array_g_ge[_postsynaptic_idx] = ge_post;\n            if (_bl_rest_g_n >= 0 "
+            "&& !_bl_rest_g_on[_postsynaptic_idx])") in after["pathway"]
+    assert "_bl_rest_g_list[_bl_rest_g_n++] = _postsynaptic_idx;" in after["pathway"]
+    for k in ("threshold", "reset", "pathway"):
+        assert "extern int32_t _bl_rest_g_n;" in after[k] and "#include <algorithm>" in after[k]
+        assert "int32_t _bl_rest_g_n = -1;" not in after[k]
+
+
+@pytest.mark.parametrize("case", ["other write", "random update", "pretrace", "no reset",
+                                  "plain update", "odd store"])
+def test_the_resting_group_patch_checks_its_anchors(tmp_path, case):
+    files = _resting_group(tmp_path)
+    boundaries = ["g_b3"]
+    if case == "other write":  # a write to the group that is not a pathway's, onto one neuron
+        files["other"].write_text(CODE_OBJECT.format(name="a").replace(
+            "x_a = _clip", "_ptr_array_g_v[0] = 1.0;\n    x_a = _clip"))
+    elif case == "random update":
+        files["update"].write_text(files["update"].read_text().replace(
+            "_v = ge + v;", "_v = ge + v + _randn(_vectorisation_idx);"))
+    elif case == "pretrace":
+        files["threshold"].write_text(files["threshold"].read_text().replace(
+            "_count++] = _idx;", "_count++] = _idx;\n_array_g__pretracespace[_count] = _idx;"))
+    elif case == "no reset":
+        boundaries = ["g_b9"]
+    elif case == "odd store":  # a variable the rest test would not see
+        files["update"].write_text(files["update"].read_text().replace(
+            "_ptr_array_g_v[_idx] = v;", "_ptr_array_g_v[_idx] = v;\n"
+            "        _ptr_array_g_w[_idx] = 2 * v;"))
+    else:  # Brian2's own update loop, not the vectorisable one
+        files["update"].write_text(_INCLUDES.format(name="g_stateupdater") + STATEUPDATER_CPP)
+    before = {k: f.read_text() for k, f in files.items()}
+    with pytest.raises(program.AnchorMissing, match="at rest are updated as the others"):
+        program.patch_resting_group(tmp_path, "g", _G_ARRAYS, boundaries)
+    assert {k: f.read_text() for k, f in files.items()} == before
+
+
 def test_a_missing_anchor_builds_unpatched_with_a_warning(tmp_path):
     """Another Brian2's C++: the speed-ups are left out, the program is still compiled."""
     # compile_patched imports brian2, which sends warnings to its logger from then on: do
@@ -801,12 +914,12 @@ _UNPATCHED_BUILD = """\
 import sys
 from brainlearn.snn import build, program
 
-def switched_off(directory):
+def switched_off(directory, *args):
     raise program.AnchorMissing("switched off by the test")
 
 program.patch_scheduler = program.patch_neuron_updates = switched_off
 program.patch_scalar_exp = program.patch_pretrace_events = switched_off
-program.patch_synapse_creation = switched_off
+program.patch_synapse_creation = program.patch_resting_group = switched_off
 sys.exit(build._main(sys.argv[1:]))
 """
 
@@ -867,12 +980,13 @@ def test_the_programs_run_with_glibcs_heap_settings_unless_the_caller_has_its_ow
 @pytest.mark.slow
 def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path, monkeypatch):
     """The same network built with and without :func:`program.patch_scheduler`,
-    :func:`program.patch_neuron_updates`, :func:`program.patch_scalar_exp` and
-    :func:`program.patch_pretrace_events` and :func:`program.patch_synapse_creation`
-    (Brian2's loop, neuron updates, their per-step exponentials, the hidden group's event
-    thresholder, the room reserved for the synapses): a chunk with learning, a
-    teacher, noise and refractory periods ends with the same spike counts and learned
-    state, bit for bit. Both builds join their code objects
+    :func:`program.patch_neuron_updates`, :func:`program.patch_scalar_exp`,
+    :func:`program.patch_pretrace_events`, :func:`program.patch_synapse_creation` and
+    :func:`program.patch_resting_group` (Brian2's loop, neuron updates, their per-step
+    exponentials, the hidden group's event thresholder, the room reserved for the
+    synapses, the inhibitory neurons at rest): a chunk with learning, a teacher, noise,
+    refractory periods and k-winners-take-all (whose tally synapses write to the
+    inhibitory group) ends with the same spike counts and learned state, bit for bit. Both builds join their code objects
     (:func:`program.patch_unity_build`); that patch changes no line of any code object but
     the names of their support namespaces, checked here on Brian2's real code objects
     (each object compiled in a unit of its own, as Brian2 does, gave the same run bit for
@@ -893,7 +1007,8 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)  # the heap settings are ours
     net = NetworkParams(dt_ms=0.5, presentation_ms=20.0, n_per_feature=4, n_hidden=6,
-                        n_per_class=2, noise_mv=3.0, refractory_ms=2.0, w_ie_mv=0.0)
+                        n_per_class=2, noise_mv=3.0, refractory_ms=2.0, w_ie_mv=0.0,
+                        k_winners=2)
     spec = NetworkSpec(n_features=2, chunk=8, net=net, hidden_rule=STDP(eta_pot=0.05),
                        readout_rule=STDP(eta_pot=0.05), supervised=True)
     patched = StandaloneEngine(spec)
@@ -905,13 +1020,14 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
                            str(plain_dir)], env=build._python_env(), capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 5
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 6
     build.write_manifest(plain_dir)
     assert "_bl_clocks" in (patched.build_dir / "network.cpp").read_text()
     assert "_bl_clocks" not in (plain_dir / "network.cpp").read_text()
     updates = sorted((patched.build_dir / "code_objects").glob("*_stateupdater_codeobject.cpp"))
     assert sum("_bl_refractory_gap" in p.read_text() for p in updates) == 3  # hidden, inh., eff.
     assert sum(p.read_text().count("_bl_exp(") for p in updates) > 0
+    assert sum("_bl_rest_inhibitory_list_all" in p.read_text() for p in updates) == 1
     events = patched.build_dir / "code_objects" / "hidden_pretrace_thresholder_codeobject.cpp"
     assert "program.patch_pretrace_events" in events.read_text()
     assert "program.patch_synapse_creation" in (patched.build_dir / "brianlib"
@@ -959,3 +1075,76 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     assert a.counts[PopulationName.HIDDEN].max() >= 3
     assert np.abs(a.state.w_in - state.w_in).max() > 1e-3
     assert np.abs(a.state.w_out - state.w_out).max() > 1e-3
+
+
+_WITHOUT_RESTING = """\
+import sys
+from brainlearn.snn import build, program
+
+def switched_off(directory, *args):
+    raise program.AnchorMissing("switched off by the test")
+
+program.patch_resting_group = switched_off
+sys.exit(build._main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_skipping_the_inhibitory_neurons_at_rest_leaves_a_prediction_bit_for_bit(
+        tmp_path, monkeypatch):
+    """A batched inference program (three frozen copies, winner-take-all with its
+    inhibition on) built with and without :func:`program.patch_resting_group` gives the
+    same spike counts of every group, bit for bit, over presentations in which some
+    inhibitory neurons fire and others stay at rest (with a reset below rest, so a neuron
+    refractory at a presentation's start is not at rest)."""
+    pytest.importorskip("brian2")
+    import json
+    import sys
+
+    from brainlearn.snn import build
+    from brainlearn.snn.batched import inference_spec
+    from brainlearn.snn.engines import ChunkInputs, NetworkState, StandaloneEngine
+    from brainlearn.snn.graph import NetworkSpec
+    from brainlearn.snn.names import PopulationName
+    from brainlearn.snn.plasticity import STDP
+    from brainlearn.snn.populations import NetworkParams
+
+    monkeypatch.setenv("BRAINLEARN_CACHE", str(tmp_path / "cache"))
+    net = NetworkParams(dt_ms=0.5, presentation_ms=20.0, n_per_feature=4, n_hidden=8,
+                        n_per_class=2, noise_mv=3.0, refractory_ms=2.0, v_reset_mv=-2.0)
+    spec = inference_spec(NetworkSpec(n_features=2, chunk=4, net=net,
+                                      hidden_rule=STDP(), readout_rule=STDP(),
+                                      supervised=True),
+                          copies=3, presentations=5)
+    patched = StandaloneEngine(spec)
+    assert "_bl_rest_inhibitory_list_all" in (
+        patched.build_dir / "code_objects" / "inhibitory_stateupdater_codeobject.cpp"
+    ).read_text()
+    plain_dir = tmp_path / "plain"
+    plain_dir.mkdir()
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec.describe()))
+    proc = subprocess.run([sys.executable, "-c", _WITHOUT_RESTING, "build", str(spec_file),
+                           str(plain_dir)], env=build._python_env(), capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 1
+    build.write_manifest(plain_dir)
+    plain = StandaloneEngine(spec)
+    plain.build_dir, plain.mapping = plain_dir, build.read_map(plain_dir)
+
+    rng = np.random.default_rng(3)
+    m = spec.chunk
+    rates = rng.uniform(0.0, 400.0, (m, spec.copies * spec.n_afferent))
+    state = NetworkState(w_in=rng.uniform(0.2, 1.0, (spec.n_afferent, 8)),
+                         w_out=rng.uniform(0.2, 0.8, (8, spec.n_efferent)),
+                         theta_volt=np.zeros(8), rbar=np.zeros(spec.n_efferent))
+    for seed in (1, 2):
+        a = patched.run(ChunkInputs.make(rates), state, seed)
+        b = plain.run(ChunkInputs.make(rates), state, seed)
+        for pop in a.counts:
+            np.testing.assert_array_equal(a.counts[pop], b.counts[pop], err_msg=str(pop))
+    # in a presentation some inhibitory neurons fired (and silenced hidden ones), others
+    # stayed at rest
+    fired = a.counts[PopulationName.INHIBITORY] > 0
+    assert 0.1 < fired.mean() < 0.9

@@ -276,6 +276,7 @@ _ENGINE_OPTIONS = {
     "no-randn": "no normal draws at all (the bound of a faster Gaussian generator)",
     "mt19937": "Brian2's Mersenne twister for the random numbers",
     "malloc-defaults": "glibc's default heap (no huge pages)",
+    "all-inhibitory": "every inhibitory neuron updated, also those at rest",
 }
 
 

@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 #: bump when the way a build is made or read changes (map or manifest format, seed code)
-BUILD_FORMAT = 16
+BUILD_FORMAT = 17
 COMPILE_ARGS = (
     "-w",
     "-O1",  # -O3 compiles ~15 % slower here and the runs are no faster
@@ -414,8 +414,18 @@ def _generate_and_compile(spec: NetworkSpec, out_dir: Path) -> None:
     presentations = b2.device.get_array_name(control.variables["presentations"])
     program.patch_run_duration(out_dir, f"brian::{presentations}[0]",
                                p.presentation_ms * 1e-3, p.dt_ms * 1e-3)
+    # the groups whose neurons at rest the program skips, with their arrays and their
+    # presentation-start operations
+    plan = blueprint(spec)
+    resting = {str(pop.name): ([b2.device.get_array_name(v)
+                                for v in h[str(pop.name)].variables.values()
+                                if isinstance(v, b2.core.variables.ArrayVariable)
+                                and getattr(v.owner, "name", None) == str(pop.name)],
+                               [b.brian_name for b in plan.boundaries if b.obj == pop.name])
+               for pop in plan.populations if pop.rests_at_zero}
     unpatched = program.compile_patched(b2.device, out_dir,
-                                        {m["file"] for m in mapping["outputs"].values()})
+                                        {m["file"] for m in mapping["outputs"].values()},
+                                        resting)
     if unpatched:
         mapping["unpatched"] = unpatched
     (out_dir / MAP).write_text(json.dumps(mapping, indent=1))

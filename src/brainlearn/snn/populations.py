@@ -311,6 +311,11 @@ class Population:
     reset: ClassVar[str] = "v = v_reset; count += 1"
     refractory: ClassVar[str | None] = "t_ref"
     start_code: ClassVar[str] = ""
+    #: whether a neuron whose variables are all 0 stays so while no synapse writes to it
+    #: (the equations are linear without a constant term, no noise) and does not fire
+    #: there, and the presentation start puts ``lastspike`` in the past: the compiled
+    #: programs then skip such neurons (:func:`brainlearn.snn.program.patch_resting_group`)
+    rests_at_zero: ClassVar[bool] = False
 
     def __init__(self, net: NetworkParams, n: int):
         self.net = net
@@ -555,6 +560,8 @@ class Inhibitory(Population):
     k-winners-take-all."""
 
     name = PopulationName.INHIBITORY
+    #: input only from the hidden neurons: in a presentation most of the group stays at 0
+    rests_at_zero = True
 
     @property
     def gated(self) -> bool:

@@ -28,8 +28,11 @@ neuron updates test refractoriness in a way the compiler cannot vectorise;
 build compiles those code objects with ``-ftree-vectorize``), and :func:`patch_scalar_exp`
 keeps the exponentials of their per-step constants instead of computing them at every
 step; :func:`patch_pretrace_events` lets a group's spike thresholder fill its
-``"pretrace"`` event too (the same test), instead of a second pass over the group. They
-leave the numbers a run computes unchanged, bit for bit.
+``"pretrace"`` event too (the same test), instead of a second pass over the group;
+:func:`patch_resting_group` updates and tests only the inhibitory neurons that are not at
+rest (in a presentation most of them receive no input and stay at exactly 0: a fifth of
+the inference program's loop). They leave the numbers a run computes unchanged, bit for
+bit.
 
 Brian2 also writes every array of the network after a run; :func:`patch_write_arrays`
 keeps the files the engines read, :func:`patch_run_duration` lets a run stop after the
@@ -49,8 +52,8 @@ run computes (the same seed, another random stream of the same distributions).
 The patches are text edits of the generated C++ (written for Brian2 2.9, the version
 ``pyproject.toml`` pins) that check their anchor and raise :class:`AnchorMissing` if
 Brian2's code has another shape. The ones that only add speed (the clock, the scheduler,
-the result files, the neuron updates, the exponentials, the synapses' room, the
-translation units) and the random generator (a program with Brian2's own generator is as
+the result files, the neuron updates, the exponentials, the neurons at rest, the synapses'
+room, the translation units) and the random generator (a program with Brian2's own generator is as
 valid, only slower) are then left out with a warning and the program is built as Brian2
 generated it (:func:`compile_patched`); the run-duration patch decides what a run simulates, so a
 build without its anchor fails. The patches are part of how a build is made, so a change
@@ -64,6 +67,7 @@ import os
 import re
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .._proc import PARENT_PID_VARIABLE
@@ -83,6 +87,7 @@ __all__ = [
     "patch_run_duration",
     "patch_pretrace_events",
     "patch_random_generator",
+    "patch_resting_group",
     "patch_scalar_exp",
     "patch_scheduler",
     "patch_synapse_creation",
@@ -622,6 +627,178 @@ def patch_synapse_creation(directory: str | Path) -> int:
     return len(edits) - 1
 
 
+_OBJECTS_INCLUDE = '#include "objects.h"\n'
+_REST_DECLARATIONS = """\
+#include <algorithm>
+namespace brian {{
+// brainlearn (program.patch_resting_group): the {g} neurons not at rest, and their number
+// (-1: not yet listed)
+extern int32_t _bl_rest_{g}_list[];
+extern char _bl_rest_{g}_on[];
+extern int32_t _bl_rest_{g}_n;
+void _bl_rest_{g}_list_all();
+}}
+"""
+_REST_DEFINITIONS = """\
+namespace brian {{
+int32_t _bl_rest_{g}_list[{n}];
+char _bl_rest_{g}_on[{n}];
+int32_t _bl_rest_{g}_n = -1;
+void _bl_rest_{g}_list_all()
+{{
+    // a neuron is at rest where every variable its update writes is 0 and it is not
+    // refractory; the list keeps the others, in the order of their indices
+    int32_t n = 0;
+    for (int32_t _idx = 0; _idx < {n}; _idx++)
+    {{
+        const char on = {awake};
+        _bl_rest_{g}_on[_idx] = on;
+        if (on)
+            _bl_rest_{g}_list[n++] = _idx;
+    }}
+    _bl_rest_{g}_n = n;
+}}
+}}
+"""
+_REST_LOOP = """\
+    // brainlearn (program.patch_resting_group): only the neurons not at rest
+    if (_bl_rest_{g}_n < 0)
+        _bl_rest_{g}_list_all();
+    const int32_t _bl_n = _bl_rest_{g}_n;
+    for(int32_t _bl_k=0; _bl_k<_bl_n; _bl_k++)
+    {{
+        const int _idx = _bl_rest_{g}_list[_bl_k];
+"""
+_VECTOR_LOOP = ("    #pragma GCC ivdep\n    for(int _idx=0; _idx<_N; _idx++)\n    {\n"
+                "        // vector code\n")
+_THRESHOLD_LOOP = "    for(size_t _idx=0; _idx<N; _idx++)\n    {\n"
+_GROUP_SIZE = re.compile(r"\n\s*const int64_t N = (\d+);\n")
+_POST_WRITE = "{array}[_postsynaptic_idx] = {var}_post;\n"
+
+
+def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str],
+                        boundaries: Sequence[str]) -> int:
+    """Update and test only the neurons of ``group`` that are not at rest; returns the
+    number of code objects edited.
+
+    Every neuron of a group is updated and tested against its threshold at every step.
+    The inhibitory group of the winner-take-all (:class:`~brainlearn.snn.populations.
+    Inhibitory`) is a third of a 2-D task's neurons, yet in a presentation only the
+    partners of the few hidden neurons that fire receive any input: the others stay at
+    exactly 0 (its equations are linear with no constant term, so 0 maps to 0, bit for
+    bit, and ``v > v_th`` with ``v_th >= 0`` is false there). The group keeps a list of
+    the neurons not at rest -- some variable its update writes is not 0, or it is
+    refractory -- and its update (with the refractoriness flags) and spike thresholder
+    visit only those. A neuron joins the list when a synaptic pathway writes one of its
+    variables (the only writes to the group outside its own code objects, checked), and
+    the list is made anew from the state after each of the group's own presentation-start
+    operations ``boundaries`` (the reset, which also puts ``lastspike`` far in the past,
+    so a neuron left out is not refractory and its flag stays as it was) and before its
+    first update (a program makes one run, :func:`patch_run_duration`, so nothing else
+    sets the state in between). The thresholder sorts the step's spikes, few, into the
+    order of their indices, Brian2's order. A run computes exactly what it did
+    (``tests/test_snn_program.py`` compares programs with and without it, bit for bit).
+
+    ``arrays`` are the C++ names of the group's arrays (``_array_<group>_<variable>``);
+    call this only for a group whose rest is a fixed point of its update and below its
+    threshold (:attr:`~brainlearn.snn.populations.Population.rests_at_zero`), after
+    :func:`patch_neuron_updates`.
+
+    Raises
+    ------
+    AnchorMissing
+        If the group's update, thresholder, or a presentation-start operation has another
+        shape (another Brian2 version, or a group without the patch of its update), they
+        draw random numbers, or other code writes the group's variables in another way
+        than a synaptic pathway onto it; nothing is then changed.
+    """
+    directory = Path(directory)
+    objects = directory / "code_objects"
+    g = group
+    update = objects / f"{g}_stateupdater_codeobject.cpp"
+    threshold = objects / f"{g}_spike_thresholder_codeobject.cpp"
+    own = {update.name, threshold.name, f"{g}_spike_resetter_codeobject.cpp",
+           f"after_run_{g}_spike_thresholder_codeobject.cpp",
+           *(f"{b}_codeobject.cpp" for b in boundaries)}
+
+    def missing(path, what):
+        return AnchorMissing(f"{path}: {what} (Brian2 version?); the neurons of {g} at rest "
+                             "are updated as the others")
+
+    up = update.read_text() if update.is_file() else ""
+    th = threshold.read_text() if threshold.is_file() else ""
+    flags = (f"    for(int _idx=0; _idx<_N; _idx++)\n        _ptr_array_{g}_not_refractory[_idx] = "
+             f"(t - _ptr_array_{g}_lastspike[_idx]) >= _bl_refractory_gap;\n")
+    sizes = _GROUP_SIZE.findall(up)
+    if (len(sizes) != 1 or up.count(_VECTOR_LOOP) != 1 or up.count(flags) != 1
+            or up.count(_OBJECTS_INCLUDE) != 1 or any(f in up for f in _RANDOM_CALLS)):
+        raise missing(update, "no neuron update of the expected shape")
+    written = sorted(set(re.findall(rf"\n\s*_ptr_array_{g}_(\w+)\[_idx\] = \1;", up)))
+    writes = set(re.findall(rf"_ptr_array_{g}_(\w+)\[_idx\]\s*=[^=]", up))
+    if not written or writes != {*written, "not_refractory"}:
+        raise missing(update, "not every variable the update writes is stored alike")
+    spikes = f"    _ptr_array_{g}__spikespace[N] = _count;\n"
+    if (th.count(_THRESHOLD_LOOP) != 1 or th.count(spikes) != 1 or "pretracespace" in th
+            or th.count(_OBJECTS_INCLUDE) != 1 or any(f in th for f in _RANDOM_CALLS)):
+        raise missing(threshold, "no spike thresholder of the expected shape")
+    declarations = _OBJECTS_INCLUDE + _REST_DECLARATIONS.format(g=g)
+    n = sizes[0]
+    awake = " || ".join([f"_array_{g}_{v}[_idx] != 0" for v in written]
+                        + [f"!_array_{g}_not_refractory[_idx]"])
+    edits = {}
+    up = up.replace(_OBJECTS_INCLUDE, declarations + _REST_DEFINITIONS.format(
+        g=g, n=n, awake=awake), 1)
+    edits[update] = (up.replace(_VECTOR_LOOP, _REST_LOOP.format(g=g), 1)
+                     .replace(flags, f"    for(int32_t _bl_k=0; _bl_k<_bl_n; _bl_k++)\n    {{\n"
+                              f"        const int _idx = _bl_rest_{g}_list[_bl_k];\n"
+                              f"        _ptr_array_{g}_not_refractory[_idx] = (t - "
+                              f"_ptr_array_{g}_lastspike[_idx]) >= _bl_refractory_gap;\n"
+                              "    }\n", 1))
+    edits[threshold] = (th.replace(_OBJECTS_INCLUDE, declarations, 1)
+                        .replace(_THRESHOLD_LOOP, _REST_LOOP.format(g=g).replace(
+                            "const int _idx", "const size_t _idx"), 1)
+                        .replace(spikes, f"    std::sort(_ptr_array_{g}__spikespace, "
+                                 f"_ptr_array_{g}__spikespace + _count);\n" + spikes, 1))
+    for b in boundaries:
+        path = objects / f"{b}_codeobject.cpp"
+        src = path.read_text() if path.is_file() else ""
+        start = src.find(f"void _run_{b}_codeobject()\n{{\n")
+        end = src.find("\n}\n", start)
+        if start < 0 or end < 0 or src.count(_OBJECTS_INCLUDE) != 1:
+            raise missing(path, "no presentation-start operation of the expected shape")
+        edits[path] = (src[:end].replace(_OBJECTS_INCLUDE, declarations, 1)
+                       + f"\n    _bl_rest_{g}_list_all();  // brainlearn "
+                       "(program.patch_resting_group)" + src[end:])
+    # every other write to the group's arrays: a synaptic pathway's, onto one neuron
+    names = sorted(set(arrays), key=len, reverse=True)
+    write = re.compile(r"_ptr(" + "|".join(map(re.escape, names)) + r")\[([^\]]*)\]\s*=[^=]")
+    for path in sorted(objects.glob("*.cpp")):
+        if path.name in own or path.name.endswith("_synapses_create_array_codeobject.cpp"):
+            continue
+        src = path.read_text()
+        hits = write.findall(src)
+        if not hits:
+            continue
+        lines = {_POST_WRITE.format(array=f"_ptr{a}", var=a[len(f"_array_{g}_"):])
+                 for a, _ in hits}
+        if (any(i != "_postsynaptic_idx" for _, i in hits)
+                or sum(src.count(line) for line in lines) != len(hits)
+                or src.count(_OBJECTS_INCLUDE) != 1):
+            raise missing(path, f"another write to the variables of {g}")
+        src = src.replace(_OBJECTS_INCLUDE, declarations, 1)
+        for line in lines:
+            src = src.replace(line, line + (
+                f"            if (_bl_rest_{g}_n >= 0 && !_bl_rest_{g}_on[_postsynaptic_idx])"
+                "  // brainlearn (program.patch_resting_group)\n"
+                f"            {{\n                _bl_rest_{g}_on[_postsynaptic_idx] = 1;\n"
+                f"                _bl_rest_{g}_list[_bl_rest_{g}_n++] = _postsynaptic_idx;\n"
+                "            }\n"))
+        edits[path] = src
+    for path, src in edits.items():
+        path.write_text(src)
+    return len(edits)
+
+
 #: Brian2's random generator (2.9, ``objects.h``): its engine, and its uniform number made of
 #: two 32-bit outputs
 _MT_ENGINE = "        std::mt19937 gen;\n"
@@ -895,11 +1072,14 @@ def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int
     return len(found - set(keep))
 
 
-def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -> list[str]:
+def compile_patched(device, directory: str | Path, keep: set[str] | list[str],
+                    resting: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None
+                    ) -> list[str]:
     """Generate the project of ``device``, patch it (:func:`patch_network_source`,
     :func:`patch_scheduler`, :func:`patch_write_arrays` keeping the files ``keep``,
     :func:`patch_neuron_updates`, :func:`patch_scalar_exp`, :func:`patch_pretrace_events`,
-    :func:`patch_synapse_creation`, :func:`patch_random_generator`,
+    :func:`patch_resting_group` for each group of ``resting``, ``{group: (arrays,
+    boundaries)}``, :func:`patch_synapse_creation`, :func:`patch_random_generator`,
     :func:`patch_unity_build`) and compile it with Brian2's own ``make``.
 
     A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
@@ -921,6 +1101,8 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str]) -
                   lambda: patch_neuron_updates(directory),
                   lambda: patch_scalar_exp(directory),
                   lambda: patch_pretrace_events(directory),
+                  *(lambda g=g, a=a, b=b: patch_resting_group(directory, g, a, b)
+                    for g, (a, b) in (resting or {}).items()),
                   lambda: patch_synapse_creation(directory),
                   lambda: patch_random_generator(directory),
                   lambda: patch_unity_build(directory)):
