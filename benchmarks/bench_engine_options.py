@@ -9,11 +9,14 @@ next one (``ROUNDS`` rounds; medians):
 - ``float32``: every state variable in single precision (Brian2's
   ``core.default_float_dtype``): twice the values per vector register, half the memory;
 - ``no-update-patch``: without the neuron-update patch, as the OpenMP variants are
-  (:func:`brainlearn.snn.program.patch_neuron_updates`), to tell its share from OpenMP's;
+  (:func:`brainlearn.snn.program.patch_neuron_updates`), to tell its share from OpenMP's
+  (and so without :func:`brainlearn.snn.program.patch_resting_group`, which builds on the
+  patched update loop: a warning says so);
 - ``openmp-1``, ``openmp-2``: Brian2's OpenMP code (``devices.cpp_standalone.openmp_threads``)
   with one and two threads; every thread's random generator is seeded from the run's seed,
   and the neuron-update patch (:func:`brainlearn.snn.program.patch_neuron_updates`) is left
-  out: its ``#pragma GCC ivdep`` cannot stand between OpenMP's ``omp for`` and its loop
+  out, with the resting-group patch: its ``#pragma GCC ivdep`` cannot stand between
+  OpenMP's ``omp for`` and its loop
   (and :func:`~brainlearn.snn.program.patch_network_source` finds no anchor in OpenMP's
   ``Network::run``: a warning says so);
 - ``no-noise``: the default program with the efferent noise switched off at run time

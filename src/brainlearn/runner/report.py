@@ -269,8 +269,9 @@ def benchmarks_block(bench_dir: str | Path) -> str | None:
 #: what each variant of ``benchmarks/bench_engine_options.py`` is, in a sentence's words
 _ENGINE_OPTIONS = {
     "float32": "state in single precision",
-    "no-update-patch": "without the vectorising neuron-update patch",
-    "openmp-1": "Brian2's OpenMP code (without that patch) on 1 thread",
+    "no-update-patch": "without the vectorising neuron-update patch (nor the skipping of "
+                       "inhibitory neurons at rest, which builds on it)",
+    "openmp-1": "Brian2's OpenMP code (without those patches) on 1 thread",
     "openmp-2": "on 2 threads",
     "no-noise": "the efferent noise off (its draws kept)",
     "no-randn": "no normal draws at all (the bound of a faster Gaussian generator)",
