@@ -11,8 +11,8 @@ costs ``ceil(m / B)`` presentations of the ``B`` copies, and only the last one h
 copies (padding).
 
 Runs at once (``n_jobs``): a run is one process on one core, and a step of ``B`` copies is
-too little work to share between threads (Brian2's OpenMP code was 1.7x slower on this
-network, ``benchmarks/bench_engine_options.py``). With ``n_jobs > 1`` the samples are
+too little work to share between threads (Brian2's OpenMP code was 2.3x slower on this
+network with one thread and 2.7x with two, ``benchmarks/bench_engine_options.py``). With ``n_jobs > 1`` the samples are
 instead split into runs of nearly equal numbers of presentations (at most ``K`` each; as
 many runs as it takes, rounded up to a multiple of ``n_jobs``, and no more than there are
 presentations), ``n_jobs`` of which run side by side, each with its own seed: where that

@@ -150,7 +150,10 @@ def program_environment(environ=None) -> dict[str, str]:
     turns on an idle machine: Brian2's own set-up 3.7 -> 1.5 ms, the synapses' creation
     4.3 -> 1.8 ms, the time-step loop 1-2 % faster (fewer TLB misses), 126 -> 117 ms a run
     in all; the same measured through ``SpikingClassifier.predict`` (15 predictions of
-    each, alternating): 131 -> 123 µs per sample. The numbers a run computes do not
+    each, alternating): 131 -> 123 µs per sample. It has a tail: a few runs (3 of 30 in one
+    measurement, 1 of 40 in another) take 40-55 ms longer, in the kernel; over 40
+    alternating predictions (later, with :func:`patch_resting_group`) the median went
+    96.8 -> 86.7 µs per sample and the mean 97.3 -> 88.8. The numbers a run computes do not
     change: only where its memory comes from. A glibc older than 2.35 does not know
     ``hugetlb`` and ignores it; with huge pages switched off the heap is still grown in
     larger steps.
