@@ -784,8 +784,12 @@ void _run_h_g_pre_codeobject()
     }
 }
 """
+#: a pathway onto a variable the group's update neither reads nor writes (the tally of
+#: k-winners-take-all)
+_TALLY = _PATHWAY.replace("h_g_pre", "h_tally_pre").replace("ge_post", "n_active_post").replace(
+    "_ptr_array_g_ge", "_ptr_array_g_n_active").replace(" += w;", " += 1;")
 _G_ARRAYS = ["_array_g_ge", "_array_g_v", "_array_g_lastspike", "_array_g_not_refractory",
-             "_array_g__spikespace", "_array_g_v_th"]
+             "_array_g__spikespace", "_array_g_v_th", "_array_g_n_active"]
 
 
 def _resting_group(path):
@@ -795,7 +799,7 @@ def _resting_group(path):
     (path / "makefile").write_text(MAKEFILE)
     files = {k: objects / f"{n}_codeobject.cpp" for k, n in (
         ("update", "g_stateupdater"), ("threshold", "g_spike_thresholder"),
-        ("reset", "g_b3"), ("pathway", "h_g_pre"), ("other", "a"))}
+        ("reset", "g_b3"), ("pathway", "h_g_pre"), ("tally", "h_tally_pre"), ("other", "a"))}
     files["update"].write_text(_INCLUDES.format(name="g_stateupdater") + STATEUPDATER_CPP
                                .replace("    const double t =", "    const int64_t N = 4;\n"
                                         "    const double t =", 1))
@@ -805,6 +809,7 @@ def _resting_group(path):
                                           sp=" ", invariant="2.0").replace("hidden", "g"))
     files["reset"].write_text(_INCLUDES.format(name="g_b3") + _RESET)
     files["pathway"].write_text(_INCLUDES.format(name="h_g_pre") + _PATHWAY)
+    files["tally"].write_text(_INCLUDES.format(name="h_tally_pre") + _TALLY)
     files["other"].write_text(CODE_OBJECT.format(name="a"))
     return files
 
@@ -814,7 +819,8 @@ def test_a_group_at_rest_is_updated_and_tested_only_where_it_is_not(tmp_path):
     before = {k: f.read_text() for k, f in files.items()}
     assert program.patch_resting_group(tmp_path, "g", _G_ARRAYS, ["g_b3"]) == 4
     after = {k: f.read_text() for k, f in files.items()}
-    assert after["other"] == before["other"]
+    # a write the update does not see wakes nothing
+    assert after["other"] == before["other"] and after["tally"] == before["tally"]
     update = after["update"]
     # the list is defined once, with the rest test over what the update writes
     assert "int32_t _bl_rest_g_list[4];" in update and "int32_t _bl_rest_g_n = -1;" in update
@@ -840,14 +846,17 @@ def test_a_group_at_rest_is_updated_and_tested_only_where_it_is_not(tmp_path):
         assert "int32_t _bl_rest_g_n = -1;" not in after[k]
 
 
-@pytest.mark.parametrize("case", ["other write", "random update", "pretrace", "no reset",
-                                  "plain update", "odd store"])
+@pytest.mark.parametrize("case", ["other write", "compound write", "random update",
+                                  "pretrace", "no reset", "plain update", "odd store"])
 def test_the_resting_group_patch_checks_its_anchors(tmp_path, case):
     files = _resting_group(tmp_path)
     boundaries = ["g_b3"]
     if case == "other write":  # a write to the group that is not a pathway's, onto one neuron
         files["other"].write_text(CODE_OBJECT.format(name="a").replace(
             "x_a = _clip", "_ptr_array_g_v[0] = 1.0;\n    x_a = _clip"))
+    elif case == "compound write":
+        files["other"].write_text(CODE_OBJECT.format(name="a").replace(
+            "x_a = _clip", "_ptr_array_g_ge[_postsynaptic_idx] += 1.0;\n    x_a = _clip"))
     elif case == "random update":
         files["update"].write_text(files["update"].read_text().replace(
             "_v = ge + v;", "_v = ge + v + _randn(_vectorisation_idx);"))

@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 #: bump when the way a build is made or read changes (map or manifest format, seed code)
-BUILD_FORMAT = 17
+BUILD_FORMAT = 18
 COMPILE_ARGS = (
     "-w",
     "-O1",  # -O3 compiles ~15 % slower here and the runs are no faster

@@ -311,10 +311,11 @@ class Population:
     reset: ClassVar[str] = "v = v_reset; count += 1"
     refractory: ClassVar[str | None] = "t_ref"
     start_code: ClassVar[str] = ""
-    #: whether a neuron whose variables are all 0 stays so while no synapse writes to it
-    #: (the equations are linear without a constant term, no noise) and does not fire
-    #: there, and the presentation start puts ``lastspike`` in the past: the compiled
-    #: programs then skip such neurons (:func:`brainlearn.snn.program.patch_resting_group`)
+    #: whether a neuron whose state (what its update reads or writes) is all 0 stays so
+    #: while no synapse writes to that state (the equations are linear without a constant
+    #: term, no noise) and does not fire there, whatever its other variables hold, and the
+    #: presentation start puts ``lastspike`` in the past: the compiled programs then skip
+    #: such neurons (:func:`brainlearn.snn.program.patch_resting_group`)
     rests_at_zero: ClassVar[bool] = False
 
     def __init__(self, net: NetworkParams, n: int):
@@ -560,7 +561,9 @@ class Inhibitory(Population):
     k-winners-take-all."""
 
     name = PopulationName.INHIBITORY
-    #: input only from the hidden neurons: in a presentation most of the group stays at 0
+    #: input only from the hidden neurons (its partner's spikes; with k_winners also the
+    #: tally in ``n_active``, which its update does not use): in a presentation most of the
+    #: group stays at 0
     rests_at_zero = True
 
     @property

@@ -686,15 +686,18 @@ def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str]
 
     Every neuron of a group is updated and tested against its threshold at every step.
     The inhibitory group of the winner-take-all (:class:`~brainlearn.snn.populations.
-    Inhibitory`) is a third of a 2-D task's neurons, yet in a presentation only the
-    partners of the few hidden neurons that fire receive any input: the others stay at
-    exactly 0 (its equations are linear with no constant term, so 0 maps to 0, bit for
-    bit, and ``v > v_th`` with ``v_th >= 0`` is false there). The group keeps a list of
-    the neurons not at rest -- some variable its update writes is not 0, or it is
-    refractory -- and its update (with the refractoriness flags) and spike thresholder
-    visit only those. A neuron joins the list when a synaptic pathway writes one of its
-    variables (the only writes to the group outside its own code objects, checked), and
-    the list is made anew from the state after each of the group's own presentation-start
+    Inhibitory`) is 200 of the 452 neurons of a 2-D task's network, yet in a presentation
+    only the partners of the few hidden neurons that fire receive any input: the others
+    stay at exactly 0 (its equations are linear with no constant term, so 0 maps to 0, bit
+    for bit, and ``v > v_th`` with ``v_th >= 0`` is false there, whatever else the
+    threshold asks). The group keeps a list of the neurons not at rest -- some variable
+    its update writes is not 0, or it is refractory -- and its update (with the
+    refractoriness flags) and spike thresholder visit only those. A neuron joins the list
+    when a synaptic pathway writes a variable its update reads or writes (the only such
+    writes outside the group's own code objects, checked; a pathway's write to another
+    variable, such as the count of active hidden neurons of k-winners-take-all, wakes
+    nothing: the update does not see it and the threshold is false at rest), and the
+    list is made anew from the state after each of the group's own presentation-start
     operations ``boundaries`` (the reset, which also puts ``lastspike`` far in the past,
     so a neuron left out is not refractory and its flag stays as it was) and before its
     first update (a program makes one run, :func:`patch_run_duration`, so nothing else
@@ -737,6 +740,8 @@ def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str]
             or up.count(_OBJECTS_INCLUDE) != 1 or any(f in up for f in _RANDOM_CALLS)):
         raise missing(update, "no neuron update of the expected shape")
     written = sorted(set(re.findall(rf"\n\s*_ptr_array_{g}_(\w+)\[_idx\] = \1;", up)))
+    # what the update reads or writes: a pathway's write to any of it wakes the neuron
+    state = set(re.findall(rf"_ptr_array_{g}_(\w+)\[_idx\]", up))
     writes = set(re.findall(rf"_ptr_array_{g}_(\w+)\[_idx\]\s*=[^=]", up))
     if not written or writes != {*written, "not_refractory"}:
         raise missing(update, "not every variable the update writes is stored alike")
@@ -772,9 +777,12 @@ def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str]
         edits[path] = (src[:end].replace(_OBJECTS_INCLUDE, declarations, 1)
                        + f"\n    _bl_rest_{g}_list_all();  // brainlearn "
                        "(program.patch_resting_group)" + src[end:])
-    # every other write to the group's arrays: a synaptic pathway's, onto one neuron
-    names = sorted(set(arrays), key=len, reverse=True)
-    write = re.compile(r"_ptr(" + "|".join(map(re.escape, names)) + r")\[([^\]]*)\]\s*=[^=]")
+    # every other write to what the update sees: a synaptic pathway's, onto one neuron
+    prefix = f"_array_{g}_"
+    names = sorted({a for a in arrays if a.startswith(prefix) and a[len(prefix):] in state},
+                   key=len, reverse=True)
+    write = re.compile(r"_ptr(" + "|".join(map(re.escape, names))
+                       + r")\[([^\]]*)\]\s*[-+*/]?=(?!=)")
     for path in sorted(objects.glob("*.cpp")):
         if path.name in own or path.name.endswith("_synapses_create_array_codeobject.cpp"):
             continue
@@ -782,8 +790,7 @@ def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str]
         hits = write.findall(src)
         if not hits:
             continue
-        lines = {_POST_WRITE.format(array=f"_ptr{a}", var=a[len(f"_array_{g}_"):])
-                 for a, _ in hits}
+        lines = {_POST_WRITE.format(array=f"_ptr{a}", var=a[len(prefix):]) for a, _ in hits}
         if (any(i != "_postsynaptic_idx" for _, i in hits)
                 or sum(src.count(line) for line in lines) != len(hits)
                 or src.count(_OBJECTS_INCLUDE) != 1):
