@@ -775,7 +775,7 @@ _PATHWAY = """\
 void _run_h_g_pre_codeobject()
 {
     using namespace brian;
-    for(int _spiking_synapse_idx=0; _spiking_synapse_idx<_num_spiking_synapses; _spiking_synapse_idx++)
+    for(int _spiking_synapse_idx=0; _spiking_synapse_idx<_num_spiking; _spiking_synapse_idx++)
     {
             const int32_t _postsynaptic_idx = _ptr_array_h_g__synaptic_post[_idx];
             double ge_post = _ptr_array_g_ge[_postsynaptic_idx];
@@ -933,6 +933,31 @@ sys.exit(build._main(sys.argv[1:]))
 """
 
 
+def _built_with(script, spec, tmp_path, unpatched):
+    """The engine of ``spec`` built by the build command run under ``script`` (which
+    switches patches off) in ``tmp_path / "plain"``; its map lists ``unpatched`` patches
+    left out."""
+    import json
+    import sys
+
+    from brainlearn.snn import build
+    from brainlearn.snn.engines import StandaloneEngine
+
+    plain_dir = tmp_path / "plain"
+    plain_dir.mkdir()
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec.describe()))
+    proc = subprocess.run([sys.executable, "-c", script, "build", str(spec_file),
+                           str(plain_dir)], env=build._python_env(), capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == unpatched
+    build.write_manifest(plain_dir)
+    plain = StandaloneEngine(spec)
+    plain.build_dir, plain.mapping = plain_dir, build.read_map(plain_dir)
+    return plain
+
+
 def _assert_units_hold_the_code_objects_unchanged(directory):
     """Every code object the makefile no longer names is in a joined unit, its text the
     same but for its support namespace's name and one ``using`` line per function."""
@@ -992,21 +1017,18 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     :func:`program.patch_neuron_updates`, :func:`program.patch_scalar_exp`,
     :func:`program.patch_pretrace_events`, :func:`program.patch_synapse_creation` and
     :func:`program.patch_resting_group` (Brian2's loop, neuron updates, their per-step
-    exponentials, the hidden group's event thresholder, the room reserved for the
-    synapses, the inhibitory neurons at rest): a chunk with learning, a teacher, noise,
-    refractory periods and k-winners-take-all (whose tally synapses write to the
-    inhibitory group) ends with the same spike counts and learned state, bit for bit. Both builds join their code objects
-    (:func:`program.patch_unity_build`); that patch changes no line of any code object but
-    the names of their support namespaces, checked here on Brian2's real code objects
-    (each object compiled in a unit of its own, as Brian2 does, gave the same run bit for
-    bit too: measured when the patch came, its 60 units cost this test 25 s). The patched
-    program run without glibc's heap settings (:func:`program.program_environment`)
+    exponentials, the hidden group's event thresholder, the room reserved for the synapses,
+    the inhibitory neurons at rest): a chunk with learning, a teacher, noise, refractory
+    periods and k-winners-take-all (whose tally synapses write to the inhibitory group) ends
+    with the same spike counts and learned state, bit for bit. Both builds join their code
+    objects (:func:`program.patch_unity_build`); that patch changes no line of any code
+    object but the names of their support namespaces, checked here on Brian2's real code
+    objects (each object compiled in a unit of its own, as Brian2 does, gave the same run
+    bit for bit too: measured when the patch came, its 60 units cost this test 25 s). The
+    patched program run without glibc's heap settings (:func:`program.program_environment`)
     gives the same run again."""
     pytest.importorskip("brian2")
-    import json
-    import sys
 
-    from brainlearn.snn import build
     from brainlearn.snn.engines import ChunkInputs, NetworkState, StandaloneEngine
     from brainlearn.snn.graph import NetworkSpec
     from brainlearn.snn.names import PopulationName
@@ -1021,16 +1043,8 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
     spec = NetworkSpec(n_features=2, chunk=8, net=net, hidden_rule=STDP(eta_pot=0.05),
                        readout_rule=STDP(eta_pot=0.05), supervised=True)
     patched = StandaloneEngine(spec)
-    plain_dir = tmp_path / "plain"
-    plain_dir.mkdir()
-    spec_file = tmp_path / "spec.json"
-    spec_file.write_text(json.dumps(spec.describe()))
-    proc = subprocess.run([sys.executable, "-c", _UNPATCHED_BUILD, "build", str(spec_file),
-                           str(plain_dir)], env=build._python_env(), capture_output=True,
-                          text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 6
-    build.write_manifest(plain_dir)
+    plain = _built_with(_UNPATCHED_BUILD, spec, tmp_path, unpatched=6)
+    plain_dir = plain.build_dir
     assert "_bl_clocks" in (patched.build_dir / "network.cpp").read_text()
     assert "_bl_clocks" not in (plain_dir / "network.cpp").read_text()
     updates = sorted((patched.build_dir / "code_objects").glob("*_stateupdater_codeobject.cpp"))
@@ -1046,8 +1060,6 @@ def test_the_scheduler_update_and_unit_patches_leave_a_run_bit_for_bit(tmp_path,
         assert "_bl_xoshiro256pp gen;" in (d / "objects.h").read_text()
     _assert_units_hold_the_code_objects_unchanged(plain_dir)
     _assert_units_hold_the_code_objects_unchanged(patched.build_dir)
-    plain = StandaloneEngine(spec)
-    plain.build_dir, plain.mapping = plain_dir, build.read_map(plain_dir)
 
     rng = np.random.default_rng(7)
     m = spec.chunk
@@ -1107,10 +1119,7 @@ def test_skipping_the_inhibitory_neurons_at_rest_leaves_a_prediction_bit_for_bit
     inhibitory neurons fire and others stay at rest (with a reset below rest, so a neuron
     refractory at a presentation's start is not at rest)."""
     pytest.importorskip("brian2")
-    import json
-    import sys
 
-    from brainlearn.snn import build
     from brainlearn.snn.batched import inference_spec
     from brainlearn.snn.engines import ChunkInputs, NetworkState, StandaloneEngine
     from brainlearn.snn.graph import NetworkSpec
@@ -1129,18 +1138,7 @@ def test_skipping_the_inhibitory_neurons_at_rest_leaves_a_prediction_bit_for_bit
     assert "_bl_rest_inhibitory_list_all" in (
         patched.build_dir / "code_objects" / "inhibitory_stateupdater_codeobject.cpp"
     ).read_text()
-    plain_dir = tmp_path / "plain"
-    plain_dir.mkdir()
-    spec_file = tmp_path / "spec.json"
-    spec_file.write_text(json.dumps(spec.describe()))
-    proc = subprocess.run([sys.executable, "-c", _WITHOUT_RESTING, "build", str(spec_file),
-                           str(plain_dir)], env=build._python_env(), capture_output=True,
-                          text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert len(json.loads((plain_dir / build.MAP).read_text())["unpatched"]) == 1
-    build.write_manifest(plain_dir)
-    plain = StandaloneEngine(spec)
-    plain.build_dir, plain.mapping = plain_dir, build.read_map(plain_dir)
+    plain = _built_with(_WITHOUT_RESTING, spec, tmp_path, unpatched=1)
 
     rng = np.random.default_rng(3)
     m = spec.chunk

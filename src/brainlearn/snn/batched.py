@@ -12,13 +12,13 @@ copies (padding).
 
 Runs at once (``n_jobs``): a run is one process on one core, and a step of ``B`` copies is
 too little work to share between threads (Brian2's OpenMP code was 2.3x slower on this
-network with one thread and 2.7x with two, ``benchmarks/bench_engine_options.py``). With ``n_jobs > 1`` the samples are
-instead split into runs of nearly equal numbers of presentations (at most ``K`` each; as
-many runs as it takes, rounded up to a multiple of ``n_jobs``, and no more than there are
-presentations), ``n_jobs`` of which run side by side, each with its own seed: where that
-split differs from ``n_jobs=1``'s, the counts are another draw of the same distribution,
-not those of ``n_jobs=1`` sample by sample.
-``n_jobs=1`` keeps the split above (runs of ``B K`` samples in order, the last one short).
+network with one thread and 2.7x with two, ``benchmarks/bench_engine_options.py``). With
+``n_jobs > 1`` the samples are instead split into runs of nearly equal numbers of
+presentations (at most ``K`` each; as many runs as it takes, rounded up to a multiple of
+``n_jobs``, and no more than there are presentations), ``n_jobs`` of which run side by side,
+each with its own seed: where that split differs from ``n_jobs=1``'s, the counts are another
+draw of the same distribution, not those of ``n_jobs=1`` sample by sample. ``n_jobs=1``
+keeps the split above (runs of ``B K`` samples in order, the last one short).
 
 Everything a copy computes -- equations, integration methods, the per-presentation reset,
 the spike counts read per presentation, the random phase of each afferent at each
