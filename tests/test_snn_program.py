@@ -788,8 +788,6 @@ void _run_h_g_pre_codeobject()
 #: k-winners-take-all)
 _TALLY = _PATHWAY.replace("h_g_pre", "h_tally_pre").replace("ge_post", "n_active_post").replace(
     "_ptr_array_g_ge", "_ptr_array_g_n_active").replace(" += w;", " += 1;")
-_G_ARRAYS = ["_array_g_ge", "_array_g_v", "_array_g_lastspike", "_array_g_not_refractory",
-             "_array_g__spikespace", "_array_g_v_th", "_array_g_n_active"]
 
 
 def _resting_group(path):
@@ -817,7 +815,7 @@ def _resting_group(path):
 def test_a_group_at_rest_is_updated_and_tested_only_where_it_is_not(tmp_path):
     files = _resting_group(tmp_path)
     before = {k: f.read_text() for k, f in files.items()}
-    assert program.patch_resting_group(tmp_path, "g", _G_ARRAYS, ["g_b3"]) == 4
+    assert program.patch_resting_group(tmp_path, "g", ["g_b3"]) == 4
     after = {k: f.read_text() for k, f in files.items()}
     # a write the update does not see wakes nothing
     assert after["other"] == before["other"] and after["tally"] == before["tally"]
@@ -873,7 +871,7 @@ def test_the_resting_group_patch_checks_its_anchors(tmp_path, case):
         files["update"].write_text(_INCLUDES.format(name="g_stateupdater") + STATEUPDATER_CPP)
     before = {k: f.read_text() for k, f in files.items()}
     with pytest.raises(program.AnchorMissing, match="at rest are updated as the others"):
-        program.patch_resting_group(tmp_path, "g", _G_ARRAYS, boundaries)
+        program.patch_resting_group(tmp_path, "g", boundaries)
     assert {k: f.read_text() for k, f in files.items()} == before
 
 

@@ -414,14 +414,10 @@ def _generate_and_compile(spec: NetworkSpec, out_dir: Path) -> None:
     presentations = b2.device.get_array_name(control.variables["presentations"])
     program.patch_run_duration(out_dir, f"brian::{presentations}[0]",
                                p.presentation_ms * 1e-3, p.dt_ms * 1e-3)
-    # the groups whose neurons at rest the program skips, with their arrays and their
-    # presentation-start operations
+    # the groups whose neurons at rest the program skips, with their presentation-start
+    # operations
     plan = blueprint(spec)
-    resting = {str(pop.name): ([b2.device.get_array_name(v)
-                                for v in h[str(pop.name)].variables.values()
-                                if isinstance(v, b2.core.variables.ArrayVariable)
-                                and getattr(v.owner, "name", None) == str(pop.name)],
-                               [b.brian_name for b in plan.boundaries if b.obj == pop.name])
+    resting = {str(pop.name): [b.brian_name for b in plan.boundaries if b.obj == pop.name]
                for pop in plan.populations if pop.rests_at_zero}
     unpatched = program.compile_patched(b2.device, out_dir,
                                         {m["file"] for m in mapping["outputs"].values()},

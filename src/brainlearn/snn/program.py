@@ -679,8 +679,7 @@ _GROUP_SIZE = re.compile(r"\n\s*const int64_t N = (\d+);\n")
 _POST_WRITE = "{array}[_postsynaptic_idx] = {var}_post;\n"
 
 
-def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str],
-                        boundaries: Sequence[str]) -> int:
+def patch_resting_group(directory: str | Path, group: str, boundaries: Sequence[str]) -> int:
     """Update and test only the neurons of ``group`` that are not at rest; returns the
     number of code objects edited.
 
@@ -705,8 +704,7 @@ def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str]
     order of their indices, Brian2's order. A run computes exactly what it did
     (``tests/test_snn_program.py`` compares programs with and without it, bit for bit).
 
-    ``arrays`` are the C++ names of the group's arrays (``_array_<group>_<variable>``);
-    call this only for a group whose rest is a fixed point of its update and below its
+    Call this only for a group whose rest is a fixed point of its update and below its
     threshold (:attr:`~brainlearn.snn.populations.Population.rests_at_zero`), after
     :func:`patch_neuron_updates`.
 
@@ -778,10 +776,8 @@ def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str]
                        + f"\n    _bl_rest_{g}_list_all();  // brainlearn "
                        "(program.patch_resting_group)" + src[end:])
     # every other write to what the update sees: a synaptic pathway's, onto one neuron
-    prefix = f"_array_{g}_"
-    names = sorted({a for a in arrays if a.startswith(prefix) and a[len(prefix):] in state},
-                   key=len, reverse=True)
-    write = re.compile(r"_ptr(" + "|".join(map(re.escape, names))
+    names = sorted(state, key=len, reverse=True)
+    write = re.compile(rf"_ptr_array_{g}_(" + "|".join(map(re.escape, names))
                        + r")\[([^\]]*)\]\s*[-+*/]?=(?!=)")
     for path in sorted(objects.glob("*.cpp")):
         if path.name in own or path.name.endswith("_synapses_create_array_codeobject.cpp"):
@@ -790,7 +786,7 @@ def patch_resting_group(directory: str | Path, group: str, arrays: Sequence[str]
         hits = write.findall(src)
         if not hits:
             continue
-        lines = {_POST_WRITE.format(array=f"_ptr{a}", var=a[len(prefix):]) for a, _ in hits}
+        lines = {_POST_WRITE.format(array=f"_ptr_array_{g}_{v}", var=v) for v, _ in hits}
         if (any(i != "_postsynaptic_idx" for _, i in hits)
                 or sum(src.count(line) for line in lines) != len(hits)
                 or src.count(_OBJECTS_INCLUDE) != 1):
@@ -1083,14 +1079,14 @@ def patch_write_arrays(directory: str | Path, keep: set[str] | list[str]) -> int
 
 
 def compile_patched(device, directory: str | Path, keep: set[str] | list[str],
-                    resting: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None
-                    ) -> list[str]:
+                    resting: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """Generate the project of ``device``, patch it (:func:`patch_network_source`,
     :func:`patch_scheduler`, :func:`patch_write_arrays` keeping the files ``keep``,
     :func:`patch_neuron_updates`, :func:`patch_scalar_exp`, :func:`patch_pretrace_events`,
-    :func:`patch_resting_group` for each group of ``resting``, ``{group: (arrays,
-    boundaries)}``, :func:`patch_synapse_creation`, :func:`patch_random_generator`,
-    :func:`patch_unity_build`) and compile it with Brian2's own ``make``.
+    :func:`patch_resting_group` for each group of ``resting``, ``{group: its
+    presentation-start operations}``, :func:`patch_synapse_creation`,
+    :func:`patch_random_generator`, :func:`patch_unity_build`) and compile it with Brian2's
+    own ``make``.
 
     A speed-up whose anchor is missing (:class:`AnchorMissing`) is left out with a warning
     and named in the list returned (empty when every patch applied): the program then runs
@@ -1111,8 +1107,8 @@ def compile_patched(device, directory: str | Path, keep: set[str] | list[str],
                   lambda: patch_neuron_updates(directory),
                   lambda: patch_scalar_exp(directory),
                   lambda: patch_pretrace_events(directory),
-                  *(lambda g=g, a=a, b=b: patch_resting_group(directory, g, a, b)
-                    for g, (a, b) in (resting or {}).items()),
+                  *(lambda g=g, b=b: patch_resting_group(directory, g, b)
+                    for g, b in (resting or {}).items()),
                   lambda: patch_synapse_creation(directory),
                   lambda: patch_random_generator(directory),
                   lambda: patch_unity_build(directory)):
